@@ -38,6 +38,6 @@ public interface StateStore extends AutoCloseable {
 
   /** Opens (creating if needed) the store file. */
   static StateStore open(Path file) {
-    throw new UnsupportedOperationException("not implemented yet");
+    return io.warden.core.store.internal.MvStateStore.open(file);
   }
 }

@@ -1,0 +1,301 @@
+package io.warden.core.store.internal;
+
+import io.warden.core.store.StateStore;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Consumer;
+import org.h2.mvstore.DataUtils;
+import org.h2.mvstore.MVMap;
+import org.h2.mvstore.MVStore;
+import org.h2.mvstore.MVStoreException;
+import org.h2.mvstore.type.StringDataType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link StateStore} on one H2 MVStore file, one MVMap per table.
+ *
+ * <p>How the guarantees are met:
+ * <ul>
+ *   <li><b>Atomic across tables.</b> MVStore's auto-commit (the background writer and the
+ *       unsaved-memory trigger) is switched off, so nothing reaches the file except through our own
+ *       {@link MVStore#commit()}. Writes of one {@link #update} are staged in memory first and only
+ *       applied to the maps once the caller's code has returned, then committed together: one
+ *       MVStore commit writes one chunk whose checksummed header and footer make it all-or-nothing
+ *       on reopen.
+ *   <li><b>Durable on return.</b> {@code commit()} writes the chunk but does not fsync; we call
+ *       {@link MVStore#sync()} (which is {@code FileChannel.force(true)}) before returning.
+ *   <li><b>Thread-safe, consistent reads.</b> One read-write lock: updates are serialized and hold
+ *       the write lock until the data is on disk, so readers see only whole, durable updates, and a
+ *       read-modify-write inside one {@code update} cannot race another.
+ * </ul>
+ * If a commit or sync fails, the on-disk state is unknown, so the store fails closed: every later
+ * call throws until the process restarts and MVStore recovers the last complete chunk.
+ *
+ * <p>Internal: not public API.
+ */
+public final class MvStateStore implements StateStore {
+
+  private static final Logger LOG = LoggerFactory.getLogger(MvStateStore.class);
+
+  private final Path file;
+  private final MVStore store;
+  private final Map<String, MVMap<String, String>> maps = new ConcurrentHashMap<>();
+  private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private volatile boolean closed;
+  private volatile RuntimeException failure;
+
+  private MvStateStore(Path file, MVStore store) {
+    this.file = file;
+    this.store = store;
+  }
+
+  /** Opens (creating if needed) the store file; its parent directories are created too. */
+  public static MvStateStore open(Path file) {
+    Objects.requireNonNull(file, "file");
+    Path absolute = file.toAbsolutePath().normalize();
+    Path dir = absolute.getParent();
+    boolean created;
+    try {
+      Files.createDirectories(dir);
+      created = !Files.exists(absolute);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the state store directory " + dir + ": " + e.getMessage(), e);
+    }
+    MVStore store;
+    try {
+      store = new MVStore.Builder()
+          .fileName(absolute.toString())
+          .autoCommitDisabled()
+          // 0 also disables the commit MVStore would otherwise start mid-update when unsaved
+          // memory grows, which could persist half of an update.
+          .autoCommitBufferSize(0)
+          .open();
+    } catch (MVStoreException e) {
+      if (e.getErrorCode() == DataUtils.ERROR_FILE_LOCKED) {
+        throw new IllegalStateException("state store " + absolute
+            + " is already open (by another Warden process or another store instance): stop that one first", e);
+      }
+      throw new IllegalStateException("cannot open state store " + absolute + ": " + e.getMessage(), e);
+    }
+    if (created) {
+      syncDirectory(dir);
+    }
+    LOG.debug("opened state store {}", absolute);
+    return new MvStateStore(absolute, store);
+  }
+
+  /** The store file. */
+  public Path file() {
+    return file;
+  }
+
+  @Override
+  public Optional<String> get(String table, String key) {
+    checkTable(table);
+    Objects.requireNonNull(key, "key");
+    lock.readLock().lock();
+    try {
+      checkUsable();
+      MVMap<String, String> map = existingMap(table);
+      return map == null ? Optional.empty() : Optional.ofNullable(map.get(key));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public Map<String, String> table(String table) {
+    checkTable(table);
+    lock.readLock().lock();
+    try {
+      checkUsable();
+      MVMap<String, String> map = existingMap(table);
+      // MVMap iterates in key order (String.compareTo), the TreeMap keeps it.
+      return map == null ? Map.of() : Collections.unmodifiableSortedMap(new TreeMap<>(map));
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public void update(Consumer<Transaction> writes) {
+    Objects.requireNonNull(writes, "writes");
+    if (lock.isWriteLockedByCurrentThread()) {
+      throw new IllegalStateException(
+          "update() called inside another update(): make every write through the outer transaction");
+    }
+    lock.writeLock().lock();
+    try {
+      checkUsable();
+      StagedTransaction tx = new StagedTransaction();
+      try {
+        writes.accept(tx);
+      } finally {
+        tx.open = false;
+      }
+      if (tx.staged.isEmpty()) {
+        return;
+      }
+      apply(tx);
+      commitAndSync();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private void apply(StagedTransaction tx) {
+    try {
+      tx.staged.forEach((table, writes) -> {
+        MVMap<String, String> map = openMap(table);
+        writes.forEach((key, value) -> {
+          if (value == null) {
+            map.remove(key);
+          } else {
+            map.put(key, value);
+          }
+        });
+      });
+    } catch (RuntimeException | Error e) {
+      // Nothing was committed: drop the half-applied in-memory changes.
+      maps.clear();
+      try {
+        store.rollback();
+      } catch (RuntimeException rollbackFailure) {
+        e.addSuppressed(rollbackFailure);
+        fail(e);
+      }
+      throw e;
+    }
+  }
+
+  private void commitAndSync() {
+    try {
+      store.commit();
+      store.sync();
+    } catch (RuntimeException | Error e) {
+      fail(e);
+      throw e;
+    }
+  }
+
+  private void fail(Throwable cause) {
+    failure = new IllegalStateException("state store " + file
+        + " failed to write and is closed to protect its data; restart Warden (it recovers the last"
+        + " complete update): " + cause, cause);
+    LOG.error("state store {} failed to write; refusing further use until restart", file, cause);
+    store.closeImmediately();
+  }
+
+  @Override
+  public void close() {
+    lock.writeLock().lock();
+    try {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      maps.clear();
+      if (failure == null) {
+        store.close();
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  private MVMap<String, String> existingMap(String table) {
+    MVMap<String, String> map = maps.get(table);
+    if (map != null) {
+      return map;
+    }
+    return store.hasMap(table) ? openMap(table) : null;
+  }
+
+  private MVMap<String, String> openMap(String table) {
+    return maps.computeIfAbsent(table, name -> store.openMap(name,
+        new MVMap.Builder<String, String>().keyType(StringDataType.INSTANCE).valueType(StringDataType.INSTANCE)));
+  }
+
+  private void checkUsable() {
+    RuntimeException failed = failure;
+    if (failed != null) {
+      throw new IllegalStateException(failed.getMessage(), failed);
+    }
+    if (closed) {
+      throw new IllegalStateException("state store " + file + " is closed");
+    }
+  }
+
+  private static void checkTable(String table) {
+    Objects.requireNonNull(table, "table");
+    if (table.isBlank()) {
+      throw new IllegalArgumentException("table name must not be blank");
+    }
+  }
+
+  /** Makes a newly created file's directory entry durable too (matters on power loss, not kill -9). */
+  private static void syncDirectory(Path dir) {
+    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
+      channel.force(true);
+    } catch (IOException | UnsupportedOperationException e) {
+      // Some platforms cannot open a directory for sync; the data itself is already synced.
+      LOG.debug("could not sync directory {}: {}", dir, e.toString());
+    }
+  }
+
+  /** Writes staged in memory until the caller's code returns; a null value marks a removal. */
+  private final class StagedTransaction implements Transaction {
+    final Map<String, Map<String, String>> staged = new LinkedHashMap<>();
+    boolean open = true;
+
+    @Override
+    public Optional<String> get(String table, String key) {
+      checkOpen();
+      checkTable(table);
+      Objects.requireNonNull(key, "key");
+      Map<String, String> writes = staged.get(table);
+      if (writes != null && writes.containsKey(key)) {
+        String value = writes.get(key);
+        return Optional.ofNullable(value);
+      }
+      MVMap<String, String> map = existingMap(table);
+      return map == null ? Optional.empty() : Optional.ofNullable(map.get(key));
+    }
+
+    @Override
+    public void put(String table, String key, String value) {
+      checkOpen();
+      checkTable(table);
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(value, "value");
+      staged.computeIfAbsent(table, t -> new LinkedHashMap<>()).put(key, value);
+    }
+
+    @Override
+    public void remove(String table, String key) {
+      checkOpen();
+      checkTable(table);
+      Objects.requireNonNull(key, "key");
+      staged.computeIfAbsent(table, t -> new LinkedHashMap<>()).put(key, null);
+    }
+
+    private void checkOpen() {
+      if (!open) {
+        throw new IllegalStateException("transaction used after its update() returned");
+      }
+    }
+  }
+}
