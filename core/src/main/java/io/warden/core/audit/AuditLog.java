@@ -1,6 +1,7 @@
 package io.warden.core.audit;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 
@@ -18,6 +19,11 @@ public interface AuditLog extends AutoCloseable {
 
   /** Opens (creating if needed) the log file; a torn last line from a crash is cut off, with a warning. */
   static AuditLog open(Path file) {
-    throw new UnsupportedOperationException("not implemented yet");
+    return open(file, Clock.systemUTC());
+  }
+
+  /** As {@link #open(Path)}, stamping entries with {@code clock}. */
+  static AuditLog open(Path file, Clock clock) {
+    return io.warden.core.audit.internal.FileAuditLog.open(file, clock);
   }
 }

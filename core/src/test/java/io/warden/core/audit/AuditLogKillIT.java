@@ -1,0 +1,36 @@
+package io.warden.core.audit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.warden.core.ChildJvm;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditLogKillIT {
+
+  @TempDir Path dir;
+
+  @Test
+  @Timeout(120)
+  void append_killedMidWrite_keepsEveryAcknowledgedEntryAndAValidChain() throws Exception {
+    Path file = dir.resolve("audit.jsonl");
+    long acked;
+    try (ChildJvm child = ChildJvm.start(AuditCrashWriter.class, file.toString())) {
+      child.awaitAcks(300, Duration.ofSeconds(60));
+      acked = child.killHard();
+    }
+
+    try (AuditLog log = AuditLog.open(file)) {
+      AuditEvent next = log.append("system", "after.crash", "", Map.of());
+      assertThat(next.seq()).isGreaterThan(acked);
+      assertThat(log.list(acked - 1, 1, "").getFirst().seq()).isEqualTo(acked);
+    }
+    AuditVerifier.Result result = AuditVerifier.verify(file);
+    assertThat(result.ok()).as(result.reason()).isTrue();
+    assertThat(result.entries()).isGreaterThan(acked);
+  }
+}
