@@ -1,0 +1,269 @@
+package io.warden.gitops;
+
+import io.warden.core.WardenException;
+import io.warden.core.audit.AuditLog;
+import io.warden.core.identity.AgentPrincipal;
+import io.warden.core.identity.Principal;
+import io.warden.core.identity.Role;
+import io.warden.core.identity.UserPrincipal;
+import io.warden.gitops.internal.Messages;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.eclipse.jgit.lib.Constants;
+import org.eclipse.jgit.lib.ObjectChecker;
+import org.eclipse.jgit.lib.Ref;
+import org.eclipse.jgit.transport.PacketLineOut;
+import org.eclipse.jgit.transport.PostReceiveHook;
+import org.eclipse.jgit.transport.PreReceiveHook;
+import org.eclipse.jgit.transport.ReceiveCommand;
+import org.eclipse.jgit.transport.ReceivePack;
+import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
+import org.eclipse.jgit.transport.RefFilter;
+import org.eclipse.jgit.transport.UploadPack;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Git's smart-HTTP protocol (stateless RPC, protocol v0) over plain streams, driving JGit's
+ * {@link UploadPack} and {@link ReceivePack} without a servlet container, so any HTTP server can
+ * mount it at {@code /git/warden.git}:
+ *
+ * <ul>
+ *   <li>{@code GET /info/refs?service=<service>}: {@link #advertise}, content type
+ *       {@link #advertisementContentType(String)};
+ *   <li>{@code POST /<service>}: {@link #rpc}, content type {@link #resultContentType(String)}; the
+ *       caller gunzips a {@code Content-Encoding: gzip} body first.
+ * </ul>
+ *
+ * <p>Fetching needs a user with role viewer or higher; pushing needs author or higher; agents are
+ * refused. Only {@code refs/heads/*} and {@code refs/tags/*} are shown. A push may update any branch
+ * but {@code main}; each branch push opens or updates its change request, and the git client prints
+ * the change request's number and check results ({@code remote: ...}). Received objects are fsck'd
+ * ({@code ..} and {@code .git} path components, and names unsafe on Windows or macOS, are refused).
+ */
+public final class GitSmartHttp {
+
+  public static final String UPLOAD_PACK = "git-upload-pack";
+  public static final String RECEIVE_PACK = "git-receive-pack";
+
+  /** Largest single object a push may carry: {@value} bytes; checks refuse files over 1 MiB anyway. */
+  public static final long MAX_OBJECT_BYTES = 16L << 20;
+
+  /** Largest pack a push may send: {@value} bytes. */
+  public static final long MAX_PACK_BYTES = 64L << 20;
+
+  private static final Logger LOG = LoggerFactory.getLogger(GitSmartHttp.class);
+
+  /** Branches and tags only: Warden's own refs (change pins) stay internal. */
+  private static final RefFilter PUBLIC_REFS = refs -> {
+    Map<String, Ref> out = new LinkedHashMap<>();
+    refs.forEach((name, ref) -> {
+      if (name.equals(Constants.HEAD) || name.startsWith(Constants.R_HEADS) || name.startsWith(Constants.R_TAGS)) {
+        out.put(name, ref);
+      }
+    });
+    return out;
+  };
+
+  private final WardenRepository repo;
+  private final ChangeRequests changes;
+  private final AuditLog audit;
+
+  private GitSmartHttp(WardenRepository repo, ChangeRequests changes) {
+    this.repo = repo;
+    this.changes = changes;
+    this.audit = repo.audit();
+  }
+
+  public static GitSmartHttp create(WardenRepository repo, ChangeRequests changes) {
+    return new GitSmartHttp(Objects.requireNonNull(repo, "repo"), Objects.requireNonNull(changes, "changes"));
+  }
+
+  /** {@code application/x-git-upload-pack-advertisement} and so on. */
+  public static String advertisementContentType(String service) {
+    return "application/x-" + known(service) + "-advertisement";
+  }
+
+  /** {@code application/x-git-upload-pack-result} and so on. */
+  public static String resultContentType(String service) {
+    return "application/x-" + known(service) + "-result";
+  }
+
+  /**
+   * Answers {@code GET /info/refs?service=<service>}: the {@code # service=} pkt-line, a flush, then
+   * the refs and capabilities.
+   *
+   * @throws WardenException {@code unauthorized} without a principal, {@code forbidden} for agents
+   *     or too small a role, {@code invalid_input} for an unknown service
+   */
+  public void advertise(String service, Principal who, OutputStream out) throws IOException {
+    UserPrincipal user = authorize(service, who);
+    PacketLineOut pck = new PacketLineOut(out);
+    pck.writeString("# service=" + service + "\n");
+    pck.end();
+    PacketLineOutRefAdvertiser advertiser = new PacketLineOutRefAdvertiser(pck);
+    if (service.equals(UPLOAD_PACK)) {
+      try (UploadPack up = uploadPack()) {
+        up.sendAdvertisedRefs(advertiser);
+      }
+    } else {
+      receivePack(user).sendAdvertisedRefs(advertiser);
+    }
+    out.flush();
+  }
+
+  /** Answers {@code POST /<service>}: reads the client's request from {@code in}, writes the result. */
+  public void rpc(String service, Principal who, InputStream in, OutputStream out) throws IOException {
+    UserPrincipal user = authorize(service, who);
+    if (service.equals(UPLOAD_PACK)) {
+      try (UploadPack up = uploadPack()) {
+        up.upload(in, out, null);
+      }
+    } else {
+      receivePack(user).receive(in, out, null);
+    }
+    out.flush();
+  }
+
+  private UploadPack uploadPack() {
+    UploadPack up = new UploadPack(repo.jgit());
+    up.setBiDirectionalPipe(false);
+    up.setRefFilter(PUBLIC_REFS);
+    return up;
+  }
+
+  private ReceivePack receivePack(UserPrincipal user) {
+    ReceivePack rp = new ReceivePack(repo.jgit());
+    rp.setBiDirectionalPipe(false);
+    rp.setRefFilter(PUBLIC_REFS);
+    rp.setRefLogIdent(WardenRepository.ident(user.name()));
+    rp.setObjectChecker(new ObjectChecker().setSafeForWindows(true).setSafeForMacOS(true));
+    rp.setCheckReferencedObjectsAreReachable(true);
+    rp.setAllowNonFastForwards(true);
+    rp.setAtomic(false);
+    rp.setMaxObjectSizeLimit(MAX_OBJECT_BYTES);
+    rp.setMaxPackSizeLimit(MAX_PACK_BYTES);
+    PushHooks hooks = new PushHooks(user);
+    rp.setPreReceiveHook(hooks);
+    rp.setPostReceiveHook(hooks);
+    return rp;
+  }
+
+  private static UserPrincipal authorize(String service, Principal who) {
+    known(service);
+    if (who == null) {
+      throw new WardenException("unauthorized", "git needs a token: use any user name and your token as the password");
+    }
+    if (who instanceof AgentPrincipal agent) {
+      throw WardenException.forbidden("agent '" + agent.name()
+          + "' cannot use the git endpoint: agents never change their own governance; use a user token");
+    }
+    UserPrincipal user = (UserPrincipal) who;
+    Role needed = service.equals(UPLOAD_PACK) ? Role.VIEWER : Role.AUTHOR;
+    if (!user.has(needed)) {
+      throw WardenException.forbidden((service.equals(UPLOAD_PACK) ? "fetching" : "pushing") + " needs role "
+          + needed.wireName() + " or higher; user '" + user.name() + "' has role " + user.role().wireName());
+    }
+    return user;
+  }
+
+  private static String known(String service) {
+    if (!UPLOAD_PACK.equals(service) && !RECEIVE_PACK.equals(service)) {
+      throw WardenException.invalid("unknown git service '" + service + "': expected " + UPLOAD_PACK + " or " + RECEIVE_PACK);
+    }
+    return service;
+  }
+
+  /** Refuses what may not be pushed, per command; opens or updates change requests after the push. */
+  private final class PushHooks implements PreReceiveHook, PostReceiveHook {
+    private final UserPrincipal pusher;
+
+    PushHooks(UserPrincipal pusher) {
+      this.pusher = pusher;
+    }
+
+    @Override
+    public void onPreReceive(ReceivePack rp, Collection<ReceiveCommand> commands) {
+      for (ReceiveCommand cmd : commands) {
+        if (cmd.getResult() != ReceiveCommand.Result.NOT_ATTEMPTED) {
+          continue;
+        }
+        refusal(cmd).ifPresent(reason -> {
+          String shortReason = reason.equals(Messages.MAIN_PROTECTED) ? Messages.MAIN_PROTECTED_SHORT : reason;
+          cmd.setResult(ReceiveCommand.Result.REJECTED_OTHER_REASON, shortReason);
+          rp.sendMessage(reason);
+          audit.append(pusher.subject(), "git.push.refused", "ref/" + cmd.getRefName(),
+              Map.of("reason", reason, "new", cmd.getNewId().name()));
+        });
+      }
+    }
+
+    private Optional<String> refusal(ReceiveCommand cmd) {
+      String ref = cmd.getRefName();
+      if (ref.equals(WardenRepository.MAIN_REF)) {
+        return Optional.of(cmd.getType() == ReceiveCommand.Type.DELETE ? Messages.MAIN_DELETE : Messages.MAIN_PROTECTED);
+      }
+      if (!ref.startsWith(Constants.R_HEADS)) {
+        return Optional.of(Messages.notABranch(ref));
+      }
+      String branch = ref.substring(Constants.R_HEADS.length());
+      if (branch.startsWith(ChangeRequests.API_BRANCH_PREFIX) && changes.openFor(branch).isEmpty()) {
+        return Optional.of(Messages.reservedBranch(branch));
+      }
+      if (cmd.getType() != ReceiveCommand.Type.DELETE) {
+        List<String> special = repo.specialEntries(cmd.getNewId());
+        if (!special.isEmpty()) {
+          return Optional.of(Messages.specialEntries(special));
+        }
+      }
+      return Optional.empty();
+    }
+
+    @Override
+    public void onPostReceive(ReceivePack rp, Collection<ReceiveCommand> commands) {
+      for (ReceiveCommand cmd : commands) {
+        String branch = cmd.getRefName().substring(Constants.R_HEADS.length());
+        audit.append(pusher.subject(), "git.push", "ref/" + cmd.getRefName(),
+            Map.of("old", cmd.getOldId().name(), "new", cmd.getNewId().name(), "type", Messages.lower(cmd.getType())));
+        try {
+          if (cmd.getType() == ReceiveCommand.Type.DELETE) {
+            changes.onBranchDeleted(pusher, branch)
+                .ifPresent(cr -> rp.sendMessage("change request #" + cr.id() + " closed: its branch was deleted"));
+            continue;
+          }
+          int approvalsBefore = changes.openFor(branch).map(cr -> cr.approvals().size()).orElse(0);
+          boolean existed = changes.openFor(branch).isPresent();
+          Optional<ChangeRequest> cr = changes.onBranchPushed(pusher, branch, cmd.getNewId());
+          if (cr.isEmpty()) {
+            rp.sendMessage("branch " + branch + " holds nothing that is not on main: no change request");
+            continue;
+          }
+          ChangeRequest c = cr.get();
+          int dropped = existed && c.approvals().isEmpty() ? approvalsBefore : 0;
+          for (String line : Messages.pushReport(c.id(), branch, c.apiPath(), !existed, dropped, c.checks(),
+              c.headCommit(), c.checkedAgainst(), c.blockers())) {
+            rp.sendMessage(line);
+          }
+        } catch (RuntimeException e) {
+          LOG.warn("push to {} by {} landed but its change request could not be updated", cmd.getRefName(),
+              pusher.name(), e);
+          rp.sendMessage("branch " + branch + " was pushed, but its change request could not be updated: "
+              + e.getMessage() + "; warden repairs it at the next start, or push again");
+        }
+      }
+    }
+  }
+
+  // Visible for testing.
+  static List<String> publicRefs(Map<String, Ref> refs) {
+    return new ArrayList<>(PUBLIC_REFS.filter(refs).keySet());
+  }
+}
