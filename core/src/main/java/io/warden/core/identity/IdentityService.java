@@ -1,13 +1,32 @@
 package io.warden.core.identity;
 
+import io.warden.core.WardenException;
 import io.warden.core.audit.AuditLog;
+import io.warden.core.descriptor.AgentDescriptor;
+import io.warden.core.identity.internal.AgentTokens;
+import io.warden.core.identity.internal.Secrets;
+import io.warden.core.identity.internal.SigningKeyFile;
+import io.warden.core.identity.internal.StoredCredential;
+import io.warden.core.identity.internal.StoredUser;
+import io.warden.core.inventory.AgentState;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.store.StateStore;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Users, agent credentials and scoped agent tokens. Every mutation is durable (in the
@@ -17,62 +36,421 @@ import java.util.Set;
  * <p>Bearer formats: user tokens {@code wdn_u_<id>_<secret>}, agent credentials
  * {@code wdn_a_<id>_<secret>}, scoped agent tokens are JWTs signed with the key in
  * {@code signingKeyFile} (created 0600 on first use).
+ *
+ * <p>State store tables: {@code users} (name → user JSON with the token's id and SHA-256),
+ * {@code user_tokens} (token id → user name, the lookup index for authentication) and
+ * {@code credentials} (credential id → credential JSON with the secret's SHA-256). A mutation is
+ * written to the store first and audited second; the secret is only handed out after both, so a
+ * crash in between leaves at worst a credential nobody knows the secret of.
+ *
+ * <p>Thread-safe.
  */
 public final class IdentityService {
 
-  private IdentityService() {}
+  /** The longest a scoped token minted from a credential lives. */
+  public static final Duration MAX_TOKEN_TTL = Duration.ofHours(1);
+  /** Delegation depth limit, counting the original agent. */
+  public static final int MAX_CHAIN_LENGTH = 10;
+
+  static final String USERS = "users";
+  static final String USER_TOKENS = "user_tokens";
+  static final String CREDENTIALS = "credentials";
+
+  private static final Pattern DNS_LABEL = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
+  private static final String DNS_LABEL_RULE =
+      "use 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit";
+  private static final int MAX_SESSION_LENGTH = 200;
+  private static final String ANONYMOUS = "anonymous";
+  private static final String SYSTEM = "system";
+
+  private final StateStore store;
+  private final AuditLog audit;
+  private final Inventory inventory;
+  private final Clock clock;
+  private final AgentTokens tokens;
+
+  private IdentityService(StateStore store, AuditLog audit, Inventory inventory, Clock clock, AgentTokens tokens) {
+    this.store = store;
+    this.audit = audit;
+    this.inventory = inventory;
+    this.clock = clock;
+    this.tokens = tokens;
+  }
 
   public static IdentityService create(
       StateStore store, AuditLog audit, Inventory inventory, Path signingKeyFile, Clock clock) {
-    throw new UnsupportedOperationException("not implemented yet");
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(audit, "audit");
+    Objects.requireNonNull(inventory, "inventory");
+    Objects.requireNonNull(signingKeyFile, "signingKeyFile");
+    Objects.requireNonNull(clock, "clock");
+    return new IdentityService(store, audit, inventory, clock,
+        new AgentTokens(SigningKeyFile.loadOrCreate(signingKeyFile)));
   }
+
+  // ---------------------------------------------------------------- users
 
   /** Creates the first admin user when there are no users yet; empty when users exist. */
   public Optional<IssuedSecret> bootstrapAdmin() {
-    throw new UnsupportedOperationException("not implemented yet");
+    if (!store.table(USERS).isEmpty()) {
+      return Optional.empty();
+    }
+    return insertUser("admin", Role.ADMIN, Set.of(), SYSTEM);
   }
 
   /** Admin only. Name must be a DNS label and unused. */
   public IssuedSecret createUser(Principal actor, String name, Role role, Set<String> teams) {
-    throw new UnsupportedOperationException("not implemented yet");
+    requireAdmin(actor, "create users");
+    requireDnsLabel(name, "user name");
+    if (role == null) {
+      throw WardenException.invalid("role is required: one of viewer, author, approver, admin");
+    }
+    Set<String> teamSet = new TreeSet<>();
+    for (String team : teams == null ? Set.<String>of() : teams) {
+      requireDnsLabel(team, "team");
+      teamSet.add(team);
+    }
+    return insertUser(name, role, teamSet, actor.subject())
+        .orElseThrow(() -> WardenException.conflict("user '" + name + "' already exists"));
   }
 
+  /** All users, sorted by name. */
   public List<UserPrincipal> users() {
-    throw new UnsupportedOperationException("not implemented yet");
+    return store.table(USERS).values().stream().map(json -> StoredUser.fromJson(json).principal()).toList();
   }
+
+  private Optional<IssuedSecret> insertUser(String name, Role role, Set<String> teams, String actorSubject) {
+    String tokenId = Secrets.newId();
+    String secret = Secrets.newSecret();
+    StoredUser user = new StoredUser(name, role.wireName(), List.copyOf(teams), tokenId, Secrets.hash(secret),
+        clock.instant().toString(), actorSubject);
+    boolean[] inserted = {false};
+    store.update(tx -> {
+      if (tx.get(USERS, name).isPresent()) {
+        return;
+      }
+      tx.put(USERS, name, user.toJson());
+      tx.put(USER_TOKENS, tokenId, name);
+      inserted[0] = true;
+    });
+    if (!inserted[0]) {
+      return Optional.empty();
+    }
+    audit.append(actorSubject, "user.create", "user/" + name,
+        Map.of("role", role.wireName(), "teams", List.copyOf(teams), "tokenId", tokenId));
+    return Optional.of(new IssuedSecret(tokenId, Secrets.USER_PREFIX + tokenId + "_" + secret));
+  }
+
+  // ---------------------------------------------------------------- credentials
 
   /** Admin only. The agent must be in the inventory. */
   public IssuedSecret issueCredential(Principal actor, String agent) {
-    throw new UnsupportedOperationException("not implemented yet");
+    requireAdmin(actor, "issue agent credentials");
+    Objects.requireNonNull(agent, "agent");
+    requireAgent(agent);
+    String id = Secrets.newId();
+    String secret = Secrets.newSecret();
+    StoredCredential credential = new StoredCredential(
+        id, agent, Secrets.hash(secret), clock.instant().toString(), actor.subject(), null, null);
+    store.put(CREDENTIALS, id, credential.toJson());
+    audit.append(actor.subject(), "credential.issue", "agent/" + agent, Map.of("credential", id));
+    return new IssuedSecret(id, Secrets.AGENT_PREFIX + id + "_" + secret);
   }
 
-  /** Admin only. Later calls with the credential, and tokens minted from it, fail. */
+  /** Admin only. Later calls with the credential, and tokens minted from it, fail. Idempotent. */
   public void revokeCredential(Principal actor, String agent, String credentialId) {
-    throw new UnsupportedOperationException("not implemented yet");
+    requireAdmin(actor, "revoke agent credentials");
+    Objects.requireNonNull(agent, "agent");
+    Objects.requireNonNull(credentialId, "credentialId");
+    boolean[] revoked = {false};
+    store.update(tx -> {
+      StoredCredential credential = tx.get(CREDENTIALS, credentialId)
+          .map(StoredCredential::fromJson)
+          .filter(c -> c.agent().equals(agent))
+          .orElseThrow(() -> WardenException.notFound(
+              "agent '" + agent + "' has no credential '" + credentialId + "'"));
+      if (!credential.revoked()) {
+        tx.put(CREDENTIALS, credentialId, credential.revoke(clock.instant(), actor.subject()).toJson());
+        revoked[0] = true;
+      }
+    });
+    if (revoked[0]) {
+      audit.append(actor.subject(), "credential.revoke", "agent/" + agent, Map.of("credential", credentialId));
+    }
   }
 
+  /** The agent's credentials, revoked ones included, oldest first. */
   public List<CredentialInfo> credentials(String agent) {
-    throw new UnsupportedOperationException("not implemented yet");
+    Objects.requireNonNull(agent, "agent");
+    return store.table(CREDENTIALS).values().stream()
+        .map(StoredCredential::fromJson)
+        .filter(c -> c.agent().equals(agent))
+        .map(c -> new CredentialInfo(c.id(), c.agent(), c.createdInstant(), c.revokedInstant()))
+        .sorted(Comparator.comparing(CredentialInfo::createdAt).thenComparing(CredentialInfo::id))
+        .toList();
   }
+
+  // ---------------------------------------------------------------- authentication
 
   /**
-   * Resolves a bearer secret (user token, agent credential or scoped token) to a principal.
+   * Resolves a bearer secret (user token, agent credential or scoped token) to a principal. A
+   * leading {@code Bearer } is ignored. The principal comes only from the verified secret or the
+   * verified token claims, so an agent can never authenticate as a user or as another agent.
    *
    * @throws io.warden.core.WardenException with code {@code unauthorized} (and an audit event) when
    *     the secret is missing, unknown, revoked, expired or badly signed
    */
   public Principal authenticate(String bearer) {
-    throw new UnsupportedOperationException("not implemented yet");
+    String token = bearer == null ? "" : bearer.strip();
+    if (token.regionMatches(true, 0, "Bearer", 0, 6) && (token.length() == 6 || Character.isWhitespace(token.charAt(6)))) {
+      token = token.substring(6).strip();
+    }
+    if (token.isEmpty()) {
+      throw failure("missing bearer token", "", Map.of());
+    }
+    if (token.startsWith("wdn_")) {
+      Optional<Secrets.Bearer> parsed = Secrets.parse(token);
+      if (parsed.isEmpty()) {
+        Map<String, Object> details = new LinkedHashMap<>();
+        Secrets.publicId(token).ifPresent(id -> details.put("tokenId", id));
+        throw failure("malformed token: expected wdn_u_<id>_<secret> or wdn_a_<id>_<secret>", "", details);
+      }
+      return parsed.get().kind() == 'u' ? authenticateUser(parsed.get()) : authenticateCredential(parsed.get());
+    }
+    if (token.chars().filter(c -> c == '.').count() == 2) {
+      return authenticateAgentToken(token);
+    }
+    throw failure("unrecognized token format", "", Map.of());
   }
+
+  private UserPrincipal authenticateUser(Secrets.Bearer bearer) {
+    String target = "user-token/" + bearer.id();
+    Map<String, Object> details = Map.of("tokenId", bearer.id());
+    StoredUser user = store.get(USER_TOKENS, bearer.id())
+        .flatMap(name -> store.get(USERS, name))
+        .map(StoredUser::fromJson)
+        .filter(u -> u.tokenId().equals(bearer.id()))
+        .orElse(null);
+    // Unknown id and wrong secret get the same answer.
+    if (user == null || !Secrets.matches(bearer.secret(), user.tokenHash())) {
+      throw failure("unknown user token " + bearer.id(), target, details);
+    }
+    return user.principal();
+  }
+
+  private AgentPrincipal authenticateCredential(Secrets.Bearer bearer) {
+    StoredCredential credential = store.get(CREDENTIALS, bearer.id()).map(StoredCredential::fromJson).orElse(null);
+    if (credential == null || !Secrets.matches(bearer.secret(), credential.hash())) {
+      throw failure("unknown agent credential " + bearer.id(), "credential/" + bearer.id(),
+          Map.of("credential", bearer.id()));
+    }
+    checkCredentialUsable(credential, credential.agent());
+    return new AgentPrincipal(credential.agent(), credential.id(), null);
+  }
+
+  private AgentPrincipal authenticateAgentToken(String token) {
+    AgentTokens.Claims claims;
+    try {
+      claims = tokens.verify(token, clock.instant());
+    } catch (AgentTokens.InvalidTokenException e) {
+      Map<String, Object> details = new LinkedHashMap<>();
+      details.put("tokenKind", "agent-token");
+      if (e.claimedCredential() != null) {
+        details.put("claimedCredential", e.claimedCredential());
+      }
+      throw failure(e.getMessage(), "", details);
+    }
+    TokenScope scope = claims.scope();
+    StoredCredential credential = store.get(CREDENTIALS, claims.credentialId()).map(StoredCredential::fromJson)
+        .orElseThrow(() -> failure("agent token refers to unknown credential " + claims.credentialId(),
+            "credential/" + claims.credentialId(), Map.of("credential", claims.credentialId(), "jti", jti(claims))));
+    checkCredentialUsable(credential, scope.delegationChain().getFirst());
+    if (!inventory.get(claims.agent()).isPresent()) {
+      throw failure("agent '" + claims.agent() + "' is not in the inventory", "agent/" + claims.agent(),
+          Map.of("credential", credential.id(), "jti", jti(claims)));
+    }
+    // The delegations that produced the token must still be allowed by the applied descriptors.
+    List<String> chain = scope.delegationChain();
+    for (int i = 1; i < chain.size(); i++) {
+      String from = chain.get(i - 1);
+      String to = chain.get(i);
+      boolean allowed = from.equals(to)
+          || inventory.get(from).map(s -> s.descriptor().spec().delegates().contains(to)).orElse(false);
+      if (!allowed) {
+        throw failure("delegation " + from + " -> " + to + " is no longer allowed by " + from + "'s spec.delegates",
+            "agent/" + claims.agent(), Map.of("credential", credential.id(), "jti", jti(claims)));
+      }
+    }
+    return new AgentPrincipal(claims.agent(), credential.id(), scope);
+  }
+
+  private static String jti(AgentTokens.Claims claims) {
+    return claims.jti() == null ? "" : claims.jti();
+  }
+
+  /** The credential must be live and belong to {@code agent}, which must be in the inventory. */
+  private void checkCredentialUsable(StoredCredential credential, String agent) {
+    String target = "credential/" + credential.id();
+    Map<String, Object> details = Map.of("credential", credential.id(), "agent", credential.agent());
+    if (credential.revoked()) {
+      throw failure("agent credential " + credential.id() + " was revoked at " + credential.revokedAt()
+          + "; ask an admin for a new one", target, details);
+    }
+    if (!credential.agent().equals(agent)) {
+      throw failure("agent token chain starts with '" + agent + "' but credential " + credential.id()
+          + " belongs to '" + credential.agent() + "'", target, details);
+    }
+    if (inventory.get(agent).isEmpty()) {
+      throw failure("agent '" + agent + "' is not in the inventory", target, details);
+    }
+  }
+
+  /** Audits a failed authentication (never with the secret) and builds the 401. */
+  private WardenException failure(String reason, String target, Map<String, Object> details) {
+    Map<String, Object> all = new LinkedHashMap<>(details);
+    all.put("reason", reason);
+    audit.append(ANONYMOUS, "auth.failure", target, all);
+    return new WardenException("unauthorized", reason);
+  }
+
+  // ---------------------------------------------------------------- scoped tokens
 
   /**
    * Mints a scoped token for {@code holder} itself (narrower than or equal to what it holds now), or
    * for a sub-agent it delegates to ({@code forAgent} must be in the holder's {@code spec.delegates};
    * the chain grows by one). A request wider than the holder's scope is refused with
    * {@code forbidden}.
+   *
+   * <p>The holder's scope is its token's scope, or, when it used its credential directly, every
+   * tool in its descriptor's {@code spec.tools}, no budget cap and an expiry of {@link #MAX_TOKEN_TTL}
+   * from now. Tools must also still be in the holder's current descriptor, and for a sub-agent in the
+   * sub-agent's {@code spec.tools}. The expiry is capped at the holder's (silently: a shorter life is
+   * never wider). The delegation chain is computed here; {@code requested.delegationChain()} is
+   * ignored. A holder with a token may only mint for its own session.
    */
   public String mintToken(AgentPrincipal holder, String forAgent, TokenScope requested) {
-    throw new UnsupportedOperationException("not implemented yet");
+    Objects.requireNonNull(holder, "holder");
+    Objects.requireNonNull(forAgent, "forAgent");
+    Objects.requireNonNull(requested, "requested");
+    Instant now = clock.instant();
+    if (requested.session().isBlank() || requested.session().length() > MAX_SESSION_LENGTH) {
+      throw WardenException.invalid("session must be 1-" + MAX_SESSION_LENGTH + " characters: '" + requested.session() + "'");
+    }
+    if (requested.usdBudget() != null && requested.usdBudget().signum() < 0) {
+      throw WardenException.invalid("usdBudget must not be negative: " + requested.usdBudget().toPlainString());
+    }
+    AgentDescriptor holderDescriptor = inventory.get(holder.name()).map(AgentState::descriptor)
+        .orElseThrow(() -> WardenException.forbidden("agent '" + holder.name() + "' is not in the inventory"));
+    List<String> heldChain = holder.scope() == null || holder.scope().delegationChain().isEmpty()
+        ? List.of(holder.name())
+        : holder.scope().delegationChain();
+    StoredCredential credential = store.get(CREDENTIALS, holder.credentialId()).map(StoredCredential::fromJson)
+        .filter(c -> !c.revoked() && c.agent().equals(heldChain.getFirst()))
+        .orElseThrow(() -> new WardenException("unauthorized",
+            "credential " + holder.credentialId() + " of " + holder.subject() + " is unknown or revoked"));
+
+    TokenScope held;
+    if (holder.scope() == null) {
+      held = new TokenScope(requested.session(), Set.copyOf(holderDescriptor.spec().tools()), null,
+          now.plus(MAX_TOKEN_TTL), heldChain);
+    } else {
+      held = holder.scope();
+      if (!held.expiresAt().isAfter(now)) {
+        throw new WardenException("unauthorized", "the token of " + holder.subject() + " expired at " + held.expiresAt());
+      }
+      if (!held.session().equals(requested.session())) {
+        throw WardenException.forbidden("session '" + requested.session() + "' is wider than the holder's scope:"
+            + " its token is bound to session '" + held.session() + "'");
+      }
+    }
+
+    Set<String> allowedTools = new TreeSet<>(held.tools());
+    allowedTools.retainAll(holderDescriptor.spec().tools());
+    Set<String> wider = new TreeSet<>(requested.tools());
+    wider.removeAll(allowedTools);
+    if (!wider.isEmpty()) {
+      throw WardenException.forbidden("requested tools " + wider + " are wider than the scope of "
+          + holder.subject() + ", which allows " + allowedTools);
+    }
+
+    List<String> chain;
+    if (forAgent.equals(holder.name())) {
+      chain = heldChain;
+    } else {
+      List<String> delegates = holderDescriptor.spec().delegates();
+      if (!delegates.contains(forAgent)) {
+        throw WardenException.forbidden("agent '" + holder.name() + "' may not delegate to '" + forAgent
+            + "': it is not in spec.delegates " + delegates);
+      }
+      AgentDescriptor subDescriptor = inventory.get(forAgent).map(AgentState::descriptor)
+          .orElseThrow(() -> WardenException.notFound("sub-agent '" + forAgent + "' is not in the inventory"));
+      Set<String> notSubTools = new TreeSet<>(requested.tools());
+      notSubTools.removeAll(subDescriptor.spec().tools());
+      if (!notSubTools.isEmpty()) {
+        throw WardenException.forbidden("requested tools " + notSubTools + " are wider than sub-agent '"
+            + forAgent + "' may use: its spec.tools are " + subDescriptor.spec().tools());
+      }
+      chain = new ArrayList<>(heldChain);
+      chain.add(forAgent);
+      if (chain.size() > MAX_CHAIN_LENGTH) {
+        throw WardenException.forbidden("delegation chain " + chain + " is longer than " + MAX_CHAIN_LENGTH + " agents");
+      }
+    }
+
+    BigDecimal usd = requested.usdBudget();
+    if (held.usdBudget() != null) {
+      if (usd == null) {
+        throw WardenException.forbidden("requested an unlimited usd budget, wider than the "
+            + held.usdBudget().toPlainString() + " usd of " + holder.subject());
+      }
+      if (usd.compareTo(held.usdBudget()) > 0) {
+        throw WardenException.forbidden("requested usd budget " + usd.toPlainString() + " is wider than the "
+            + held.usdBudget().toPlainString() + " usd of " + holder.subject());
+      }
+    }
+
+    Instant expiresAt = (requested.expiresAt().isBefore(held.expiresAt()) ? requested.expiresAt() : held.expiresAt())
+        .truncatedTo(ChronoUnit.SECONDS); // JWT exp has whole seconds: round down, never up
+    if (!expiresAt.isAfter(now)) {
+      throw WardenException.invalid("expiresAt must be in the future: " + requested.expiresAt());
+    }
+
+    TokenScope granted = new TokenScope(requested.session(), requested.tools(), usd, expiresAt, chain);
+    String jti = Secrets.newId();
+    String token = tokens.mint(jti, forAgent, credential.id(), granted, now);
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("jti", jti);
+    details.put("credential", credential.id());
+    details.put("session", granted.session());
+    details.put("tools", List.copyOf(new TreeSet<>(granted.tools())));
+    if (usd != null) {
+      details.put("usdBudget", usd.toPlainString());
+    }
+    details.put("expiresAt", expiresAt.toString());
+    details.put("chain", chain);
+    audit.append(holder.subject(), "token.mint", "agent/" + forAgent, details);
+    return token;
+  }
+
+  // ---------------------------------------------------------------- checks
+
+  private static void requireAdmin(Principal actor, String what) {
+    Objects.requireNonNull(actor, "actor");
+    if (!(actor instanceof UserPrincipal user && user.has(Role.ADMIN))) {
+      throw WardenException.forbidden(actor.subject() + " may not " + what + ": that needs the admin role");
+    }
+  }
+
+  private static void requireDnsLabel(String value, String what) {
+    if (value == null || !DNS_LABEL.matcher(value).matches()) {
+      throw WardenException.invalid(what + " '" + value + "' is not a dns label: " + DNS_LABEL_RULE);
+    }
+  }
+
+  private void requireAgent(String agent) {
+    if (inventory.get(agent).isEmpty()) {
+      throw WardenException.notFound("agent '" + agent + "' is not in the inventory: merge its descriptor to main first");
+    }
   }
 
   /** A credential's public facts; the secret is never kept. */
