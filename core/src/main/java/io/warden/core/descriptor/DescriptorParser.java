@@ -36,7 +36,8 @@ import java.util.Objects;
  * wrong apiVersion/kind, unknown or mistyped fields, negative budgets, a name that is not a DNS label,
  * a file over {@link #MAX_FILE_BYTES}) comes back as a located {@link Problem}.
  *
- * <p>All problems of a file are reported at once, sorted by position. Refused before any schema
+ * <p>All problems of a file are reported at once, sorted by position (at most {@link #MAX_PROBLEMS},
+ * then a note of how many more). Refused before any schema
  * check: a file over the size limit (unread), bytes that are not UTF-8, malformed YAML, more than
  * one YAML document, a top level that is not a mapping. Duplicate keys and YAML aliases are refused
  * too, alongside the schema's findings. Locations: a wrong value points at the value, an unknown
@@ -51,6 +52,12 @@ public final class DescriptorParser {
 
   /** Classpath location of the published JSON Schema (also served at /api/v1/schemas/agent.json). */
   public static final String SCHEMA_RESOURCE = "/io/warden/core/descriptor/agent.schema.json";
+
+  /**
+   * Most problems reported for one file: {@value}. Beyond it the list ends with a note saying how many
+   * more there were (a file with thousands of bad lines is usually the wrong file).
+   */
+  public static final int MAX_PROBLEMS = 100;
 
   private static final Comparator<Problem> BY_POSITION = Comparator.comparingInt(Problem::line)
       .thenComparingInt(Problem::column)
@@ -103,6 +110,11 @@ public final class DescriptorParser {
       }
     }
     problems.sort(BY_POSITION);
+    if (problems.size() > MAX_PROBLEMS) {
+      int more = problems.size() - MAX_PROBLEMS;
+      problems = new ArrayList<>(problems.subList(0, MAX_PROBLEMS));
+      problems.add(Problem.ofFile(file, "and " + more + " more problems not shown: fix the ones above first"));
+    }
     return Result.failed(problems);
   }
 

@@ -4,7 +4,15 @@
  * YAML into a validated {@link io.warden.core.descriptor.AgentDescriptor} or a list of located
  * {@link io.warden.core.Problem}s.
  *
- * <p>Contents: {@link io.warden.core.descriptor.AgentDescriptor},
- * {@link io.warden.core.descriptor.DescriptorParser}.
+ * <p>Contents:
+ * <ul>
+ *   <li>{@link io.warden.core.descriptor.AgentDescriptor}: the descriptor as records.
+ *   <li>{@link io.warden.core.descriptor.DescriptorParser}: bytes to descriptor or problems
+ *       (file:line:column, field, message); {@code schema()} is the published JSON Schema
+ *       ({@code agent.schema.json} next to this package on the classpath).
+ *   <li>{@link io.warden.core.descriptor.Names}: the DNS-label and tool-reference rules, for every
+ *       module that names agents or tools.
+ * </ul>
+ * The field-by-field reference is {@code docs/agent-descriptor.md} at the repository root.
  */
 package io.warden.core.descriptor;

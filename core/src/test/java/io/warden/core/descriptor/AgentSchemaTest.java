@@ -83,7 +83,7 @@ class AgentSchemaTest {
       if (!schema.path("additionalProperties").isBoolean()) {
         open.add(at);
       }
-      properties.fields().forEachRemaining(e -> {
+      properties.properties().forEach(e -> {
         String path = at + "/" + e.getKey();
         if (!e.getValue().hasNonNull("title") || !e.getValue().hasNonNull("description")) {
           undocumented.add(path);
@@ -97,7 +97,7 @@ class AgentSchemaTest {
       }
     }
     if (schema.has("$defs")) {
-      schema.get("$defs").fields().forEachRemaining(e -> {
+      schema.get("$defs").properties().forEach(e -> {
         if (!e.getValue().hasNonNull("title") || !e.getValue().hasNonNull("description")) {
           undocumented.add("$defs/" + e.getKey());
         }

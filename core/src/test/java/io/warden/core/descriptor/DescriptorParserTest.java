@@ -153,6 +153,18 @@ class DescriptorParserTest {
   }
 
   @Test
+  void parse_kubernetesStyleLabelKeys() {
+    String yaml = with(DESIGN_EXAMPLE, "  owner: finance-platform\n",
+        "  owner: finance-platform\n  labels:\n    app.kubernetes.io/part-of: finance\n    Tier_1: \"yes\"\n");
+
+    assertThat(parse(yaml).descriptor().metadata().labels())
+        .isEqualTo(Map.of("app.kubernetes.io/part-of", "finance", "Tier_1", "yes"));
+    assertThat(problems(with(yaml, "Tier_1", "-tier"))).containsExactly(FILE + ":8:5: metadata.labels.-tier:"
+        + " invalid key '-tier': must be a label key ([prefix/]name: a name of 1 to 63 letters, digits, '-', '_'"
+        + " or '.', starting and ending with a letter or digit, after an optional dns-subdomain prefix)");
+  }
+
+  @Test
   void parse_leadingDocumentMarkerAndByteOrderMark() {
     Result result = parse("\uFEFF---\n" + DESIGN_EXAMPLE);
 
@@ -295,6 +307,25 @@ class DescriptorParserTest {
 
     assertThat(problems(yaml)).containsExactly(FILE
         + ":5:10: metadata.owner: yaml aliases (*n) are not supported in descriptors: write the value out in full");
+  }
+
+  @Test
+  void parse_complexKeys_refused() {
+    assertThat(problems("? [apiVersion, kind]\n: agent.os/v1\n")).containsExactly(FILE
+        + ":1:4: malformed yaml: keys must be plain values (complex keys such as lists or mappings are not supported)");
+  }
+
+  @Test
+  void parse_thousandsOfProblems_cappedWithANote() {
+    String yaml = DESIGN_EXAMPLE + "  delegates:\n" + "    - ledger-lookup\n".repeat(DescriptorParser.MAX_PROBLEMS + 51);
+
+    List<Problem> problems = parse(yaml).problems();
+
+    assertThat(problems).hasSize(DescriptorParser.MAX_PROBLEMS + 1);
+    assertThat(problems.get(0).toString()).isEqualTo(FILE
+        + ":25:7: spec.delegates[1]: 'ledger-lookup' is listed twice (first at 24:7): list each item once");
+    assertThat(problems.get(DescriptorParser.MAX_PROBLEMS))
+        .isEqualTo(Problem.ofFile(FILE, "and 50 more problems not shown: fix the ones above first"));
   }
 
   // ---- apiVersion and kind ----

@@ -145,7 +145,7 @@ public final class LocatedYaml {
   }
 
   private void readAll() {
-    try (YAMLParser parser = (YAMLParser) YAML.createParser(text)) {
+    try (YAMLParser parser = YAML.createParser(text)) {
       if (parser.nextToken() == null) {
         complete = true;
         return;

@@ -44,8 +44,9 @@ public final class SchemaProblems {
       "^[a-z][a-z0-9-]{0,62}$",
       "an executor name (1 to 63 lowercase letters, digits or '-', starting with a letter)",
       "^[A-Za-z][A-Za-z0-9+.-]*://\\S+$", "a url with a scheme and no spaces (for example http://127.0.0.1:9000)",
-      "^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
-      "a label key (1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)");
+      "^([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$",
+      "a label key ([prefix/]name: a name of 1 to 63 letters, digits, '-', '_' or '.', starting and ending with"
+          + " a letter or digit, after an optional dns-subdomain prefix)");
 
   /** Messages for {@code not} keywords, by schema location, saying why the value is refused. */
   private static final Map<String, String> NOT_WORDS = Map.of(

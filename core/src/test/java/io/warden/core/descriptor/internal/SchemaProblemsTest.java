@@ -34,7 +34,7 @@ class SchemaProblemsTest {
 
   private static void collectPatterns(JsonNode node, List<String> out) {
     if (node.isObject()) {
-      node.fields().forEachRemaining(e -> {
+      node.properties().forEach(e -> {
         if (e.getKey().equals("pattern") && e.getValue().isTextual()) {
           out.add(e.getValue().asText());
         } else {
