@@ -43,6 +43,17 @@ public final class ChildJvm implements AutoCloseable {
     return new ChildJvm(new ProcessBuilder(command).redirectErrorStream(true).start());
   }
 
+  /**
+   * Runs {@code mainClass} in a child JVM until it acknowledged at least {@code acks} writes, then
+   * kills it with SIGKILL mid-write; returns the last acknowledged number.
+   */
+  public static long killAfterAcks(Class<?> mainClass, long acks, String... args) throws IOException, InterruptedException {
+    try (ChildJvm child = start(mainClass, args)) {
+      child.awaitAcks(acks, Duration.ofSeconds(60));
+      return child.killHard();
+    }
+  }
+
   /** Waits until the child acknowledged at least {@code count} writes, then returns the last ack. */
   public long awaitAcks(long count, Duration timeout) {
     await().atMost(timeout).until(() -> lastAck.get() >= count || !process.isAlive());

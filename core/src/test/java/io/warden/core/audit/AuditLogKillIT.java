@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.warden.core.ChildJvm;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -18,11 +17,7 @@ class AuditLogKillIT {
   @Timeout(120)
   void append_killedMidWrite_keepsEveryAcknowledgedEntryAndAValidChain() throws Exception {
     Path file = dir.resolve("audit.jsonl");
-    long acked;
-    try (ChildJvm child = ChildJvm.start(AuditCrashWriter.class, file.toString())) {
-      child.awaitAcks(300, Duration.ofSeconds(60));
-      acked = child.killHard();
-    }
+    long acked = ChildJvm.killAfterAcks(AuditCrashWriter.class, 300, file.toString());
 
     try (AuditLog log = AuditLog.open(file)) {
       AuditEvent next = log.append("system", "after.crash", "", Map.of());

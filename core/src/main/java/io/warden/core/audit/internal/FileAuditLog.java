@@ -3,6 +3,7 @@ package io.warden.core.audit.internal;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.warden.core.audit.AuditEvent;
 import io.warden.core.audit.AuditLog;
+import io.warden.core.internal.Durability;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -79,7 +80,11 @@ public final class FileAuditLog implements AuditLog {
     FileChannel channel = null;
     try {
       Files.createDirectories(absolute.getParent());
+      boolean created = !Files.exists(absolute);
       channel = FileChannel.open(absolute, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      if (created) {
+        Durability.syncDirectory(absolute.getParent());
+      }
       FileLock lock;
       try {
         lock = channel.tryLock();

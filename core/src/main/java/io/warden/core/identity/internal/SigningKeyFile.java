@@ -1,5 +1,6 @@
 package io.warden.core.identity.internal;
 
+import io.warden.core.internal.Durability;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -66,7 +67,7 @@ public final class SigningKeyFile {
       } catch (UnsupportedOperationException noLinks) {
         Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
       }
-      syncDirectory(dir);
+      Durability.syncDirectory(dir);
       LOG.info("created token signing key {} (mode 0600)", file);
     } finally {
       Files.deleteIfExists(tmp);
@@ -97,11 +98,4 @@ public final class SigningKeyFile {
     return key;
   }
 
-  private static void syncDirectory(Path dir) {
-    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-      channel.force(true);
-    } catch (IOException | UnsupportedOperationException e) {
-      LOG.debug("could not sync directory {}: {}", dir, e.toString());
-    }
-  }
 }

@@ -1,12 +1,11 @@
 package io.warden.core.store.internal;
 
+import io.warden.core.internal.Durability;
 import io.warden.core.store.StateStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -91,7 +90,7 @@ public final class MvStateStore implements StateStore {
       throw new IllegalStateException("cannot open state store " + absolute + ": " + e.getMessage(), e);
     }
     if (created) {
-      syncDirectory(dir);
+      Durability.syncDirectory(dir);
     }
     LOG.debug("opened state store {}", absolute);
     return new MvStateStore(absolute, store);
@@ -246,15 +245,6 @@ public final class MvStateStore implements StateStore {
     }
   }
 
-  /** Makes a newly created file's directory entry durable too (matters on power loss, not kill -9). */
-  private static void syncDirectory(Path dir) {
-    try (FileChannel channel = FileChannel.open(dir, StandardOpenOption.READ)) {
-      channel.force(true);
-    } catch (IOException | UnsupportedOperationException e) {
-      // Some platforms cannot open a directory for sync; the data itself is already synced.
-      LOG.debug("could not sync directory {}: {}", dir, e.toString());
-    }
-  }
 
   /** Writes staged in memory until the caller's code returns; a null value marks a removal. */
   private final class StagedTransaction implements Transaction {

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.warden.core.ChildJvm;
 import io.warden.core.store.StateStore;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -19,11 +18,7 @@ class MvStateStoreKillIT {
   @Timeout(120)
   void update_killedMidWrite_keepsEveryAcknowledgedUpdateWhole() throws Exception {
     Path file = dir.resolve("state.mv.db");
-    long acked;
-    try (ChildJvm child = ChildJvm.start(StateStoreCrashWriter.class, file.toString())) {
-      child.awaitAcks(300, Duration.ofSeconds(60));
-      acked = child.killHard();
-    }
+    long acked = ChildJvm.killAfterAcks(StateStoreCrashWriter.class, 300, file.toString());
 
     try (StateStore store = StateStore.open(file)) {
       Map<String, String> a = store.table("a");
