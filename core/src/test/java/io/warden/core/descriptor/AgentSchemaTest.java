@@ -5,10 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -75,6 +81,20 @@ class AgentSchemaTest {
     assertThat(SCHEMA.at("/properties/metadata/properties/name/$ref").asText()).isEqualTo("#/$defs/dnsLabel");
     assertThat(SCHEMA.at("/properties/spec/properties/delegates/items/$ref").asText()).isEqualTo("#/$defs/dnsLabel");
     assertThat(SCHEMA.at("/properties/spec/properties/tools/items/$ref").asText()).isEqualTo("#/$defs/toolRef");
+  }
+
+  @Test
+  void docs_everyYamlExampleIsAValidDescriptor() throws Exception {
+    Path docs = Path.of("..", "docs", "agent-descriptor.md");
+    Assumptions.assumeTrue(Files.exists(docs), "docs/agent-descriptor.md is next to the module");
+    Matcher yaml = Pattern.compile("```yaml\n(.*?)```", Pattern.DOTALL).matcher(Files.readString(docs));
+    int examples = 0;
+    while (yaml.find()) {
+      examples++;
+      assertThat(DescriptorParser.create().parse("docs example " + examples, yaml.group(1).getBytes(StandardCharsets.UTF_8))
+          .problems()).as("docs example %d", examples).isEmpty();
+    }
+    assertThat(examples).isEqualTo(2);
   }
 
   private static void walk(JsonNode schema, String at, List<String> undocumented, List<String> open) {
