@@ -10,7 +10,6 @@ import io.warden.gitops.internal.Messages;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -157,7 +156,13 @@ public final class GitSmartHttp {
     return rp;
   }
 
-  private static UserPrincipal authorize(String service, Principal who) {
+  /**
+   * Checks that {@code who} may use {@code service}, without touching the repository. HTTP adapters
+   * call it before sending response headers, so a refusal can still become a 401/403.
+   *
+   * @throws WardenException {@code unauthorized}, {@code forbidden} or {@code invalid_input}
+   */
+  public UserPrincipal authorize(String service, Principal who) {
     known(service);
     if (who == null) {
       throw new WardenException("unauthorized", "git needs a token: use any user name and your token as the password");
@@ -260,10 +265,5 @@ public final class GitSmartHttp {
         }
       }
     }
-  }
-
-  // Visible for testing.
-  static List<String> publicRefs(Map<String, Ref> refs) {
-    return new ArrayList<>(PUBLIC_REFS.filter(refs).keySet());
   }
 }
