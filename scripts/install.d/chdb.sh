@@ -9,13 +9,15 @@ case " $* " in *" --test "*) ;; *) exit 0 ;; esac
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="$ROOT/.tools/chdb-venv"
-CHDB_PACKAGE="chdb-core==26.9.0"
 CHDB_VERSION="26.9.0"
+# lz4 and clickhouse-cityhash give the shim ClickHouse's native compressed blocks (the driver's
+# default compress=1 responses carry LZ4 blocks with CityHash128 checksums).
+PACKAGES=("chdb-core==$CHDB_VERSION" "lz4==4.4.5" "clickhouse-cityhash==1.0.2.6")
 
 if [ -x "$VENV/bin/python" ] && "$VENV/bin/python" - "$CHDB_VERSION" >/dev/null 2>&1 <<'PY'
 import sys
 from importlib.metadata import version
-import chdb  # noqa: F401  (the import itself is the check: the native library loads)
+import chdb, lz4.block, clickhouse_cityhash.cityhash  # noqa: F401  (the imports are the check)
 sys.exit(0 if version("chdb-core") == sys.argv[1] else 1)
 PY
 then
@@ -47,9 +49,11 @@ if [ -z "$PY" ]; then
   exit 1
 fi
 
-echo "warden: installing $CHDB_PACKAGE into $VENV (for the ClickHouse integration test)" >&2
-rm -rf "$VENV"
-mkdir -p "$ROOT/.tools"
-"$PY" -m venv "$VENV"
-"$VENV/bin/python" -m pip install -q --disable-pip-version-check "$CHDB_PACKAGE"
+echo "warden: installing ${PACKAGES[*]} into $VENV (for the ClickHouse integration test)" >&2
+if ! "$VENV/bin/python" -c 'import pip' >/dev/null 2>&1; then
+  rm -rf "$VENV"
+  mkdir -p "$ROOT/.tools"
+  "$PY" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check "${PACKAGES[@]}"
 "$VENV/bin/python" -c 'import chdb; print("warden: chdb", chdb.__version__, "ready")' >&2
