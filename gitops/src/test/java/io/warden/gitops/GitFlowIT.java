@@ -1,15 +1,13 @@
 package io.warden.gitops;
 
-import static io.warden.gitops.Fixture.ALICE;
-import static io.warden.gitops.Fixture.BOB;
-import static io.warden.gitops.Fixture.CAROL;
-import static io.warden.gitops.Fixture.VIEWER;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.warden.core.WardenException;
 import io.warden.core.change.CheckResult;
-import io.warden.core.identity.AgentPrincipal;
+import io.warden.core.identity.IdentityService;
 import io.warden.core.identity.Principal;
+import io.warden.core.identity.Role;
+import io.warden.core.identity.UserPrincipal;
 import io.warden.core.inventory.AgentState;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.SyncStatus;
@@ -20,7 +18,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.regex.Pattern;
@@ -42,6 +42,10 @@ class GitFlowIT {
   private GitHttpTestServer server;
   private GitCli git;
   private Path home;
+  private IdentityService identity;
+  private final Map<String, String> tokens = new HashMap<>();
+  private UserPrincipal bob;
+  private UserPrincipal carol;
 
   @BeforeEach
   void start() throws Exception {
@@ -50,10 +54,17 @@ class GitFlowIT {
     Reconciler reconciler = Reconciler.create(f.repo, inventory, List.of(), List.of(), f.audit, Clock.systemUTC());
     reconciler.reconcile();
     f.changes.addMergeListener(cr -> reconciler.reconcile());
-    Map<String, Principal> tokens = Map.of(
-        "tok-alice", ALICE, "tok-bob", BOB, "tok-carol", CAROL, "tok-vera", VIEWER,
-        "tok-agent", new AgentPrincipal("reconciliation-finance", "cred-1", null));
-    server = GitHttpTestServer.start(GitSmartHttp.create(f.repo, f.changes), tokens);
+    // Real identities and tokens: basic auth carries a token exactly as the integrator's server does.
+    identity = IdentityService.create(f.store, f.audit, inventory, dir.resolve("data/signing.key"), Clock.systemUTC());
+    Principal admin = identity.authenticate(identity.bootstrapAdmin().orElseThrow().secret());
+    tokens.put("alice", identity.createUser(admin, "alice", Role.AUTHOR, Set.of()).secret());
+    tokens.put("bob", identity.createUser(admin, "bob", Role.APPROVER, Set.of("platform")).secret());
+    tokens.put("carol", identity.createUser(admin, "carol", Role.APPROVER, Set.of()).secret());
+    tokens.put("vera", identity.createUser(admin, "vera", Role.VIEWER, Set.of()).secret());
+    tokens.put("agent", identity.issueCredential(admin, "reconciliation-finance").secret());
+    bob = (UserPrincipal) identity.authenticate(tokens.get("bob"));
+    carol = (UserPrincipal) identity.authenticate(tokens.get("carol"));
+    server = GitHttpTestServer.start(GitSmartHttp.create(f.repo, f.changes), identity::authenticate);
     home = Files.createDirectories(dir.resolve("home"));
     git = new GitCli(home);
   }
@@ -65,7 +76,7 @@ class GitFlowIT {
   }
 
   private Path cloneAs(String user, String name) {
-    git.run(dir, user, "clone", server.url(user, "tok-" + user), name).ok();
+    git.run(dir, user, "clone", server.url(user, tokens.get(user)), name).ok();
     return dir.resolve(name);
   }
 
@@ -114,9 +125,9 @@ class GitFlowIT {
         .contains("needs 1 approval from a user with role approver");
 
     // Approve (not the author) and merge; reconcile makes the agent SYNCED at the merge.
-    ChangeRequest approved = f.changes.approve(BOB, "1");
+    ChangeRequest approved = f.changes.approve(bob, "1");
     assertThat(approved.blockers()).isEmpty();
-    ChangeRequest merged = f.changes.merge(BOB, "1");
+    ChangeRequest merged = f.changes.merge(bob, "1");
     assertThat(merged.status()).isEqualTo(Status.MERGED);
     AgentState agent = inventory.get("reconciliation-finance").orElseThrow();
     assertThat(agent.status()).isEqualTo(SyncStatus.SYNCED);
@@ -140,7 +151,7 @@ class GitFlowIT {
     assertThat(push.exit()).isNotZero();
     assertThat(push.stderr()).contains("403");
 
-    GitCli.Result agent = git.run(dir, "agent", "clone", server.url("agent", "tok-agent"), "as-agent");
+    GitCli.Result agent = git.run(dir, "agent", "clone", server.url("agent", tokens.get("agent")), "as-agent");
     assertThat(agent.exit()).isNotZero();
     assertThat(agent.stderr()).contains("403");
 
@@ -198,7 +209,7 @@ class GitFlowIT {
     edit(work, FINANCE, "usd_per_day: 40", "usd_per_day: 45");
     git.run(work, "alice", "commit", "-qam", "Budget 45").ok();
     git.run(work, "alice", "push", "-q", "origin", "budget").ok();
-    ChangeRequest first = f.changes.approve(BOB, "1");
+    ChangeRequest first = f.changes.approve(bob, "1");
     assertThat(first.approvals()).hasSize(1);
 
     edit(work, FINANCE, "usd_per_day: 45", "usd_per_day: 46");
@@ -229,8 +240,8 @@ class GitFlowIT {
     edit(work, FINANCE, "usd_per_day: 40", "usd_per_day: 65");
     git.run(work, "alice", "commit", "-qam", "Budget 65").ok();
     git.run(work, "alice", "push", "-q", "origin", "budget-too").ok();
-    f.changes.approve(BOB, "1");
-    f.changes.approve(BOB, "2");
+    f.changes.approve(bob, "1");
+    f.changes.approve(bob, "2");
 
     CountDownLatch go = new CountDownLatch(1);
     List<CompletableFuture<Object>> merges = new ArrayList<>();
@@ -238,7 +249,7 @@ class GitFlowIT {
       merges.add(CompletableFuture.supplyAsync(() -> {
         try {
           go.await();
-          return f.changes.merge(CAROL, id);
+          return f.changes.merge(carol, id);
         } catch (WardenException e) {
           return e;
         } catch (InterruptedException e) {
@@ -272,8 +283,8 @@ class GitFlowIT {
     git.run(work, "alice", "commit", "-qam", "Rebased budget").ok();
     GitCli.Result rebased = git.run(work, "alice", "push", "--force", "origin", loserBranch).ok();
     assertThat(rebased.stderr()).contains("all 4 checks passed");
-    f.changes.approve(BOB, loserId);
-    ChangeRequest merged = f.changes.merge(CAROL, loserId);
+    f.changes.approve(bob, loserId);
+    ChangeRequest merged = f.changes.merge(carol, loserId);
     assertThat(merged.mergeCommit()).isEqualTo(f.repo.mainCommit());
     assertThat(f.repo.snapshot("main").text(FINANCE).orElseThrow()).contains(wanted);
     assertThat(inventory.get("reconciliation-finance").orElseThrow().revision()).isEqualTo(f.repo.mainCommit());

@@ -9,11 +9,12 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.Function;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -27,30 +28,36 @@ final class GitHttpTestServer implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
   private final GitSmartHttp git;
-  private final Map<String, Principal> tokens;
+  private final Function<String, Principal> authenticator;
 
-  private GitHttpTestServer(GitSmartHttp git, Map<String, Principal> tokens) throws IOException {
+  private GitHttpTestServer(GitSmartHttp git, Function<String, Principal> authenticator) throws IOException {
     this.git = git;
-    this.tokens = tokens;
+    this.authenticator = authenticator;
     this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
     server.createContext(PATH + "/", this::handle);
     server.setExecutor(executor);
     server.start();
   }
 
-  static GitHttpTestServer start(GitSmartHttp git, Map<String, Principal> tokens) throws IOException {
-    return new GitHttpTestServer(git, tokens);
+  /** Starts on a free port; {@code authenticator} maps a token to its principal or throws {@code unauthorized}. */
+  static GitHttpTestServer start(GitSmartHttp git, Function<String, Principal> authenticator) throws IOException {
+    return new GitHttpTestServer(git, authenticator);
   }
 
   /** The clone URL with {@code token} as the password. */
   String url(String user, String token) {
-    return "http://" + user + ":" + token + "@127.0.0.1:" + server.getAddress().getPort() + PATH;
+    return "http://" + user + ":" + URLEncoder.encode(token, StandardCharsets.UTF_8) + "@127.0.0.1:" + server.getAddress().getPort() + PATH;
   }
 
   private void handle(HttpExchange exchange) throws IOException {
     try (exchange) {
       String path = exchange.getRequestURI().getPath().substring(PATH.length());
-      Principal who = principal(exchange.getRequestHeaders().getFirst("Authorization"));
+      Principal who;
+      try {
+        who = principal(exchange.getRequestHeaders().getFirst("Authorization"));
+      } catch (WardenException e) {
+        who = null;
+      }
       if (who == null) {
         exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"warden\"");
         reply(exchange, 401, "a token is needed: any user name, your token as the password");
@@ -98,7 +105,7 @@ final class GitHttpTestServer implements AutoCloseable {
       return null;
     }
     String decoded = new String(Base64.getDecoder().decode(authorization.substring(6)), StandardCharsets.UTF_8);
-    return tokens.get(decoded.substring(decoded.indexOf(':') + 1));
+    return authenticator.apply(decoded.substring(decoded.indexOf(':') + 1));
   }
 
   private static String query(HttpExchange exchange, String name) {
