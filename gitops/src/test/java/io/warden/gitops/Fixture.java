@@ -48,21 +48,7 @@ final class Fixture implements AutoCloseable {
   }
 
   static String agentYaml(String name, String extraSpec) {
-    return """
-        apiVersion: agent.os/v1
-        kind: Agent
-        metadata:
-          name: %s
-          owner: finance-platform
-        spec:
-          model:
-            provider: anthropic
-            name: claude-opus-4-7
-            pinned_revision: "2026-02-14"
-          budgets:
-            calls_per_hour: 200
-            usd_per_day: 40
-        %s""".formatted(name, extraSpec == null ? "" : extraSpec.indent(2));
+    return io.warden.gitops.check.Changes.agent(name, extraSpec);
   }
 
   List<String> auditActions() {

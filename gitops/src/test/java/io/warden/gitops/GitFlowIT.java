@@ -144,9 +144,7 @@ class GitFlowIT {
   @Test
   void accessRules_viewerReadsOnlyAgentsNever() throws Exception {
     Path work = cloneAs("vera", "vera");
-    Files.writeString(work.resolve("tools/new.md"), "x\n");
-    git.run(work, "vera", "add", ".").ok();
-    git.run(work, "vera", "commit", "-qm", "try").ok();
+    commitFile(work, "vera", "tools/new.md");
     GitCli.Result push = git.run(work, "vera", "push", "origin", "HEAD:refs/heads/vera");
     assertThat(push.exit()).isNotZero();
     assertThat(push.stderr()).contains("403");
@@ -168,9 +166,7 @@ class GitFlowIT {
     assertThat(tag.exit()).isNotZero();
     assertThat(tag.stderr()).contains("remote: only branches can be pushed: 'refs/tags/v1' is not under refs/heads/");
 
-    Files.writeString(work.resolve("tools/x.md"), "x\n");
-    git.run(work, "alice", "add", ".").ok();
-    git.run(work, "alice", "commit", "-qm", "x").ok();
+    commitFile(work, "alice", "tools/x.md");
     GitCli.Result reserved = git.run(work, "alice", "push", "origin", "HEAD:refs/heads/change/7");
     assertThat(reserved.exit()).isNotZero();
     assertThat(reserved.stderr()).contains("branch 'change/7' is reserved");
@@ -190,6 +186,21 @@ class GitFlowIT {
     assertThat(f.changes.list(null)).isEmpty();
   }
 
+  private void commitFile(Path work, String user, String path) throws Exception {
+    Files.writeString(work.resolve(path), "x\n");
+    git.run(work, user, "add", path).ok();
+    git.run(work, user, "commit", "-qm", "Add " + path).ok();
+  }
+
+  /** From main: a branch that sets the finance budget, pushed. */
+  private void pushBudgetBranch(Path work, String branch, String usdPerDay) throws Exception {
+    git.run(work, "alice", "switch", "-q", "main").ok();
+    git.run(work, "alice", "switch", "-qc", branch).ok();
+    edit(work, FINANCE, "usd_per_day: 40", "usd_per_day: " + usdPerDay);
+    git.run(work, "alice", "commit", "-qam", "Budget " + usdPerDay).ok();
+    git.run(work, "alice", "push", "-q", "origin", branch).ok();
+  }
+
   private String mktree(Path work, String spec) throws Exception {
     Path input = home.resolve("mktree-input.txt");
     Files.writeString(input, spec);
@@ -205,10 +216,7 @@ class GitFlowIT {
   @Test
   void forcePush_updatesChangeRequestAndDropsApprovals() throws Exception {
     Path work = cloneAs("alice", "work");
-    git.run(work, "alice", "switch", "-qc", "budget").ok();
-    edit(work, FINANCE, "usd_per_day: 40", "usd_per_day: 45");
-    git.run(work, "alice", "commit", "-qam", "Budget 45").ok();
-    git.run(work, "alice", "push", "-q", "origin", "budget").ok();
+    pushBudgetBranch(work, "budget", "45");
     ChangeRequest first = f.changes.approve(bob, "1");
     assertThat(first.approvals()).hasSize(1);
 
@@ -231,15 +239,8 @@ class GitFlowIT {
   @Test
   void concurrentMerges_sameAgent_oneWinsOtherRecheckedThenRebased() throws Exception {
     Path work = cloneAs("alice", "work");
-    git.run(work, "alice", "switch", "-qc", "budget").ok();
-    edit(work, FINANCE, "usd_per_day: 40", "usd_per_day: 55");
-    git.run(work, "alice", "commit", "-qam", "Budget 55").ok();
-    git.run(work, "alice", "push", "-q", "origin", "budget").ok();
-    git.run(work, "alice", "switch", "-q", "main").ok();
-    git.run(work, "alice", "switch", "-qc", "budget-too").ok();
-    edit(work, FINANCE, "usd_per_day: 40", "usd_per_day: 65");
-    git.run(work, "alice", "commit", "-qam", "Budget 65").ok();
-    git.run(work, "alice", "push", "-q", "origin", "budget-too").ok();
+    pushBudgetBranch(work, "budget", "55");
+    pushBudgetBranch(work, "budget-too", "65");
     f.changes.approve(bob, "1");
     f.changes.approve(bob, "2");
 

@@ -11,7 +11,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /** Builds a {@link ProposedChange} from a base tree and the files a change writes or deletes. */
-final class Changes {
+public final class Changes {
   private final Map<String, byte[]> base = new TreeMap<>();
   private final Map<String, byte[]> head = new TreeMap<>();
 
@@ -59,7 +59,8 @@ final class Changes {
     return all;
   }
 
-  static String agent(String name, String extraSpec) {
+  /** A valid descriptor for {@code name}; {@code extraSpec} lines go under {@code spec:}. */
+  public static String agent(String name, String extraSpec) {
     return """
         apiVersion: agent.os/v1
         kind: Agent
