@@ -1,0 +1,233 @@
+package io.warden.packaging;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import io.warden.core.WardenException;
+import io.warden.core.audit.AuditLog;
+import io.warden.core.change.ChangeCheck;
+import io.warden.core.identity.IdentityService;
+import io.warden.core.identity.IssuedSecret;
+import io.warden.core.inventory.AgentExecutor;
+import io.warden.core.inventory.Inventory;
+import io.warden.core.inventory.MainBranchListener;
+import io.warden.core.store.StateStore;
+import io.warden.gitops.ChangeRequests;
+import io.warden.gitops.GitSmartHttp;
+import io.warden.gitops.Reconciler;
+import io.warden.gitops.WardenRepository;
+import io.warden.packaging.config.WardenConfig;
+import io.warden.packaging.http.AgentRoutes;
+import io.warden.packaging.http.ApiRoutes;
+import io.warden.packaging.http.ApiServer;
+import io.warden.packaging.http.AuditRoutes;
+import io.warden.packaging.http.ChangeRoutes;
+import io.warden.packaging.http.GitRoutes;
+import io.warden.packaging.http.IdentityRoutes;
+import io.warden.packaging.http.MetricsRoutes;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running appliance: opens the data directory, wires every module and starts the servers. The
+ * one place that knows all modules. Data layout under {@code data_dir}:
+ *
+ * <pre>
+ *   .lock               held while running: one Warden per data directory
+ *   admin-token         the first admin's token (0600), written on first start
+ *   state.mv            identity and change-request metadata (MVStore)
+ *   audit/audit.log     the hash-chained audit log
+ *   git/warden.git      the governance repository
+ *   keys/               token-signing key (0600)
+ * </pre>
+ */
+public final class Appliance implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Appliance.class);
+
+  private final List<AutoCloseable> closeables = new ArrayList<>();
+  private final Path dataDir;
+  private Vertx vertx;
+  private ApiServer api;
+
+  private Appliance(Path dataDir) {
+    this.dataDir = dataDir;
+  }
+
+  /** Starts everything; on any failure, stops what had started and rethrows. */
+  public static Appliance start(WardenConfig config) {
+    Path data = config.path("data_dir").toAbsolutePath().normalize();
+    Appliance app = new Appliance(data);
+    try {
+      app.startAll(config);
+      return app;
+    } catch (RuntimeException | Error e) {
+      app.close();
+      throw e;
+    }
+  }
+
+  private void startAll(WardenConfig config) {
+    Clock clock = Clock.systemUTC();
+    createDirectories(dataDir);
+    lockDataDir();
+
+    StateStore state = keep(StateStore.open(dataDir.resolve("state.mv")));
+    AuditLog audit = keep(AuditLog.open(dataDir.resolve("audit").resolve("audit.log")));
+    Inventory inventory = Inventory.create();
+    IdentityService identity = IdentityService.create(
+        state, audit, inventory, dataDir.resolve("keys").resolve("token-signing.key"), clock);
+    identity.bootstrapAdmin().ifPresent(this::writeAdminToken);
+
+    Map<String, byte[]> seed = new TreeMap<>(WardenRepository.defaultSeed());
+    WardenRepository repo = keep(WardenRepository.open(dataDir.resolve("git").resolve("warden.git"), seed, audit));
+
+    List<ChangeCheck> checks = new ArrayList<>(ChangeRequests.defaultChecks());
+    List<MainBranchListener> listeners = new ArrayList<>();
+    List<AgentExecutor> executors = new ArrayList<>();
+
+    ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
+    Reconciler reconciler = Reconciler.create(repo, inventory, executors, listeners, audit, clock);
+    changes.addMergeListener(merged -> reconciler.reconcile());
+    reconciler.reconcile();
+
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new JvmMemoryMetrics().bindTo(metrics);
+    new JvmGcMetrics().bindTo(metrics);
+    new JvmThreadMetrics().bindTo(metrics);
+    new ProcessorMetrics().bindTo(metrics);
+    Gauge.builder("warden_agents", inventory, i -> i.list().size()).description("agents on main").register(metrics);
+
+    ObjectMapper json = jsonMapper();
+    List<ApiRoutes> routes = List.of(
+        new IdentityRoutes(identity, clock),
+        new AgentRoutes(inventory, reconciler, identity),
+        new ChangeRoutes(changes),
+        new AuditRoutes(audit),
+        new GitRoutes(GitSmartHttp.create(repo, changes)),
+        new MetricsRoutes(metrics));
+    vertx = Vertx.vertx();
+    api = new ApiServer(config.string("http.host"), config.port("http.port"), identity, json,
+        () -> health(inventory), routes);
+    await(vertx.deployVerticle(api));
+    log.info("Warden is up: API http://{}:{}/api/v1  git http://{}:{}/git/warden.git  data {}",
+        config.string("http.host"), api.port(), config.string("http.host"), api.port(), dataDir);
+  }
+
+  private Map<String, Object> health(Inventory inventory) {
+    Map<String, Object> h = new LinkedHashMap<>();
+    h.put("status", "ok");
+    h.put("agents", inventory.list().size());
+    h.put("applied_commit", inventory.appliedCommit());
+    return h;
+  }
+
+  /** The HTTP API port actually bound. */
+  public int httpPort() {
+    return api.port();
+  }
+
+  public Path dataDir() {
+    return dataDir;
+  }
+
+  public static ObjectMapper jsonMapper() {
+    return new ObjectMapper()
+        .registerModule(new JavaTimeModule())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .setSerializationInclusion(com.fasterxml.jackson.annotation.JsonInclude.Include.ALWAYS);
+  }
+
+  private void writeAdminToken(IssuedSecret secret) {
+    Path file = dataDir.resolve("admin-token");
+    try {
+      Files.deleteIfExists(file);
+      Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(file, secret.secret() + "\n", StandardCharsets.UTF_8, StandardOpenOption.SYNC);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write the admin token to " + file, e);
+    }
+    log.info("first start: created user 'admin'; its token is in {} (mode 0600). "
+        + "Use it with: export WARDEN_TOKEN=$(cat {})", file, file);
+  }
+
+  private void lockDataDir() {
+    Path lockFile = dataDir.resolve(".lock");
+    try {
+      FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        channel.close();
+        throw new WardenException("conflict", "another Warden is running on data directory " + dataDir
+            + " (it holds " + lockFile + "); stop it or choose another directory with WARDEN_DATA");
+      }
+      closeables.add(channel);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot lock " + lockFile, e);
+    }
+  }
+
+  private static void createDirectories(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new WardenException("invalid_input", "cannot create data directory " + dir + ": " + e.getMessage());
+    }
+  }
+
+  private <T extends AutoCloseable> T keep(T closeable) {
+    closeables.add(closeable);
+    return closeable;
+  }
+
+  private static <T> T await(io.vertx.core.Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+      throw new IllegalStateException("cannot start: " + cause.getMessage(), cause);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (vertx != null) {
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        log.warn("vert.x did not stop cleanly", e);
+      }
+    }
+    for (int i = closeables.size() - 1; i >= 0; i--) {
+      try {
+        closeables.get(i).close();
+      } catch (Exception e) {
+        log.warn("error while closing {}", closeables.get(i), e);
+      }
+    }
+    closeables.clear();
+  }
+}

@@ -1,0 +1,5 @@
+/**
+ * The {@code warden} command line (picocli): {@code run}, offline {@code validate} and
+ * {@code audit verify}, and API clients for agents, changes, users and tokens.
+ */
+package io.warden.packaging.cli;

@@ -1,0 +1,163 @@
+package io.warden.packaging.config;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.warden.core.Problem;
+import io.warden.core.WardenException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Warden's settings, flattened to dotted keys ({@code http.port}). Defaults come from the
+ * {@code warden.yaml} bundled in the jar; a user file may set any of those keys and nothing else;
+ * then {@code WARDEN_<KEY>} environment variables win. {@code WARDEN_DATA} is an alias for
+ * {@code WARDEN_DATA_DIR}.
+ */
+public final class WardenConfig {
+  private static final String DEFAULTS = "/warden.yaml";
+
+  private final Map<String, String> values;
+
+  private WardenConfig(Map<String, String> values) {
+    this.values = Map.copyOf(values);
+  }
+
+  /** Defaults only (plus environment). */
+  public static WardenConfig defaults(Map<String, String> env) {
+    return load(null, env);
+  }
+
+  /**
+   * Loads defaults, then {@code file} when not null, then {@code env}. Unknown keys or values that
+   * are not scalars are refused with file:line:col.
+   */
+  public static WardenConfig load(Path file, Map<String, String> env) {
+    Map<String, String> values = new TreeMap<>();
+    try (InputStream in = WardenConfig.class.getResourceAsStream(DEFAULTS)) {
+      if (in == null) {
+        throw new IllegalStateException("warden.yaml defaults missing from the jar; rebuild with ./warden run");
+      }
+      flatten("warden.yaml (defaults)", in.readAllBytes(), values, null);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (file != null) {
+      byte[] bytes;
+      try {
+        bytes = Files.readAllBytes(file);
+      } catch (IOException e) {
+        throw WardenException.invalid("cannot read config file " + file + ": " + e.getMessage());
+      }
+      flatten(file.toString(), bytes, values, Map.copyOf(values));
+    }
+    for (String key : List.copyOf(values.keySet())) {
+      String envName = "WARDEN_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
+      String v = env.get(envName);
+      if (v != null) {
+        values.put(key, v);
+      }
+    }
+    if (env.get("WARDEN_DATA") != null) {
+      values.put("data_dir", env.get("WARDEN_DATA"));
+    }
+    return new WardenConfig(values);
+  }
+
+  /** Reads YAML into dotted keys; with {@code known} set, refuses keys not in it. */
+  private static void flatten(String name, byte[] yaml, Map<String, String> out, Map<String, String> known) {
+    List<Problem> problems = new ArrayList<>();
+    try (JsonParser p = new YAMLFactory().createParser(yaml)) {
+      JsonToken first = p.nextToken();
+      if (first == null) {
+        return; // an empty file keeps every default
+      }
+      if (first != JsonToken.START_OBJECT) {
+        throw WardenException.invalid(name + ": the top level must be a mapping of settings");
+      }
+      walk(name, p, "", out, known, problems);
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      problems.add(new Problem(name, at == null ? 0 : at.getLineNr(), at == null ? 0 : at.getColumnNr(),
+          "", "malformed YAML: " + e.getOriginalMessage()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    if (!problems.isEmpty()) {
+      throw new WardenException("invalid_input", "invalid configuration in " + name + ": " + problems.get(0), problems);
+    }
+  }
+
+  private static void walk(String name, JsonParser p, String prefix, Map<String, String> out,
+      Map<String, String> known, List<Problem> problems) throws IOException {
+    while (p.nextToken() == JsonToken.FIELD_NAME) {
+      String key = prefix + p.currentName();
+      JsonLocation at = p.currentTokenLocation();
+      JsonToken value = p.nextToken();
+      if (value == JsonToken.START_OBJECT) {
+        walk(name, p, key + ".", out, known, problems);
+        continue;
+      }
+      if (value == JsonToken.START_ARRAY) {
+        p.skipChildren();
+        problems.add(new Problem(name, at.getLineNr(), at.getColumnNr(), key, "lists are not settings here"));
+        continue;
+      }
+      if (known != null && !known.containsKey(key)) {
+        problems.add(new Problem(name, at.getLineNr(), at.getColumnNr(), key,
+            "unknown setting; known settings: " + String.join(", ", known.keySet())));
+        continue;
+      }
+      out.put(key, value == JsonToken.VALUE_NULL ? "" : p.getText());
+    }
+  }
+
+  public String string(String key) {
+    String v = values.get(key);
+    if (v == null) {
+      throw new IllegalArgumentException("no such setting: " + key);
+    }
+    return v;
+  }
+
+  public int port(String key) {
+    String v = string(key);
+    try {
+      int port = Integer.parseInt(v.trim());
+      if (port < 0 || port > 65535) {
+        throw new NumberFormatException();
+      }
+      return port;
+    } catch (NumberFormatException e) {
+      throw WardenException.invalid(key + " must be a port number 0-65535, got '" + v + "'");
+    }
+  }
+
+  public Path path(String key) {
+    return Path.of(string(key));
+  }
+
+  /** Every setting, for the startup log. */
+  public Map<String, String> asMap() {
+    return new LinkedHashMap<>(new TreeMap<>(values));
+  }
+
+  /** A copy with one value replaced (command-line flags such as {@code --data}). */
+  public WardenConfig with(String key, String value) {
+    string(key);
+    Map<String, String> copy = new TreeMap<>(values);
+    copy.put(key, value);
+    return new WardenConfig(copy);
+  }
+}

@@ -1,0 +1,92 @@
+package io.warden.packaging.http;
+
+import io.vertx.ext.web.Router;
+import io.warden.core.WardenException;
+import io.warden.core.identity.IdentityService;
+import io.warden.core.identity.IssuedSecret;
+import io.warden.core.identity.Role;
+import io.warden.core.identity.UserPrincipal;
+import io.warden.core.inventory.AgentState;
+import io.warden.core.inventory.Inventory;
+import io.warden.gitops.Reconciler;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code /api/v1/agents}: inventory, history, credentials, rollback. */
+public final class AgentRoutes implements ApiRoutes {
+  private final Inventory inventory;
+  private final Reconciler reconciler;
+  private final IdentityService identity;
+
+  public AgentRoutes(Inventory inventory, Reconciler reconciler, IdentityService identity) {
+    this.inventory = inventory;
+    this.reconciler = reconciler;
+    this.identity = identity;
+  }
+
+  @Override
+  public void mount(Router router, Http http) {
+    router.get("/api/v1/agents").handler(ctx -> {
+      http.user(ctx, Role.VIEWER);
+      http.respond(ctx, 200, () -> Map.of(
+          "applied_commit", inventory.appliedCommit(),
+          "agents", inventory.list().stream().map(AgentRoutes::summary).toList()));
+    });
+    router.get("/api/v1/agents/:name").handler(ctx -> {
+      http.user(ctx, Role.VIEWER);
+      String name = ctx.pathParam("name");
+      http.respond(ctx, 200, () -> {
+        AgentState state = find(name);
+        Map<String, Object> body = summary(state);
+        body.put("descriptor", state.descriptor());
+        body.put("history", reconciler.history(name));
+        body.put("credentials", identity.credentials(name));
+        return body;
+      });
+    });
+    router.post("/api/v1/agents/:name/credentials").handler(ctx -> {
+      UserPrincipal admin = http.user(ctx, Role.ADMIN);
+      String name = ctx.pathParam("name");
+      http.respond(ctx, 201, () -> {
+        IssuedSecret secret = identity.issueCredential(admin, name);
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", secret.id());
+        body.put("agent", name);
+        body.put("credential", secret.secret());
+        body.put("note", "shown once: Warden stores only its hash");
+        return body;
+      });
+    });
+    router.delete("/api/v1/agents/:name/credentials/:id").handler(ctx -> {
+      UserPrincipal admin = http.user(ctx, Role.ADMIN);
+      http.respond(ctx, 200, () -> {
+        identity.revokeCredential(admin, ctx.pathParam("name"), ctx.pathParam("id"));
+        return Map.of("revoked", ctx.pathParam("id"));
+      });
+    });
+    router.post("/api/v1/agents/:name/rollback").handler(ctx -> {
+      UserPrincipal author = http.user(ctx, Role.AUTHOR);
+      String revision = Http.bodyObject(ctx).getString("revision");
+      if (revision == null || revision.isBlank()) {
+        throw WardenException.invalid("body field 'revision' is required: the commit to restore (see history)");
+      }
+      http.respond(ctx, 201, () -> reconciler.rollback(author, ctx.pathParam("name"), revision));
+    });
+  }
+
+  private AgentState find(String name) {
+    return inventory.get(name).orElseThrow(() -> WardenException.notFound(
+        "no agent '" + name + "' on main; GET /api/v1/agents lists them"));
+  }
+
+  static Map<String, Object> summary(AgentState s) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("name", s.name());
+    m.put("owner", s.descriptor().metadata().owner());
+    m.put("status", s.status());
+    m.put("message", s.message());
+    m.put("revision", s.revision());
+    m.put("updated_at", s.updatedAt());
+    return m;
+  }
+}

@@ -1,0 +1,9 @@
+package io.warden.packaging.http;
+
+import io.vertx.ext.web.Router;
+
+/** One area of the HTTP API. Routes are mounted behind authentication. */
+@FunctionalInterface
+public interface ApiRoutes {
+  void mount(Router router, Http http);
+}

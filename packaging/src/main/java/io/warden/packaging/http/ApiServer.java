@@ -1,0 +1,154 @@
+package io.warden.packaging.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.warden.core.WardenException;
+import io.warden.core.identity.IdentityService;
+import io.warden.core.identity.Principal;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP server on port 8080. Unauthenticated: {@code /healthz} only. Everything else needs a
+ * token: {@code Authorization: Bearer <token>}, or HTTP basic auth with the token as the password
+ * (what the git client sends).
+ */
+public final class ApiServer extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+  /** Largest API request body: {@value} bytes. Descriptors are capped at 1 MiB each. */
+  public static final long MAX_API_BODY = 8L << 20;
+
+  /** Largest git push or fetch request body: {@value} bytes. */
+  public static final long MAX_GIT_BODY = 256L << 20;
+
+  private final String host;
+  private final int port;
+  private final IdentityService identity;
+  private final ObjectMapper json;
+  private final Supplier<Map<String, Object>> health;
+  private final List<ApiRoutes> routes;
+  private Http http;
+  private HttpServer server;
+
+  public ApiServer(
+      String host, int port, IdentityService identity, ObjectMapper json,
+      Supplier<Map<String, Object>> health, List<ApiRoutes> routes) {
+    this.host = host;
+    this.port = port;
+    this.identity = identity;
+    this.json = json;
+    this.health = health;
+    this.routes = List.copyOf(routes);
+  }
+
+  /** The port actually bound (useful when configured as 0). */
+  public int port() {
+    return server == null ? port : server.actualPort();
+  }
+
+  @Override
+  public Future<?> start() {
+    http = new Http(vertx, json);
+    Router router = Router.router(vertx);
+    router.get("/healthz").handler(ctx -> {
+      Map<String, Object> h = health.get();
+      http.send(ctx, "ok".equals(h.get("status")) ? 200 : 503, h);
+    });
+    router.route().handler(this::authenticate);
+    router.route("/api/*").handler(BodyHandler.create().setBodyLimit(MAX_API_BODY).setHandleFileUploads(false));
+    router.route("/git/*").handler(BodyHandler.create().setBodyLimit(MAX_GIT_BODY).setHandleFileUploads(false));
+    router.route("/metrics").handler(BodyHandler.create().setBodyLimit(0));
+    for (ApiRoutes r : routes) {
+      r.mount(router, http);
+    }
+    router.route().last().handler(ctx -> http.sendError(ctx, 404, "not_found",
+        "no such endpoint: " + ctx.request().method() + " " + ctx.request().path(), List.of()));
+    router.route().failureHandler(ctx -> {
+      if (ctx.statusCode() == 413) {
+        http.sendError(ctx, 413, "too_large", "request body over " + MAX_API_BODY + " bytes", List.of());
+      } else if (ctx.failure() != null) {
+        http.fail(ctx, ctx.failure());
+      } else {
+        http.sendError(ctx, ctx.statusCode(), "http_" + ctx.statusCode(), "request failed", List.of());
+      }
+    });
+    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true).setDecompressionSupported(true))
+        .requestHandler(router)
+        .listen()
+        .onSuccess(s -> {
+          server = s;
+          log.info("HTTP API listening on http://{}:{}", host, s.actualPort());
+        });
+  }
+
+  @Override
+  public Future<?> stop() {
+    if (http != null) {
+      http.close();
+    }
+    return server == null ? Future.succeededFuture() : server.close();
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    String bearer = bearer(ctx.request().getHeader("Authorization"));
+    if (bearer == null) {
+      if (ctx.request().path().startsWith("/git/")) {
+        // git retries with credentials only after a Basic challenge.
+        ctx.response().putHeader("WWW-Authenticate", "Basic realm=\"warden\"").setStatusCode(401)
+            .end("authentication required: use any user name and a Warden token as the password\n");
+        return;
+      }
+      http.sendError(ctx, 401, "unauthorized",
+          "missing credential: send 'Authorization: Bearer <token>' (or basic auth with the token as password)",
+          List.of());
+      return;
+    }
+    ctx.request().pause();
+    http.vertx().<Principal>executeBlocking(() -> identity.authenticate(bearer), false)
+        .onComplete(ar -> {
+          // The body handler after us resumes the paused request.
+          if (ar.succeeded()) {
+            ctx.put(Http.PRINCIPAL, ar.result());
+            ctx.next();
+          } else if (ar.cause() instanceof WardenException we && "unauthorized".equals(we.code())) {
+            http.sendError(ctx, 401, "unauthorized", we.getMessage(), List.of());
+          } else {
+            http.fail(ctx, ar.cause());
+          }
+        });
+  }
+
+  /** The secret from a Bearer or Basic header, or null. */
+  static String bearer(String header) {
+    if (header == null) {
+      return null;
+    }
+    if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      String token = header.substring(7).trim();
+      return token.isEmpty() ? null : token;
+    }
+    if (header.regionMatches(true, 0, "Basic ", 0, 6)) {
+      try {
+        String decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
+        int colon = decoded.indexOf(':');
+        String password = colon < 0 ? decoded : decoded.substring(colon + 1);
+        return password.isEmpty() ? null : password;
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    }
+    return null;
+  }
+}

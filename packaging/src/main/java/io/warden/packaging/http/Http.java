@@ -1,0 +1,199 @@
+package io.warden.packaging.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+import io.warden.core.Problem;
+import io.warden.core.WardenException;
+import io.warden.core.identity.AgentPrincipal;
+import io.warden.core.identity.Principal;
+import io.warden.core.identity.Role;
+import io.warden.core.identity.UserPrincipal;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Helpers every {@link ApiRoutes} uses: who is calling, role checks, running blocking work off the
+ * event loop, and the one JSON error shape ({@code {code, message, errors[]}}, OPA style).
+ */
+public final class Http {
+  private static final Logger log = LoggerFactory.getLogger(Http.class);
+
+  /** Routing-context key under which the authentication handler stores the {@link Principal}. */
+  static final String PRINCIPAL = "warden.principal";
+
+  private final Vertx vertx;
+  private final ObjectMapper json;
+  private final ExecutorService blocking = Executors.newVirtualThreadPerTaskExecutor();
+
+  Http(Vertx vertx, ObjectMapper json) {
+    this.vertx = vertx;
+    this.json = json;
+  }
+
+  public ObjectMapper json() {
+    return json;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  /** The authenticated caller (set before any ApiRoutes handler runs). */
+  public Principal principal(RoutingContext ctx) {
+    return ctx.get(PRINCIPAL);
+  }
+
+  /** The caller as a user with at least {@code role}; agents and lesser roles get 403. */
+  public UserPrincipal user(RoutingContext ctx, Role role) {
+    Principal p = principal(ctx);
+    if (!(p instanceof UserPrincipal user)) {
+      throw WardenException.forbidden("this endpoint is for users; agent credentials cannot call it");
+    }
+    if (!user.has(role)) {
+      throw WardenException.forbidden(
+          "role " + role.wireName() + " required; " + user.name() + " has " + user.role().wireName());
+    }
+    return user;
+  }
+
+  /** The caller as an agent; users get 403. */
+  public AgentPrincipal agent(RoutingContext ctx) {
+    if (principal(ctx) instanceof AgentPrincipal agent) {
+      return agent;
+    }
+    throw WardenException.forbidden("this endpoint is for agents: authenticate with an agent credential");
+  }
+
+  /**
+   * Runs {@code work} on a virtual thread (JGit, stores and OPA calls block) and answers with its
+   * result as JSON, or with the error shape when it throws.
+   */
+  public <T> void respond(RoutingContext ctx, int status, Callable<T> work) {
+    Future.<T>fromCompletionStage(
+            java.util.concurrent.CompletableFuture.supplyAsync(() -> call(work), blocking),
+            vertx.getOrCreateContext())
+        .onSuccess(result -> send(ctx, status, result))
+        .onFailure(err -> fail(ctx, err));
+  }
+
+  /** Like {@link #respond} but for work that writes the response itself. */
+  public void blocking(RoutingContext ctx, Callable<Void> work) {
+    Future.<Void>fromCompletionStage(
+            java.util.concurrent.CompletableFuture.supplyAsync(() -> call(work), blocking),
+            vertx.getOrCreateContext())
+        .onFailure(err -> fail(ctx, err));
+  }
+
+  private static <T> T call(Callable<T> work) {
+    try {
+      return work.call();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new java.util.concurrent.CompletionException(e);
+    }
+  }
+
+  /** The request body as a JSON object; a missing or malformed body is a 400 naming the problem. */
+  public static io.vertx.core.json.JsonObject bodyObject(RoutingContext ctx) {
+    if (ctx.body() == null || ctx.body().length() == 0) {
+      throw WardenException.invalid("request body required: a JSON object");
+    }
+    try {
+      return ctx.body().asJsonObject();
+    } catch (RuntimeException e) {
+      throw WardenException.invalid("request body is not a JSON object: " + e.getMessage());
+    }
+  }
+
+  public void send(RoutingContext ctx, int status, Object body) {
+    if (ctx.response().ended()) {
+      return;
+    }
+    try {
+      ctx.response()
+          .setStatusCode(status)
+          .putHeader("Content-Type", "application/json; charset=utf-8")
+          .end(Buffer.buffer(json.writeValueAsBytes(body)));
+    } catch (JsonProcessingException e) {
+      fail(ctx, e);
+    }
+  }
+
+  /** Answers with the error shape; unknown exceptions become 500 without leaking their details. */
+  public void fail(RoutingContext ctx, Throwable err) {
+    Throwable cause = unwrap(err);
+    if (ctx.response().ended()) {
+      log.warn("error after the response was sent for {} {}", ctx.request().method(), ctx.request().path(), cause);
+      return;
+    }
+    if (cause instanceof WardenException we) {
+      sendError(ctx, statusOf(we.code()), we.code(), we.getMessage(), we.problems());
+    } else if (cause instanceof IllegalArgumentException iae) {
+      sendError(ctx, 400, "invalid_input", iae.getMessage(), List.of());
+    } else {
+      log.warn("internal error on {} {}", ctx.request().method(), ctx.request().path(), cause);
+      sendError(ctx, 500, "internal_error", "internal error; see the server log", List.of());
+    }
+  }
+
+  public void sendError(RoutingContext ctx, int status, String code, String message, List<Problem> problems) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("code", code);
+    body.put("message", message);
+    body.put("errors", problems.stream().map(Http::problemJson).toList());
+    if (status == 401) {
+      ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"warden\", Basic realm=\"warden\"");
+    }
+    send(ctx, status, body);
+  }
+
+  static Map<String, Object> problemJson(Problem p) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("file", p.file());
+    m.put("line", p.line());
+    m.put("column", p.column());
+    m.put("field", p.field());
+    m.put("message", p.message());
+    m.put("location", p.toString());
+    return m;
+  }
+
+  static int statusOf(String code) {
+    return switch (code) {
+      case "invalid_input" -> 400;
+      case "unauthorized" -> 401;
+      case "forbidden" -> 403;
+      case "not_found" -> 404;
+      case "conflict" -> 409;
+      case "too_large" -> 413;
+      case "too_many_requests" -> 429;
+      case "unavailable" -> 503;
+      default -> 500;
+    };
+  }
+
+  private static Throwable unwrap(Throwable err) {
+    Throwable t = err;
+    while ((t instanceof java.util.concurrent.CompletionException
+            || t instanceof java.util.concurrent.ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  void close() {
+    blocking.shutdownNow();
+  }
+}

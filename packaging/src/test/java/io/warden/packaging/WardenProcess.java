@@ -1,0 +1,168 @@
+package io.warden.packaging;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The packaged appliance in a child JVM, started exactly as {@code ./warden run} starts it (same jar,
+ * same lib directory, same main class), on free ports and a test data directory. Tests talk to it
+ * only over the network and the CLI, as users do.
+ */
+final class WardenProcess implements AutoCloseable {
+  static final ObjectMapper JSON = Appliance.jsonMapper();
+
+  final Path dataDir;
+  final int httpPort;
+  final Map<String, String> env;
+  private final Path logFile;
+  private Process process;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private WardenProcess(Path dataDir, Map<String, String> extraEnv) throws IOException {
+    this.dataDir = dataDir;
+    this.httpPort = freePort();
+    this.env = new HashMap<>(extraEnv);
+    env.put("WARDEN_DATA", dataDir.toString());
+    env.put("WARDEN_HTTP_PORT", Integer.toString(httpPort));
+    env.putIfAbsent("WARDEN_OTLP_GRPC_PORT", Integer.toString(freePort()));
+    env.putIfAbsent("WARDEN_OTLP_HTTP_PORT", Integer.toString(freePort()));
+    env.putIfAbsent("WARDEN_POLICY_SIDECAR_PORT", Integer.toString(freePort()));
+    env.putIfAbsent("WARDEN_CONSOLE_PORT", Integer.toString(freePort()));
+    this.logFile = dataDir.resolveSibling(dataDir.getFileName() + "-warden.log");
+  }
+
+  static WardenProcess start(Path dataDir) throws IOException {
+    return start(dataDir, Map.of());
+  }
+
+  static WardenProcess start(Path dataDir, Map<String, String> env) throws IOException {
+    WardenProcess w = new WardenProcess(dataDir, env);
+    w.launch();
+    return w;
+  }
+
+  void launch() throws IOException {
+    List<String> cmd = new ArrayList<>(cli("run"));
+    ProcessBuilder pb = new ProcessBuilder(cmd)
+        .directory(root().toFile())
+        .redirectErrorStream(true)
+        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    pb.environment().putAll(env);
+    process = pb.start();
+    await("warden /healthz on port " + httpPort).atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200))
+        .until(() -> {
+          if (!process.isAlive()) {
+            throw new AssertionError("warden exited with " + process.exitValue() + ":\n" + log());
+          }
+          try {
+            return http.send(HttpRequest.newBuilder(uri("/healthz")).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+          } catch (IOException e) {
+            return false;
+          }
+        });
+  }
+
+  /** The java command line that runs the packaged CLI with {@code args}. */
+  static List<String> cli(String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-cp");
+    cmd.add(System.getProperty("warden.jar") + File.pathSeparator + System.getProperty("warden.lib") + File.separator + "*");
+    cmd.add("io.warden.packaging.Main");
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  static Path root() {
+    return Path.of(System.getProperty("warden.root", "..")).toAbsolutePath().normalize();
+  }
+
+  /** kill -9: no shutdown hook runs. */
+  void kill() throws InterruptedException {
+    process.destroyForcibly();
+    process.waitFor();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    if (process != null && process.isAlive()) {
+      process.destroy();
+      if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    }
+  }
+
+  String adminToken() throws IOException {
+    return Files.readString(dataDir.resolve("admin-token")).trim();
+  }
+
+  String log() {
+    try {
+      return Files.readString(logFile);
+    } catch (IOException e) {
+      return "(no log: " + e + ")";
+    }
+  }
+
+  URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + httpPort + path);
+  }
+
+  String gitUrl(String token) {
+    return "http://user:" + token + "@127.0.0.1:" + httpPort + "/git/warden.git";
+  }
+
+  Response get(String token, String path) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path)).GET();
+    return send(token, b);
+  }
+
+  Response post(String token, String path, Object body) throws IOException, InterruptedException {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(path))
+        .header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
+    return send(token, b);
+  }
+
+  private Response send(String token, HttpRequest.Builder b) throws IOException, InterruptedException {
+    if (token != null) {
+      b.header("Authorization", "Bearer " + token);
+    }
+    HttpResponse<String> r = http.send(b.timeout(Duration.ofSeconds(60)).build(),
+        HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+    JsonNode body;
+    try {
+      body = r.body().isEmpty() ? JSON.nullNode() : JSON.readTree(r.body());
+    } catch (IOException e) {
+      body = JSON.getNodeFactory().textNode(r.body());
+    }
+    return new Response(r.statusCode(), body);
+  }
+
+  record Response(int status, JsonNode body) {}
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0)) {
+      return s.getLocalPort();
+    }
+  }
+}
