@@ -1,0 +1,403 @@
+package io.warden.tracestore;
+
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.warden.core.WardenException;
+import io.warden.core.change.RepoSnapshot;
+import io.warden.core.inventory.Inventory;
+import io.warden.core.inventory.MainBranchListener;
+import io.warden.core.trace.SpanQuery;
+import io.warden.core.trace.SpanRecord;
+import io.warden.core.trace.SpanStore;
+import io.warden.tracestore.internal.Authenticator;
+import io.warden.tracestore.internal.IngestBatch;
+import io.warden.tracestore.internal.IngestPipeline;
+import io.warden.tracestore.internal.LogicalTraceAssembler;
+import io.warden.tracestore.internal.LogicalTraceHints;
+import io.warden.tracestore.internal.OtlpGrpcReceiver;
+import io.warden.tracestore.internal.OtlpHttpReceiver;
+import io.warden.tracestore.internal.SpanMapper;
+import io.warden.tracestore.internal.StoreApplier;
+import io.warden.tracestore.internal.WriteAheadLog;
+import io.warden.tracestore.lucene.LuceneSpanStore;
+import io.warden.tracestore.pricing.Pricing;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Warden's data plane for agent telemetry: OTLP receivers (gRPC and HTTP), a write-ahead log that
+ * makes every acknowledged span survive a crash, the Lucene index (full-text search, structured
+ * queries, cost roll-ups) plus an optional second store such as ClickHouse, logical trace assembly
+ * across sub-agent traces, and per-span pricing from {@code pricing.yaml}.
+ *
+ * <p>Layout under the data directory: {@code traces/wal/} (log segments and per-store checkpoints)
+ * and {@code traces/lucene/} (the index).
+ *
+ * <p>Query methods block (Lucene I/O): call them off the event loop.
+ */
+public final class TraceStore implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(TraceStore.class);
+  /** A store more than this many log entries behind makes health DEGRADED. */
+  private static final long LAG_DEGRADED_ENTRIES = 10_000;
+
+  private final TraceStoreBuilder options;
+  private final AtomicReference<Pricing> pricing = new AtomicReference<>();
+  private final AtomicReference<String> pricingProblem = new AtomicReference<>("");
+  private final AtomicInteger httpPort = new AtomicInteger();
+  private final AtomicInteger grpcPort = new AtomicInteger();
+  private final List<StoreApplier> appliers = new ArrayList<>();
+  private volatile List<StoreApplier> liveAppliers = List.of();
+  private LuceneSpanStore lucene;
+  private WriteAheadLog wal;
+  private IngestPipeline pipeline;
+  private LogicalTraceAssembler assembler;
+  private ScheduledExecutorService maintenance;
+  private Vertx vertx;
+  private boolean ownVertx;
+  private final List<String> deployments = new ArrayList<>();
+  private volatile boolean started;
+  private volatile boolean closed;
+
+  TraceStore(TraceStoreBuilder options) {
+    this.options = options;
+    this.pricing.set(Pricing.parse(Pricing.FILE + " (built-in seed)", Pricing.seedYaml()));
+  }
+
+  /** A builder for a store keeping its files under {@code dataDir/traces}. */
+  public static TraceStoreBuilder builder(Path dataDir) {
+    return new TraceStoreBuilder(dataDir);
+  }
+
+  /** Files a new Warden repository starts with: {@code pricing.yaml}. */
+  public static Map<String, byte[]> seedFiles() {
+    return Map.of(Pricing.FILE, Pricing.seedYaml());
+  }
+
+  /**
+   * Opens the log and the stores, replays what the stores had not committed, and starts the
+   * receivers. The future fails if a port cannot be bound.
+   */
+  public synchronized Future<Void> start() {
+    if (started) {
+      return Future.failedFuture(new IllegalStateException("trace store already started"));
+    }
+    started = true;
+    try {
+      Path traces = options.dataDir.resolve("traces");
+      Path walDir = traces.resolve("wal");
+      Files.createDirectories(walDir);
+      lucene = LuceneSpanStore.open(traces.resolve("lucene"));
+      wal = WriteAheadLog.open(walDir, options.walSegmentBytes, options.maxPendingBytes, options.walMaxBytes,
+          (seq, attachment) -> {
+            for (StoreApplier a : liveAppliers) {
+              a.offer(seq, (IngestBatch) attachment);
+            }
+          });
+      appliers.add(new StoreApplier(lucene, wal, walDir.resolve(lucene.name() + ".checkpoint"),
+          options.luceneCommitEvery, this::releaseWal));
+      if (options.extraStore != null) {
+        appliers.add(new StoreApplier(options.extraStore, wal,
+            walDir.resolve(options.extraStore.name() + ".checkpoint"), java.time.Duration.ofSeconds(1),
+            this::releaseWal));
+      }
+      liveAppliers = List.copyOf(appliers);
+      appliers.forEach(StoreApplier::start);
+      assembler = new LogicalTraceAssembler(lucene, options.maxLogicalTraceSpans);
+      Inventory inventory = options.inventory;
+      SpanMapper mapper = new SpanMapper(name -> inventory.get(name).isPresent(), pricing::get,
+          new LogicalTraceHints(100_000));
+      Authenticator auth = options.authenticator != null ? options.authenticator : options.identity::authenticate;
+      pipeline = new IngestPipeline(auth, mapper, wal, options.maxRequestBytes, options.ingestThreads,
+          options.maxQueuedRequests, options.clock);
+      maintenance = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "TraceStore_Retention");
+        t.setDaemon(true);
+        return t;
+      });
+      long every = options.retentionCheckEvery.toMillis();
+      maintenance.scheduleWithFixedDelay(this::enforceRetentionQuietly, Math.min(every, 60_000), every,
+          TimeUnit.MILLISECONDS);
+    } catch (IOException | RuntimeException e) {
+      close();
+      return Future.failedFuture(e instanceof IOException io ? new UncheckedIOException(io) : e);
+    }
+    ownVertx = options.vertx == null;
+    vertx = ownVertx ? Vertx.vertx() : options.vertx;
+    int cores = Runtime.getRuntime().availableProcessors();
+    Future<String> http = vertx.deployVerticle(
+        () -> new OtlpHttpReceiver(options.host, options.httpPort, pipeline, httpPort),
+        new DeploymentOptions().setInstances(options.httpPort == 0 ? 1 : cores));
+    Future<String> grpc = vertx.deployVerticle(
+        () -> new OtlpGrpcReceiver(options.host, options.grpcPort, pipeline, grpcPort),
+        new DeploymentOptions().setInstances(options.grpcPort == 0 ? 1 : cores));
+    return Future.all(http, grpc)
+        .onSuccess(v -> {
+          deployments.add(http.result());
+          deployments.add(grpc.result());
+          LOG.info("OTLP receivers listening: gRPC {}:{}, HTTP {}:{}", options.host, grpcPort.get(), options.host,
+              httpPort.get());
+        })
+        .onFailure(err -> close())
+        .mapEmpty();
+  }
+
+  private void releaseWal() {
+    long min = Long.MAX_VALUE;
+    for (StoreApplier a : liveAppliers) {
+      min = Math.min(min, a.committedSeq());
+    }
+    if (min != Long.MAX_VALUE && wal != null) {
+      wal.releaseUpTo(min);
+    }
+  }
+
+  /** The bound OTLP/HTTP port (useful with port 0). */
+  public int httpPort() {
+    return httpPort.get();
+  }
+
+  /** The bound OTLP/gRPC port (useful with port 0). */
+  public int grpcPort() {
+    return grpcPort.get();
+  }
+
+  /** The prices spans are priced with now. */
+  public Pricing pricing() {
+    return pricing.get();
+  }
+
+  /** Reloads {@code pricing.yaml} whenever reconcile applies a new {@code main}. */
+  public MainBranchListener mainListener() {
+    return this::onMainChanged;
+  }
+
+  private void onMainChanged(RepoSnapshot main) {
+    byte[] file = main.files().get(Pricing.FILE);
+    if (file == null) {
+      pricing.set(Pricing.none());
+      pricingProblem.set(Pricing.FILE + " is missing on main (" + shortCommit(main.commit())
+          + "): spans are priced at 0 until it is restored");
+      LOG.warn("{} missing on main {}; spans are priced at 0", Pricing.FILE, main.commit());
+      return;
+    }
+    Pricing parsed;
+    try {
+      parsed = Pricing.parse(Pricing.FILE, file);
+    } catch (WardenException e) {
+      pricingProblem.set("invalid " + Pricing.FILE + " on main (" + shortCommit(main.commit())
+          + "), still using the previous prices: " + e.getMessage());
+      throw e;
+    }
+    pricing.set(parsed);
+    pricingProblem.set("");
+    LOG.info("prices reloaded from {} at {}", Pricing.FILE, shortCommit(main.commit()));
+  }
+
+  private static String shortCommit(String commit) {
+    return commit.length() > 12 ? commit.substring(0, 12) : commit;
+  }
+
+  private void requireStarted() {
+    if (lucene == null || closed) {
+      throw new WardenException("unavailable", "the trace store is not running");
+    }
+  }
+
+  /**
+   * Searches spans: Lucene query syntax in {@code query.text()} plus structured filters, newest
+   * first, with highlights.
+   *
+   * @throws WardenException {@code invalid_input} for a malformed query, naming the column
+   */
+  public SearchPage search(SpanQuery query) throws IOException {
+    Objects.requireNonNull(query, "query");
+    requireStarted();
+    return lucene.search(query, true);
+  }
+
+  /** Every span of one OpenTelemetry trace, oldest first; {@code not_found} when there is none. */
+  public List<SpanRecord> trace(String traceId) throws IOException {
+    requireStarted();
+    String id = traceId(traceId, "trace id");
+    List<SpanRecord> spans = lucene.trace(id);
+    if (spans.isEmpty()) {
+      throw WardenException.notFound("no spans for trace " + id);
+    }
+    return spans;
+  }
+
+  /**
+   * The logical trace containing {@code id} (a logical trace id, or the trace id of any of its
+   * traces); {@code not_found} when there is none.
+   */
+  public LogicalTrace logicalTrace(String id) throws IOException {
+    requireStarted();
+    String tid = traceId(id, "logical trace id");
+    Optional<LogicalTrace> t = assembler.assemble(tid);
+    return t.orElseThrow(() -> WardenException.notFound("no spans for logical trace " + tid));
+  }
+
+  private static String traceId(String id, String what) {
+    String t = id == null ? "" : id.strip().toLowerCase(Locale.ROOT);
+    if (!t.matches("[0-9a-f]{32}")) {
+      throw WardenException.invalid("invalid " + what + " '" + id + "': expected 32 hex characters");
+    }
+    return t;
+  }
+
+  /**
+   * Cost over [from, to) grouped by {@code agent}, {@code model}, {@code tool} or {@code day}:
+   * tokens, actions and compute, highest total first.
+   */
+  public List<SpanStore.CostRow> costs(String groupBy, Instant from, Instant to) throws Exception {
+    requireStarted();
+    if (from != null && to != null && !from.isBefore(to)) {
+      throw WardenException.invalid("from (" + from + ") must be before to (" + to + ")");
+    }
+    SpanStore extra = options.extraStore;
+    if (extra != null && extra.healthy()) {
+      try {
+        return extra.costs(groupBy, from, to);
+      } catch (WardenException e) {
+        throw e;
+      } catch (Exception e) {
+        LOG.warn("cost query on {} failed; answering from the Lucene index", extra.name(), e);
+      }
+    }
+    return lucene.costs(groupBy, from, to);
+  }
+
+  /** Runs retention now: drops spans older than the span retention and text older than the text one. */
+  public long[] enforceRetention() throws IOException {
+    requireStarted();
+    Instant now = options.clock.instant();
+    long[] r = lucene.enforceRetention(now.minus(options.spanRetention), now.minus(options.textRetention));
+    if (r[0] > 0 || r[1] > 0) {
+      LOG.info("retention: deleted {} spans, removed the text of {} spans", r[0], r[1]);
+    }
+    return r;
+  }
+
+  private void enforceRetentionQuietly() {
+    try {
+      enforceRetention();
+    } catch (Exception e) {
+      LOG.warn("enforcing trace retention failed", e);
+    }
+  }
+
+  /** OK, or DEGRADED with the reason (a store down or behind, pricing invalid), or DOWN. */
+  public TraceStoreHealth health() {
+    if (!started || closed || wal == null) {
+      return new TraceStoreHealth(TraceStoreHealth.Status.DOWN, closed ? "trace store closed"
+          : "trace store not started", Map.of());
+    }
+    Map<String, Object> details = new LinkedHashMap<>();
+    long durable = wal.durableSeq();
+    details.put("wal_bytes", wal.diskBytes());
+    details.put("wal_segments", wal.segmentCount());
+    details.put("wal_last_entry", durable);
+    List<String> problems = new ArrayList<>();
+    Map<String, Object> stores = new LinkedHashMap<>();
+    for (StoreApplier a : liveAppliers) {
+      Map<String, Object> s = new LinkedHashMap<>();
+      long lag = durable - a.appliedSeq();
+      s.put("applied_entry", a.appliedSeq());
+      s.put("committed_entry", a.committedSeq());
+      s.put("lag_entries", lag);
+      s.put("healthy", a.store().healthy());
+      if (!a.problem().isEmpty()) {
+        s.put("problem", a.problem());
+        problems.add(a.problem());
+      } else if (!a.store().healthy()) {
+        problems.add("store " + a.store().name() + " is unavailable; spans wait in the write-ahead log");
+      } else if (lag > LAG_DEGRADED_ENTRIES) {
+        problems.add("store " + a.store().name() + " is " + lag + " batches behind ingest");
+      }
+      stores.put(a.store().name(), s);
+    }
+    details.put("stores", stores);
+    details.put("accepted_items", pipeline.acceptedSpans());
+    details.put("rejected_items", pipeline.rejectedSpans());
+    details.put("queued_requests", pipeline.queuedRequests());
+    details.put("pricing", pricing.get().source());
+    details.put("otlp_http_port", httpPort.get());
+    details.put("otlp_grpc_port", grpcPort.get());
+    if (!pricingProblem.get().isEmpty()) {
+      problems.add(pricingProblem.get());
+    }
+    return problems.isEmpty()
+        ? new TraceStoreHealth(TraceStoreHealth.Status.OK, "", details)
+        : new TraceStoreHealth(TraceStoreHealth.Status.DEGRADED, String.join("; ", problems), details);
+  }
+
+  /**
+   * Stops the receivers, lets the stores apply and commit what the log holds, and closes
+   * everything. Spans a store could not take stay in the log for the next start.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (vertx != null) {
+      for (String d : deployments) {
+        try {
+          vertx.undeploy(d).await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          LOG.warn("stopping an OTLP receiver", e);
+        }
+      }
+      if (ownVertx) {
+        try {
+          vertx.close().await(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+          LOG.warn("closing Vert.x", e);
+        }
+      }
+    }
+    if (pipeline != null) {
+      pipeline.close();
+    }
+    if (maintenance != null) {
+      maintenance.shutdownNow();
+    }
+    if (wal != null) {
+      wal.close();
+    }
+    for (StoreApplier a : appliers) {
+      a.close();
+    }
+    releaseWal();
+    if (lucene != null) {
+      lucene.close();
+    }
+    if (options.extraStore != null) {
+      options.extraStore.close();
+    }
+  }
+
+  // Visible for testing.
+  LuceneSpanStore lucene() {
+    return lucene;
+  }
+}

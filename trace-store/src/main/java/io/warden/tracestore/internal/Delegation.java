@@ -1,0 +1,65 @@
+package io.warden.tracestore.internal;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The {@code warden.delegation} baggage entry: the hops that led to the current agent, outermost
+ * first, as {@code agent@traceId:spanId} separated by commas. Each delegating agent appends one hop
+ * naming itself and the span from which it delegated. The first hop's trace id is the logical trace
+ * id; the last hop's span is where the delegation happened.
+ *
+ * <p>Internal: not public API (the format is documented in the module README).
+ */
+public final class Delegation {
+  /** Baggage key and span attribute carrying the hops. */
+  public static final String ATTRIBUTE = "warden.delegation";
+
+  /** One delegation step: {@code agent} delegated from span {@code traceId:spanId}. */
+  public record Hop(String agent, String traceId, String spanId) {
+    public String spanKey() {
+      return traceId + ":" + spanId;
+    }
+
+    @Override
+    public String toString() {
+      return agent + "@" + traceId + ":" + spanId;
+    }
+  }
+
+  private Delegation() {}
+
+  /** Parses the hops; malformed hops are skipped (returned list may be shorter). */
+  public static List<Hop> parse(String value) {
+    List<Hop> hops = new ArrayList<>();
+    if (value == null || value.isBlank()) {
+      return hops;
+    }
+    for (String part : value.split(",")) {
+      String p = part.strip();
+      int at = p.lastIndexOf('@');
+      int colon = p.lastIndexOf(':');
+      if (at <= 0 || colon < at) {
+        continue;
+      }
+      String trace = p.substring(at + 1, colon).toLowerCase(Locale.ROOT);
+      String span = p.substring(colon + 1).toLowerCase(Locale.ROOT);
+      if (Otlp.isHex(trace, 32) && Otlp.isHex(span, 16)) {
+        hops.add(new Hop(p.substring(0, at), trace, span));
+      }
+    }
+    return hops;
+  }
+
+  public static String format(List<Hop> hops) {
+    StringBuilder sb = new StringBuilder();
+    for (Hop h : hops) {
+      if (!sb.isEmpty()) {
+        sb.append(',');
+      }
+      sb.append(h);
+    }
+    return sb.toString();
+  }
+}

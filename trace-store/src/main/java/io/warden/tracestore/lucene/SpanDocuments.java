@@ -1,0 +1,209 @@
+package io.warden.tracestore.lucene;
+
+import io.warden.core.trace.SpanRecord;
+import io.warden.tracestore.internal.Delegation;
+import io.warden.tracestore.internal.SpanCodec;
+import io.warden.tracestore.internal.SpanMapper;
+import io.warden.tracestore.internal.Spans;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.util.LinkedHashSet;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.LowerCaseFilter;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.Tokenizer;
+import org.apache.lucene.analysis.core.KeywordTokenizer;
+import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
+import org.apache.lucene.analysis.standard.StandardAnalyzer;
+import org.apache.lucene.document.Document;
+import org.apache.lucene.document.Field;
+import org.apache.lucene.document.FieldType;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.document.SortedDocValuesField;
+import org.apache.lucene.document.StoredField;
+import org.apache.lucene.document.StringField;
+import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.IndexOptions;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * The Lucene document layout of a span ({@code lucene-v1}). Keyword fields are indexed lowercased
+ * and queried through a lowercasing keyword analyzer, so {@code agent:Planner} finds
+ * {@code planner}; {@code text} (prompts, completions, tool arguments) and {@code name} are analysed
+ * full text; the whole record is kept in {@code source} (without its text, which is stored once in
+ * {@code text}, with offsets for highlighting).
+ */
+final class SpanDocuments {
+  static final String KIND = "kind";
+  static final String KIND_SPAN = "span";
+  static final String KIND_PENDING = "pending";
+  static final String ID = "id";
+  static final String TRACE_ID = "trace_id";
+  static final String SPAN_ID = "span_id";
+  static final String PARENT_SPAN_ID = "parent_span_id";
+  static final String LOGICAL_TRACE_ID = "logical_trace_id";
+  static final String LINK_TRACE = "link_trace";
+  static final String AGENT = "agent";
+  static final String MODEL = "model";
+  static final String REQUEST_MODEL = "request_model";
+  static final String RESPONSE_MODEL = "response_model";
+  static final String TOOL = "tool";
+  static final String STATUS = "status";
+  static final String OPERATION = "operation";
+  static final String SERVICE = "service";
+  static final String CONVERSATION_ID = "conversation_id";
+  static final String INTENT = "intent";
+  static final String NAME = "name";
+  static final String TEXT = "text";
+  static final String HAS_TEXT = "has_text";
+  static final String START = "start";
+  static final String COST = "cost";
+  static final String COST_TOKENS = "cost_tokens";
+  static final String COST_ACTIONS = "cost_actions";
+  static final String COST_COMPUTE = "cost_compute";
+  static final String SOURCE = "source";
+  static final String PENDING_FOR = "pending_for";
+
+  /** Fields a query may name with a keyword value ({@code agent:planner}). */
+  static final Set<String> KEYWORD_FIELDS = Set.of(ID, TRACE_ID, SPAN_ID, PARENT_SPAN_ID, LOGICAL_TRACE_ID,
+      LINK_TRACE, AGENT, MODEL, REQUEST_MODEL, RESPONSE_MODEL, TOOL, STATUS, OPERATION, SERVICE,
+      CONVERSATION_ID, KIND, HAS_TEXT);
+
+  private static final FieldType TEXT_TYPE = new FieldType(TextField.TYPE_STORED);
+
+  static {
+    TEXT_TYPE.setIndexOptions(IndexOptions.DOCS_AND_FREQS_AND_POSITIONS_AND_OFFSETS);
+    TEXT_TYPE.freeze();
+  }
+
+  private SpanDocuments() {}
+
+  /** Lowercases keyword fields; full text goes through the standard analyzer. */
+  static Analyzer analyzer() {
+    Analyzer keyword = new Analyzer() {
+      @Override
+      protected TokenStreamComponents createComponents(String fieldName) {
+        Tokenizer t = new KeywordTokenizer();
+        return new TokenStreamComponents(t, new LowerCaseFilter(t));
+      }
+
+      @Override
+      protected TokenStream normalize(String fieldName, TokenStream in) {
+        return new LowerCaseFilter(in);
+      }
+    };
+    Map<String, Analyzer> perField = new java.util.HashMap<>();
+    for (String f : KEYWORD_FIELDS) {
+      perField.put(f, keyword);
+    }
+    return new PerFieldAnalyzerWrapper(new StandardAnalyzer(), perField);
+  }
+
+  static String lower(String s) {
+    return s.toLowerCase(Locale.ROOT);
+  }
+
+  static long nanoUsd(BigDecimal usd) {
+    return usd.setScale(9, RoundingMode.HALF_UP).unscaledValue().longValueExact();
+  }
+
+  static long nanoUsd(String usd) {
+    if (usd == null || usd.isEmpty()) {
+      return 0;
+    }
+    try {
+      return nanoUsd(new BigDecimal(usd));
+    } catch (NumberFormatException | ArithmeticException e) {
+      return 0;
+    }
+  }
+
+  static String model(SpanRecord s) {
+    return s.responseModel().isEmpty() ? s.requestModel() : s.responseModel();
+  }
+
+  static Document toDocument(SpanRecord s) {
+    Document d = new Document();
+    String id = Spans.key(s);
+    d.add(new StringField(KIND, KIND_SPAN, Field.Store.NO));
+    d.add(new StringField(ID, id, Field.Store.NO));
+    d.add(new SortedDocValuesField(ID, new BytesRef(id)));
+    d.add(new StringField(TRACE_ID, s.traceId(), Field.Store.NO));
+    d.add(new StringField(SPAN_ID, s.spanId(), Field.Store.NO));
+    if (!s.parentSpanId().isEmpty()) {
+      d.add(new StringField(PARENT_SPAN_ID, s.parentSpanId(), Field.Store.NO));
+    }
+    d.add(new StringField(LOGICAL_TRACE_ID, s.logicalTraceId(), Field.Store.NO));
+    for (String linked : linkedTraces(s)) {
+      d.add(new StringField(LINK_TRACE, linked, Field.Store.NO));
+    }
+    keyword(d, AGENT, s.agent(), true);
+    keyword(d, MODEL, model(s), true);
+    keyword(d, REQUEST_MODEL, s.requestModel(), false);
+    keyword(d, RESPONSE_MODEL, s.responseModel(), false);
+    keyword(d, TOOL, s.toolName(), true);
+    keyword(d, STATUS, s.status(), false);
+    keyword(d, OPERATION, s.operation(), false);
+    keyword(d, SERVICE, s.service(), false);
+    keyword(d, CONVERSATION_ID, s.conversationId(), false);
+    if (!s.intent().isEmpty()) {
+      d.add(new TextField(INTENT, s.intent(), Field.Store.NO));
+    }
+    d.add(new TextField(NAME, s.name(), Field.Store.NO));
+    if (!s.text().isEmpty()) {
+      d.add(new Field(TEXT, s.text(), TEXT_TYPE));
+      d.add(new StringField(HAS_TEXT, "1", Field.Store.NO));
+    }
+    d.add(new LongPoint(START, s.startEpochNanos()));
+    d.add(new NumericDocValuesField(START, s.startEpochNanos()));
+    long cost = nanoUsd(s.costUsd());
+    d.add(new LongPoint(COST, cost));
+    d.add(new NumericDocValuesField(COST, cost));
+    d.add(new NumericDocValuesField(COST_TOKENS, nanoUsd(s.attributes().get(SpanMapper.COST_TOKENS))));
+    d.add(new NumericDocValuesField(COST_ACTIONS, nanoUsd(s.attributes().get(SpanMapper.COST_ACTIONS))));
+    d.add(new NumericDocValuesField(COST_COMPUTE, nanoUsd(s.attributes().get(SpanMapper.COST_COMPUTE))));
+    d.add(new StoredField(SOURCE, SpanCodec.encode(Spans.withText(s, ""))));
+    return d;
+  }
+
+  private static void keyword(Document d, String field, String value, boolean docValues) {
+    d.add(new StringField(field, lower(value), Field.Store.NO));
+    if (docValues) {
+      d.add(new SortedDocValuesField(field, new BytesRef(value)));
+    }
+  }
+
+  /** Other traces this span points at: its links and the spans it was delegated from. */
+  static Set<String> linkedTraces(SpanRecord s) {
+    Set<String> out = new LinkedHashSet<>();
+    for (String l : s.links()) {
+      int colon = l.indexOf(':');
+      String t = colon < 0 ? l : l.substring(0, colon);
+      if (!t.equals(s.traceId())) {
+        out.add(t);
+      }
+    }
+    for (Delegation.Hop h : Delegation.parse(s.attributes().get(Delegation.ATTRIBUTE))) {
+      if (!h.traceId().equals(s.traceId())) {
+        out.add(h.traceId());
+      }
+    }
+    if (!s.logicalTraceId().equals(s.traceId())) {
+      out.add(s.logicalTraceId());
+    }
+    return out;
+  }
+
+  static Document pendingDocument(String spanKey, long timeNanos, String text) {
+    Document d = new Document();
+    d.add(new StringField(KIND, KIND_PENDING, Field.Store.NO));
+    d.add(new StringField(PENDING_FOR, spanKey, Field.Store.YES));
+    d.add(new LongPoint(START, timeNanos));
+    d.add(new StoredField(TEXT, text));
+    return d;
+  }
+}
