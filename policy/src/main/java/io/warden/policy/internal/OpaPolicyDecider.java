@@ -90,7 +90,7 @@ public final class OpaPolicyDecider implements PolicyDecider {
     try {
       Answer answer = sync.read(deadline, revision -> new Answer(revision, client.query(DECISION_PATH, input.json(), deadline)));
       status.onSuccess(System.nanoTime() - start);
-      PolicyDecision decision = toDecision(answer.result(), answer.revision());
+      PolicyDecision decision = toDecision(json, answer.result(), answer.revision());
       if (!answer.revision().isEmpty() && !answer.result().isMissingNode()) {
         cache.put(key(answer.revision(), input), decision);
       }
@@ -110,7 +110,7 @@ public final class OpaPolicyDecider implements PolicyDecider {
     return PolicyDecision.deny(UNAVAILABLE, "");
   }
 
-  PolicyDecision toDecision(JsonNode result, String revision) {
+  static PolicyDecision toDecision(ObjectMapper json, JsonNode result, String revision) {
     if (result.isMissingNode() || result.isNull()) {
       return PolicyDecision.deny("no runtime policy decision: data.warden.runtime.decision is undefined at revision "
           + PolicyBundle.shortRev(revision), revision);
