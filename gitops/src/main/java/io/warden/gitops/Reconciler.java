@@ -22,7 +22,6 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,6 +83,7 @@ public final class Reconciler {
     Map<String, AgentDescriptor> declared = new TreeMap<>();
     Map<String, String> revisions = new TreeMap<>();
     Map<String, String> skipped = new TreeMap<>();
+    Map<String, String> lastChanges = repo.lastChanges(main.under("agents/").keySet());
     main.under("agents/").forEach((path, content) -> {
       if (!PathRules.isAgentDescriptor(path)) {
         return;
@@ -94,7 +94,7 @@ public final class Reconciler {
         return;
       }
       declared.put(parsed.descriptor().name(), parsed.descriptor());
-      revisions.put(parsed.descriptor().name(), lastRevision(path));
+      revisions.put(parsed.descriptor().name(), lastChanges.getOrDefault(path, main.commit()));
     });
 
     List<String> added = new ArrayList<>();
@@ -206,11 +206,6 @@ public final class Reconciler {
         Map.of(path, content), Set.of());
   }
 
-  private String lastRevision(String path) {
-    List<Revision> last = repo.history(path, 1);
-    return last.isEmpty() ? repo.mainCommit() : last.get(0).commit();
-  }
-
   private Optional<String> apply(AgentDescriptor descriptor) {
     AgentDescriptor.Executor spec = descriptor.spec().executor();
     if (spec == null || spec.type() == null) {
@@ -247,10 +242,5 @@ public final class Reconciler {
 
   private static String shortId(String commit) {
     return commit.length() > 10 ? commit.substring(0, 10) : commit;
-  }
-
-  @SuppressWarnings("unused")
-  private static String names(Set<String> names) {
-    return names.stream().collect(Collectors.joining(", "));
   }
 }

@@ -45,7 +45,11 @@ import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.revwalk.RevWalk;
 import org.eclipse.jgit.revwalk.filter.RevFilter;
 import org.eclipse.jgit.storage.file.FileRepositoryBuilder;
+import org.eclipse.jgit.treewalk.EmptyTreeIterator;
 import org.eclipse.jgit.treewalk.TreeWalk;
+import org.eclipse.jgit.treewalk.filter.AndTreeFilter;
+import org.eclipse.jgit.treewalk.filter.PathFilterGroup;
+import org.eclipse.jgit.treewalk.filter.TreeFilter;
 import org.eclipse.jgit.util.io.NullOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -169,6 +173,45 @@ public final class WardenRepository implements AutoCloseable {
         }
         commit = parent;
         here = before;
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out;
+  }
+
+  /**
+   * For each path, the newest commit on {@code main}'s first-parent line that changed it, found in
+   * one walk (identical subtrees are skipped, so this stays cheap on long histories). Paths never
+   * on {@code main} are absent from the result.
+   */
+  Map<String, String> lastChanges(java.util.Collection<String> paths) {
+    Map<String, String> out = new TreeMap<>();
+    java.util.Set<String> pending = new java.util.HashSet<>(paths);
+    try (RevWalk walk = new RevWalk(repo); ObjectReader reader = repo.newObjectReader()) {
+      RevCommit commit = walk.parseCommit(mainId());
+      while (commit != null && !pending.isEmpty()) {
+        RevCommit parent = commit.getParentCount() == 0 ? null : walk.parseCommit(commit.getParent(0));
+        try (TreeWalk tw = new TreeWalk(reader)) {
+          tw.setRecursive(true);
+          tw.setFilter(AndTreeFilter.create(PathFilterGroup.createFromStrings(pending), TreeFilter.ANY_DIFF));
+          tw.addTree(commit.getTree());
+          if (parent == null) {
+            tw.addTree(new EmptyTreeIterator());
+          } else {
+            tw.addTree(parent.getTree());
+          }
+          List<String> changed = new ArrayList<>();
+          while (tw.next()) {
+            changed.add(tw.getPathString());
+          }
+          for (String path : changed) {
+            if (pending.remove(path)) {
+              out.put(path, commit.name());
+            }
+          }
+        }
+        commit = parent;
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -232,7 +232,12 @@ class GitFlowIT {
     assertThat(updated.checkedHead()).isEqualTo(updated.headCommit());
     assertThat(updated.blockers()).singleElement().asString().startsWith("needs 1 approval");
     assertThat(f.repo.refId("refs/changes/1/head").orElseThrow().name()).isEqualTo(updated.headCommit());
-    // The old head stays reachable through nothing but history; the pin moved with the change.
+    assertThat(f.changes.diff("1")).contains("+    usd_per_day: 46");
+
+    // Deleting the branch closes its change request; the pin keeps its head for the record.
+    GitCli.Result deleted = git.run(work, "alice", "push", "origin", ":budget").ok();
+    assertThat(deleted.stderr()).contains("remote: change request #1 closed: its branch was deleted");
+    assertThat(f.changes.get("1").status()).isEqualTo(Status.CLOSED);
     assertThat(f.changes.diff("1")).contains("+    usd_per_day: 46");
   }
 

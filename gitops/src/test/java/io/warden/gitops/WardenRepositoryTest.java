@@ -78,6 +78,8 @@ class WardenRepositoryTest {
       assertThat(history.get(0).message()).isEqualTo("Raise the budget");
       assertThat(repo.history("tools/README.md", 10)).extracting(Revision::commit).containsExactly(seed.name());
       assertThat(repo.history(path, 1)).hasSize(1);
+      assertThat(repo.lastChanges(List.of(path, "tools/README.md", "agents/nope.yaml")))
+          .containsExactly(Map.entry(path, next.name()), Map.entry("tools/README.md", seed.name()));
 
       assertThat(repo.diff(seed.name(), next.name()))
           .contains("diff --git a/" + path + " b/" + path, "-    usd_per_day: 40", "+    usd_per_day: 50");
