@@ -21,7 +21,8 @@ deny contains msg if {
 
 deny contains msg if {
 	input.action == "tool.call"
-	not input.resource in {t | some t in object.get(agent, ["spec", "tools"], [])}
+	tools := object.get(agent, ["spec", "tools"], []) # undefined for an unknown agent: one reason is enough
+	not input.resource in {t | some t in tools}
 	msg := sprintf("agent %s may not call %s: it is not in the agent's spec.tools", [input.agent, input.resource])
 }
 
