@@ -98,7 +98,10 @@ HTTP_STATUS_BY_CODE = {
 
 CODE_RE = re.compile(r"^Code: (\d+)\.")
 FORMAT_CLAUSE_RE = re.compile(r"\bFORMAT\s+([A-Za-z][A-Za-z0-9_]*)\s*;?\s*$", re.IGNORECASE)
-INSERT_FORMAT_RE = re.compile(r"^\s*INSERT\b.*?\bFORMAT\s+([A-Za-z][A-Za-z0-9_]*)", re.IGNORECASE | re.DOTALL)
+INSERT_RE = re.compile(r"^\s*INSERT\b", re.IGNORECASE)
+# The first keyword after INSERT INTO t (...) that decides where the data is. Searching for it
+# stops near the start of the statement: a multi-megabyte VALUES list is never scanned.
+INSERT_DATA_KEYWORD_RE = re.compile(r"\b(FORMAT|VALUES|SELECT|WITH)\b(?:\s+([A-Za-z][A-Za-z0-9_]*))?", re.IGNORECASE)
 LEADING_COMMENTS_RE = re.compile(r"^(\s|--[^\n]*\n|/\*.*?\*/)*", re.DOTALL)
 
 
@@ -290,30 +293,39 @@ def quote(value):
 # ---------------------------------------------------------------------------------------------
 # Splitting a request into a statement and insert data, as ClickHouse's HTTP handler does.
 # ---------------------------------------------------------------------------------------------
+def insert_format(text):
+    """For `INSERT ... FORMAT <fmt>` returns (head without FORMAT, fmt, end of the format name);
+    None for any other statement (VALUES and INSERT ... SELECT run as plain queries)."""
+    if not INSERT_RE.match(text):
+        return None
+    m = INSERT_DATA_KEYWORD_RE.search(text)
+    if not m or m.group(1).upper() != "FORMAT" or not m.group(2) or m.group(2).lower() == "values":
+        return None
+    return text[:m.start()].rstrip(), m.group(2), m.end(2)
+
+
 def split_insert(query_text, body):
-    """Returns (statement, (insert_sql, format) or None, data bytes or None)."""
+    """Returns (statement, (insert head, format) or None, data bytes or None)."""
     if query_text is not None:
-        head = LEADING_COMMENTS_RE.sub("", query_text)
-        m = INSERT_FORMAT_RE.match(head)
-        if m and m.end() >= len(head.rstrip()):
-            # INSERT ... FORMAT X in the URL, data in the body.
-            return None, (head[:m.start(1)].rstrip()[:-len("FORMAT")].rstrip(), m.group(1)), body
+        head = LEADING_COMMENTS_RE.sub("", query_text, count=1)
+        found = insert_format(head)
+        if found and not head[found[2]:].strip():
+            # INSERT ... FORMAT X in the URL, the data is the body.
+            return None, (found[0], found[1]), body
         text = query_text + (("\n" + body.decode("utf-8")) if body else "")
     else:
         text = body.decode("utf-8", errors="surrogateescape")
-    head = LEADING_COMMENTS_RE.sub("", text)
-    m = INSERT_FORMAT_RE.match(head)
-    if m and m.group(1).lower() != "values":
-        # Data follows the format name after one whitespace character.
-        start = m.end(1)
+    head = LEADING_COMMENTS_RE.sub("", text, count=1)
+    found = insert_format(head)
+    if found:
+        # Inline data follows the format name after one whitespace character (or CR LF).
         raw = head.encode("utf-8", errors="surrogateescape")
-        start_bytes = len(head[:start].encode("utf-8", errors="surrogateescape"))
-        if start_bytes < len(raw) and raw[start_bytes:start_bytes + 1] in (b" ", b"\n", b"\t", b"\r"):
-            start_bytes += 1
-            if raw[start_bytes - 1:start_bytes + 1] == b"\r\n":
-                start_bytes += 1
-        insert_sql = head[:m.start(1)].rstrip()[:-len("FORMAT")].rstrip()
-        return None, (insert_sql, m.group(1)), raw[start_bytes:]
+        start = len(head[:found[2]].encode("utf-8", errors="surrogateescape"))
+        if raw[start:start + 2] == b"\r\n":
+            start += 2
+        elif raw[start:start + 1] in (b" ", b"\n", b"\t", b"\r"):
+            start += 1
+        return None, (found[0], found[1]), raw[start:]
     return text, None, None
 
 

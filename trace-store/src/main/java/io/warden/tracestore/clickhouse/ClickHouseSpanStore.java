@@ -81,7 +81,7 @@ public final class ClickHouseSpanStore implements SpanStore {
     // Waiting for a pooled HTTP connection is bounded too.
     p.setProperty("connection_request_timeout", Long.toString(connectTimeout.toMillis()));
     // The server gives up on a statement when the client would have.
-    p.setProperty("max_execution_time", Long.toString(Math.max(1, socketTimeout.toSeconds())));
+    p.setProperty("clickhouse_setting_max_execution_time", Long.toString(Math.max(1, socketTimeout.toSeconds())));
     // One retry of a failed request at most: the write-ahead log is the real retry.
     p.setProperty("retry", "1");
     p.setProperty("client_name", "warden-trace-store");
