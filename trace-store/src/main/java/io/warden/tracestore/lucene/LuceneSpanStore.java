@@ -266,9 +266,12 @@ public final class LuceneSpanStore implements SpanStore {
   public SearchPage search(SpanQuery query, boolean highlight) throws IOException {
     Query text = parseText(query.text());
     Query filtered = filters(query, text);
-    FieldDoc after = decodeCursor(query.cursor());
+    Object[] afterFields = decodeCursor(query.cursor());
     IndexSearcher s = searchers.acquire();
     try {
+      // Ids are unique, so the fields alone place the cursor; the largest doc id excludes the last hit.
+      FieldDoc after = afterFields == null ? null
+          : new FieldDoc(s.getIndexReader().maxDoc() - 1, Float.NaN, afterFields);
       TopDocs top = s.searchAfter(after, filtered, query.limit(), NEWEST_FIRST);
       String[] passages = null;
       if (highlight && text != null && top.scoreDocs.length > 0) {
@@ -381,7 +384,7 @@ public final class LuceneSpanStore implements SpanStore {
     return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static FieldDoc decodeCursor(String cursor) {
+  private static Object[] decodeCursor(String cursor) {
     if (cursor == null || cursor.isBlank()) {
       return null;
     }
@@ -389,7 +392,7 @@ public final class LuceneSpanStore implements SpanStore {
       String raw = new String(Base64.getUrlDecoder().decode(cursor.strip()), StandardCharsets.UTF_8);
       int comma = raw.indexOf(',');
       long start = Long.parseLong(raw.substring(0, comma));
-      return new FieldDoc(Integer.MAX_VALUE, Float.NaN, new Object[] {start, new BytesRef(raw.substring(comma + 1))});
+      return new Object[] {start, new BytesRef(raw.substring(comma + 1))};
     } catch (RuntimeException e) {
       throw WardenException.invalid("invalid cursor '" + cursor + "': pass the nextCursor of the previous page");
     }
