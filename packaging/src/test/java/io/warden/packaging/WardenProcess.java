@@ -143,6 +143,10 @@ final class WardenProcess implements AutoCloseable {
     return send(token, b);
   }
 
+  Response send(String method, String token, String path) throws IOException, InterruptedException {
+    return send(token, HttpRequest.newBuilder(uri(path)).method(method, HttpRequest.BodyPublishers.noBody()));
+  }
+
   private Response send(String token, HttpRequest.Builder b) throws IOException, InterruptedException {
     if (token != null) {
       b.header("Authorization", "Bearer " + token);
