@@ -60,7 +60,7 @@ final class PolicyFixtures {
 
   /** A fresh fake commit id (40 hex digits). */
   static String commit() {
-    return String.format("%040x", COMMITS.incrementAndGet() + 0xabc000L);
+    return String.format("c0ffee%02d", COMMITS.incrementAndGet() % 100) + "f".repeat(32);
   }
 
   static byte[] utf8(String s) {

@@ -171,10 +171,12 @@ public final class OpaClient {
   }
 
   private static String describe(IOException e) {
-    String m = e.getMessage();
-    if (m == null || m.isBlank()) {
-      m = e.getCause() != null && e.getCause().getMessage() != null ? e.getCause().getMessage() : e.getClass().getSimpleName();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && !t.getMessage().isBlank()) {
+        return t.getMessage();
+      }
     }
-    return m;
+    return e instanceof java.net.ConnectException ? "connection refused" : e.getClass().getSimpleName();
   }
+
 }

@@ -1,0 +1,81 @@
+package io.warden.policy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.warden.core.audit.AuditEvent;
+import io.warden.core.audit.AuditLog;
+import io.warden.core.policy.DecisionInput;
+import io.warden.core.policy.PolicyDecision;
+import io.warden.core.policy.PolicyDecision.Outcome;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** OPA killed mid-run: decisions fail closed fast, the supervisor restarts it, decisions are allowed again. */
+@Timeout(90)
+class SidecarRestartIT {
+
+  @TempDir
+  Path dir;
+
+  private static DecisionInput ledgerRead() {
+    return new DecisionInput("reconciliation-finance", List.of(), "tool.call", "mcp://gateway/ledger-read",
+        null, Map.of(), Instant.now());
+  }
+
+  @Test
+  void killedSidecar_deniesFastThenRestartsAndAllowsAgain() throws Exception {
+    try (AuditLog audit = AuditLog.open(dir.resolve("audit.log"));
+        PolicyEngine engine = PolicyEngine.builder()
+            .opaBinary(PolicyFixtures.opa())
+            .sidecarPort(0)
+            .dataDir(dir.resolve("policy"))
+            .audit(audit)
+            // Bucket of 1 ms: no two calls share a cache entry, so every decision asks OPA.
+            .timeBucket(Duration.ofMillis(1))
+            // A restart slow enough that the down window can be observed.
+            .restartBackoff(Duration.ofSeconds(2), Duration.ofSeconds(2))
+            .build()) {
+      engine.start();
+      engine.mainListener().onMainChanged(PolicyFixtures.seededMain());
+      assertThat(engine.decider().decide(ledgerRead()).outcome()).isEqualTo(Outcome.ALLOW);
+      long firstPid = engine.sidecarPid();
+
+      ProcessHandle.of(firstPid).orElseThrow().destroyForcibly();
+
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> {
+        PolicyDecision d = engine.decider().decide(ledgerRead());
+        assertThat(d.outcome()).isEqualTo(Outcome.DENY);
+        assertThat(d.reasons()).containsExactly(PolicyEngine.UNAVAILABLE);
+      });
+      // The breaker answers without trying OPA: 100 decisions take far less than one deadline.
+      long start = System.nanoTime();
+      for (int i = 0; i < 100; i++) {
+        assertThat(engine.decider().decide(ledgerRead()).reasons()).containsExactly(PolicyEngine.UNAVAILABLE);
+      }
+      long micros = (System.nanoTime() - start) / 1000;
+      assertThat(micros).as("100 denials while opa is down took %d µs", micros).isLessThan(100_000);
+      assertThat(engine.health()).containsEntry("state", "ERROR");
+
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(engine.decider().decide(ledgerRead()).outcome()).isEqualTo(Outcome.ALLOW));
+
+      assertThat(engine.sidecarPid()).isPositive().isNotEqualTo(firstPid);
+      assertThat(engine.health()).containsEntry("state", "OK").containsEntry("sidecar_starts", 2);
+      await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+          assertThat(audit.list(0, 10, "policy.engine.")).extracting(AuditEvent::action)
+              .containsExactly("policy.engine.down", "policy.engine.up"));
+      List<DecisionRecord> denied = engine.decisions().query(DecisionQuery.latest().withResult(Outcome.DENY));
+      assertThat(denied).isNotEmpty().allSatisfy(r -> {
+        assertThat(r.reasons()).containsExactly(PolicyEngine.UNAVAILABLE);
+        assertThat(r.policyRevision()).isEmpty();
+      });
+    }
+  }
+}
