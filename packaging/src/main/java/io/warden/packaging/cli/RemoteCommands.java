@@ -112,36 +112,40 @@ public final class RemoteCommands {
     }
   }
 
-  @Command(name = "approve", description = "Approve a change request (approver role, not its author).")
-  static final class ChangesApprove extends Remote {
+  /** A POST to {@code /api/v1/changes/{id}/<action>}, printing the updated change request. */
+  abstract static class ChangeAction extends Remote {
     @Parameters(paramLabel = "ID")
     String id;
 
+    abstract String action();
+
     @Override
     void run() throws Exception {
-      print(api.post("/api/v1/changes/" + id + "/approve", Map.of()));
+      print(api.post("/api/v1/changes/" + id + "/" + action(), Map.of()));
+    }
+  }
+
+  @Command(name = "approve", description = "Approve a change request (approver role, not its author).")
+  static final class ChangesApprove extends ChangeAction {
+    @Override
+    String action() {
+      return "approve";
     }
   }
 
   @Command(name = "merge", description = "Merge a change request once its checks pass and approvals are in.")
-  static final class ChangesMerge extends Remote {
-    @Parameters(paramLabel = "ID")
-    String id;
-
+  static final class ChangesMerge extends ChangeAction {
     @Override
-    void run() throws Exception {
-      print(api.post("/api/v1/changes/" + id + "/merge", Map.of()));
+    String action() {
+      return "merge";
     }
   }
 
   @Command(name = "close", description = "Close a change request without merging.")
-  static final class ChangesClose extends Remote {
-    @Parameters(paramLabel = "ID")
-    String id;
-
+  static final class ChangesClose extends ChangeAction {
     @Override
-    void run() throws Exception {
-      print(api.post("/api/v1/changes/" + id + "/close", Map.of()));
+    String action() {
+      return "close";
     }
   }
 
