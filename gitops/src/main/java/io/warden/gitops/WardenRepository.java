@@ -592,8 +592,7 @@ public final class WardenRepository implements AutoCloseable {
         throw new IllegalArgumentException("seed path '" + path + "' must be a relative path inside the repository");
       }
     }
-    PersonIdent system = ident(SYSTEM_NAME.toLowerCase(java.util.Locale.ROOT));
-    system = new PersonIdent(SYSTEM_NAME, system.getEmailAddress());
+    PersonIdent system = new PersonIdent(SYSTEM_NAME, "warden@warden.local");
     ObjectId tree = editTree(null, seedFiles, Set.of());
     ObjectId commit = commit(tree, List.of(), system, system, "Seed the Warden repository\n");
     if (!compareAndSet(MAIN_REF, null, commit, system, "seed")) {
