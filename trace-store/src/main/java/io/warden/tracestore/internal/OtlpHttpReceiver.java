@@ -152,7 +152,9 @@ public final class OtlpHttpReceiver extends VerticleBase {
   }
 
   private static void tooLarge(HttpServerRequest req, boolean json, long limit) {
-    req.response().putHeader("Connection", "close");
+    if (req.version() != io.vertx.core.http.HttpVersion.HTTP_2) {
+      req.response().putHeader("Connection", "close");
+    }
     error(req, json, 413, OtlpResponses.RESOURCE_EXHAUSTED, "request body over the limit of " + limit
         + " bytes; send smaller batches (exporter batch size) or raise otlp.max_request_bytes", 0);
   }

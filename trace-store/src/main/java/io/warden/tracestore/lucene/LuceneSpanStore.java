@@ -171,7 +171,7 @@ public final class LuceneSpanStore implements SpanStore {
       StoredFields stored = s.storedFields();
       for (ScoreDoc sd : docs.scoreDocs) {
         Document d = stored.document(sd.doc);
-        pendingText.merge(d.get(SpanDocuments.PENDING_FOR), d.get(SpanDocuments.TEXT), LuceneSpanStore::join);
+        pendingText.merge(d.get(SpanDocuments.PENDING_FOR), d.get(SpanDocuments.PENDING_TEXT), LuceneSpanStore::join);
       }
     } finally {
       searchers.release(s);

@@ -67,6 +67,7 @@ final class SpanDocuments {
   static final String COST_COMPUTE = "cost_compute";
   static final String SOURCE = "source";
   static final String PENDING_FOR = "pending_for";
+  static final String PENDING_TEXT = "pending_text";
 
   /** Fields a query may name with a keyword value ({@code agent:planner}). */
   static final Set<String> KEYWORD_FIELDS = Set.of(ID, TRACE_ID, SPAN_ID, PARENT_SPAN_ID, LOGICAL_TRACE_ID,
@@ -203,7 +204,8 @@ final class SpanDocuments {
     d.add(new StringField(KIND, KIND_PENDING, Field.Store.NO));
     d.add(new StringField(PENDING_FOR, spanKey, Field.Store.YES));
     d.add(new LongPoint(START, timeNanos));
-    d.add(new StoredField(TEXT, text));
+    d.add(new NumericDocValuesField(START, timeNanos));
+    d.add(new StoredField(PENDING_TEXT, text));
     return d;
   }
 }
