@@ -13,6 +13,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The runtime {@link PolicyDecider}: asks OPA for {@code data.warden.runtime.decision}, caches
@@ -30,6 +33,7 @@ import java.util.Objects;
  * <p>Internal: not public API.
  */
 public final class OpaPolicyDecider implements PolicyDecider {
+  private static final Logger LOG = LoggerFactory.getLogger(OpaPolicyDecider.class);
 
   /** The reason of every decision the engine could not get from OPA. */
   public static final String UNAVAILABLE = "policy engine unavailable";
@@ -49,6 +53,7 @@ public final class OpaPolicyDecider implements PolicyDecider {
   private final Duration deadline;
   private final Duration bucket;
   private final Cache<String, PolicyDecision> cache;
+  private final AtomicLong lastWarn = new AtomicLong(System.nanoTime() - 2_000_000_000L);
 
   public OpaPolicyDecider(OpaClient client, PolicySync sync, EngineStatus status, MvDecisionLog log,
       ObjectMapper json, Clock clock, Duration deadline, Duration bucket, long cacheSize) {
@@ -100,11 +105,20 @@ public final class OpaPolicyDecider implements PolicyDecider {
       return PolicyDecision.deny("policy evaluation failed: " + e.describe(), sync.revision());
     } catch (OpaException.Unavailable e) {
       status.onFailure(System.nanoTime() - start, e);
+      warnAtMostEverySecond(e);
       return unavailable();
     }
   }
 
   private record Answer(String revision, JsonNode result) {}
+
+  private void warnAtMostEverySecond(OpaException.Unavailable e) {
+    long now = System.nanoTime();
+    long last = lastWarn.get();
+    if (now - last > 1_000_000_000L && lastWarn.compareAndSet(last, now)) {
+      LOG.warn("runtime decision denied, opa did not answer: {}", e.getMessage());
+    }
+  }
 
   private static PolicyDecision unavailable() {
     return PolicyDecision.deny(UNAVAILABLE, "");

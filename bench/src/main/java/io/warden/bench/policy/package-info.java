@@ -1,0 +1,7 @@
+/**
+ * Benchmarks of the policy engine: runtime decision latency through Warden (cached and uncached)
+ * beside a raw OPA REST call, measured in one run against one real OPA sidecar.
+ *
+ * <p>Contents: {@link io.warden.bench.policy.PolicyDecisionBench}.
+ */
+package io.warden.bench.policy;
