@@ -331,6 +331,8 @@ def split_insert(query_text, body):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes; with Nagle on, the client's delayed ACK adds ~40 ms.
+    disable_nagle_algorithm = True
     server_version = "chdb-http"
     sys_version = ""
 

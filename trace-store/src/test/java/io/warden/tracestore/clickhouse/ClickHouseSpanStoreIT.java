@@ -2,6 +2,7 @@ package io.warden.tracestore.clickhouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 import io.warden.core.WardenException;
@@ -10,6 +11,8 @@ import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanStore.CostRow;
 import io.warden.core.trace.SpanStore.Page;
 import java.math.BigDecimal;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -28,6 +31,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -150,6 +157,53 @@ class ClickHouseSpanStoreIT {
     try (ClickHouseSpanStore store = store(db).setMaxBatchSpans(100).build()) {
       store.write(spans);
       assertThat(store.query(query().limit(1000).build()).spans()).hasSize(250);
+    }
+  }
+
+  @Test
+  void write_concurrentWritersAndReaders_shareOneStore() throws Exception {
+    String db = database();
+    try (ClickHouseSpanStore store = store(db).build();
+        ExecutorService pool = Executors.newFixedThreadPool(4)) {
+      store.ensureSchema();
+      List<Future<?>> jobs = new ArrayList<>();
+      for (int w = 0; w < 4; w++) {
+        int writer = w;
+        jobs.add(pool.submit(() -> {
+          for (int b = 0; b < 5; b++) {
+            List<SpanRecord> batch = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+              batch.add(span("k" + writer, b * 10 + i, "agent-" + writer, "chat", b * 10 + i).build());
+            }
+            store.write(batch);
+            store.query(query().agent("agent-" + writer).limit(5).build());
+          }
+          return null;
+        }));
+      }
+      for (var job : jobs) {
+        job.get(60, TimeUnit.SECONDS);
+      }
+      assertThat(store.costs("agent", null, null)).extracting(CostRow::key, CostRow::spans)
+          .containsExactly(tuple("agent-0", 50L),
+              tuple("agent-1", 50L),
+              tuple("agent-2", 50L),
+              tuple("agent-3", 50L));
+    }
+  }
+
+  @Test
+  void write_afterTheTableWasDropped_failsOnceThenRecreatesIt() throws Exception {
+    String db = database();
+    try (ClickHouseSpanStore store = store(db).build()) {
+      store.write(List.of(span("m1", 1, "agent-a", "chat", 0).build()));
+      execute("DROP TABLE " + db + ".spans_v1");
+      SpanRecord next = span("m1", 2, "agent-a", "chat", 1).build();
+      assertThatThrownBy(() -> store.write(List.of(next)))
+          .isInstanceOf(SQLException.class).hasMessageContaining("UNKNOWN_TABLE");
+      store.write(List.of(next)); // the write-ahead log's retry
+      assertThat(store.query(query().limit(10).build()).spans())
+          .extracting(SpanRecord::spanId).containsExactly(hex16(2));
     }
   }
 
@@ -375,7 +429,7 @@ class ClickHouseSpanStoreIT {
   @Test
   void healthy_nothingListening_falseAndBuildNeverTouchesTheNetwork() throws Exception {
     int port;
-    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
     try (ClickHouseSpanStore store = ClickHouseSpanStore.builder("jdbc:clickhouse://127.0.0.1:" + port + "/warden")
