@@ -122,12 +122,15 @@ public final class ClickHouseSpanStore implements SpanStore {
       try (Statement st = connection().createStatement()) {
         st.execute(SpansTable.createTable(retentionDays));
         int current = -1;
-        try (ResultSet rs = st.executeQuery(SpansTable.ENGINE_FULL)) {
+        boolean managed = true;
+        try (ResultSet rs = st.executeQuery(SpansTable.ENGINE)) {
           if (rs.next()) {
-            current = SpansTable.retentionDaysOf(rs.getString(1));
+            // A table an operator made (a Distributed table over replicated shards) keeps its own TTL.
+            managed = rs.getString(1).endsWith("MergeTree");
+            current = SpansTable.retentionDaysOf(rs.getString(2));
           }
         }
-        if (current != retentionDays) {
+        if (managed && current != retentionDays) {
           LOG.info("clickhouse span store {}: retention {} -> {} days", url.redacted(), current, retentionDays);
           st.execute(SpansTable.modifyTtl(retentionDays));
         }

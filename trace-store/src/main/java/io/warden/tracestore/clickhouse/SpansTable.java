@@ -99,8 +99,8 @@ final class SpansTable {
     return "toDateTime(start_time) + toIntervalDay(" + retentionDays + ")";
   }
 
-  static final String ENGINE_FULL =
-      "SELECT engine_full FROM system.tables WHERE database = currentDatabase() AND name = '" + NAME + "'";
+  static final String ENGINE =
+      "SELECT engine, engine_full FROM system.tables WHERE database = currentDatabase() AND name = '" + NAME + "'";
 
   /** The retention days in a table's {@code engine_full}, or -1 when it has no day TTL. */
   static int retentionDaysOf(String engineFull) {
