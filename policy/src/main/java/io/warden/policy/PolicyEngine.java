@@ -329,6 +329,8 @@ public final class PolicyEngine implements AutoCloseable {
 
     @Override
     public void onDown(String reason) {
+      // The next process starts empty: nothing counts as applied until it is pushed again.
+      sync.forgetApplied();
       status.opaDown(reason);
     }
   }

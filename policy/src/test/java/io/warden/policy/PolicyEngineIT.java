@@ -137,7 +137,7 @@ class PolicyEngineIT {
         package warden.admission
 
         deny contains msg if {
-          msg := 
+          msg :=
         }
         """);
 

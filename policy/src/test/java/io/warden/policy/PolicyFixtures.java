@@ -13,13 +13,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
-/** Repository trees and change requests for the policy tests, and where the real OPA is. */
-final class PolicyFixtures {
+/** Repository trees and change requests for the policy tests, and where the real OPA is. Test code. */
+public final class PolicyFixtures {
 
-  static final String AGENT_PATH = "agents/reconciliation-finance.yaml";
+  public static final String AGENT_PATH = "agents/reconciliation-finance.yaml";
 
   /** The example agent of DESIGN.md, as the repository is seeded with it. */
-  static final String AGENT = """
+  public static final String AGENT = """
       apiVersion: agent.os/v1
       kind: Agent
       metadata:

@@ -161,8 +161,15 @@ public final class PolicySync {
       before = revision();
       lock.writeLock().lock();
       try {
-        Map<String, String> oldPolicies = managed(client.listPolicies(callTimeout));
-        JsonNode oldData = client.getData(MAIN_DATA_PATH, callTimeout);
+        Map<String, String> oldPolicies;
+        JsonNode oldData;
+        try {
+          oldPolicies = managed(client.listPolicies(callTimeout));
+          oldData = client.getData(MAIN_DATA_PATH, callTimeout);
+        } catch (OpaException e) {
+          lastError = "cannot push main's policies at " + PolicyBundle.shortRev(bundle.revision()) + ": " + e.getMessage();
+          throw new WardenException("unavailable", lastError + "; they are pushed when opa answers again");
+        }
         try {
           client.putData(MAIN_DATA_PATH, bundle.data(), callTimeout);
           converge(oldPolicies, bundle.policies());

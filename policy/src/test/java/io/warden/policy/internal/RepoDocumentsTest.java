@@ -4,30 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.warden.core.change.RepoSnapshot;
+import io.warden.policy.PolicyFixtures;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RepoDocumentsTest {
 
-  private static final String AGENT = """
-      apiVersion: agent.os/v1
-      kind: Agent
-      metadata:
-        name: reconciliation-finance
-        owner: finance-platform
-      spec:
-        model:
-          provider: anthropic
-          name: claude-opus-4-7
-          pinned_revision: "2026-02-14"
-        tools:
-          - mcp://gateway/sap-invoice-read
-          - mcp://gateway/ledger-read
-        budgets:
-          calls_per_hour: 200
-          usd_per_day: 40
-      """;
+  private static final String AGENT = PolicyFixtures.AGENT;
 
   private final RepoDocuments docs = new RepoDocuments(JsonMapper.builder().build());
 
@@ -40,21 +24,21 @@ class RepoDocumentsTest {
     assertThat(RepoDocuments.locate(bytes(AGENT), "spec.model.pinned_revision")).hasValueSatisfying(at ->
         assertThat(at).containsExactly(10, 5));
     assertThat(RepoDocuments.locate(bytes(AGENT), "spec.budgets.usd_per_day")).hasValueSatisfying(at ->
-        assertThat(at).containsExactly(16, 5));
+        assertThat(at).containsExactly(20, 5));
   }
 
   @Test
   void locate_listIndex_givesTheElement() {
     assertThat(RepoDocuments.locate(bytes(AGENT), "spec.tools[1]")).hasValueSatisfying(at ->
-        assertThat(at).containsExactly(13, 7));
+        assertThat(at).containsExactly(16, 7));
   }
 
   @Test
   void locate_missingLeaf_givesDeepestExistingParent() {
-    assertThat(RepoDocuments.locate(bytes(AGENT), "spec.approval.on_action_value_usd_gt")).hasValueSatisfying(at ->
+    assertThat(RepoDocuments.locate(bytes(AGENT), "spec.shadow.candidate")).hasValueSatisfying(at ->
         assertThat(at).containsExactly(6, 1));
     assertThat(RepoDocuments.locate(bytes(AGENT), "spec.budgets.nope")).hasValueSatisfying(at ->
-        assertThat(at).containsExactly(14, 3));
+        assertThat(at).containsExactly(18, 3));
   }
 
   @Test
