@@ -1,0 +1,186 @@
+package io.warden.tracestore.lucene;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.warden.core.WardenException;
+import io.warden.core.trace.SpanQuery;
+import io.warden.core.trace.SpanRecord;
+import io.warden.core.trace.SpanStore;
+import io.warden.tracestore.SearchPage;
+import io.warden.tracestore.SpanHit;
+import io.warden.tracestore.internal.SpanMapper;
+import io.warden.tracestore.internal.TextAttachment;
+import java.math.BigDecimal;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LuceneSpanStoreTest {
+  private static final long DAY = 86_400_000_000_000L;
+  private static final long T0 = Instant.parse("2026-05-01T10:00:00Z").getEpochSecond() * 1_000_000_000L;
+
+  @TempDir
+  Path dir;
+
+  private LuceneSpanStore store;
+
+  @BeforeEach
+  void open() {
+    store = LuceneSpanStore.open(dir);
+  }
+
+  @AfterEach
+  void close() {
+    store.close();
+  }
+
+  static SpanRecord span(int n, String agent, String model, String tool, String status, long start, String cost,
+      String text) {
+    String id = String.format("%016x", n + 1);
+    return new SpanRecord("a".repeat(32), id, "", "a".repeat(32), "span " + n, "svc", agent, "chat", start,
+        start + 1000, status, "", model, "", 10, 5, 0, tool, "", "", List.of(agent), new BigDecimal(cost), text,
+        Map.of(SpanMapper.COST_TOKENS, tool.isEmpty() ? cost : "0", SpanMapper.COST_ACTIONS, tool.isEmpty() ? "0" : cost,
+            SpanMapper.COST_COMPUTE, "0"), List.of());
+  }
+
+  private static SpanQuery q(String text) {
+    return new SpanQuery(text, null, null, null, null, null, null, null, null, null, 100);
+  }
+
+  private List<SpanRecord> search(SpanQuery q) throws Exception {
+    store.refreshNow();
+    return store.search(q, true).hits().stream().map(SpanHit::span).toList();
+  }
+
+  private void seed() throws Exception {
+    store.write(List.of(
+        span(1, "planner", "gpt-4o", "", "OK", T0, "0.50", "refund for invoice 4711 approved"),
+        span(2, "researcher", "claude-opus-4-7", "", "ERROR", T0 + 1000, "2.00", "ledger lookup for invoice 4711"),
+        span(3, "researcher", "", "ledger-read", "OK", T0 + DAY, "0.002", "{\"account\":\"ACME-991\"}"),
+        span(4, "planner", "gpt-4o", "", "OK", T0 + 2 * DAY, "0.10", "weekly summary")));
+  }
+
+  @Test
+  void search_fullTextAndFields_newestFirstWithHighlights() throws Exception {
+    seed();
+    store.refreshNow();
+    SearchPage page = store.search(q("invoice AND 4711"), true);
+    assertThat(page.hits()).extracting(h -> h.span().spanId()).containsExactly(
+        "0000000000000003", "0000000000000002");
+    assertThat(page.hits().get(0).highlights()).containsExactly("ledger lookup for <em>invoice</em> <em>4711</em>");
+    assertThat(search(q("agent:Researcher AND status:error"))).extracting(SpanRecord::spanId)
+        .containsExactly("0000000000000003");
+    assertThat(search(q("ACME-991"))).extracting(SpanRecord::toolName).containsExactly("ledger-read");
+    assertThat(search(q("name:\"span 4\""))).hasSize(1);
+  }
+
+  @Test
+  void search_filters_combine() throws Exception {
+    seed();
+    assertThat(search(new SpanQuery(null, "planner", "gpt-4o", null, null, null, null, null, null, null, 10)))
+        .hasSize(2);
+    assertThat(search(new SpanQuery(null, null, null, "ok", Instant.ofEpochSecond(0, T0 + 1),
+        Instant.ofEpochSecond(0, T0 + 2 * DAY), null, null, null, null, 10))).extracting(SpanRecord::spanId)
+        .containsExactly("0000000000000004");
+    assertThat(search(new SpanQuery(null, null, null, null, null, null, new BigDecimal("0.5"), null, null, null, 10)))
+        .extracting(SpanRecord::spanId).containsExactlyInAnyOrder("0000000000000002", "0000000000000003");
+  }
+
+  @Test
+  void search_cursor_walksEveryHitOnce() throws Exception {
+    List<SpanRecord> spans = new ArrayList<>();
+    for (int i = 0; i < 25; i++) {
+      spans.add(span(i, "planner", "", "", "OK", T0 + (i % 5), "0", "same"));
+    }
+    store.write(spans);
+    store.refreshNow();
+    List<String> seen = new ArrayList<>();
+    String cursor = null;
+    do {
+      SearchPage p = store.search(new SpanQuery("same", null, null, null, null, null, null, null, null, cursor, 7),
+          false);
+      p.hits().forEach(h -> seen.add(h.span().spanId()));
+      cursor = p.nextCursor();
+    } while (cursor != null);
+    assertThat(seen).hasSize(25).doesNotHaveDuplicates();
+  }
+
+  @Test
+  void search_malformedQuery_namesTheColumn() {
+    assertThatThrownBy(() -> store.search(q("invoice AND (4711"), false))
+        .isInstanceOfSatisfying(WardenException.class, e -> {
+          assertThat(e.code()).isEqualTo("invalid_input");
+          assertThat(e.getMessage()).startsWith("malformed query at column ");
+        });
+    assertThatThrownBy(() -> store.search(q("*leading"), false)).hasMessageContaining("malformed query");
+    assertThatThrownBy(() -> store.search(new SpanQuery(null, null, null, null, null, null, null, null, null,
+        "%%%", 10), false)).hasMessageContaining("invalid cursor");
+  }
+
+  @Test
+  void write_sameSpanTwice_isStoredOnce() throws Exception {
+    seed();
+    seed();
+    store.refreshNow();
+    assertThat(store.count()).isEqualTo(4);
+  }
+
+  @Test
+  void costs_groupByEachKey() throws Exception {
+    seed();
+    store.refreshNow();
+    List<SpanStore.CostRow> byAgent = store.costs("agent", null, null);
+    assertThat(byAgent).extracting(SpanStore.CostRow::key).containsExactly("researcher", "planner");
+    assertThat(byAgent.get(0).totalUsd()).isEqualByComparingTo("2.002");
+    assertThat(byAgent.get(0).actionsUsd()).isEqualByComparingTo("0.002");
+    assertThat(byAgent.get(0).spans()).isEqualTo(2);
+    assertThat(store.costs("day", null, null)).extracting(SpanStore.CostRow::key)
+        .containsExactlyInAnyOrder("2026-05-01", "2026-05-02", "2026-05-03");
+    assertThat(store.costs("tool", Instant.ofEpochSecond(0, T0 + DAY), null)).extracting(SpanStore.CostRow::key)
+        .containsExactlyInAnyOrder("ledger-read", "");
+    assertThat(store.costs("model", null, Instant.ofEpochSecond(0, T0 + DAY))).extracting(SpanStore.CostRow::key)
+        .containsExactly("claude-opus-4-7", "gpt-4o");
+    assertThatThrownBy(() -> store.costs("planet", null, null)).hasMessageContaining("expected one of agent");
+  }
+
+  @Test
+  void enforceRetention_dropsOldSpansAndOlderText() throws Exception {
+    seed();
+    long[] r = store.enforceRetention(Instant.ofEpochSecond(0, T0 + DAY), Instant.ofEpochSecond(0, T0 + 2 * DAY));
+    assertThat(r).containsExactly(2, 1);
+    assertThat(store.count()).isEqualTo(2);
+    assertThat(search(q("ACME"))).isEmpty();
+    SpanRecord kept = store.trace("a".repeat(32)).stream().filter(s -> s.spanId().equals("0000000000000004")).findFirst()
+        .orElseThrow();
+    assertThat(kept.text()).isEmpty();
+    assertThat(kept.toolName()).isEqualTo("ledger-read");
+    assertThat(search(q("weekly"))).hasSize(1);
+  }
+
+  @Test
+  void attach_textBeforeAndAfterTheSpan_endsUpInTheSpan() throws Exception {
+    SpanRecord s1 = span(1, "planner", "", "", "OK", T0, "0", "first");
+    store.write(List.of(s1));
+    store.attach(List.of(
+        new TextAttachment(s1.traceId(), s1.spanId(), "planner", T0, "prompt about refunds"),
+        new TextAttachment(s1.traceId(), "0000000000000009", "planner", T0, "completion about chargebacks")));
+    assertThat(search(q("refunds"))).extracting(SpanRecord::spanId).containsExactly(s1.spanId());
+    assertThat(search(q("chargebacks"))).isEmpty();
+    // The waiting text survives a restart and joins its span when it arrives.
+    store.commit();
+    store.close();
+    store = LuceneSpanStore.open(dir);
+    store.write(List.of(span(8, "planner", "", "", "OK", T0, "0", "second")));
+    List<SpanRecord> found = search(q("chargebacks"));
+    assertThat(found).extracting(SpanRecord::spanId).containsExactly("0000000000000009");
+    assertThat(found.get(0).text()).isEqualTo("second\ncompletion about chargebacks");
+    assertThat(store.count()).isEqualTo(2);
+  }
+}
