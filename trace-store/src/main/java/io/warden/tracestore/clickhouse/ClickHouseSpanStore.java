@@ -61,11 +61,16 @@ public final class ClickHouseSpanStore implements SpanStore {
   private Connection bootstrapConnection; // guarded by lock; database "default", for pings and CREATE DATABASE
   private volatile boolean schemaReady;
   private volatile Boolean lastHealthy;
+  private final long healthCacheNanos;
+  /** {@link System#nanoTime()} of the last round trip that succeeded; 0 after any failure. */
+  private volatile long lastSuccessNanos;
   private volatile boolean closed;
 
   ClickHouseSpanStore(ClickHouseUrl url, String user, String password, int retentionDays,
-      Duration connectTimeout, Duration socketTimeout, Duration healthTimeout, int maxBatchSpans) {
+      Duration connectTimeout, Duration socketTimeout, Duration healthTimeout, Duration healthCache,
+      int maxBatchSpans) {
     this.url = url;
+    this.healthCacheNanos = healthCache.toNanos();
     this.retentionDays = retentionDays;
     this.healthTimeoutSeconds = (int) Math.max(1, (healthTimeout.toMillis() + 999) / 1000);
     this.maxBatchSpans = maxBatchSpans;
@@ -154,8 +159,9 @@ public final class ClickHouseSpanStore implements SpanStore {
           ps.addBatch();
         }
         ps.executeBatch();
+        succeeded();
       } catch (SQLException e) {
-        forgetSchemaIfGone(e);
+        failed(e);
         throw new SQLException("clickhouse span store " + url.redacted() + ": writing " + batch.size()
             + " spans failed: " + e.getMessage(), e.getSQLState(), e);
       }
@@ -240,11 +246,16 @@ public final class ClickHouseSpanStore implements SpanStore {
   }
 
   /**
-   * A ping bounded by the health timeout (and, the first time it succeeds, the schema check). Never
+   * True without a request while the last call succeeded less than the health cache ago; otherwise a
+   * ping bounded by the health timeout (and, the first time it succeeds, the schema check). Never
    * throws; logs once per change of state.
    */
   @Override
   public boolean healthy() {
+    long last = lastSuccessNanos;
+    if (!closed && schemaReady && last != 0 && System.nanoTime() - last < healthCacheNanos) {
+      return true;
+    }
     boolean ok;
     Exception failure = null;
     try {
@@ -253,7 +264,13 @@ public final class ClickHouseSpanStore implements SpanStore {
       if (ok && !schemaReady) {
         ensureSchema();
       }
+      if (ok) {
+        succeeded();
+      } else {
+        lastSuccessNanos = 0;
+      }
     } catch (Exception | LinkageError e) {
+      lastSuccessNanos = 0;
       ok = false;
       failure = e instanceof Exception ex ? ex : new RuntimeException(e);
     }
@@ -294,10 +311,12 @@ public final class ClickHouseSpanStore implements SpanStore {
       for (int i = 0; i < params.size(); i++) {
         ps.setObject(i + 1, params.get(i));
       }
-      return ps.executeQuery();
+      ResultSet rs = ps.executeQuery();
+      succeeded(); // the driver has the whole response by now
+      return rs;
     } catch (SQLException e) {
       ps.close();
-      forgetSchemaIfGone(e);
+      failed(e);
       throw e;
     }
   }
@@ -308,8 +327,13 @@ public final class ClickHouseSpanStore implements SpanStore {
     }
   }
 
-  /** A dropped table or database (or a server reset) is recreated by the next call. */
-  private void forgetSchemaIfGone(SQLException e) {
+  private void succeeded() {
+    lastSuccessNanos = System.nanoTime();
+  }
+
+  /** Ends the healthy streak; a dropped table or database (or a server reset) is recreated next call. */
+  private void failed(SQLException e) {
+    lastSuccessNanos = 0;
     String message = String.valueOf(e.getMessage());
     if (message.contains("UNKNOWN_TABLE") || message.contains("UNKNOWN_DATABASE")) {
       schemaReady = false;

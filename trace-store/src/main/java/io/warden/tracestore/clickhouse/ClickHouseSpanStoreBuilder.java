@@ -18,6 +18,12 @@ public final class ClickHouseSpanStoreBuilder {
   public static final long DEFAULT_SOCKET_TIMEOUT_MILLIS = 30_000;
   /** Bound of one {@link ClickHouseSpanStore#healthy()} ping, milliseconds (the driver counts whole seconds). */
   public static final long DEFAULT_HEALTH_TIMEOUT_MILLIS = 1_000;
+  /**
+   * How long a successful round trip counts as a healthy ping, milliseconds: callers that ask
+   * {@link ClickHouseSpanStore#healthy()} before every batch (or in an idle loop) cost no extra request.
+   * Any failed call ends it at once.
+   */
+  public static final long DEFAULT_HEALTH_CACHE_MILLIS = 1_000;
   /** Spans per INSERT statement; larger writes are split. */
   public static final int DEFAULT_MAX_BATCH_SPANS = 5_000;
 
@@ -28,6 +34,7 @@ public final class ClickHouseSpanStoreBuilder {
   private Duration connectTimeout = Duration.ofMillis(DEFAULT_CONNECT_TIMEOUT_MILLIS);
   private Duration socketTimeout = Duration.ofMillis(DEFAULT_SOCKET_TIMEOUT_MILLIS);
   private Duration healthTimeout = Duration.ofMillis(DEFAULT_HEALTH_TIMEOUT_MILLIS);
+  private Duration healthCache = Duration.ofMillis(DEFAULT_HEALTH_CACHE_MILLIS);
   private int maxBatchSpans = DEFAULT_MAX_BATCH_SPANS;
 
   ClickHouseSpanStoreBuilder(String url) {
@@ -80,6 +87,16 @@ public final class ClickHouseSpanStoreBuilder {
     return this;
   }
 
+  /** See {@link #DEFAULT_HEALTH_CACHE_MILLIS}; zero pings on every {@link ClickHouseSpanStore#healthy()}. */
+  public ClickHouseSpanStoreBuilder setHealthCache(Duration duration) {
+    Objects.requireNonNull(duration, "healthCache");
+    if (duration.isNegative()) {
+      throw new IllegalArgumentException("healthCache must not be negative, got " + duration);
+    }
+    this.healthCache = duration;
+    return this;
+  }
+
   public ClickHouseSpanStoreBuilder setMaxBatchSpans(int maxBatchSpans) {
     if (maxBatchSpans < 1) {
       throw new IllegalArgumentException("maxBatchSpans must be positive, got " + maxBatchSpans);
@@ -95,7 +112,7 @@ public final class ClickHouseSpanStoreBuilder {
    */
   public ClickHouseSpanStore build() {
     return new ClickHouseSpanStore(ClickHouseUrl.parse(url), user, password, retentionDays,
-        connectTimeout, socketTimeout, healthTimeout, maxBatchSpans);
+        connectTimeout, socketTimeout, healthTimeout, healthCache, maxBatchSpans);
   }
 
   private static Duration positive(Duration d, String name) {

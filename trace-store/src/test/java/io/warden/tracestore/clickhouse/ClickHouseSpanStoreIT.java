@@ -384,6 +384,8 @@ class ClickHouseSpanStoreIT {
       store.write(List.of(before));
 
       own.kill();
+      await("healthy() false after the kill").atMost(Duration.ofSeconds(3)).pollInterval(Duration.ofMillis(50))
+          .until(() -> !store.healthy());
       long t0 = System.nanoTime();
       assertThat(store.healthy()).isFalse();
       assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(2));
@@ -403,11 +405,25 @@ class ClickHouseSpanStoreIT {
   }
 
   @Test
+  void healthy_recentSuccess_answersWithoutARequestUntilACallFails() throws Exception {
+    try (ChdbHttpServer own = ChdbHttpServer.create(tmp.resolve("cache")).start();
+        ClickHouseSpanStore store = ClickHouseSpanStore.builder(own.jdbcUrl("warden"))
+            .setHealthCache(Duration.ofSeconds(30)).setConnectTimeout(Duration.ofSeconds(1)).build()) {
+      store.write(List.of(span("n1", 1, "agent-a", "chat", 0).build()));
+      own.kill();
+      assertThat(store.healthy()).as("answered from the last success, no request").isTrue();
+      assertThatThrownBy(() -> store.write(List.of(span("n1", 2, "agent-a", "chat", 1).build())))
+          .isInstanceOf(SQLException.class);
+      assertThat(store.healthy()).as("the failed write ended the healthy streak").isFalse();
+    }
+  }
+
+  @Test
   void healthy_serverHung_falseWithinTheHealthTimeoutAndWritesTimeOut() throws Exception {
     try (ChdbHttpServer own = ChdbHttpServer.create(tmp.resolve("hung")).start();
         ClickHouseSpanStore store = ClickHouseSpanStore.builder(own.jdbcUrl("warden"))
             .setConnectTimeout(Duration.ofSeconds(1)).setSocketTimeout(Duration.ofSeconds(2))
-            .setHealthTimeout(Duration.ofSeconds(1)).build()) {
+            .setHealthTimeout(Duration.ofSeconds(1)).setHealthCache(Duration.ZERO).build()) {
       assertThat(store.healthy()).isTrue();
       own.freeze(true);
       try {
