@@ -1,5 +1,20 @@
 /**
- * Data plane: OTLP receivers, the GenAI span model, Lucene and ClickHouse stores, logical traces and
- * cost. Filled by the trace-store issue.
+ * Warden's data plane for agent telemetry: OTLP ingest (gRPC 4317, HTTP 4318) with a write-ahead log
+ * behind every acknowledgement, spans mapped from the GenAI semantic conventions, the Lucene index
+ * (full text, filters, costs) and an optional ClickHouse store, logical traces assembled across
+ * sub-agent traces, and per-span pricing.
+ *
+ * <p>Contents:
+ * <ul>
+ *   <li>{@link io.warden.tracestore.TraceStore}: the facade the appliance starts and queries; built
+ *       with {@link io.warden.tracestore.TraceStore#builder(java.nio.file.Path)};
+ *   <li>{@link io.warden.tracestore.LogicalTrace}: one delegation tree across trace ids;
+ *   <li>{@link io.warden.tracestore.SearchPage} and {@link io.warden.tracestore.SpanHit}: search
+ *       results with highlights;
+ *   <li>{@link io.warden.tracestore.TraceStoreHealth}: OK, DEGRADED or DOWN with figures.
+ * </ul>
+ *
+ * <p>The propagation contract an SDK or executor follows so that sub-agents join one logical
+ * trace is in {@code trace-store/README.md}.
  */
 package io.warden.tracestore;
