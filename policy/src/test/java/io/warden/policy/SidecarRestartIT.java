@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.warden.core.audit.AuditEvent;
 import io.warden.core.audit.AuditLog;
+import io.warden.core.change.CheckResult;
+import io.warden.core.change.RepoSnapshot;
 import io.warden.core.policy.DecisionInput;
 import io.warden.core.policy.PolicyDecision;
 import io.warden.core.policy.PolicyDecision.Outcome;
@@ -43,7 +45,8 @@ class SidecarRestartIT {
             .restartBackoff(Duration.ofSeconds(2), Duration.ofSeconds(2))
             .build()) {
       engine.start();
-      engine.mainListener().onMainChanged(PolicyFixtures.seededMain());
+      RepoSnapshot main = PolicyFixtures.seededMain();
+      engine.mainListener().onMainChanged(main);
       assertThat(engine.decider().decide(ledgerRead()).outcome()).isEqualTo(Outcome.ALLOW);
       long firstPid = engine.sidecarPid();
 
@@ -62,6 +65,10 @@ class SidecarRestartIT {
       long micros = (System.nanoTime() - start) / 1000;
       assertThat(micros).as("100 denials while opa is down took %d µs", micros).isLessThan(100_000);
       assertThat(engine.health()).containsEntry("state", "ERROR");
+      CheckResult whileDown = engine.admissionCheck().run(PolicyFixtures.change(main, PolicyFixtures.edit(main,
+          PolicyFixtures.AGENT_PATH, PolicyFixtures.AGENT.replace("usd_per_day: 40", "usd_per_day: 80"))));
+      assertThat(whileDown.status()).isEqualTo(CheckResult.Status.ERROR);
+      assertThat(whileDown.summary()).startsWith(PolicyEngine.UNAVAILABLE);
 
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
           assertThat(engine.decider().decide(ledgerRead()).outcome()).isEqualTo(Outcome.ALLOW));

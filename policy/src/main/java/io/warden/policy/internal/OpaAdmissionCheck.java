@@ -83,11 +83,11 @@ public final class OpaAdmissionCheck implements ChangeCheck {
     AdmissionInput input = input(change, problems);
 
     if (!status.available()) {
-      return CheckResult.error(NAME, OpaPolicyDecider.UNAVAILABLE
-          + ": cannot judge the change against main's policies; re-run the checks when opa is back");
+      return error(OpaPolicyDecider.UNAVAILABLE
+          + ": cannot judge the change against main's policies; re-run the checks when opa is back", problems);
     }
     if (sync.revision().isEmpty()) {
-      return CheckResult.error(NAME, "the policy engine has not loaded main's policies yet; re-run the checks in a moment");
+      return error("the policy engine has not loaded main's policies yet; re-run the checks in a moment", problems);
     }
     record Answer(String revision, JsonNode result) {}
     Answer answer;
@@ -95,9 +95,9 @@ public final class OpaAdmissionCheck implements ChangeCheck {
       byte[] body = json.writeValueAsBytes(input.document());
       answer = sync.read(timeout, rev -> new Answer(rev, client.query(ADMISSION_PATH, body, timeout)));
     } catch (OpaException.Unavailable e) {
-      return CheckResult.error(NAME, OpaPolicyDecider.UNAVAILABLE + ": " + e.getMessage());
+      return error(OpaPolicyDecider.UNAVAILABLE + ": " + e.getMessage(), problems);
     } catch (OpaException.Rejected e) {
-      return CheckResult.error(NAME, "main's admission policies failed to evaluate this change: " + e.describe());
+      return error("main's admission policies failed to evaluate this change: " + e.describe(), problems);
     }
     AdmissionResultV1 result = answer.result().isMissingNode()
         ? new AdmissionResultV1(List.of(), List.of())
@@ -110,7 +110,7 @@ public final class OpaAdmissionCheck implements ChangeCheck {
     try {
       approvals = merge(result.requiredApprovals());
     } catch (IllegalArgumentException e) {
-      return CheckResult.error(NAME, "main's admission policies returned an invalid required approval: " + e.getMessage());
+      return error("main's admission policies returned an invalid required approval: " + e.getMessage(), problems);
     }
     String judged = "main's policies at " + PolicyBundle.shortRev(answer.revision());
     if (problems.isEmpty()) {
@@ -120,6 +120,11 @@ public final class OpaAdmissionCheck implements ChangeCheck {
     String summary = (problems.size() == 1 ? problems.get(0).toString()
         : problems.size() + " problems, first: " + problems.get(0)) + " (judged by " + judged + ")";
     return new CheckResult(NAME, CheckResult.Status.FAILED, summary, problems, approvals);
+  }
+
+  /** The check could not judge; problems already found (policy tests, allow-list) are kept. */
+  private static CheckResult error(String summary, List<Problem> problems) {
+    return new CheckResult(NAME, CheckResult.Status.ERROR, summary, problems, List.of());
   }
 
   private record AdmissionInput(AdmissionInputV1 document, String defaultFile) {}
