@@ -228,13 +228,13 @@ class Engine:
         key = tuple(sorted(settings.items()))
         started = time.monotonic()
         with self.lock:
-            conn = self._connection(key, session_id)
-            if session_id:
-                for name, value in key:
-                    conn.query("SET %s = %s" % (ident(name), quote(value)), "TSV")
             try:
-                if database:
-                    conn.query("USE %s" % ident(database), "TSV")
+                conn = self._connection(key, session_id)
+                if session_id:
+                    for name, value in key:
+                        conn.query("SET %s = %s" % (ident(name), quote(value)), "TSV")
+                # Each request names its database (or means `default`), whatever ran before.
+                conn.query("USE %s" % ident(database or "default"), "TSV")
                 if insert is not None:
                     insert_sql, input_format = insert
                     inserter = conn.send_insert(insert_sql, input_format)
@@ -433,6 +433,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._error(ServerError(27, "Code: 27. DB::Exception: Cannot parse request: %s. (CANNOT_PARSE_INPUT_ASSERTION_FAILED)" % e), query_id)
         except (BrokenPipeError, ConnectionResetError):
             pass
+        except Exception as e:  # a bug here must still answer, as the server's STD_EXCEPTION would
+            self._error(ServerError(1001, "Code: 1001. DB::Exception: chdb-http: %s: %s. (STD_EXCEPTION)"
+                                    % (type(e).__name__, e)), query_id)
 
     def _error(self, err, query_id):
         text = err.message
