@@ -22,21 +22,21 @@ import java.util.Set;
  * (planner delegates to researcher) and the secrets a test needs: one credential per agent, an
  * ingest token (author) and a viewer token.
  */
-final class Identities implements AutoCloseable {
-  static final String PLANNER = "planner";
-  static final String RESEARCHER = "researcher";
-  static final String FINANCE = "reconciliation-finance";
+public final class Identities implements AutoCloseable {
+  public static final String PLANNER = "planner";
+  public static final String RESEARCHER = "researcher";
+  public static final String FINANCE = "reconciliation-finance";
 
-  final StateStore store;
-  final AuditLog audit;
-  final Inventory inventory;
-  final IdentityService identity;
-  final Principal admin;
-  final Map<String, String> agentSecrets;
-  final String ingestToken;
-  final String viewerToken;
+  public final StateStore store;
+  public final AuditLog audit;
+  public final Inventory inventory;
+  public final IdentityService identity;
+  public final Principal admin;
+  public final Map<String, String> agentSecrets;
+  public final String ingestToken;
+  public final String viewerToken;
 
-  Identities(Path dir) {
+  public Identities(Path dir) {
     store = StateStore.open(dir.resolve("state.db"));
     audit = AuditLog.open(dir.resolve("audit.log"));
     inventory = Inventory.create();
@@ -63,7 +63,7 @@ final class Identities implements AutoCloseable {
     return new AgentState(d, "c0ffee", SyncStatus.SYNCED, "", Instant.EPOCH);
   }
 
-  String secret(String agent) {
+  public String secret(String agent) {
     return agentSecrets.get(agent);
   }
 

@@ -18,12 +18,12 @@ import java.util.concurrent.TimeUnit;
  * exporting over OTLP/HTTP protobuf or OTLP/gRPC with an {@code Authorization} header, as an agent
  * runtime configured with {@code OTEL_EXPORTER_OTLP_HEADERS} would.
  */
-final class OtelSdk implements AutoCloseable {
-  enum Protocol { HTTP, GRPC }
+public final class OtelSdk implements AutoCloseable {
+  public enum Protocol { HTTP, GRPC }
 
   final SdkTracerProvider tracerProvider;
 
-  OtelSdk(Protocol protocol, String host, int port, String bearer, String serviceName) {
+  public OtelSdk(Protocol protocol, String host, int port, String bearer, String serviceName) {
     SpanExporter exporter = switch (protocol) {
       case HTTP -> OtlpHttpSpanExporter.builder()
           .setEndpoint("http://" + host + ":" + port + "/v1/traces")
@@ -42,12 +42,12 @@ final class OtelSdk implements AutoCloseable {
         .build();
   }
 
-  io.opentelemetry.api.trace.Tracer tracer() {
+  public io.opentelemetry.api.trace.Tracer tracer() {
     return tracerProvider.get("warden-test");
   }
 
   /** Exports everything ended so far; true when the receiver acknowledged it. */
-  boolean flush() {
+  public boolean flush() {
     return tracerProvider.forceFlush().join(20, TimeUnit.SECONDS).isSuccess();
   }
 
