@@ -30,6 +30,7 @@ Protocol subset (as ClickHouse documents its HTTP interface):
     and the HTTP status ClickHouse maps that code to.
 
 Usage: chdb_http_server.py --port 18123 --path /tmp/ch-data [--host 127.0.0.1] [--log-requests]
+       [--exit-with-parent]
 Prints "chdb-http listening on 127.0.0.1:<port> engine <version>" once ready; /ping answers then.
 Exits on SIGTERM/SIGINT. Statements are serialised (one at a time): this is a test fixture.
 """
@@ -38,6 +39,7 @@ import argparse
 import gzip
 import http.server
 import json
+import os
 import re
 import signal
 import socketserver
@@ -486,6 +488,8 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--path", required=True, help="chDB database directory (kept across restarts)")
     ap.add_argument("--log-requests", action="store_true", help="log each request to stderr")
+    ap.add_argument("--exit-with-parent", action="store_true",
+                    help="exit when the process that started this one dies (a test JVM killed hard)")
     args = ap.parse_args()
 
     engine = Engine(args.path)
@@ -498,6 +502,15 @@ def main():
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if args.exit_with_parent:
+        parent = os.getppid()
+
+        def watch_parent():
+            while os.getppid() == parent:
+                time.sleep(1)
+            stop(None, None)
+
+        threading.Thread(target=watch_parent, daemon=True).start()
     print("chdb-http listening on %s:%d engine %s" % (args.host, server.server_address[1],
                                                        ENGINE_VERSION), flush=True)
     try:

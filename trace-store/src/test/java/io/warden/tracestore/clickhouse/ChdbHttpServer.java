@@ -62,7 +62,8 @@ final class ChdbHttpServer implements AutoCloseable {
     try {
       Files.createDirectories(log.getParent());
       ProcessBuilder pb = new ProcessBuilder(List.of(python.toString(), script.toString(),
-          "--host", "127.0.0.1", "--port", Integer.toString(port), "--path", dataDir.toString()))
+          "--host", "127.0.0.1", "--port", Integer.toString(port), "--path", dataDir.toString(),
+          "--exit-with-parent"))
           .redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       pb.environment().put("PYTHONUNBUFFERED", "1");
