@@ -31,6 +31,58 @@ class SidecarRestartIT {
         null, Map.of(), Instant.now());
   }
 
+  /**
+   * While the breaker is open, decisions do not wait for OPA: 100 of them take far less than the
+   * 25 s that 100 deadlines would, and the median one well under a millisecond or so.
+   */
+  private static void assertFastDenials(PolicyEngine engine) {
+    long[] nanos = new long[100];
+    for (int i = 0; i < nanos.length; i++) {
+      long t0 = System.nanoTime();
+      assertThat(engine.decider().decide(ledgerRead()).reasons()).containsExactly(PolicyEngine.UNAVAILABLE);
+      nanos[i] = System.nanoTime() - t0;
+    }
+    long total = java.util.Arrays.stream(nanos).sum();
+    java.util.Arrays.sort(nanos);
+    assertThat(total).as("100 denials took %d µs", total / 1000).isLessThan(Duration.ofSeconds(2).toNanos());
+    assertThat(nanos[50]).as("median denial %d µs", nanos[50] / 1000).isLessThan(Duration.ofMillis(5).toNanos());
+  }
+
+  @Test
+  void hungSidecar_opensBreakerAfterDeadlinesThenIsKilledAndRestarted() throws Exception {
+    try (PolicyEngine engine = PolicyEngine.builder()
+        .opaBinary(PolicyFixtures.opa())
+        .sidecarPort(0)
+        .dataDir(dir.resolve("policy"))
+        .timeBucket(Duration.ofMillis(1))
+        .build()) {
+      engine.start();
+      engine.mainListener().onMainChanged(PolicyFixtures.seededMain());
+      assertThat(engine.decider().decide(ledgerRead()).outcome()).isEqualTo(Outcome.ALLOW);
+      long hungPid = engine.sidecarPid();
+
+      // SIGSTOP: the process holds its port but answers nothing, like a hung OPA.
+      assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(hungPid)).start().waitFor()).isZero();
+
+      // The window holds the one success above; two deadline misses make half of three calls failed.
+      for (int i = 0; i < 2; i++) {
+        long t0 = System.nanoTime();
+        PolicyDecision d = engine.decider().decide(ledgerRead());
+        long ms = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(d.reasons()).containsExactly(PolicyEngine.UNAVAILABLE);
+        assertThat(ms).as("a call to a hung opa waits for the 250 ms deadline, not longer").isBetween(200L, 2_000L);
+      }
+      assertThat(engine.health().get("breaker")).isIn("OPEN", "FORCED_OPEN");
+      assertFastDenials(engine);
+
+      // The health probe finds it hung, kills it, and the supervisor starts a fresh one.
+      await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+          assertThat(engine.decider().decide(ledgerRead()).outcome()).isEqualTo(Outcome.ALLOW));
+      assertThat(engine.sidecarPid()).isPositive().isNotEqualTo(hungPid);
+      assertThat(ProcessHandle.of(hungPid)).isEmpty();
+    }
+  }
+
   @Test
   void killedSidecar_deniesFastThenRestartsAndAllowsAgain() throws Exception {
     try (AuditLog audit = AuditLog.open(dir.resolve("audit.log"));
@@ -57,14 +109,8 @@ class SidecarRestartIT {
         assertThat(d.outcome()).isEqualTo(Outcome.DENY);
         assertThat(d.reasons()).containsExactly(PolicyEngine.UNAVAILABLE);
       });
-      // The breaker answers without trying OPA: 100 decisions take far less than one deadline.
-      long start = System.nanoTime();
-      for (int i = 0; i < 100; i++) {
-        assertThat(engine.decider().decide(ledgerRead()).reasons()).containsExactly(PolicyEngine.UNAVAILABLE);
-      }
-      long micros = (System.nanoTime() - start) / 1000;
-      assertThat(micros).as("100 denials while opa is down took %d µs", micros).isLessThan(100_000);
-      assertThat(engine.health()).containsEntry("state", "ERROR");
+      assertFastDenials(engine);
+      assertThat(engine.health()).containsEntry("state", "ERROR").containsEntry("breaker", "FORCED_OPEN");
       CheckResult whileDown = engine.admissionCheck().run(PolicyFixtures.change(main, PolicyFixtures.edit(main,
           PolicyFixtures.AGENT_PATH, PolicyFixtures.AGENT.replace("usd_per_day: 40", "usd_per_day: 80"))));
       assertThat(whileDown.status()).isEqualTo(CheckResult.Status.ERROR);
