@@ -57,6 +57,7 @@ public final class ClickHouseSpanStore implements SpanStore {
   private final int healthTimeoutSeconds;
   private final int maxBatchSpans;
   private final Object lock = new Object();
+  private final Object schemaLock = new Object();
   private Connection connection; // guarded by lock
   private Connection bootstrapConnection; // guarded by lock; database "default", for pings and CREATE DATABASE
   private volatile boolean schemaReady;
@@ -118,7 +119,8 @@ public final class ClickHouseSpanStore implements SpanStore {
    * days. Idempotent; called by the first write, query or healthy ping, callable at start.
    */
   public void ensureSchema() throws SQLException {
-    synchronized (lock) {
+    // Its own lock: a slow DDL must not hold up healthy() or the connection getters.
+    synchronized (schemaLock) {
       if (!url.database().equals("default")) {
         try (Statement st = bootstrapConnection().createStatement()) {
           st.execute(SpansTable.createDatabase(url.database()));
