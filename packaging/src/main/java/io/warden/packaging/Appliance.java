@@ -25,11 +25,14 @@ import io.warden.gitops.GitSmartHttp;
 import io.warden.gitops.Reconciler;
 import io.warden.gitops.WardenRepository;
 import io.warden.packaging.config.WardenConfig;
+import io.warden.policy.PolicyEngine;
+import io.warden.policy.PolicyEngineBuilder;
 import io.warden.packaging.http.AgentRoutes;
 import io.warden.packaging.http.ApiRoutes;
 import io.warden.packaging.http.ApiServer;
 import io.warden.packaging.http.AuditRoutes;
 import io.warden.packaging.http.ChangeRoutes;
+import io.warden.packaging.http.DecisionRoutes;
 import io.warden.packaging.http.GitRoutes;
 import io.warden.packaging.http.IdentityRoutes;
 import io.warden.packaging.http.MetricsRoutes;
@@ -42,6 +45,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.net.URI;
+import java.time.Duration;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -103,11 +108,18 @@ public final class Appliance implements AutoCloseable {
     identity.bootstrapAdmin().ifPresent(this::writeAdminToken);
 
     Map<String, byte[]> seed = new TreeMap<>(WardenRepository.defaultSeed());
+    seed.putAll(PolicyEngine.seedFiles());
     WardenRepository repo = keep(WardenRepository.open(dataDir.resolve("git").resolve("warden.git"), seed, audit));
 
     List<ChangeCheck> checks = new ArrayList<>(ChangeRequests.defaultChecks());
     List<MainBranchListener> listeners = new ArrayList<>();
     List<AgentExecutor> executors = new ArrayList<>();
+
+    PolicyEngine policy = keep(policyEngine(config, audit, clock));
+    policy.start();
+    checks.add(policy.admissionCheck());
+    // Registered before the first reconcile: admission needs main's policies loaded in OPA.
+    listeners.add(policy.mainListener());
 
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
     Reconciler reconciler = Reconciler.create(repo, inventory, executors, listeners, audit, clock);
@@ -128,20 +140,49 @@ public final class Appliance implements AutoCloseable {
         new ChangeRoutes(changes),
         new AuditRoutes(audit),
         new GitRoutes(GitSmartHttp.create(repo, changes)),
+        new DecisionRoutes(policy.decisions(), clock),
         new MetricsRoutes(metrics));
     vertx = Vertx.vertx();
     api = new ApiServer(config.string("http.host"), config.port("http.port"), identity, json,
-        () -> health(inventory), routes);
+        () -> health(inventory, policy), routes);
     await(vertx.deployVerticle(api));
     log.info("Warden is up: API http://{}:{}/api/v1  git http://{}:{}/git/warden.git  data {}",
         config.string("http.host"), api.port(), config.string("http.host"), api.port(), dataDir);
   }
 
-  private Map<String, Object> health(Inventory inventory) {
+  private PolicyEngine policyEngine(WardenConfig config, AuditLog audit, Clock clock) {
+    PolicyEngineBuilder builder = PolicyEngine.builder()
+        .opaBinary(wardenRoot().resolve(config.path("policy.opa_binary")))
+        .dataDir(dataDir.resolve("policy"))
+        .audit(audit)
+        .clock(clock)
+        .decisionDeadline(Duration.ofMillis(config.positiveLong("policy.decision_deadline_ms")));
+    String url = config.string("policy.opa_url");
+    if (url.isBlank()) {
+      builder.sidecarPort(config.port("policy.sidecar_port"));
+    } else {
+      builder.externalOpa(URI.create(url));
+    }
+    return builder.build();
+  }
+
+  /** Where the launcher lives; relative tool paths in warden.yaml are resolved against it. */
+  static Path wardenRoot() {
+    return Path.of(System.getProperty("warden.root", ".")).toAbsolutePath().normalize();
+  }
+
+  /**
+   * Health for {@code /healthz}: "ok" while every component answers, "degraded" while one does not
+   * (the API still serves; the policy engine fails closed).
+   */
+  private static Map<String, Object> health(Inventory inventory, PolicyEngine policy) {
     Map<String, Object> h = new LinkedHashMap<>();
-    h.put("status", "ok");
+    Map<String, Object> policyHealth = policy.health();
+    boolean policyOk = "OK".equals(String.valueOf(policyHealth.get("state")));
+    h.put("status", policyOk ? "ok" : "degraded");
     h.put("agents", inventory.list().size());
     h.put("applied_commit", inventory.appliedCommit());
+    h.put("policy", policyHealth);
     return h;
   }
 

@@ -43,7 +43,7 @@ final class WardenProcess implements AutoCloseable {
     env.put("WARDEN_HTTP_PORT", Integer.toString(httpPort));
     env.putIfAbsent("WARDEN_OTLP_GRPC_PORT", Integer.toString(freePort()));
     env.putIfAbsent("WARDEN_OTLP_HTTP_PORT", Integer.toString(freePort()));
-    env.putIfAbsent("WARDEN_POLICY_SIDECAR_PORT", Integer.toString(freePort()));
+    env.putIfAbsent("WARDEN_POLICY_SIDECAR_PORT", "0");
     env.putIfAbsent("WARDEN_CONSOLE_PORT", Integer.toString(freePort()));
     this.logFile = dataDir.resolveSibling(dataDir.getFileName() + "-warden.log");
   }
@@ -84,6 +84,7 @@ final class WardenProcess implements AutoCloseable {
   static List<String> cli(String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Dwarden.root=" + root());
     cmd.add("-cp");
     cmd.add(System.getProperty("warden.jar") + File.pathSeparator + System.getProperty("warden.lib") + File.separator + "*");
     cmd.add("io.warden.packaging.Main");

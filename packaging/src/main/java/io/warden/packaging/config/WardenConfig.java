@@ -144,6 +144,19 @@ public final class WardenConfig {
     }
   }
 
+  public long positiveLong(String key) {
+    String v = string(key);
+    try {
+      long n = Long.parseLong(v.trim());
+      if (n <= 0) {
+        throw new NumberFormatException();
+      }
+      return n;
+    } catch (NumberFormatException e) {
+      throw WardenException.invalid(key + " must be a positive whole number, got '" + v + "'");
+    }
+  }
+
   public Path path(String key) {
     return Path.of(string(key));
   }

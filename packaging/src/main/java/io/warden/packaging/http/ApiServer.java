@@ -64,7 +64,7 @@ public final class ApiServer extends VerticleBase {
     Router router = Router.router(vertx);
     router.get("/healthz").handler(ctx -> {
       Map<String, Object> h = health.get();
-      http.send(ctx, "ok".equals(h.get("status")) ? 200 : 503, h);
+      http.send(ctx, "down".equals(h.get("status")) ? 503 : 200, h);
     });
     router.route().handler(this::authenticate);
     router.route("/api/*").handler(BodyHandler.create().setBodyLimit(MAX_API_BODY).setHandleFileUploads(false));
