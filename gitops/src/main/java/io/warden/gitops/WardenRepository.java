@@ -2,6 +2,7 @@ package io.warden.gitops;
 
 import io.warden.core.WardenException;
 import io.warden.core.audit.AuditLog;
+import io.warden.core.descriptor.Examples;
 import io.warden.core.change.FileChange;
 import io.warden.core.change.RepoSnapshot;
 import java.io.ByteArrayOutputStream;
@@ -74,7 +75,7 @@ public final class WardenRepository implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(WardenRepository.class);
   private static final String SEED_RESOURCE = "/io/warden/gitops/seed/";
   private static final List<String> SEED_FILES =
-      List.of("README.md", "agents/reconciliation-finance.yaml", "tools/README.md");
+      List.of("README.md", "tools/README.md");
 
   private final Repository repo;
   private final AuditLog audit;
@@ -134,6 +135,7 @@ public final class WardenRepository implements AutoCloseable {
         throw new UncheckedIOException(e);
       }
     }
+    seed.put(Examples.RECONCILIATION_FINANCE_PATH, Examples.reconciliationFinance());
     return seed;
   }
 

@@ -3,6 +3,7 @@ package io.warden.policy;
 import io.warden.core.change.FileChange;
 import io.warden.core.change.ProposedChange;
 import io.warden.core.change.RepoSnapshot;
+import io.warden.core.descriptor.Examples;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,30 +20,7 @@ public final class PolicyFixtures {
   public static final String AGENT_PATH = "agents/reconciliation-finance.yaml";
 
   /** The example agent of DESIGN.md, as the repository is seeded with it. */
-  public static final String AGENT = """
-      apiVersion: agent.os/v1
-      kind: Agent
-      metadata:
-        name: reconciliation-finance
-        owner: finance-platform
-      spec:
-        model:
-          provider: anthropic
-          name: claude-opus-4-7
-          pinned_revision: "2026-02-14"
-        memory:
-          type: persistent
-          retention_days: 90
-        tools:
-          - mcp://gateway/sap-invoice-read
-          - mcp://gateway/ledger-read
-          - mcp://gateway/email-draft
-        budgets:
-          calls_per_hour: 200
-          usd_per_day: 40
-        approval:
-          on_action_value_usd_gt: 1000
-      """;
+  public static final String AGENT = Examples.reconciliationFinanceYaml();
 
   private static final AtomicInteger COMMITS = new AtomicInteger();
 

@@ -19,30 +19,7 @@ class DescriptorParserTest {
   private static final String FILE = "agents/reconciliation-finance.yaml";
 
   /** The example from DESIGN.md, line for line (line numbers below refer to it). */
-  private static final String DESIGN_EXAMPLE = """
-      apiVersion: agent.os/v1
-      kind: Agent
-      metadata:
-        name: reconciliation-finance
-        owner: finance-platform
-      spec:
-        model:
-          provider: anthropic
-          name: claude-opus-4-7
-          pinned_revision: "2026-02-14"
-        memory:
-          type: persistent
-          retention_days: 90
-        tools:
-          - mcp://gateway/sap-invoice-read
-          - mcp://gateway/ledger-read
-          - mcp://gateway/email-draft
-        budgets:
-          calls_per_hour: 200
-          usd_per_day: 40
-        approval:
-          on_action_value_usd_gt: 1000
-      """;
+  private static final String DESIGN_EXAMPLE = Examples.reconciliationFinanceYaml();
 
   /** Every field of the schema, Warden's extensions included. */
   private static final String EVERY_FIELD = """
