@@ -35,7 +35,8 @@ public final class StoreApplier implements AutoCloseable {
   /** Most spans held in memory for this store; beyond, the applier re-reads the log. */
   static final long MAX_QUEUED_SPANS = 200_000;
 
-  private record Item(long seq, IngestBatch batch) {}
+  /** One log entry to apply; {@code fromLog} when read back from disk (it may have been applied before). */
+  private record Item(long seq, IngestBatch batch, boolean fromLog) {}
 
   private final SpanStore store;
   private final WriteAheadLog wal;
@@ -106,7 +107,7 @@ public final class StoreApplier implements AutoCloseable {
       return; // Dropped from memory only: the applier reads it back from the log.
     }
     queuedSpans.addAndGet(n);
-    queue.addLast(new Item(seq, batch));
+    queue.addLast(new Item(seq, batch, false));
   }
 
   private void run() {
@@ -191,7 +192,7 @@ public final class StoreApplier implements AutoCloseable {
           break;
         }
         IngestBatch b = IngestBatch.decode(e.payload());
-        work.add(new Item(e.seq(), b));
+        work.add(new Item(e.seq(), b, true));
         spans += b.spans().size() + b.attachments().size();
         next = e.seq() + 1;
         cursorLast = e.seq();
@@ -224,12 +225,18 @@ public final class StoreApplier implements AutoCloseable {
   private void apply(List<Item> work) throws Exception {
     List<SpanRecord> spans = new ArrayList<>();
     List<TextAttachment> attachments = new ArrayList<>();
+    boolean fromLog = false;
     for (Item it : work) {
       spans.addAll(it.batch.spans());
       attachments.addAll(it.batch.attachments());
+      fromLog |= it.fromLog;
     }
     if (!spans.isEmpty()) {
-      store.write(spans);
+      if (store instanceof LuceneSpanStore lucene) {
+        lucene.write(spans, fromLog);
+      } else {
+        store.write(spans);
+      }
     }
     if (!attachments.isEmpty() && store instanceof LuceneSpanStore lucene) {
       lucene.attach(attachments);

@@ -95,10 +95,10 @@ public final class LuceneSpanStore implements SpanStore {
 
   private static final Sort NEWEST_FIRST = new Sort(
       new SortField(SpanDocuments.START, SortField.Type.LONG, true),
-      new SortField(SpanDocuments.ID, SortField.Type.STRING));
+      new SortField(SpanDocuments.TIEBREAK, SortField.Type.LONG));
   private static final Sort OLDEST_FIRST = new Sort(
       new SortField(SpanDocuments.START, SortField.Type.LONG),
-      new SortField(SpanDocuments.ID, SortField.Type.STRING));
+      new SortField(SpanDocuments.TIEBREAK, SortField.Type.LONG));
   private static final Query SPANS = new TermQuery(new Term(SpanDocuments.KIND, SpanDocuments.KIND_SPAN));
 
   private final Path dir;
@@ -109,6 +109,8 @@ public final class LuceneSpanStore implements SpanStore {
   private final ScheduledExecutorService refresher;
   /** Text waiting for its span, by span key; mirrors the pending documents. */
   private final Map<String, String> pendingText = new ConcurrentHashMap<>();
+  /** Ids written lately, so a resent batch replaces instead of duplicating. */
+  private final RecentIds recent = new RecentIds(1 << 18);
   private volatile boolean closed;
 
   private LuceneSpanStore(Path dir) throws IOException {
@@ -117,7 +119,7 @@ public final class LuceneSpanStore implements SpanStore {
     this.analyzer = SpanDocuments.analyzer();
     IndexWriterConfig config = new IndexWriterConfig(analyzer)
         .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
-        .setRAMBufferSizeMB(64)
+        .setRAMBufferSizeMB(128)
         .setCommitOnClose(true);
     this.writer = new IndexWriter(directory, config);
     this.searchers = new SearcherManager(writer, null);
@@ -182,8 +184,18 @@ public final class LuceneSpanStore implements SpanStore {
     return a.isEmpty() ? b : b.isEmpty() ? a : a + "\n" + b;
   }
 
+  /** Stores spans; a span stored before is replaced (idempotent on trace and span id). */
   @Override
   public void write(List<SpanRecord> spans) throws IOException {
+    write(spans, true);
+  }
+
+  /**
+   * Stores spans. With {@code mayRepeat} false the caller knows the batch was never written before
+   * (fresh from ingest), so spans are appended without a lookup unless their id was seen recently
+   * (a client resending a batch); replays pass true and replace.
+   */
+  public void write(List<SpanRecord> spans, boolean mayRepeat) throws IOException {
     for (SpanRecord s : spans) {
       SpanRecord span = s;
       String key = Spans.key(s);
@@ -194,7 +206,12 @@ public final class LuceneSpanStore implements SpanStore {
           writer.deleteDocuments(new Term(SpanDocuments.PENDING_FOR, key));
         }
       }
-      writer.updateDocument(new Term(SpanDocuments.ID, key), SpanDocuments.toDocument(span));
+      boolean seen = recent.addAndCheck(s.traceId(), s.spanId());
+      if (mayRepeat || seen) {
+        writer.updateDocument(new Term(SpanDocuments.ID, key), SpanDocuments.toDocument(span));
+      } else {
+        writer.addDocument(SpanDocuments.toDocument(span));
+      }
     }
   }
 
@@ -378,9 +395,7 @@ public final class LuceneSpanStore implements SpanStore {
   }
 
   private static String encodeCursor(FieldDoc last) {
-    long start = (Long) last.fields[0];
-    BytesRef id = (BytesRef) last.fields[1];
-    String raw = start + "," + id.utf8ToString();
+    String raw = last.fields[0] + "," + last.fields[1];
     return Base64.getUrlEncoder().withoutPadding().encodeToString(raw.getBytes(StandardCharsets.UTF_8));
   }
 
@@ -392,7 +407,7 @@ public final class LuceneSpanStore implements SpanStore {
       String raw = new String(Base64.getUrlDecoder().decode(cursor.strip()), StandardCharsets.UTF_8);
       int comma = raw.indexOf(',');
       long start = Long.parseLong(raw.substring(0, comma));
-      return new Object[] {start, new BytesRef(raw.substring(comma + 1))};
+      return new Object[] {start, Long.parseLong(raw.substring(comma + 1))};
     } catch (RuntimeException e) {
       throw WardenException.invalid("invalid cursor '" + cursor + "': pass the nextCursor of the previous page");
     }

@@ -66,6 +66,8 @@ final class SpanDocuments {
   static final String COST_ACTIONS = "cost_actions";
   static final String COST_COMPUTE = "cost_compute";
   static final String SOURCE = "source";
+  /** The span id as a number: breaks ties of equal start times in the sort (and so in cursors). */
+  static final String TIEBREAK = "tiebreak";
   static final String PENDING_FOR = "pending_for";
   static final String PENDING_TEXT = "pending_text";
 
@@ -77,7 +79,9 @@ final class SpanDocuments {
   private static final FieldType TEXT_TYPE = new FieldType(TextField.TYPE_STORED);
 
   static {
-    TEXT_TYPE.setIndexOptions(IndexOptions.DOCS_AND_FREQS_AND_POSITIONS_AND_OFFSETS);
+    // Positions for phrase queries; no offsets: highlighting re-analyses the few hits shown, which is
+    // cheaper overall than indexing offsets for every span.
+    TEXT_TYPE.setIndexOptions(IndexOptions.DOCS_AND_FREQS_AND_POSITIONS);
     TEXT_TYPE.freeze();
   }
 
@@ -132,7 +136,7 @@ final class SpanDocuments {
     String id = Spans.key(s);
     d.add(new StringField(KIND, KIND_SPAN, Field.Store.NO));
     d.add(new StringField(ID, id, Field.Store.NO));
-    d.add(new SortedDocValuesField(ID, new BytesRef(id)));
+    d.add(new NumericDocValuesField(TIEBREAK, tiebreak(s.spanId())));
     d.add(new StringField(TRACE_ID, s.traceId(), Field.Store.NO));
     d.add(new StringField(SPAN_ID, s.spanId(), Field.Store.NO));
     if (!s.parentSpanId().isEmpty()) {
@@ -169,6 +173,14 @@ final class SpanDocuments {
     d.add(new NumericDocValuesField(COST_COMPUTE, nanoUsd(s.attributes().get(SpanMapper.COST_COMPUTE))));
     d.add(new StoredField(SOURCE, SpanCodec.encode(Spans.withText(s, ""))));
     return d;
+  }
+
+  static long tiebreak(String spanId) {
+    try {
+      return Long.parseUnsignedLong(spanId, 16);
+    } catch (NumberFormatException e) {
+      return spanId.hashCode();
+    }
   }
 
   private static void keyword(Document d, String field, String value, boolean docValues) {

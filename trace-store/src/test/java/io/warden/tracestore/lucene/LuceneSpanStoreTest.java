@@ -133,6 +133,28 @@ class LuceneSpanStoreTest {
   }
 
   @Test
+  void write_freshBatchResentByAClient_isStillStoredOnce() throws Exception {
+    List<SpanRecord> batch = List.of(span(1, "planner", "", "", "OK", T0, "0", "a"),
+        span(2, "planner", "", "", "OK", T0, "0", "b"));
+    store.write(batch, false);
+    store.write(batch, false);
+    store.refreshNow();
+    assertThat(store.count()).isEqualTo(2);
+  }
+
+  @Test
+  void recentIds_rememberAtLeastOneGeneration() {
+    RecentIds ids = new RecentIds(4);
+    assertThat(ids.addAndCheck("t", "1")).isFalse();
+    assertThat(ids.addAndCheck("t", "1")).isTrue();
+    for (int i = 2; i <= 6; i++) {
+      ids.addAndCheck("t", Integer.toString(i));
+    }
+    assertThat(ids.addAndCheck("t", "6")).isTrue();
+    assertThat(ids.addAndCheck("t", "3")).isTrue();
+  }
+
+  @Test
   void costs_groupByEachKey() throws Exception {
     seed();
     store.refreshNow();

@@ -1,0 +1,223 @@
+package io.warden.bench.tracestore;
+
+import io.opentelemetry.api.common.Attributes;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanContext;
+import io.opentelemetry.api.trace.TraceFlags;
+import io.opentelemetry.api.trace.TraceState;
+import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
+import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.resources.Resource;
+import io.opentelemetry.sdk.trace.IdGenerator;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.DelegatingSpanData;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.warden.core.audit.AuditLog;
+import io.warden.core.descriptor.AgentDescriptor;
+import io.warden.core.identity.IdentityService;
+import io.warden.core.identity.Principal;
+import io.warden.core.inventory.AgentState;
+import io.warden.core.inventory.Inventory;
+import io.warden.core.inventory.SyncStatus;
+import io.warden.core.store.StateStore;
+import io.warden.tracestore.TraceStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Ingest throughput: many concurrent real OpenTelemetry SDK exporters ({@code OtlpHttpSpanExporter}
+ * with protobuf, then {@code OtlpGrpcSpanExporter}) send batches of GenAI chat spans, each with fresh
+ * ids, to one trace store authenticating a real agent credential. Counts spans acknowledged (200 /
+ * OK: fsynced in the write-ahead log) per second, request latency, refusals (429), and how long the
+ * Lucene index takes afterwards to catch up with everything acknowledged.
+ *
+ * <p>Arguments (optional): {@code exporters seconds batchSize} (default 32 15 512). The client and the
+ * server share the machine, so the figure is a floor for the server alone.
+ */
+public final class OtlpIngestBench {
+  private static final String AGENT = "bench-agent";
+
+  private OtlpIngestBench() {}
+
+  public static void main(String[] args) throws Exception {
+    int exporters = args.length > 0 ? Integer.parseInt(args[0]) : 32;
+    int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
+    int batchSize = args.length > 2 ? Integer.parseInt(args[2]) : 512;
+    System.out.println(Machine.describe());
+    Path dir = Files.createTempDirectory("warden-ingest-bench");
+    try (StateStore state = StateStore.open(dir.resolve("state.db"));
+        AuditLog audit = AuditLog.open(dir.resolve("audit.log"))) {
+      Inventory inventory = Inventory.create();
+      inventory.replace("bench", List.of(new AgentState(new AgentDescriptor(AgentDescriptor.API_VERSION,
+          AgentDescriptor.KIND, new AgentDescriptor.Metadata(AGENT, "bench", Map.of()),
+          new AgentDescriptor.Spec(null, null, List.of(), null, null, null, null, null, null, List.of())),
+          "bench", SyncStatus.SYNCED, "", Instant.EPOCH)));
+      IdentityService identity = IdentityService.create(state, audit, inventory, dir.resolve("signing.key"),
+          Clock.systemUTC());
+      Principal admin = identity.authenticate(identity.bootstrapAdmin().orElseThrow().secret());
+      String secret = identity.issueCredential(admin, AGENT).secret();
+      List<SpanData> templates = templates(batchSize);
+      for (String protocol : List.of("http/protobuf", "grpc")) {
+        Path data = dir.resolve("data-" + protocol.replace('/', '-'));
+        try (TraceStore store = TraceStore.builder(data).setIdentityService(identity).setInventory(inventory)
+            .setHttpPort(0).setGrpcPort(0).build()) {
+          store.start().await();
+          run(protocol, store, secret, templates, exporters, seconds);
+        }
+        Machine.deleteTree(data);
+      }
+    } finally {
+      Machine.deleteTree(dir);
+    }
+  }
+
+  private static void run(String protocol, TraceStore store, String secret, List<SpanData> templates,
+      int exporters, int seconds) throws Exception {
+    List<SpanExporter> clients = new ArrayList<>();
+    for (int i = 0; i < exporters; i++) {
+      clients.add(protocol.equals("grpc")
+          ? OtlpGrpcSpanExporter.builder().setEndpoint("http://127.0.0.1:" + store.grpcPort())
+              .addHeader("Authorization", "Bearer " + secret).setTimeout(Duration.ofSeconds(30)).build()
+          : OtlpHttpSpanExporter.builder().setEndpoint("http://127.0.0.1:" + store.httpPort() + "/v1/traces")
+              .addHeader("Authorization", "Bearer " + secret).setTimeout(Duration.ofSeconds(30)).build());
+    }
+    AtomicLong spans = new AtomicLong();
+    AtomicLong requests = new AtomicLong();
+    AtomicLong failures = new AtomicLong();
+    long[] latencies = new long[2_000_000];
+    AtomicLong latencyCount = new AtomicLong();
+    long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+    long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
+    List<Thread> threads = new ArrayList<>();
+    for (SpanExporter client : clients) {
+      threads.add(Thread.ofPlatform().name("exporter").start(() -> {
+        IdGenerator ids = IdGenerator.random();
+        while (System.nanoTime() < end) {
+          List<SpanData> batch = fresh(templates, ids);
+          long t0 = System.nanoTime();
+          CompletableResultCode r = client.export(batch).join(60, TimeUnit.SECONDS);
+          long t1 = System.nanoTime();
+          if (t0 < warmupEnd) {
+            continue;
+          }
+          if (t1 > end) {
+            break;
+          }
+          requests.incrementAndGet();
+          if (r.isSuccess()) {
+            spans.addAndGet(batch.size());
+            long i = latencyCount.getAndIncrement();
+            if (i < latencies.length) {
+              latencies[(int) i] = t1 - t0;
+            }
+          } else {
+            failures.incrementAndGet();
+          }
+        }
+      }));
+    }
+    for (Thread t : threads) {
+      t.join();
+    }
+    int n = (int) Math.min(latencyCount.get(), latencies.length);
+    System.out.printf(Locale.ROOT, "ingest %-13s exporters=%d batch=%d: %,.0f spans/s acknowledged (fsynced), "
+            + "%,.0f requests/s, request p50 %.1f ms p99 %.1f ms, refused/failed requests %d%n",
+        protocol, exporters, templates.size(), spans.get() / (double) seconds, requests.get() / (double) seconds,
+        Machine.percentileMillis(latencies, n, 0.50), Machine.percentileMillis(latencies, n, 0.99), failures.get());
+    for (SpanExporter c : clients) {
+      c.shutdown().join(10, TimeUnit.SECONDS);
+    }
+    long t0 = System.nanoTime();
+    while (true) {
+      @SuppressWarnings("unchecked")
+      Map<String, Map<String, Object>> stores = (Map<String, Map<String, Object>>) store.health().details().get("stores");
+      long lag = ((Number) stores.get("lucene-v1").get("lag_entries")).longValue();
+      if (lag == 0) {
+        break;
+      }
+      Thread.sleep(100);
+    }
+    double catchUp = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(Locale.ROOT, "ingest %-13s Lucene caught up %.1f s after the last acknowledgement "
+        + "(indexing %,.0f spans/s over the whole run)%n", protocol, catchUp, spans.get() / (seconds + catchUp));
+  }
+
+  /** The batch with fresh trace and span ids, so every export is new data. */
+  private static List<SpanData> fresh(List<SpanData> templates, IdGenerator ids) {
+    List<SpanData> out = new ArrayList<>(templates.size());
+    String trace = ids.generateTraceId();
+    for (SpanData t : templates) {
+      SpanContext ctx = SpanContext.create(trace, ids.generateSpanId(), TraceFlags.getSampled(), TraceState.getDefault());
+      out.add(new DelegatingSpanData(t) {
+        @Override
+        public SpanContext getSpanContext() {
+          return ctx;
+        }
+
+        @Override
+        public SpanContext getParentSpanContext() {
+          return SpanContext.getInvalid();
+        }
+      });
+    }
+    return out;
+  }
+
+  /** GenAI chat spans as an instrumented agent runtime produces them. */
+  private static List<SpanData> templates(int n) {
+    List<SpanData> out = new ArrayList<>();
+    SpanExporter collect = new SpanExporter() {
+      @Override
+      public CompletableResultCode export(Collection<SpanData> spans) {
+        out.addAll(spans);
+        return CompletableResultCode.ofSuccess();
+      }
+
+      @Override
+      public CompletableResultCode flush() {
+        return CompletableResultCode.ofSuccess();
+      }
+
+      @Override
+      public CompletableResultCode shutdown() {
+        return CompletableResultCode.ofSuccess();
+      }
+    };
+    try (SdkTracerProvider provider = SdkTracerProvider.builder()
+        .setResource(Resource.create(Attributes.builder().put("service.name", AGENT).build()))
+        .addSpanProcessor(SimpleSpanProcessor.create(collect)).build()) {
+      for (int i = 0; i < n; i++) {
+        Span s = provider.get("bench").spanBuilder("chat claude-opus-4-7")
+            .setAttribute("gen_ai.operation.name", "chat")
+            .setAttribute("gen_ai.provider.name", "anthropic")
+            .setAttribute("gen_ai.request.model", "claude-opus-4-7")
+            .setAttribute("gen_ai.response.model", "claude-opus-4-7")
+            .setAttribute("gen_ai.usage.input_tokens", 1200L + i)
+            .setAttribute("gen_ai.usage.output_tokens", 180L)
+            .setAttribute("gen_ai.conversation.id", "conv-" + (i % 97))
+            .setAttribute("gen_ai.input.messages", "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":"
+                + "\"Reconcile invoice " + (4000 + i) + " for customer ACME against the ledger and draft an email "
+                + "to accounts payable if the amounts differ by more than one percent.\"}]}]")
+            .setAttribute("gen_ai.output.messages", "[{\"role\":\"assistant\",\"parts\":[{\"type\":\"text\","
+                + "\"content\":\"Invoice " + (4000 + i) + " matches ledger entry L-" + (9000 + i)
+                + "; no email needed.\"}],\"finish_reason\":\"stop\"}]")
+            .startSpan();
+        s.end();
+      }
+    }
+    return out;
+  }
+}

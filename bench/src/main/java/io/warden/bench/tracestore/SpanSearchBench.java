@@ -1,0 +1,169 @@
+package io.warden.bench.tracestore;
+
+import io.warden.core.trace.SpanQuery;
+import io.warden.core.trace.SpanRecord;
+import io.warden.tracestore.lucene.LuceneSpanStore;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Search latency at scale: fills a Lucene span index with synthetic GenAI spans (50 agents, 8
+ * models, 20 tools, 3% errors, 30 days, prompts drawn from a 5,000-word vocabulary), then runs a mix
+ * of responder queries through {@link LuceneSpanStore#search} with highlights, as the API does,
+ * single-threaded, and prints p50/p99/max per query kind and overall.
+ *
+ * <p>Arguments (optional): {@code spans queriesPerKind} (default 1000000 300). The index is written
+ * directly (not over OTLP): {@code OtlpIngestBench} measures ingest.
+ */
+public final class SpanSearchBench {
+  private static final long DAY = 86_400_000_000_000L;
+
+  private SpanSearchBench() {}
+
+  public static void main(String[] args) throws Exception {
+    long total = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000L;
+    int perKind = args.length > 1 ? Integer.parseInt(args[1]) : 300;
+    System.out.println(Machine.describe());
+    Path dir = Files.createTempDirectory("warden-search-bench");
+    String[] vocabulary = vocabulary(5000);
+    long end = Instant.parse("2026-05-31T00:00:00Z").getEpochSecond() * 1_000_000_000L;
+    try (LuceneSpanStore store = LuceneSpanStore.open(dir)) {
+      Random random = new Random(42);
+      long t0 = System.nanoTime();
+      List<SpanRecord> batch = new ArrayList<>(10_000);
+      for (long i = 0; i < total; i++) {
+        batch.add(span(i, random, vocabulary, end));
+        if (batch.size() == 10_000) {
+          store.write(batch, false);
+          batch.clear();
+        }
+        if ((i + 1) % 1_000_000 == 0) {
+          System.out.printf(Locale.ROOT, "  indexed %,d spans (%.0f s)%n", i + 1, (System.nanoTime() - t0) / 1e9);
+        }
+      }
+      store.write(batch, false);
+      store.commit();
+      store.refreshNow();
+      double indexSeconds = (System.nanoTime() - t0) / 1e9;
+      System.out.printf(Locale.ROOT, "indexed %,d spans in %.0f s (%,.0f spans/s, one writer thread), "
+          + "index %,d MiB on disk%n", total, indexSeconds, total / indexSeconds, Machine.directorySize(dir) >> 20);
+
+      Map<String, List<SpanQuery>> kinds = queries(random, vocabulary, end);
+      long[] all = new long[perKind * kinds.size()];
+      int allCount = 0;
+      for (int warm = 0; warm < 3; warm++) {
+        for (List<SpanQuery> qs : kinds.values()) {
+          for (int i = 0; i < Math.min(50, qs.size()); i++) {
+            store.search(qs.get(i), true);
+          }
+        }
+      }
+      System.out.printf(Locale.ROOT, "search over %,d spans, %d queries per kind, highlights on, newest first, "
+          + "page of 50:%n", total, perKind);
+      for (Map.Entry<String, List<SpanQuery>> kind : kinds.entrySet()) {
+        long[] lat = new long[perKind];
+        long hits = 0;
+        for (int i = 0; i < perKind; i++) {
+          SpanQuery q = kind.getValue().get(i % kind.getValue().size());
+          long s = System.nanoTime();
+          hits += store.search(q, true).hits().size();
+          lat[i] = System.nanoTime() - s;
+          all[allCount++] = lat[i];
+        }
+        System.out.printf(Locale.ROOT, "  %-34s p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms  (avg %.0f hits)%n",
+            kind.getKey(), Machine.percentileMillis(lat, perKind, 0.5), Machine.percentileMillis(lat, perKind, 0.99),
+            Machine.percentileMillis(lat, perKind, 1.0), hits / (double) perKind);
+      }
+      System.out.printf(Locale.ROOT, "search overall at %,d spans: p50 %.2f ms, p99 %.2f ms%n", total,
+          Machine.percentileMillis(all, allCount, 0.5), Machine.percentileMillis(all, allCount, 0.99));
+      long c0 = System.nanoTime();
+      store.costs("agent", null, null);
+      System.out.printf(Locale.ROOT, "cost roll-up by agent over all %,d spans: %.0f ms%n", total,
+          (System.nanoTime() - c0) / 1e6);
+    } finally {
+      Machine.deleteTree(dir);
+    }
+  }
+
+  private static String[] vocabulary(int n) {
+    String[] words = new String[n];
+    Random r = new Random(7);
+    for (int i = 0; i < n; i++) {
+      StringBuilder w = new StringBuilder();
+      int len = 3 + r.nextInt(7);
+      for (int j = 0; j < len; j++) {
+        w.append((char) ('a' + r.nextInt(26)));
+      }
+      words[i] = w.toString();
+    }
+    return words;
+  }
+
+  /** Zipf-like: low indexes are far more frequent, as words are in prompts. */
+  private static String word(Random r, String[] vocabulary) {
+    double u = r.nextDouble();
+    return vocabulary[(int) (vocabulary.length * u * u * u)];
+  }
+
+  private static SpanRecord span(long i, Random r, String[] vocabulary, long end) {
+    String agent = "agent-" + r.nextInt(50);
+    String[] ops = {"chat", "chat", "chat", "execute_tool", "invoke_agent"};
+    String op = ops[r.nextInt(ops.length)];
+    String model = op.equals("chat") ? "model-" + r.nextInt(8) : "";
+    String tool = op.equals("execute_tool") ? "tool-" + r.nextInt(20) : "";
+    long start = end - (long) (r.nextDouble() * 30 * DAY);
+    StringBuilder text = new StringBuilder();
+    int words = 20 + r.nextInt(60);
+    for (int w = 0; w < words; w++) {
+      text.append(word(r, vocabulary)).append(w % 12 == 11 ? ". " : " ");
+    }
+    text.append("invoice ").append(r.nextInt(100_000));
+    String status = r.nextInt(100) < 3 ? "ERROR" : "OK";
+    BigDecimal cost = BigDecimal.valueOf(r.nextInt(50_000), 6);
+    String trace = String.format("%032x", i / 8 + 1);
+    String id = String.format("%016x", i + 1);
+    return new SpanRecord(trace, id, i % 8 == 0 ? "" : String.format("%016x", i - i % 8 + 1), trace, op + " " + agent,
+        agent, agent, op, start, start + r.nextInt(5_000_000), status, status.equals("ERROR") ? "upstream timeout" : "",
+        model, model, 1000, 200, 0, tool, "conv-" + (i / 32), "", List.of(agent), cost, text.toString(),
+        Map.of("warden.cost.tokens_usd", cost.toPlainString(), "warden.cost.actions_usd", "0",
+            "warden.cost.compute_usd", "0"), List.of());
+  }
+
+  private static Map<String, List<SpanQuery>> queries(Random r, String[] vocabulary, long end) {
+    Map<String, List<SpanQuery>> kinds = new LinkedHashMap<>();
+    for (int i = 0; i < 200; i++) {
+      String common = vocabulary[r.nextInt(20)];
+      String mid = vocabulary[20 + r.nextInt(500)];
+      String rare = vocabulary[1000 + r.nextInt(4000)];
+      String agent = "agent-" + r.nextInt(50);
+      Instant day = Instant.ofEpochSecond(0, end - (long) (r.nextDouble() * 29 * DAY));
+      add(kinds, "one rare term", q(rare, null, null, null, null, null));
+      add(kinds, "common AND mid term", q(common + " AND " + mid, null, null, null, null, null));
+      add(kinds, "phrase \"invoice N\"", q("\"invoice " + r.nextInt(100_000) + "\"", null, null, null, null, null));
+      add(kinds, "term + agent filter", q(mid, agent, null, null, null, null));
+      add(kinds, "status:error + last 24h", q("status:error", null, null, day, day.plusSeconds(86_400), null));
+      add(kinds, "agent filter only, newest first", q(null, agent, null, null, null, null));
+      add(kinds, "model + min cost + term", q(common, null, "model-" + r.nextInt(8), null, null,
+          new BigDecimal("0.04")));
+      add(kinds, "prefix wildcard + tool field", q(rare.substring(0, 3) + "* AND tool:tool-" + r.nextInt(20),
+          null, null, null, null, null));
+    }
+    return kinds;
+  }
+
+  private static void add(Map<String, List<SpanQuery>> kinds, String kind, SpanQuery q) {
+    kinds.computeIfAbsent(kind, k -> new ArrayList<>()).add(q);
+  }
+
+  private static SpanQuery q(String text, String agent, String model, Instant from, Instant to, BigDecimal minCost) {
+    return new SpanQuery(text, agent, model, null, from, to, minCost, null, null, null, 50);
+  }
+}
