@@ -194,17 +194,16 @@ public final class LogicalTraceAssembler {
 
   private static String logicalId(List<String> roots, Map<String, SpanRecord> spans) {
     // The original intent's root: the earliest root that does not point into another trace of the set.
+    Set<String> traceIds = new HashSet<>();
+    for (SpanRecord s : spans.values()) {
+      traceIds.add(s.traceId());
+    }
     for (String r : roots) {
       SpanRecord s = spans.get(r);
       boolean pointsElsewhere = false;
       for (String t : referencedTraces(s)) {
-        for (SpanRecord o : spans.values()) {
-          if (o.traceId().equals(t)) {
-            pointsElsewhere = true;
-            break;
-          }
-        }
-        if (pointsElsewhere) {
+        if (traceIds.contains(t)) {
+          pointsElsewhere = true;
           break;
         }
       }

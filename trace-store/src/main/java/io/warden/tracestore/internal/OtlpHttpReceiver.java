@@ -42,7 +42,8 @@ public final class OtlpHttpReceiver extends VerticleBase {
   @Override
   public Future<?> start() {
     return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
-            .setDecompressionSupported(false).setCompressionSupported(false))
+            .setDecompressionSupported(false).setCompressionSupported(false)
+            .setHandle100ContinueAutomatically(true))
         .requestHandler(this::handle)
         .listen()
         .onSuccess(s -> {

@@ -1,0 +1,66 @@
+package io.warden.tracestore;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.warden.core.WardenException;
+import io.warden.core.change.RepoSnapshot;
+import io.warden.core.identity.UserPrincipal;
+import io.warden.core.inventory.Inventory;
+import io.warden.tracestore.pricing.Pricing;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TraceStoreTest {
+  @TempDir
+  Path dir;
+
+  private TraceStore store() {
+    return TraceStore.builder(dir).setAuthenticator(b -> new UserPrincipal("u", io.warden.core.identity.Role.AUTHOR,
+        null)).setInventory(Inventory.create()).build();
+  }
+
+  @Test
+  void mainListener_reloadsPricing_keepsOldOnError_andZeroWhenMissing() throws Exception {
+    TraceStore store = store();
+    assertThat(store.pricing().models()).containsKey("claude-opus-4-7");
+    String yaml = "models:\n  house-model:\n    input_per_mtok: 1\n    output_per_mtok: 2\n";
+    store.mainListener().onMainChanged(RepoSnapshot.of("c1", Map.of(Pricing.FILE,
+        yaml.getBytes(StandardCharsets.UTF_8))));
+    assertThat(store.pricing().models()).containsOnlyKeys("house-model");
+    assertThatThrownBy(() -> store.mainListener().onMainChanged(RepoSnapshot.of("c2", Map.of(Pricing.FILE,
+        "models: 3\n".getBytes(StandardCharsets.UTF_8)))))
+        .isInstanceOf(WardenException.class).hasMessageContaining("pricing.yaml:1:1: models: expected a mapping");
+    assertThat(store.pricing().models()).containsOnlyKeys("house-model");
+    store.mainListener().onMainChanged(RepoSnapshot.of("c3", Map.of()));
+    assertThat(store.pricing().models()).isEmpty();
+  }
+
+  @Test
+  void seedFiles_holdAValidPricingFile() {
+    byte[] pricing = TraceStore.seedFiles().get("pricing.yaml");
+    assertThat(Pricing.parse("pricing.yaml", pricing).models()).isNotEmpty();
+  }
+
+  @Test
+  void builder_inconsistentOptions_areRefusedAtBuild() {
+    assertThatThrownBy(() -> TraceStore.builder(dir).setInventory(Inventory.create()).build())
+        .hasMessage("identity service not set: call setIdentityService(...)");
+    assertThatThrownBy(() -> TraceStore.builder(dir).setAuthenticator(b -> null).setInventory(Inventory.create())
+        .setSpanRetention(Duration.ofDays(1)).setTextRetention(Duration.ofDays(2)).build())
+        .hasMessageContaining("text retention (PT48H) must not exceed span retention (PT24H)");
+    assertThatThrownBy(() -> TraceStore.builder(dir).setHttpPort(70000)).hasMessage("http port must be 0..65535, got 70000");
+  }
+
+  @Test
+  void queries_beforeStart_sayTheStoreIsNotRunning() {
+    TraceStore store = store();
+    assertThat(store.health().status()).isEqualTo(TraceStoreHealth.Status.DOWN);
+    assertThatThrownBy(() -> store.trace("0af7651916cd43dd8448eb211c80319c"))
+        .isInstanceOfSatisfying(WardenException.class, e -> assertThat(e.code()).isEqualTo("unavailable"));
+  }
+}
