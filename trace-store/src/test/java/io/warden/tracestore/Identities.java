@@ -63,6 +63,12 @@ public final class Identities implements AutoCloseable {
     return new AgentState(d, "c0ffee", SyncStatus.SYNCED, "", Instant.EPOCH);
   }
 
+  /** A trace store authenticating with these identities, receivers on free ports. */
+  public TraceStoreBuilder storeBuilder(Path dataDir) {
+    return TraceStore.builder(dataDir).setIdentityService(identity).setInventory(inventory)
+        .setHttpPort(0).setGrpcPort(0);
+  }
+
   public String secret(String agent) {
     return agentSecrets.get(agent);
   }

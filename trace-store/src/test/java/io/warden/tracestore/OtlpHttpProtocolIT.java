@@ -52,11 +52,7 @@ class OtlpHttpProtocolIT {
   @BeforeEach
   void start() {
     ids = new Identities(dir.resolve("identity"));
-    store = TraceStore.builder(dir.resolve("data"))
-        .setIdentityService(ids.identity)
-        .setInventory(ids.inventory)
-        .setHttpPort(0)
-        .setGrpcPort(0)
+    store = ids.storeBuilder(dir.resolve("data"))
         .setMaxRequestBytes(256 * 1024)
         .setWalMaxBytes(1 << 20)
         .setLuceneCommitEvery(Duration.ofHours(1))

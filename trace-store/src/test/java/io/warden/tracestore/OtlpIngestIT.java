@@ -29,11 +29,7 @@ class OtlpIngestIT {
   @BeforeEach
   void start() {
     ids = new Identities(dir.resolve("identity"));
-    store = TraceStore.builder(dir.resolve("data"))
-        .setIdentityService(ids.identity)
-        .setInventory(ids.inventory)
-        .setHttpPort(0)
-        .setGrpcPort(0)
+    store = ids.storeBuilder(dir.resolve("data"))
         .build();
     store.start().await();
   }

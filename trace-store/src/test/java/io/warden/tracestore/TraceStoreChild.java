@@ -14,11 +14,7 @@ public final class TraceStoreChild {
   public static void main(String[] args) throws Exception {
     Path dir = Path.of(args[0]);
     Identities ids = new Identities(dir.resolve("identity"));
-    TraceStore store = TraceStore.builder(dir.resolve("data"))
-        .setIdentityService(ids.identity)
-        .setInventory(ids.inventory)
-        .setHttpPort(0)
-        .setGrpcPort(0)
+    TraceStore store = ids.storeBuilder(dir.resolve("data"))
         .setLuceneCommitEvery(Duration.ofHours(1))
         .build();
     store.start().await();

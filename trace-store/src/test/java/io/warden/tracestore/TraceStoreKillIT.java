@@ -72,8 +72,7 @@ class TraceStoreKillIT {
     }
 
     try (Identities ids = new Identities(dir.resolve("identity-after"));
-        TraceStore store = TraceStore.builder(dir.resolve("data")).setIdentityService(ids.identity)
-            .setInventory(ids.inventory).setHttpPort(0).setGrpcPort(0).build()) {
+        TraceStore store = ids.storeBuilder(dir.resolve("data")).build()) {
       store.start().await();
       SpanQuery all = new SpanQuery("durable", null, null, null, null, null, null, null, null, null, 1000);
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->

@@ -121,35 +121,13 @@ public final class IngestPipeline implements AutoCloseable {
     IngestBatch batch;
     SpanMapper.Result<?> mapped;
     if (signal == Signal.TRACES) {
-      ExportTraceServiceRequest req;
-      if (format == Format.PROTOBUF) {
-        try {
-          req = ExportTraceServiceRequest.parseFrom(raw);
-        } catch (InvalidProtocolBufferException e) {
-          throw new MalformedException("malformed protobuf body (ExportTraceServiceRequest): " + e.getMessage());
-        }
-      } else {
-        ExportTraceServiceRequest.Builder b = ExportTraceServiceRequest.newBuilder();
-        OtlpJson.parse(raw, b);
-        req = b.build();
-      }
-      SpanMapper.Result<SpanRecord> r = mapper.mapTraces(req, caller);
+      SpanMapper.Result<SpanRecord> r = mapper.mapTraces(
+          decode(format, raw, ExportTraceServiceRequest.newBuilder()), caller);
       mapped = r;
       batch = new IngestBatch(r.accepted(), List.of());
     } else {
-      ExportLogsServiceRequest req;
-      if (format == Format.PROTOBUF) {
-        try {
-          req = ExportLogsServiceRequest.parseFrom(raw);
-        } catch (InvalidProtocolBufferException e) {
-          throw new MalformedException("malformed protobuf body (ExportLogsServiceRequest): " + e.getMessage());
-        }
-      } else {
-        ExportLogsServiceRequest.Builder b = ExportLogsServiceRequest.newBuilder();
-        OtlpJson.parse(raw, b);
-        req = b.build();
-      }
-      SpanMapper.Result<TextAttachment> r = mapper.mapLogs(req, caller);
+      SpanMapper.Result<TextAttachment> r = mapper.mapLogs(
+          decode(format, raw, ExportLogsServiceRequest.newBuilder()), caller);
       mapped = r;
       batch = new IngestBatch(List.of(), r.accepted());
     }
@@ -167,6 +145,23 @@ public final class IngestPipeline implements AutoCloseable {
         result.complete(outcome);
       }
     });
+  }
+
+  /** Decodes a protobuf or OTLP/JSON body into the message {@code builder} builds. */
+  @SuppressWarnings("unchecked")
+  private static <M extends com.google.protobuf.Message> M decode(Format format, byte[] raw,
+      com.google.protobuf.Message.Builder builder) {
+    if (format == Format.PROTOBUF) {
+      try {
+        builder.mergeFrom(raw);
+      } catch (InvalidProtocolBufferException e) {
+        throw new MalformedException("malformed protobuf body (" + builder.getDescriptorForType().getName() + "): "
+            + e.getMessage());
+      }
+    } else {
+      OtlpJson.parse(raw, builder);
+    }
+    return (M) builder.build();
   }
 
   private Principal principal(String bearer) {

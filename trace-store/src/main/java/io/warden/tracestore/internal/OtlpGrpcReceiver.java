@@ -2,9 +2,7 @@ package io.warden.tracestore.internal;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
@@ -28,22 +26,13 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Internal: not public API.
  */
-public final class OtlpGrpcReceiver extends VerticleBase {
+public final class OtlpGrpcReceiver extends OtlpReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(OtlpGrpcReceiver.class);
   static final ServiceName TRACE_SERVICE = ServiceName.create("opentelemetry.proto.collector.trace.v1.TraceService");
   static final ServiceName LOGS_SERVICE = ServiceName.create("opentelemetry.proto.collector.logs.v1.LogsService");
 
-  private final String host;
-  private final int port;
-  private final IngestPipeline pipeline;
-  private final AtomicInteger boundPort;
-  private HttpServer server;
-
   public OtlpGrpcReceiver(String host, int port, IngestPipeline pipeline, AtomicInteger boundPort) {
-    this.host = host;
-    this.port = port;
-    this.pipeline = pipeline;
-    this.boundPort = boundPort;
+    super(host, port, pipeline, boundPort);
   }
 
   @Override
@@ -57,15 +46,9 @@ public final class OtlpGrpcReceiver extends VerticleBase {
         .requestHandler(grpc)
         .listen()
         .onSuccess(s -> {
-          server = s;
-          boundPort.compareAndSet(0, s.actualPort());
+          listening(s);
           LOG.debug("OTLP/gRPC listening on {}:{}", host, s.actualPort());
         });
-  }
-
-  @Override
-  public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
   }
 
   private void handle(GrpcServerRequest<Buffer, Buffer> req, IngestPipeline.Signal signal) {

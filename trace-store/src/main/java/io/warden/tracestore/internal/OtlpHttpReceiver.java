@@ -2,10 +2,8 @@ package io.warden.tracestore.internal;
 
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -23,20 +21,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Internal: not public API.
  */
-public final class OtlpHttpReceiver extends VerticleBase {
+public final class OtlpHttpReceiver extends OtlpReceiver {
   private static final Logger LOG = LoggerFactory.getLogger(OtlpHttpReceiver.class);
 
-  private final String host;
-  private final int port;
-  private final IngestPipeline pipeline;
-  private final AtomicInteger boundPort;
-  private HttpServer server;
-
   public OtlpHttpReceiver(String host, int port, IngestPipeline pipeline, AtomicInteger boundPort) {
-    this.host = host;
-    this.port = port;
-    this.pipeline = pipeline;
-    this.boundPort = boundPort;
+    super(host, port, pipeline, boundPort);
   }
 
   @Override
@@ -47,15 +36,9 @@ public final class OtlpHttpReceiver extends VerticleBase {
         .requestHandler(this::handle)
         .listen()
         .onSuccess(s -> {
-          server = s;
-          boundPort.compareAndSet(0, s.actualPort());
+          listening(s);
           LOG.debug("OTLP/HTTP listening on {}:{}", host, s.actualPort());
         });
-  }
-
-  @Override
-  public Future<?> stop() {
-    return server == null ? Future.succeededFuture() : server.close();
   }
 
   private void handle(HttpServerRequest req) {

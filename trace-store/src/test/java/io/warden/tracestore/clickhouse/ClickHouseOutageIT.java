@@ -29,11 +29,7 @@ class ClickHouseOutageIT {
   void clickHouseDown_spansWaitInTheLog_andAreReplayedWhenItReturns() throws Exception {
     try (ChdbHttpServer clickhouse = ChdbHttpServer.create(dir.resolve("clickhouse"));
         Identities ids = new Identities(dir.resolve("identity"));
-        TraceStore store = TraceStore.builder(dir.resolve("data"))
-            .setIdentityService(ids.identity)
-            .setInventory(ids.inventory)
-            .setHttpPort(0)
-            .setGrpcPort(0)
+        TraceStore store = ids.storeBuilder(dir.resolve("data"))
             .setExtraStore(ClickHouseSpanStore.builder(clickhouse.jdbcUrl("warden"))
                 .setSocketTimeout(Duration.ofSeconds(20)).build())
             .build()) {
