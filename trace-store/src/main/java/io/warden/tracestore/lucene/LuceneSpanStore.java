@@ -41,7 +41,6 @@ import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.queryparser.flexible.core.QueryNodeException;
-import org.apache.lucene.queryparser.flexible.core.QueryNodeParseException;
 import org.apache.lucene.queryparser.flexible.standard.StandardQueryParser;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
@@ -326,17 +325,39 @@ public final class LuceneSpanStore implements SpanStore {
     parser.setAllowLeadingWildcard(false);
     try {
       return parser.parse(text, SpanDocuments.TEXT);
-    } catch (QueryNodeParseException e) {
-      int column = e.getBeginColumn();
-      String detail = e.getLocalizedMessage();
-      throw WardenException.invalid("malformed query at column " + (column + 1) + ": " + clean(detail)
-          + "; quote phrases and escape special characters (+ - && || ! ( ) { } [ ] ^ \" ~ * ? : \\ /) "
-          + "with a backslash");
     } catch (QueryNodeException e) {
-      throw WardenException.invalid("malformed query: " + clean(e.getLocalizedMessage()));
+      throw WardenException.invalid(syntaxError(text, e)
+          + "; quote phrases, and escape special characters (+ - && || ! ( ) { } [ ] ^ \" ~ * ? : \\ /) with a backslash");
     } catch (RuntimeException e) {
       throw WardenException.invalid("malformed query: " + clean(String.valueOf(e.getMessage())));
     }
+  }
+
+  private static final java.util.regex.Pattern LEXICAL_COLUMN = java.util.regex.Pattern.compile("column (\\d+)");
+
+  /** "malformed query at column N: unexpected 'x'" from whatever the parser reports. */
+  static String syntaxError(String query, QueryNodeException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof org.apache.lucene.queryparser.flexible.standard.parser.ParseException pe
+          && pe.currentToken != null) {
+        var bad = pe.currentToken.next != null ? pe.currentToken.next : pe.currentToken;
+        boolean end = bad.kind == 0 || bad.image == null || bad.image.isEmpty();
+        int column = end ? query.length() + 1 : bad.beginColumn + 1; // the parser counts from 0
+        return "malformed query at column " + column + ": "
+            + (end ? "unexpected end of query" : "unexpected '" + bad.image + "'");
+      }
+      String m = t.getMessage();
+      if (m != null && m.contains("Lexical error")) {
+        var matcher = LEXICAL_COLUMN.matcher(m);
+        if (matcher.find()) {
+          int column = Integer.parseInt(matcher.group(1));
+          return "malformed query at column " + Math.min(column, query.length() + 1) + ": "
+              + (column > query.length() ? "unexpected end of query (unclosed quote or range?)"
+                  : "unexpected character '" + query.charAt(column - 1) + "'");
+        }
+      }
+    }
+    return "malformed query: " + clean(e.getLocalizedMessage());
   }
 
   private static String clean(String message) {

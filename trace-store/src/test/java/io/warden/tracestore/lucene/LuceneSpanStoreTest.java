@@ -117,8 +117,12 @@ class LuceneSpanStoreTest {
     assertThatThrownBy(() -> store.search(q("invoice AND (4711"), false))
         .isInstanceOfSatisfying(WardenException.class, e -> {
           assertThat(e.code()).isEqualTo("invalid_input");
-          assertThat(e.getMessage()).startsWith("malformed query at column ");
+          assertThat(e.getMessage()).startsWith("malformed query at column 18: unexpected end of query;");
         });
+    assertThatThrownBy(() -> store.search(q("refund AND OR invoice"), false))
+        .hasMessageStartingWith("malformed query at column 12: unexpected 'OR';");
+    assertThatThrownBy(() -> store.search(q("\"unclosed phrase"), false))
+        .hasMessageStartingWith("malformed query at column 17: unexpected end of query (unclosed quote or range?)");
     assertThatThrownBy(() -> store.search(q("*leading"), false)).hasMessageContaining("malformed query");
     assertThatThrownBy(() -> store.search(new SpanQuery(null, null, null, null, null, null, null, null, null,
         "%%%", 10), false)).hasMessageContaining("invalid cursor");
