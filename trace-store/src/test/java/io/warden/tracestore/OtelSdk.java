@@ -1,7 +1,7 @@
 package io.warden.tracestore;
 
 import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.exporter.otlp.http.logs.OtlpHttpLogRecordExporter;
+import io.opentelemetry.exporter.otlp.logs.OtlpGrpcLogRecordExporter;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
 import io.opentelemetry.sdk.logs.SdkLoggerProvider;
@@ -51,11 +51,12 @@ public final class OtelSdk implements AutoCloseable {
     return tracerProvider.forceFlush().join(20, TimeUnit.SECONDS).isSuccess();
   }
 
-  static SdkLoggerProvider logs(String host, int port, String bearer, String serviceName) {
+  /** A logger provider exporting GenAI log records over OTLP/gRPC. */
+  static SdkLoggerProvider grpcLogs(String host, int port, String bearer, String serviceName) {
     return SdkLoggerProvider.builder()
         .setResource(Resource.create(Attributes.builder().put("service.name", serviceName).build()))
-        .addLogRecordProcessor(SimpleLogRecordProcessor.create(OtlpHttpLogRecordExporter.builder()
-            .setEndpoint("http://" + host + ":" + port + "/v1/logs")
+        .addLogRecordProcessor(SimpleLogRecordProcessor.create(OtlpGrpcLogRecordExporter.builder()
+            .setEndpoint("http://" + host + ":" + port)
             .addHeader("Authorization", "Bearer " + bearer)
             .build()))
         .build();

@@ -136,4 +136,28 @@ class OtlpIngestIT {
     List<SpanHit> hits = store.search(query("collected", null)).hits();
     assertThat(hits.get(0).span().agent()).isEqualTo(Identities.PLANNER);
   }
+
+  @Test
+  void exportLogs_overGrpc_addTheirTextToTheSpan() throws Exception {
+    String spanId;
+    try (OtelSdk sdk = new OtelSdk(OtelSdk.Protocol.GRPC, "127.0.0.1", store.grpcPort(),
+        ids.secret(Identities.FINANCE), Identities.FINANCE)) {
+      Span chat = sdk.tracer().spanBuilder("chat").setAttribute("gen_ai.operation.name", "chat").startSpan();
+      chat.end();
+      spanId = chat.getSpanContext().getSpanId();
+      try (var logs = OtelSdk.grpcLogs("127.0.0.1", store.grpcPort(), ids.secret(Identities.FINANCE),
+          Identities.FINANCE)) {
+        logs.get("genai").logRecordBuilder()
+            .setContext(io.opentelemetry.context.Context.root().with(Span.wrap(chat.getSpanContext())))
+            .setEventName("gen_ai.user.message")
+            .setBody("what are the chargeback fees for ACME")
+            .emit();
+        assertThat(logs.forceFlush().join(20, java.util.concurrent.TimeUnit.SECONDS).isSuccess()).isTrue();
+      }
+      assertThat(sdk.flush()).isTrue();
+    }
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(store.search(query("chargeback", Identities.FINANCE)).hits())
+            .extracting(h -> h.span().spanId()).containsExactly(spanId));
+  }
 }
