@@ -13,16 +13,12 @@ import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.api.trace.SpanBuilder;
 import io.warden.core.trace.SpanRecord;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A three-level delegation exactly as the propagation contract in the README describes it: planner
@@ -31,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (baggage only). The store returns one logical trace.
  */
 @Timeout(120)
-class LogicalTraceIT {
+class LogicalTraceIT extends RunningStore {
   private static final String INTENT = "Reconcile invoice 4711 for ACME";
   private static final TextMapGetter<Map<String, String>> GETTER = new TextMapGetter<>() {
     @Override
@@ -39,26 +35,6 @@ class LogicalTraceIT {
       return carrier == null ? null : carrier.get(key);
     }
   };
-
-  @TempDir
-  Path dir;
-
-  private Identities ids;
-  private TraceStore store;
-
-  @BeforeEach
-  void start() {
-    ids = new Identities(dir.resolve("identity"));
-    store = ids.storeBuilder(dir.resolve("data"))
-        .build();
-    store.start().await();
-  }
-
-  @AfterEach
-  void stop() {
-    store.close();
-    ids.close();
-  }
 
   /** What an SDK's baggage span processor does: copy warden.* baggage onto the span. */
   private static SpanBuilder withBaggage(SpanBuilder b, Baggage baggage) {

@@ -17,7 +17,6 @@ import io.opentelemetry.proto.resource.v1.Resource;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
-import io.warden.core.trace.SpanQuery;
 import io.warden.core.trace.SpanRecord;
 import java.io.ByteArrayOutputStream;
 import java.net.URI;
@@ -25,45 +24,25 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.zip.GZIPOutputStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** OTLP/HTTP answers as the spec says: encodings, partial success, and every refusal. */
 @Timeout(120)
-class OtlpHttpProtocolIT {
+class OtlpHttpProtocolIT extends RunningStore {
   private static final String TRACE = "5b8efff798038103d269b633813fc60c";
   private static final long NOW = 1_760_000_000_000_000_000L;
 
-  @TempDir
-  Path dir;
-
-  private Identities ids;
-  private TraceStore store;
   private final HttpClient http = HttpClient.newHttpClient();
 
-  @BeforeEach
-  void start() {
-    ids = new Identities(dir.resolve("identity"));
-    store = ids.storeBuilder(dir.resolve("data"))
-        .setMaxRequestBytes(256 * 1024)
-        .setWalMaxBytes(1 << 20)
-        .setLuceneCommitEvery(Duration.ofHours(1))
-        .build();
-    store.start().await();
-  }
-
-  @AfterEach
-  void stop() {
-    store.close();
-    ids.close();
+  @Override
+  TraceStoreBuilder configure(TraceStoreBuilder builder) {
+    // Small limits, and an index that never commits, so that the write-ahead log only grows.
+    return builder.setMaxRequestBytes(256 * 1024).setWalMaxBytes(1 << 20).setLuceneCommitEvery(Duration.ofHours(1));
   }
 
   private HttpResponse<byte[]> post(String path, String contentType, byte[] body, String bearer, String encoding)
@@ -112,8 +91,7 @@ class OtlpHttpProtocolIT {
   }
 
   private List<SpanRecord> search(String text) throws Exception {
-    return store.search(new SpanQuery(text, null, null, null, null, null, null, null, null, null, 100)).hits()
-        .stream().map(SpanHit::span).toList();
+    return store.search(query(text, null)).hits().stream().map(SpanHit::span).toList();
   }
 
   @Test

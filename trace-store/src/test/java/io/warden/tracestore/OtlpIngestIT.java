@@ -6,43 +6,15 @@ import static org.awaitility.Awaitility.await;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
-import io.warden.core.trace.SpanQuery;
 import io.warden.core.trace.SpanRecord;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Spans sent by the real OpenTelemetry SDK exporters land in the store, attributed and searchable. */
 @Timeout(120)
-class OtlpIngestIT {
-  @TempDir
-  Path dir;
-
-  private Identities ids;
-  private TraceStore store;
-
-  @BeforeEach
-  void start() {
-    ids = new Identities(dir.resolve("identity"));
-    store = ids.storeBuilder(dir.resolve("data"))
-        .build();
-    store.start().await();
-  }
-
-  @AfterEach
-  void stop() {
-    store.close();
-    ids.close();
-  }
-
-  private static SpanQuery query(String text, String agent) {
-    return new SpanQuery(text, agent, null, null, null, null, null, null, null, null, 50);
-  }
+class OtlpIngestIT extends RunningStore {
 
   @Test
   void export_overHttpProtobuf_storesSearchableGenAiSpan() throws Exception {
