@@ -27,12 +27,16 @@ import io.warden.gitops.WardenRepository;
 import io.warden.packaging.config.WardenConfig;
 import io.warden.policy.PolicyEngine;
 import io.warden.policy.PolicyEngineBuilder;
+import io.warden.tracestore.TraceStore;
+import io.warden.tracestore.TraceStoreBuilder;
+import io.warden.tracestore.clickhouse.ClickHouseSpanStore;
 import io.warden.packaging.http.AgentRoutes;
 import io.warden.packaging.http.ApiRoutes;
 import io.warden.packaging.http.ApiServer;
 import io.warden.packaging.http.AuditRoutes;
 import io.warden.packaging.http.ChangeRoutes;
 import io.warden.packaging.http.DecisionRoutes;
+import io.warden.packaging.http.TraceRoutes;
 import io.warden.packaging.http.GitRoutes;
 import io.warden.packaging.http.IdentityRoutes;
 import io.warden.packaging.http.MetricsRoutes;
@@ -109,6 +113,7 @@ public final class Appliance implements AutoCloseable {
 
     Map<String, byte[]> seed = new TreeMap<>(WardenRepository.defaultSeed());
     seed.putAll(PolicyEngine.seedFiles());
+    seed.putAll(TraceStore.seedFiles());
     WardenRepository repo = keep(WardenRepository.open(dataDir.resolve("git").resolve("warden.git"), seed, audit));
 
     List<ChangeCheck> checks = new ArrayList<>(ChangeRequests.defaultChecks());
@@ -120,6 +125,11 @@ public final class Appliance implements AutoCloseable {
     checks.add(policy.admissionCheck());
     // Registered before the first reconcile: admission needs main's policies loaded in OPA.
     listeners.add(policy.mainListener());
+
+    vertx = Vertx.vertx();
+    TraceStore traces = keep(traceStore(config, identity, inventory, clock));
+    await(traces.start());
+    listeners.add(traces.mainListener());
 
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
     Reconciler reconciler = Reconciler.create(repo, inventory, executors, listeners, audit, clock);
@@ -141,10 +151,10 @@ public final class Appliance implements AutoCloseable {
         new AuditRoutes(audit),
         new GitRoutes(GitSmartHttp.create(repo, changes)),
         new DecisionRoutes(policy.decisions(), clock),
+        new TraceRoutes(traces, clock),
         new MetricsRoutes(metrics));
-    vertx = Vertx.vertx();
     api = new ApiServer(config.string("http.host"), config.port("http.port"), identity, json,
-        () -> health(inventory, policy), routes);
+        () -> health(inventory, policy, traces), routes);
     await(vertx.deployVerticle(api));
     log.info("Warden is up: API http://{}:{}/api/v1  git http://{}:{}/git/warden.git  data {}",
         config.string("http.host"), api.port(), config.string("http.host"), api.port(), dataDir);
@@ -166,6 +176,30 @@ public final class Appliance implements AutoCloseable {
     return builder.build();
   }
 
+  private TraceStore traceStore(WardenConfig config, IdentityService identity, Inventory inventory, Clock clock) {
+    TraceStoreBuilder builder = TraceStore.builder(dataDir)
+        .setIdentityService(identity)
+        .setInventory(inventory)
+        .setVertx(vertx)
+        .setClock(clock)
+        .setHost(config.string("otlp.host"))
+        .setGrpcPort(config.port("otlp.grpc_port"))
+        .setHttpPort(config.port("otlp.http_port"))
+        .setMaxRequestBytes(config.positiveLong("otlp.max_request_bytes"))
+        .setWalMaxBytes(config.positiveLong("trace_store.wal_max_bytes"))
+        .setSpanRetention(Duration.ofDays(config.positiveLong("trace_store.retention.span_days")))
+        .setTextRetention(Duration.ofDays(config.positiveLong("trace_store.retention.text_days")));
+    String url = config.string("trace_store.clickhouse.url");
+    if (!url.isBlank()) {
+      builder.setExtraStore(ClickHouseSpanStore.builder(url)
+          .setUser(config.string("trace_store.clickhouse.user"))
+          .setPassword(config.string("trace_store.clickhouse.password"))
+          .setRetentionDays((int) config.positiveLong("trace_store.clickhouse.retention_days"))
+          .build());
+    }
+    return builder.build();
+  }
+
   /** Where the launcher lives; relative tool paths in warden.yaml are resolved against it. */
   static Path wardenRoot() {
     return Path.of(System.getProperty("warden.root", ".")).toAbsolutePath().normalize();
@@ -175,14 +209,17 @@ public final class Appliance implements AutoCloseable {
    * Health for {@code /healthz}: "ok" while every component answers, "degraded" while one does not
    * (the API still serves; the policy engine fails closed).
    */
-  private static Map<String, Object> health(Inventory inventory, PolicyEngine policy) {
+  private static Map<String, Object> health(Inventory inventory, PolicyEngine policy, TraceStore traces) {
     Map<String, Object> h = new LinkedHashMap<>();
     Map<String, Object> policyHealth = policy.health();
+    Map<String, Object> traceHealth = traces.health().toMap();
     boolean policyOk = "OK".equals(String.valueOf(policyHealth.get("state")));
-    h.put("status", policyOk ? "ok" : "degraded");
+    boolean tracesOk = "ok".equals(String.valueOf(traceHealth.get("status")));
+    h.put("status", policyOk && tracesOk ? "ok" : "degraded");
     h.put("agents", inventory.list().size());
     h.put("applied_commit", inventory.appliedCommit());
     h.put("policy", policyHealth);
+    h.put("traces", traceHealth);
     return h;
   }
 

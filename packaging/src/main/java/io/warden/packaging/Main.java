@@ -5,6 +5,7 @@ import io.warden.packaging.cli.ApiClient;
 import io.warden.packaging.cli.AuditCommand;
 import io.warden.packaging.cli.RemoteCommands;
 import io.warden.packaging.cli.RunCommand;
+import io.warden.packaging.cli.TracesCommand;
 import io.warden.packaging.cli.ValidateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,6 +23,7 @@ import picocli.CommandLine.Command;
       RemoteCommands.Changes.class,
       RemoteCommands.Users.class,
       RemoteCommands.Token.class,
+      TracesCommand.class,
       AuditCommand.class,
     })
 public final class Main {
