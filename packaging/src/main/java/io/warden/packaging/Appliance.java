@@ -142,6 +142,12 @@ public final class Appliance implements AutoCloseable {
     new JvmThreadMetrics().bindTo(metrics);
     new ProcessorMetrics().bindTo(metrics);
     Gauge.builder("warden_agents", inventory, i -> i.list().size()).description("agents on main").register(metrics);
+    Gauge.builder("warden_policy_engine_up", policy, p -> "OK".equals(String.valueOf(p.health().get("state"))) ? 1 : 0)
+        .description("1 while OPA answers with main's policies loaded; 0 while decisions fail closed")
+        .register(metrics);
+    Gauge.builder("warden_trace_store_up", traces, t -> "ok".equals(t.health().toMap().get("status")) ? 1 : 0)
+        .description("1 while every span store takes writes; 0 while spans wait in the write-ahead log")
+        .register(metrics);
 
     ObjectMapper json = jsonMapper();
     List<ApiRoutes> routes = List.of(

@@ -112,6 +112,8 @@ class PolicyFlowIT {
     });
     String actions = warden.get(warden.adminToken(), "/api/v1/audit?limit=1000&action=policy.engine").body().toString();
     assertThat(actions).contains("policy.engine.down").contains("policy.engine.up");
+    assertThat(warden.get(null, "/metrics").status()).isEqualTo(401);
+    assertThat(warden.get(warden.adminToken(), "/metrics").body().asText()).contains("warden_policy_engine_up 1.0");
   }
 
   private String policyState() throws Exception {
