@@ -3,17 +3,14 @@ package io.warden.packaging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The foundation end to end, as a platform team uses it: the real {@code git} client against the
@@ -23,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
  * everything; then tamper with the audit log and see {@code warden audit verify} fail.
  */
 @Timeout(300)
-class GitFlowIT {
+class GitFlowIT extends ApplianceTestBase {
   private static final String BAD_AGENT = """
       apiVersion: agent.os/v1
       kind: Agent
@@ -39,16 +36,6 @@ class GitFlowIT {
           calls_per_hour: 100
           usd_per_day: -5
       """;
-
-  @TempDir Path tmp;
-  private WardenProcess warden;
-
-  @AfterEach
-  void stop() throws Exception {
-    if (warden != null) {
-      warden.close();
-    }
-  }
 
   @Test
   void pushReviewMergeRestartAndAudit() throws Exception {
@@ -148,18 +135,6 @@ class GitFlowIT {
     assertThat(verify.output()).contains("audit.log:" + (tampered + 1) + ":");
   }
 
-  private String createUser(String admin, String name, String role, List<String> teams) throws Exception {
-    WardenProcess.Response r = warden.post(admin, "/api/v1/users", Map.of("name", name, "role", role, "teams", teams));
-    assertThat(r.status()).as(r.body().toString()).isEqualTo(201);
-    return r.body().path("token").asText();
-  }
-
-  private JsonNode onlyOpenChange(String token) throws Exception {
-    JsonNode changes = warden.get(token, "/api/v1/changes?status=open").body().path("changes");
-    assertThat(changes).hasSize(1);
-    return changes.get(0);
-  }
-
   private static List<JsonNode> failedProblems(JsonNode change) {
     List<JsonNode> out = new ArrayList<>();
     for (JsonNode check : change.path("checks")) {
@@ -168,36 +143,5 @@ class GitFlowIT {
       }
     }
     return out;
-  }
-
-  private static List<String> checkStatuses(JsonNode change) {
-    List<String> out = new ArrayList<>();
-    change.path("checks").forEach(c -> out.add(c.path("status").asText()));
-    return out;
-  }
-
-  record Result(int exitCode, String output) {}
-
-  private Result git(Path dir, int expectedExit, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("git"));
-    cmd.addAll(List.of(args));
-    Result r = run(dir, cmd);
-    assertThat(r.exitCode()).as("git %s\n%s", String.join(" ", args), r.output()).isEqualTo(expectedExit);
-    return r;
-  }
-
-  private Result cli(String... args) throws IOException, InterruptedException {
-    return run(tmp, WardenProcess.cli(args));
-  }
-
-  private Result run(Path dir, List<String> cmd) throws IOException, InterruptedException {
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-    pb.environment().put("GIT_TERMINAL_PROMPT", "0");
-    pb.environment().put("HOME", tmp.toString());
-    pb.environment().put("GIT_CONFIG_NOSYSTEM", "1");
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(120, java.util.concurrent.TimeUnit.SECONDS)).as("%s finished", cmd).isTrue();
-    return new Result(p.exitValue(), out);
   }
 }

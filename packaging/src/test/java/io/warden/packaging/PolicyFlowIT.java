@@ -4,19 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Policy end to end through {@code git push} against the packaged appliance and its real OPA
@@ -25,24 +20,14 @@ import org.junit.jupiter.api.io.TempDir;
  * restarted by the supervisor and health follows.
  */
 @Timeout(300)
-class PolicyFlowIT {
-  @TempDir Path tmp;
-  private WardenProcess warden;
-
-  @AfterEach
-  void stop() throws Exception {
-    if (warden != null) {
-      warden.close();
-    }
-  }
-
+class PolicyFlowIT extends ApplianceTestBase {
   @Test
   void budgetRaise_needsAPlatformApprover_andOpaTestFailuresShowOnTheChange() throws Exception {
     warden = WardenProcess.start(tmp.resolve("data"));
     String admin = warden.adminToken();
-    String alice = user(admin, "alice", "author", List.of());
-    String bob = user(admin, "bob", "approver", List.of("security"));
-    String pat = user(admin, "pat", "approver", List.of("platform"));
+    String alice = createUser(admin, "alice", "author", List.of());
+    String bob = createUser(admin, "bob", "approver", List.of("security"));
+    String pat = createUser(admin, "pat", "approver", List.of("platform"));
 
     Path work = tmp.resolve("work");
     git(tmp, 0, "clone", "-q", warden.gitUrl(alice), work.toString());
@@ -55,9 +40,9 @@ class PolicyFlowIT {
     Files.writeString(descriptor, Files.readString(descriptor).replace("usd_per_day: 40", "usd_per_day: 80"));
     git(work, 0, "commit", "-q", "-am", "Raise the finance budget");
     git(work, 0, "push", "-q", "origin", "HEAD:refs/heads/raise-budget");
-    JsonNode change = onlyOpen(alice);
+    JsonNode change = onlyOpenChange(alice);
     String id = change.path("id").asText();
-    assertThat(statuses(change)).isNotEmpty().allMatch("PASSED"::equals);
+    assertThat(checkStatuses(change)).isNotEmpty().allMatch("PASSED"::equals);
     assertThat(change.path("requiredApprovals").toString()).contains("platform");
 
     // An approver from another team is not enough.
@@ -95,7 +80,7 @@ class PolicyFlowIT {
     assertThat(pushed.output()).contains("policies/extra_test.rego:");
     JsonNode bad = warden.get(alice, "/api/v1/changes?status=open").body().path("changes").get(0);
     assertThat(bad.path("checks").toString()).contains("opa-admission").contains("policies/extra_test.rego");
-    assertThat(statuses(bad)).contains("FAILED");
+    assertThat(checkStatuses(bad)).contains("FAILED");
   }
 
   @Test
@@ -118,38 +103,5 @@ class PolicyFlowIT {
 
   private String policyState() throws Exception {
     return warden.get(null, "/healthz").body().path("policy").path("state").asText();
-  }
-
-  private String user(String admin, String name, String role, List<String> teams) throws Exception {
-    WardenProcess.Response r = warden.post(admin, "/api/v1/users", Map.of("name", name, "role", role, "teams", teams));
-    assertThat(r.status()).as(r.body().toString()).isEqualTo(201);
-    return r.body().path("token").asText();
-  }
-
-  private JsonNode onlyOpen(String token) throws Exception {
-    JsonNode changes = warden.get(token, "/api/v1/changes?status=open").body().path("changes");
-    assertThat(changes).hasSize(1);
-    return changes.get(0);
-  }
-
-  private static List<String> statuses(JsonNode change) {
-    List<String> out = new ArrayList<>();
-    change.path("checks").forEach(c -> out.add(c.path("status").asText()));
-    return out;
-  }
-
-  record Result(int exitCode, String output) {}
-
-  private Result git(Path dir, int expectedExit, String... args) throws IOException, InterruptedException {
-    List<String> cmd = new ArrayList<>(List.of("git"));
-    cmd.addAll(List.of(args));
-    ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
-    pb.environment().put("GIT_TERMINAL_PROMPT", "0");
-    pb.environment().put("HOME", tmp.toString());
-    Process p = pb.start();
-    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-    assertThat(p.exitValue()).as("git %s\n%s", String.join(" ", args), out).isEqualTo(expectedExit);
-    return new Result(p.exitValue(), out);
   }
 }

@@ -19,10 +19,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The trace store wired into the appliance: an agent sends GenAI spans with the real OpenTelemetry
@@ -30,17 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
  * text, sees the trace and its cost; after a kill -9 right after the ack they are still there.
  */
 @Timeout(300)
-class TraceFlowIT {
-  @TempDir Path tmp;
-  private WardenProcess warden;
-
-  @AfterEach
-  void stop() throws Exception {
-    if (warden != null) {
-      warden.close();
-    }
-  }
-
+class TraceFlowIT extends ApplianceTestBase {
   @Test
   void agentSpans_areSearchablePricedAndSurviveKill9() throws Exception {
     int otlpPort = WardenProcess.freePort();
@@ -90,8 +78,9 @@ class TraceFlowIT {
     assertThat(hit.path("span").path("traceId").asText()).isEqualTo(traceId);
     assertThat(hit.path("span").path("costUsd").decimalValue()).isPositive();
 
-    JsonNode trace = warden.get(admin, "/api/v1/traces/" + traceId).body();
-    assertThat(trace.path("spans")).hasSize(2);
+    // The root ended after its child, so it came in a later export: wait for both.
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
+        .until(() -> warden.get(admin, "/api/v1/traces/" + traceId).body().path("spans").size() == 2);
     JsonNode logical = warden.get(admin, "/api/v1/logical-traces/" + traceId).body();
     assertThat(logical.toString()).contains("reconcile supplier invoice INV-4711");
     JsonNode costs = warden.get(admin, "/api/v1/costs?group_by=agent").body();

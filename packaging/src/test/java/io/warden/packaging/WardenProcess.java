@@ -41,8 +41,9 @@ final class WardenProcess implements AutoCloseable {
     this.env = new HashMap<>(extraEnv);
     env.put("WARDEN_DATA", dataDir.toString());
     env.put("WARDEN_HTTP_PORT", Integer.toString(httpPort));
-    env.putIfAbsent("WARDEN_OTLP_GRPC_PORT", Integer.toString(freePort()));
-    env.putIfAbsent("WARDEN_OTLP_HTTP_PORT", Integer.toString(freePort()));
+    // Port 0: the OS picks, so parallel builds never collide; tests that send spans set their own.
+    env.putIfAbsent("WARDEN_OTLP_GRPC_PORT", "0");
+    env.putIfAbsent("WARDEN_OTLP_HTTP_PORT", "0");
     env.putIfAbsent("WARDEN_POLICY_SIDECAR_PORT", "0");
     env.putIfAbsent("WARDEN_CONSOLE_PORT", Integer.toString(freePort()));
     this.logFile = dataDir.resolveSibling(dataDir.getFileName() + "-warden.log");
@@ -84,6 +85,7 @@ final class WardenProcess implements AutoCloseable {
   static List<String> cli(String... args) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("--enable-native-access=ALL-UNNAMED");
     cmd.add("-Dwarden.root=" + root());
     cmd.add("-cp");
     cmd.add(System.getProperty("warden.jar") + File.pathSeparator + System.getProperty("warden.lib") + File.separator + "*");
