@@ -44,6 +44,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * OK: fsynced in the write-ahead log) per second, request latency, refusals (429), and how long the
  * Lucene index takes afterwards to catch up with everything acknowledged.
  *
+ * <p>It also prints the process's CPU time per 1,000 acknowledged spans over the whole run (until
+ * the index caught up), split by thread role: ingest (receivers, decode, mapping, log), indexing
+ * (Lucene applier, refresh, merges) and the load generator (exporters). On a shared machine this
+ * is steadier than the rate.
+ *
  * <p>Arguments (optional): {@code exporters seconds batchSize} (default 32 15 512). The client and the
  * server share the machine, so the figure is a floor for the server alone.
  */
@@ -95,6 +100,8 @@ public final class OtlpIngestBench {
               .addHeader("Authorization", "Bearer " + secret).setTimeout(Duration.ofSeconds(30)).build());
     }
     AtomicLong spans = new AtomicLong();
+    AtomicLong allSpans = new AtomicLong(); // warm-up included, for CPU per span over the whole run
+    CpuSplit cpu = CpuSplit.start();
     AtomicLong requests = new AtomicLong();
     AtomicLong failures = new AtomicLong();
     long[] latencies = new long[2_000_000];
@@ -110,6 +117,9 @@ public final class OtlpIngestBench {
           long t0 = System.nanoTime();
           CompletableResultCode r = client.export(batch).join(60, TimeUnit.SECONDS);
           long t1 = System.nanoTime();
+          if (r.isSuccess()) {
+            allSpans.addAndGet(batch.size());
+          }
           if (t0 < warmupEnd) {
             continue;
           }
@@ -127,11 +137,13 @@ public final class OtlpIngestBench {
             failures.incrementAndGet();
           }
         }
+        cpu.sampleCurrentThread();
       }));
     }
     for (Thread t : threads) {
       t.join();
     }
+    cpu.sample(); // before the client threads go away
     int n = (int) Math.min(latencyCount.get(), latencies.length);
     System.out.printf(Locale.ROOT, "ingest %-13s exporters=%d batch=%d: %,.0f spans/s acknowledged (fsynced), "
             + "%,.0f requests/s, request p50 %.1f ms p99 %.1f ms, refused/failed requests %d%n",
@@ -153,6 +165,7 @@ public final class OtlpIngestBench {
     double catchUp = (System.nanoTime() - t0) / 1e9;
     System.out.printf(Locale.ROOT, "ingest %-13s Lucene caught up %.1f s after the last acknowledgement "
         + "(indexing %,.0f spans/s over the whole run)%n", protocol, catchUp, spans.get() / (seconds + catchUp));
+    System.out.printf(Locale.ROOT, "ingest %-13s %s%n", protocol, cpu.report(allSpans.get()));
   }
 
   /** The batch with fresh trace and span ids, so every export is new data. */

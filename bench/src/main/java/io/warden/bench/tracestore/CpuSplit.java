@@ -1,0 +1,94 @@
+package io.warden.bench.tracestore;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * CPU time of this process between two points, split by thread role (ingest path, indexing, load
+ * generator, other). On a shared box the wall-clock rate moves with other people's load; CPU
+ * seconds per span does not, so it is the figure to compare changes by.
+ */
+final class CpuSplit {
+  private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+  private final Map<Long, Long> startById = new HashMap<>();
+  /** Last CPU time and name seen per thread, so threads that ended before the report still count. */
+  private final Map<Long, Long> lastById = new HashMap<>();
+  private final Map<Long, String> nameById = new HashMap<>();
+  private final long processStart = processCpuNanos();
+  private final long wallStart = System.nanoTime();
+
+  private CpuSplit() {
+    for (long id : threads.getAllThreadIds()) {
+      startById.put(id, Math.max(0, threads.getThreadCpuTime(id)));
+    }
+  }
+
+  static CpuSplit start() {
+    return new CpuSplit();
+  }
+
+  /** Records every live thread's CPU time now; call it before threads of interest end. */
+  synchronized void sample() {
+    long[] ids = threads.getAllThreadIds();
+    ThreadInfo[] infos = threads.getThreadInfo(ids);
+    for (int i = 0; i < ids.length; i++) {
+      long now = threads.getThreadCpuTime(ids[i]);
+      if (infos[i] != null && now >= 0) {
+        lastById.put(ids[i], now);
+        nameById.put(ids[i], infos[i].getThreadName());
+      }
+    }
+  }
+
+  /** Records the calling thread's CPU time; call it as the thread's last act. */
+  synchronized void sampleCurrentThread() {
+    long id = Thread.currentThread().threadId();
+    lastById.put(id, threads.getCurrentThreadCpuTime());
+    nameById.put(id, Thread.currentThread().getName());
+  }
+
+  static String role(String thread) {
+    if (thread.startsWith("TraceStore_Applier") || thread.startsWith("TraceStore_LuceneRefresh")
+        || thread.startsWith("Lucene Merge")) {
+      return "indexing";
+    }
+    if (thread.startsWith("TraceStore_") || thread.startsWith("vert.x-") || thread.startsWith("grpc-")) {
+      return "ingest";
+    }
+    if (thread.startsWith("exporter") || thread.toLowerCase(Locale.ROOT).contains("okhttp")
+        || thread.startsWith("Okio")) {
+      return "load generator";
+    }
+    return "other";
+  }
+
+  /** "cpu per 1k spans: ingest 0.012 s, indexing ..., process total ... (GC and JIT included)". */
+  synchronized String report(long spans) {
+    Map<String, Long> byRole = new LinkedHashMap<>();
+    for (String r : new String[] {"ingest", "indexing", "load generator", "other"}) {
+      byRole.put(r, 0L);
+    }
+    sample();
+    lastById.forEach((id, now) ->
+        byRole.merge(role(nameById.get(id)), now - startById.getOrDefault(id, 0L), Long::sum));
+    long total = processCpuNanos() - processStart;
+    double k = Math.max(1, spans) / 1000.0;
+    StringBuilder sb = new StringBuilder("cpu ms per 1k spans:");
+    byRole.forEach((r, n) -> sb.append(String.format(Locale.ROOT, " %s %.1f,", r, n / 1e6 / k)));
+    sb.append(String.format(Locale.ROOT, " process total %.1f (with GC and JIT; %.2f cores busy)",
+        total / 1e6 / k, total / (double) (System.nanoTime() - wallStart)));
+    return sb.toString();
+  }
+
+  static long processCpuNanos() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime();
+    }
+    return 0;
+  }
+}
