@@ -185,11 +185,25 @@ public final class SpanCodec {
     }
 
     public void str(String s) {
-      if (s.isEmpty()) {
+      int n = s.length();
+      if (n == 0) {
         varint(0);
         return;
       }
-      bytes(s.getBytes(StandardCharsets.UTF_8));
+      // ASCII (ids, names, most text) is copied straight in; anything else goes through UTF-8.
+      int mark = len;
+      varint(n);
+      ensure(n);
+      for (int i = 0; i < n; i++) {
+        char c = s.charAt(i);
+        if (c >= 0x80) {
+          len = mark;
+          bytes(s.getBytes(StandardCharsets.UTF_8));
+          return;
+        }
+        buf[len + i] = (byte) c;
+      }
+      len += n;
     }
 
     public int length() {

@@ -1,11 +1,12 @@
 package io.warden.tracestore.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import java.io.IOException;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -90,35 +91,45 @@ public final class TextExtractor {
   static void fromMaybeJson(String s, StringBuilder out) {
     String t = s.strip();
     if ((t.startsWith("[") && t.endsWith("]")) || (t.startsWith("{") && t.endsWith("}"))) {
-      try {
-        leaves(JSON.readTree(t), out);
+      int before = out.length();
+      // Streaming, not a tree: this runs for every prompt and completion on the ingest path.
+      try (JsonParser p = JSON.getFactory().createParser(t)) {
+        p.nextToken();
+        leaves(p, out);
         return;
       } catch (Exception e) {
-        // Not JSON after all: index the raw text.
+        out.setLength(before); // Not JSON after all: index the raw text alone.
       }
     }
     Otlp.appendLine(out, s);
   }
 
-  private static void leaves(JsonNode n, StringBuilder out) {
-    if (n.isTextual()) {
-      Otlp.appendLine(out, n.asText());
-    } else if (n.isArray()) {
-      n.forEach(e -> leaves(e, out));
-    } else if (n.isObject()) {
-      for (Map.Entry<String, JsonNode> e : n.properties()) {
-        if (STRUCTURAL_KEYS.contains(e.getKey())) {
-          continue;
-        }
-        JsonNode v = e.getValue();
-        if (v.isObject() && ("arguments".equals(e.getKey()) || "result".equals(e.getKey())
-            || "response".equals(e.getKey()))) {
+  /** Appends the text leaves of the value at the parser's current token, leaving it on its last token. */
+  private static void leaves(JsonParser p, StringBuilder out) throws IOException {
+    JsonToken token = p.currentToken();
+    if (token == JsonToken.VALUE_STRING) {
+      Otlp.appendLine(out, p.getText());
+    } else if (token == JsonToken.START_ARRAY) {
+      while (p.nextToken() != JsonToken.END_ARRAY) {
+        leaves(p, out);
+      }
+    } else if (token == JsonToken.START_OBJECT) {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String key = p.currentName();
+        JsonToken value = p.nextToken();
+        if (STRUCTURAL_KEYS.contains(key)) {
+          p.skipChildren();
+        } else if (value == JsonToken.START_OBJECT
+            && ("arguments".equals(key) || "result".equals(key) || "response".equals(key))) {
           // Tool-call arguments: keep the compact JSON, which is what a responder searches for.
-          Otlp.appendLine(out, v.toString());
+          Otlp.appendLine(out, JSON.readTree(p).toString());
         } else {
-          leaves(v, out);
+          leaves(p, out);
         }
       }
+    }
+    if (token == null) {
+      throw new IOException("empty JSON");
     }
   }
 
