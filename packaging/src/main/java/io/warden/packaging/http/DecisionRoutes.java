@@ -8,16 +8,10 @@ import io.warden.policy.DecisionLog;
 import io.warden.policy.DecisionQuery;
 import io.warden.policy.DecisionRecord;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * {@code GET /api/v1/decisions?agent=&result=&from=&to=&limit=} (viewer role): the policy decision
@@ -26,7 +20,6 @@ import java.util.regex.Pattern;
  * a look-back ({@code 15m}, {@code 24h}, {@code 7d}); {@code limit} is 1..1000 (default 100).
  */
 public final class DecisionRoutes implements ApiRoutes {
-  private static final Pattern LOOK_BACK = Pattern.compile("(\\d{1,9})([smhd])");
 
   private final DecisionLog decisions;
   private final Clock clock;
@@ -48,12 +41,13 @@ public final class DecisionRoutes implements ApiRoutes {
 
   /** The query from request parameters; a bad one is a 400 naming the parameter and its value. */
   static DecisionQuery query(String agent, String result, String from, String to, String limit, Clock clock) {
-    Instant fromTime = time(from, "from", clock);
-    Instant toTime = time(to, "to", clock);
+    Instant fromTime = QueryParams.time(from, "from", clock);
+    Instant toTime = QueryParams.time(to, "to", clock);
     if (fromTime != null && toTime != null && !fromTime.isBefore(toTime)) {
       throw WardenException.invalid("from must be before to, got from=" + fromTime + " to=" + toTime);
     }
-    return new DecisionQuery(blankToNull(agent), outcome(result), fromTime, toTime, limit(limit));
+    return new DecisionQuery(QueryParams.blankToNull(agent), outcome(result), fromTime, toTime,
+        QueryParams.limit(limit, DecisionQuery.DEFAULT_LIMIT, DecisionQuery.MAX_LIMIT));
   }
 
   static Map<String, Object> json(DecisionRecord r) {
@@ -72,12 +66,8 @@ public final class DecisionRoutes implements ApiRoutes {
     return m;
   }
 
-  private static String blankToNull(String v) {
-    return v == null || v.isBlank() ? null : v.strip();
-  }
-
   private static Outcome outcome(String value) {
-    String v = blankToNull(value);
+    String v = QueryParams.blankToNull(value);
     if (v == null) {
       return null;
     }
@@ -88,42 +78,4 @@ public final class DecisionRoutes implements ApiRoutes {
     }
   }
 
-  private static int limit(String value) {
-    String v = blankToNull(value);
-    if (v == null) {
-      return DecisionQuery.DEFAULT_LIMIT;
-    }
-    try {
-      int n = Integer.parseInt(v);
-      if (n >= 1 && n <= DecisionQuery.MAX_LIMIT) {
-        return n;
-      }
-    } catch (NumberFormatException e) {
-      // reported below
-    }
-    throw WardenException.invalid("limit must be a whole number 1.." + DecisionQuery.MAX_LIMIT + ", got '" + value + "'");
-  }
-
-  private static Instant time(String value, String name, Clock clock) {
-    String v = blankToNull(value);
-    if (v == null) {
-      return null;
-    }
-    Matcher back = LOOK_BACK.matcher(v);
-    try {
-      if (back.matches()) {
-        long n = Long.parseLong(back.group(1));
-        return clock.instant().minus(switch (back.group(2)) {
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          case "h" -> Duration.ofHours(n);
-          default -> Duration.ofDays(n);
-        });
-      }
-      return v.length() == 10 ? LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant() : Instant.parse(v);
-    } catch (DateTimeParseException e) {
-      throw WardenException.invalid(name + " must be an ISO-8601 instant (2026-05-01T12:00:00Z), a date"
-          + " (2026-05-01) or a look-back (15m, 24h, 7d), got '" + value + "'");
-    }
-  }
 }

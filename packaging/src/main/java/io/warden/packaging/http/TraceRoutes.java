@@ -1,7 +1,10 @@
 package io.warden.packaging.http;
 
+import static io.warden.packaging.http.QueryParams.param;
+
+
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
+
 import io.warden.core.WardenException;
 import io.warden.core.identity.Role;
 import io.warden.core.trace.SpanQuery;
@@ -10,11 +13,7 @@ import io.warden.tracestore.SearchPage;
 import io.warden.tracestore.TraceStore;
 import java.math.BigDecimal;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -49,8 +48,8 @@ public final class TraceRoutes implements ApiRoutes {
       http.user(ctx, Role.VIEWER);
       SpanQuery query = new SpanQuery(
           param(ctx, "q"), param(ctx, "agent"), param(ctx, "model"), param(ctx, "status"),
-          time(param(ctx, "from"), "from"), time(param(ctx, "to"), "to"), money(param(ctx, "min_cost_usd")),
-          param(ctx, "trace_id"), param(ctx, "logical_trace_id"), param(ctx, "cursor"), limit(param(ctx, "limit")));
+          QueryParams.time(param(ctx, "from"), "from", clock), QueryParams.time(param(ctx, "to"), "to", clock), money(param(ctx, "min_cost_usd")),
+          param(ctx, "trace_id"), param(ctx, "logical_trace_id"), param(ctx, "cursor"), QueryParams.limit(param(ctx, "limit"), DEFAULT_LIMIT, 1000));
       http.respond(ctx, 200, () -> searchBody(traces.search(query)));
     });
     router.get("/api/v1/traces/:traceId").handler(ctx -> {
@@ -76,8 +75,8 @@ public final class TraceRoutes implements ApiRoutes {
       if (groupBy == null) {
         throw WardenException.invalid("group_by is required: one of agent, model, tool, day");
       }
-      Instant from = time(param(ctx, "from"), "from");
-      Instant to = time(param(ctx, "to"), "to");
+      Instant from = QueryParams.time(param(ctx, "from"), "from", clock);
+      Instant to = QueryParams.time(param(ctx, "to"), "to", clock);
       http.respond(ctx, 200, () -> costBody(groupBy, from, to, traces.costs(groupBy, from, to)));
     });
   }
@@ -99,27 +98,6 @@ public final class TraceRoutes implements ApiRoutes {
     return body;
   }
 
-  private static String param(RoutingContext ctx, String name) {
-    String v = ctx.request().getParam(name);
-    return v == null || v.isBlank() ? null : v.strip();
-  }
-
-  private static int limit(String value) {
-    if (value == null) {
-      return DEFAULT_LIMIT;
-    }
-    int limit;
-    try {
-      limit = Integer.parseInt(value);
-    } catch (NumberFormatException e) {
-      throw WardenException.invalid("limit must be a whole number 1..1000, got '" + value + "'");
-    }
-    if (limit < 1 || limit > 1000) {
-      throw WardenException.invalid("limit must be 1..1000, got " + limit);
-    }
-    return limit;
-  }
-
   private static BigDecimal money(String value) {
     if (value == null) {
       return null;
@@ -135,30 +113,4 @@ public final class TraceRoutes implements ApiRoutes {
     }
   }
 
-  /** An instant, a date (midnight UTC) or a look-back ({@code 15m}, {@code 24h}, {@code 7d}). */
-  Instant time(String value, String name) {
-    if (value == null) {
-      return null;
-    }
-    String v = value.strip();
-    try {
-      if (v.matches("-?\\d+[smhd]")) {
-        long n = Long.parseLong(v.replace("-", "").substring(0, v.replace("-", "").length() - 1));
-        Duration back = switch (v.charAt(v.length() - 1)) {
-          case 's' -> Duration.ofSeconds(n);
-          case 'm' -> Duration.ofMinutes(n);
-          case 'h' -> Duration.ofHours(n);
-          default -> Duration.ofDays(n);
-        };
-        return clock.instant().minus(back);
-      }
-      if (v.matches("\\d{4}-\\d{2}-\\d{2}")) {
-        return LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant();
-      }
-      return Instant.parse(v);
-    } catch (DateTimeParseException | ArithmeticException e) {
-      throw WardenException.invalid(name + " must be an ISO-8601 instant (2026-05-01T12:00:00Z), a date "
-          + "(2026-05-01) or a look-back (15m, 24h, 7d), got '" + value + "'");
-    }
-  }
 }
