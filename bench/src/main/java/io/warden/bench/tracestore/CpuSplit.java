@@ -53,7 +53,7 @@ final class CpuSplit {
   }
 
   static String role(String thread) {
-    if (thread.startsWith("TraceStore_Applier") || thread.startsWith("TraceStore_LuceneRefresh")
+    if (thread.startsWith("TraceStore_Applier") || thread.startsWith("TraceStore_Lucene")
         || thread.startsWith("Lucene Merge")) {
       return "indexing";
     }

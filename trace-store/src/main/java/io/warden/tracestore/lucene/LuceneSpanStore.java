@@ -40,6 +40,7 @@ import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.TieredMergePolicy;
 import org.apache.lucene.queryparser.flexible.core.QueryNodeException;
 import org.apache.lucene.queryparser.flexible.standard.StandardQueryParser;
 import org.apache.lucene.search.BooleanClause;
@@ -86,8 +87,11 @@ public final class LuceneSpanStore implements SpanStore {
 
   /** Name with the document layout version. */
   public static final String NAME = "lucene-v1";
-  /** Searcher refresh period: {@value} ms. */
-  public static final long REFRESH_MILLIS = 250;
+  /**
+   * Searcher refresh period: {@value} ms. Each refresh flushes a new segment (and so feeds merges);
+   * half a second keeps a written span searchable within a second with half the segments of 250 ms.
+   */
+  public static final long REFRESH_MILLIS = 500;
   /** Most spans kept waiting for a span that has not arrived. */
   static final int MAX_PENDING_SPANS = 200_000;
   private static final int MAX_TRACE_SPANS = 10_000;
@@ -119,7 +123,12 @@ public final class LuceneSpanStore implements SpanStore {
     IndexWriterConfig config = new IndexWriterConfig(analyzer)
         .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
         .setRAMBufferSizeMB(128)
+        // Plain segment files: compound files cost a second copy of every flushed segment.
+        .setUseCompoundFile(false)
         .setCommitOnClose(true);
+    TieredMergePolicy merges = new TieredMergePolicy();
+    merges.setNoCFSRatio(0.0);
+    config.setMergePolicy(merges);
     this.writer = new IndexWriter(directory, config);
     this.searchers = new SearcherManager(writer, null);
     loadPending();

@@ -184,6 +184,10 @@ final class SpanDocuments {
   }
 
   private static void keyword(Document d, String field, String value, boolean docValues) {
+    if (value.isEmpty()) {
+      // Nothing to find (no query names an empty value) and roll-ups read a missing value as "".
+      return;
+    }
     d.add(new StringField(field, lower(value), Field.Store.NO));
     if (docValues) {
       d.add(new SortedDocValuesField(field, new BytesRef(value)));
