@@ -35,8 +35,8 @@ public final class StoreApplier implements AutoCloseable {
   /** Most spans held in memory for this store; beyond, the applier re-reads the log. */
   static final long MAX_QUEUED_SPANS = 200_000;
 
-  /** One log entry to apply; {@code fromLog} when read back from disk (it may have been applied before). */
-  private record Item(long seq, IngestBatch batch, boolean fromLog) {}
+  /** One log entry to apply. */
+  private record Item(long seq, IngestBatch batch) {}
 
   private final SpanStore store;
   private final WriteAheadLog wal;
@@ -47,6 +47,12 @@ public final class StoreApplier implements AutoCloseable {
   private final AtomicLong queuedSpans = new AtomicLong();
   private final Thread thread;
 
+  /**
+   * Highest entry that may be in the store: at start everything in the log (a crash can leave the
+   * index ahead of its checkpoint), then every entry handed to the store. Entries above it are new
+   * to the store and need no replace-by-id.
+   */
+  private long maybeWritten;
   private volatile long applied;
   private volatile long committed;
   private volatile String problem = "";
@@ -64,6 +70,7 @@ public final class StoreApplier implements AutoCloseable {
     this.onCommitted = onCommitted;
     this.committed = readCheckpoint(checkpointFile);
     this.applied = committed;
+    this.maybeWritten = Math.max(committed, wal.durableSeq());
     this.thread = Thread.ofPlatform().daemon(true).name("TraceStore_Applier_" + store.name())
         .unstarted(this::run);
   }
@@ -107,7 +114,7 @@ public final class StoreApplier implements AutoCloseable {
       return; // Dropped from memory only: the applier reads it back from the log.
     }
     queuedSpans.addAndGet(n);
-    queue.addLast(new Item(seq, batch, false));
+    queue.addLast(new Item(seq, batch));
   }
 
   private void run() {
@@ -192,7 +199,7 @@ public final class StoreApplier implements AutoCloseable {
           break;
         }
         IngestBatch b = IngestBatch.decode(e.payload());
-        work.add(new Item(e.seq(), b, true));
+        work.add(new Item(e.seq(), b));
         spans += b.spans().size() + b.attachments().size();
         next = e.seq() + 1;
         cursorLast = e.seq();
@@ -225,15 +232,17 @@ public final class StoreApplier implements AutoCloseable {
   private void apply(List<Item> work) throws Exception {
     List<SpanRecord> spans = new ArrayList<>();
     List<TextAttachment> attachments = new ArrayList<>();
-    boolean fromLog = false;
     for (Item it : work) {
       spans.addAll(it.batch.spans());
       attachments.addAll(it.batch.attachments());
-      fromLog |= it.fromLog;
     }
+    // Entries are contiguous: if the first was never handed to the store, none was, wherever they
+    // were read from (a backlog read back from the log is mostly new to the store).
+    boolean mayRepeat = work.get(0).seq <= maybeWritten;
+    maybeWritten = Math.max(maybeWritten, work.get(work.size() - 1).seq); // before: a failed write may be partial
     if (!spans.isEmpty()) {
       if (store instanceof LuceneSpanStore lucene) {
-        lucene.write(spans, fromLog);
+        lucene.write(spans, mayRepeat);
       } else {
         store.write(spans);
       }
