@@ -3,6 +3,7 @@ package io.warden.tracestore.internal;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.Http2Settings;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.common.GrpcMessageDecoder;
 import io.vertx.grpc.common.GrpcMessageEncoder;
@@ -31,6 +32,9 @@ public final class OtlpGrpcReceiver extends OtlpReceiver {
   static final ServiceName TRACE_SERVICE = ServiceName.create("opentelemetry.proto.collector.trace.v1.TraceService");
   static final ServiceName LOGS_SERVICE = ServiceName.create("opentelemetry.proto.collector.logs.v1.LogsService");
 
+  /** HTTP/2 flow-control window per stream and per connection. */
+  static final int HTTP2_WINDOW_BYTES = 4 << 20;
+
   public OtlpGrpcReceiver(String host, int port, IngestPipeline pipeline, AtomicInteger boundPort) {
     super(host, port, pipeline, boundPort);
   }
@@ -42,7 +46,11 @@ public final class OtlpGrpcReceiver extends OtlpReceiver {
         GrpcMessageDecoder.IDENTITY), req -> handle(req, IngestPipeline.Signal.TRACES));
     grpc.callHandler(ServiceMethod.server(LOGS_SERVICE, "Export", GrpcMessageEncoder.IDENTITY,
         GrpcMessageDecoder.IDENTITY), req -> handle(req, IngestPipeline.Signal.LOGS));
-    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
+    // Export requests are large (hundreds of KiB); HTTP/2's 64 KiB default windows make every
+    // upload wait for several window updates.
+    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
+            .setInitialSettings(new Http2Settings().setInitialWindowSize(HTTP2_WINDOW_BYTES))
+            .setHttp2ConnectionWindowSize(HTTP2_WINDOW_BYTES))
         .requestHandler(grpc)
         .listen()
         .onSuccess(s -> {
