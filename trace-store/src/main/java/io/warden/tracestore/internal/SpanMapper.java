@@ -150,26 +150,26 @@ public final class SpanMapper {
             claimSource = claim == null ? null : "resource attribute";
           }
           String agent;
-          String where = "span " + spanId + " in trace " + traceId;
           if (caller.isAgent()) {
             if (!knownAgent.test(caller.agent())) {
-              rejections.reject(where + ": agent '" + caller.agent() + "' is not in the inventory");
+              rejections.reject(where(spanId, traceId) + ": agent '" + caller.agent() + "' is not in the inventory");
               continue;
             }
             if (claim != null && !claim.equals(caller.agent())) {
-              rejections.reject(where + ": claims agent '" + claim + "' (" + claimSource
+              rejections.reject(where(spanId, traceId) + ": claims agent '" + claim + "' (" + claimSource
                   + ") but the credential belongs to '" + caller.agent() + "'; an agent may only send its own spans");
               continue;
             }
             agent = caller.agent();
           } else {
             if (claim == null) {
-              rejections.reject(where + ": names no agent; set the warden.agent span or resource attribute "
+              rejections.reject(where(spanId, traceId) + ": names no agent; set the warden.agent span or "
+                  + "resource attribute "
                   + "(an ingest token must say which agent each span belongs to)");
               continue;
             }
             if (!knownAgent.test(claim)) {
-              rejections.reject(where + ": names unknown agent '" + claim + "' (" + claimSource
+              rejections.reject(where(spanId, traceId) + ": names unknown agent '" + claim + "' (" + claimSource
                   + "); it is not in the inventory");
               continue;
             }
@@ -182,9 +182,17 @@ public final class SpanMapper {
     return new Result<>(out, rejections.count, rejections.message("spans"));
   }
 
+  private static String where(String spanId, String traceId) {
+    return "span " + spanId + " in trace " + traceId;
+  }
+
   private static String check(Span s) {
     boolean traceOk = Otlp.validId(s.getTraceId(), 16);
     boolean spanOk = Otlp.validId(s.getSpanId(), 8);
+    if (traceOk && spanOk && (s.getParentSpanId().isEmpty() || s.getParentSpanId().size() == 8)
+        && s.getStartTimeUnixNano() != 0 && s.getEndTimeUnixNano() >= s.getStartTimeUnixNano()) {
+      return null; // the common case: no message to build
+    }
     String where = "span " + (spanOk ? Otlp.hex(s.getSpanId()) : "'" + Otlp.hex(s.getSpanId()) + "'")
         + " in trace " + (traceOk ? Otlp.hex(s.getTraceId()) : "'" + Otlp.hex(s.getTraceId()) + "'");
     if (!traceOk) {
