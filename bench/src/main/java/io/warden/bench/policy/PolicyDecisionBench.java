@@ -1,6 +1,7 @@
 package io.warden.bench.policy;
 
 import io.warden.core.change.RepoSnapshot;
+import io.warden.core.descriptor.Examples;
 import io.warden.core.policy.DecisionInput;
 import io.warden.core.policy.PolicyDecider;
 import io.warden.core.policy.PolicyDecision;
@@ -39,27 +40,8 @@ import java.util.stream.Stream;
  */
 public final class PolicyDecisionBench {
 
-  private static final String AGENT = """
-      apiVersion: agent.os/v1
-      kind: Agent
-      metadata:
-        name: reconciliation-finance
-        owner: finance-platform
-      spec:
-        model:
-          provider: anthropic
-          name: claude-opus-4-7
-          pinned_revision: "2026-02-14"
-        tools:
-          - mcp://gateway/sap-invoice-read
-          - mcp://gateway/ledger-read
-          - mcp://gateway/email-draft
-        budgets:
-          calls_per_hour: 200
-          usd_per_day: 40
-        approval:
-          on_action_value_usd_gt: 1000
-      """;
+  /** The example agent of DESIGN.md. */
+  private static final String AGENT = Examples.reconciliationFinanceYaml();
 
   private PolicyDecisionBench() {}
 
