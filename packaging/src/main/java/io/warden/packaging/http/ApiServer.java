@@ -39,6 +39,7 @@ public final class ApiServer extends VerticleBase {
   private final ObjectMapper json;
   private final Supplier<Map<String, Object>> health;
   private final List<ApiRoutes> routes;
+  private final FailedAuthThrottle throttle = FailedAuthThrottle.create();
   private Http http;
   private HttpServer server;
 
@@ -115,14 +116,23 @@ public final class ApiServer extends VerticleBase {
           List.of());
       return;
     }
+    String address = ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
+    if (throttle.refuses(address, bearer)) {
+      ctx.response().putHeader("Retry-After", Long.toString(FailedAuthThrottle.WINDOW.toSeconds()));
+      http.sendError(ctx, 429, "too_many_requests", "too many failed authentications from " + address
+          + "; retry in " + FailedAuthThrottle.WINDOW.toSeconds() + " s with a valid token", List.of());
+      return;
+    }
     ctx.request().pause();
     http.vertx().<Principal>executeBlocking(() -> identity.authenticate(bearer), false)
         .onComplete(ar -> {
           // The body handler after us resumes the paused request.
           if (ar.succeeded()) {
+            throttle.succeeded(bearer);
             ctx.put(Http.PRINCIPAL, ar.result());
             ctx.next();
           } else if (ar.cause() instanceof WardenException we && "unauthorized".equals(we.code())) {
+            throttle.failed(address);
             http.sendError(ctx, 401, "unauthorized", we.getMessage(), List.of());
           } else {
             http.fail(ctx, ar.cause());
