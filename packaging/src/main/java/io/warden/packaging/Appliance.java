@@ -72,6 +72,8 @@ import org.slf4j.LoggerFactory;
  *   audit/audit.log     the hash-chained audit log
  *   git/warden.git      the governance repository
  *   keys/               token-signing key (0600)
+ *   policy/             OPA sidecar log and pid, the decision log
+ *   traces/             the span write-ahead log and the Lucene index
  * </pre>
  */
 public final class Appliance implements AutoCloseable {
@@ -142,10 +144,10 @@ public final class Appliance implements AutoCloseable {
     new JvmThreadMetrics().bindTo(metrics);
     new ProcessorMetrics().bindTo(metrics);
     Gauge.builder("warden_agents", inventory, i -> i.list().size()).description("agents on main").register(metrics);
-    Gauge.builder("warden_policy_engine_up", policy, p -> "OK".equals(String.valueOf(p.health().get("state"))) ? 1 : 0)
+    Gauge.builder("warden_policy_engine_up", policy, p -> policyUp(p.health()) ? 1 : 0)
         .description("1 while OPA answers with main's policies loaded; 0 while decisions fail closed")
         .register(metrics);
-    Gauge.builder("warden_trace_store_up", traces, t -> "ok".equals(t.health().toMap().get("status")) ? 1 : 0)
+    Gauge.builder("warden_trace_store_up", traces, t -> tracesUp(t.health().toMap()) ? 1 : 0)
         .description("1 while every span store takes writes; 0 while spans wait in the write-ahead log")
         .register(metrics);
 
@@ -219,14 +221,22 @@ public final class Appliance implements AutoCloseable {
     Map<String, Object> h = new LinkedHashMap<>();
     Map<String, Object> policyHealth = policy.health();
     Map<String, Object> traceHealth = traces.health().toMap();
-    boolean policyOk = "OK".equals(String.valueOf(policyHealth.get("state")));
-    boolean tracesOk = "ok".equals(String.valueOf(traceHealth.get("status")));
-    h.put("status", policyOk && tracesOk ? "ok" : "degraded");
+    h.put("status", policyUp(policyHealth) && tracesUp(traceHealth) ? "ok" : "degraded");
     h.put("agents", inventory.list().size());
     h.put("applied_commit", inventory.appliedCommit());
     h.put("policy", policyHealth);
     h.put("traces", traceHealth);
     return h;
+  }
+
+  /** OPA answers with main's policies loaded (otherwise decisions fail closed). */
+  private static boolean policyUp(Map<String, Object> policyHealth) {
+    return "OK".equals(String.valueOf(policyHealth.get("state")));
+  }
+
+  /** Every span store takes writes (otherwise spans wait in the write-ahead log). */
+  private static boolean tracesUp(Map<String, Object> traceHealth) {
+    return "ok".equals(String.valueOf(traceHealth.get("status")));
   }
 
   /** The HTTP API port actually bound. */

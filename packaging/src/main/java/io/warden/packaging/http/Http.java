@@ -79,19 +79,21 @@ public final class Http {
    * result as JSON, or with the error shape when it throws.
    */
   public <T> void respond(RoutingContext ctx, int status, Callable<T> work) {
-    Future.<T>fromCompletionStage(
-            java.util.concurrent.CompletableFuture.supplyAsync(() -> call(work), blocking),
-            vertx.getOrCreateContext())
+    offLoop(work)
         .onSuccess(result -> send(ctx, status, result))
         .onFailure(err -> fail(ctx, err));
   }
 
   /** Like {@link #respond} but for work that writes the response itself. */
   public void blocking(RoutingContext ctx, Callable<Void> work) {
-    Future.<Void>fromCompletionStage(
-            java.util.concurrent.CompletableFuture.supplyAsync(() -> call(work), blocking),
-            vertx.getOrCreateContext())
-        .onFailure(err -> fail(ctx, err));
+    offLoop(work).onFailure(err -> fail(ctx, err));
+  }
+
+  /** Runs {@code work} on a virtual thread; the future completes on the caller's Vert.x context. */
+  private <T> Future<T> offLoop(Callable<T> work) {
+    return Future.fromCompletionStage(
+        java.util.concurrent.CompletableFuture.supplyAsync(() -> call(work), blocking),
+        vertx.getOrCreateContext());
   }
 
   private static <T> T call(Callable<T> work) {
