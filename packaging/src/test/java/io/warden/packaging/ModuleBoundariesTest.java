@@ -10,10 +10,15 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The module graph of DESIGN.md, enforced: core depends on no Warden module; policy, gitops,
- * trace-store and executors depend only on core; only packaging knows everything. Runs here because
- * packaging's classpath holds every module.
+ * trace-store and executors depend only on core; the HTTP API (api) builds on those but not on the
+ * console or packaging; only packaging knows everything. Runs here because packaging's classpath
+ * holds every module.
  */
 class ModuleBoundariesTest {
+  private static final String[] MODULES = {
+    "io.warden.core", "io.warden.policy", "io.warden.gitops", "io.warden.tracestore",
+    "io.warden.executors", "io.warden.api", "io.warden.ui", "io.warden.packaging"};
+
   private static JavaClasses classes;
 
   @BeforeAll
@@ -28,8 +33,25 @@ class ModuleBoundariesTest {
     noClasses().that().resideInAPackage("io.warden.core..")
         .should().dependOnClassesThat().resideInAnyPackage(
             "io.warden.policy..", "io.warden.gitops..", "io.warden.tracestore..",
-            "io.warden.executors..", "io.warden.ui..", "io.warden.packaging..")
+            "io.warden.executors..", "io.warden.ui..", "io.warden.packaging..", "io.warden.api..")
         .check(classes);
+  }
+
+  @Test
+  void api_knowsNeitherConsoleNorPackaging() {
+    noClasses().that().resideInAPackage("io.warden.api..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.warden.ui..", "io.warden.packaging..")
+        .check(classes);
+  }
+
+  @Test
+  void noModuleUsesAnotherModulesInternals() {
+    for (String module : MODULES) {
+      noClasses().that().resideOutsideOfPackage(module + "..")
+          .should().dependOnClassesThat().resideInAPackage(module + "..internal..")
+          .because("internal packages are not API; only their own module may use them")
+          .check(classes);
+    }
   }
 
   @Test
@@ -60,10 +82,11 @@ class ModuleBoundariesTest {
   }
 
   private static void onlyCore(String module, String... siblings) {
-    String[] forbidden = new String[siblings.length + 2];
+    String[] forbidden = new String[siblings.length + 3];
     System.arraycopy(siblings, 0, forbidden, 0, siblings.length);
     forbidden[siblings.length] = "io.warden.ui..";
     forbidden[siblings.length + 1] = "io.warden.packaging..";
+    forbidden[siblings.length + 2] = "io.warden.api..";
     noClasses().that().resideInAPackage(module)
         .should().dependOnClassesThat().resideInAnyPackage(forbidden)
         .check(classes);

@@ -1,4 +1,4 @@
-package io.warden.packaging.http;
+package io.warden.api;
 
 import io.vertx.ext.web.Router;
 import io.warden.core.WardenException;

@@ -1,4 +1,4 @@
-package io.warden.packaging.http;
+package io.warden.packaging;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -23,7 +23,8 @@ import io.warden.core.inventory.AgentState;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.SyncStatus;
 import io.warden.core.store.StateStore;
-import io.warden.packaging.Appliance;
+import io.warden.api.ApiServer;
+import io.warden.api.TraceRoutes;
 import io.warden.packaging.cli.TracesCommand;
 import io.warden.tracestore.TraceStore;
 import java.io.PrintWriter;

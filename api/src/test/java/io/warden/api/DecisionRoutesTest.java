@@ -1,4 +1,4 @@
-package io.warden.packaging.http;
+package io.warden.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.warden.packaging.http;
+package io.warden.api;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;

@@ -1,6 +1,6 @@
-package io.warden.packaging.http;
+package io.warden.api;
 
-import static io.warden.packaging.http.QueryParams.param;
+import static io.warden.api.QueryParams.param;
 
 
 import io.vertx.ext.web.Router;

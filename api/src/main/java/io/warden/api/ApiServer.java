@@ -1,4 +1,4 @@
-package io.warden.packaging.http;
+package io.warden.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.vertx.core.Future;
