@@ -12,6 +12,7 @@
  *   <li>{@code inventory}: the applied state of agents on {@code main}.
  *   <li>{@code policy}: the runtime {@code PolicyDecider} SPI.
  *   <li>{@code store}: the embedded durable key-value store for control-plane state.
+ *   <li>{@code health}: the one health model every component reports.
  * </ul>
  */
 package io.warden.core;
