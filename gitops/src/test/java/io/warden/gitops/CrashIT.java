@@ -5,16 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.warden.core.change.CheckResult;
 import io.warden.core.identity.Role;
 import io.warden.core.identity.UserPrincipal;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import io.warden.testing.ChildJvm;
+import io.warden.testing.GitCli;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -53,20 +51,11 @@ class CrashIT {
   @Test
   void killDashNine_acknowledgedChangesSurvive() throws Exception {
     Path data = dir.resolve("data");
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process child = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), CrashIT.class.getName(),
-        data.toString()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-    List<String> acknowledged = new ArrayList<>();
-    try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
-      String line;
-      while ((line = out.readLine()) != null) {
-        acknowledged.add(line);
-        if (acknowledged.stream().filter(l -> l.startsWith("merged")).count() >= 4) {
-          break;
-        }
-      }
-      child.destroyForcibly(); // SIGKILL, mid-way through the next operation
-      assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    List<String> acknowledged;
+    try (ChildJvm child = ChildJvm.start(CrashIT.class, List.of(), data.toString())) {
+      child.awaitLines(lines -> lines.stream().filter(l -> l.startsWith("merged")).count() >= 4, Duration.ofSeconds(90));
+      child.killHard(); // SIGKILL, mid-way through the next operation
+      acknowledged = child.lines().stream().filter(l -> l.startsWith("opened ") || l.startsWith("merged ")).toList();
     }
     assertThat(acknowledged).as("child output").isNotEmpty();
 

@@ -12,6 +12,7 @@ import io.warden.core.inventory.AgentState;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.SyncStatus;
 import io.warden.gitops.ChangeRequest.Status;
+import io.warden.testing.GitCli;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

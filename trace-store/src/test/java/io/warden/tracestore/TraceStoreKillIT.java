@@ -5,9 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.opentelemetry.api.trace.Span;
 import io.warden.core.trace.SpanQuery;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import io.warden.testing.ChildJvm;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -15,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -34,17 +31,12 @@ class TraceStoreKillIT {
 
   @Test
   void acknowledgedSpans_surviveKill9AndAreReplayed() throws Exception {
-    List<String> command = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-Xmx256m", "-cp", System.getProperty("java.class.path"), TraceStoreChild.class.getName(), dir.toString());
-    Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
     Set<String> acked = new HashSet<>();
-    try {
-      BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8));
-      String[] ready = readyLine(out);
+    try (ChildJvm child = ChildJvm.start(TraceStoreChild.class, List.of("-Xmx256m"), dir.toString())) {
+      String[] ready = child.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(60)).split(" ");
       int httpPort = Integer.parseInt(ready[1]);
       int grpcPort = Integer.parseInt(ready[2]);
       String secret = ready[3];
-      Thread.ofPlatform().daemon().start(() -> out.lines().forEach(l -> { }));
       try (OtelSdk http = new OtelSdk(OtelSdk.Protocol.HTTP, "127.0.0.1", httpPort, secret, "planner");
           OtelSdk grpc = new OtelSdk(OtelSdk.Protocol.GRPC, "127.0.0.1", grpcPort, secret, "planner")) {
         for (int batch = 0; batch < 10; batch++) {
@@ -60,11 +52,8 @@ class TraceStoreKillIT {
           acked.addAll(ids);
         }
         // SIGKILL right after the last acknowledgement: no shutdown hook, no index commit.
-        child.destroyForcibly();
-        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        child.killHard();
       }
-    } finally {
-      child.destroyForcibly();
     }
     assertThat(acked).hasSize(500);
     try (Stream<Path> wal = Files.list(dir.resolve("data/traces/wal"))) {
@@ -81,17 +70,5 @@ class TraceStoreKillIT {
       store.search(all).hits().forEach(h -> found.add(h.span().spanId()));
       assertThat(found).isEqualTo(acked);
     }
-  }
-
-  private static String[] readyLine(BufferedReader out) throws Exception {
-    String line;
-    List<String> seen = new ArrayList<>();
-    while ((line = out.readLine()) != null) {
-      if (line.startsWith("ready ")) {
-        return line.split(" ");
-      }
-      seen.add(line);
-    }
-    throw new AssertionError("child exited before it was ready: " + seen);
   }
 }

@@ -2,7 +2,7 @@ package io.warden.core.audit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.warden.core.ChildJvm;
+import io.warden.testing.ChildJvm;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

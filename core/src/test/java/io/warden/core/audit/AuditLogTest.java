@@ -3,8 +3,8 @@ package io.warden.core.audit;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.warden.core.LogCapture;
 import io.warden.core.audit.internal.FileAuditLog;
+import io.warden.testing.LogCapture;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;

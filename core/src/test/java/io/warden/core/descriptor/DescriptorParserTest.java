@@ -1,7 +1,7 @@
 package io.warden.core.descriptor;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatCode;
+import static io.warden.testing.WardenAssertions.assertThat;
+import static io.warden.testing.WardenAssertions.assertThatCode;
 
 import io.warden.core.Problem;
 import io.warden.core.descriptor.DescriptorParser.Result;
@@ -270,11 +270,9 @@ class DescriptorParserTest {
   void parse_tooDeeplyNested() {
     String yaml = "x: " + "[".repeat(40) + "]".repeat(40) + "\n";
 
-    assertThat(parse(yaml).problems()).singleElement().satisfies(p -> {
-      assertThat(p.line()).isEqualTo(1);
-      assertThat(p.column()).isEqualTo(4 + 31);
-      assertThat(p.message()).isEqualTo("nested deeper than 32 levels: a descriptor is at most 5 levels deep");
-    });
+    assertThat(parse(yaml).problems()).singleElement().satisfies(p -> assertThat(p)
+        .hasLocation(FILE, 1, 4 + 31)
+        .hasMessageContaining("nested deeper than 32 levels: a descriptor is at most 5 levels deep"));
   }
 
   @Test

@@ -2,6 +2,8 @@ package io.warden.policy.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.warden.testing.RecordingAuditLog;
+import io.warden.testing.MutableClock;
 import java.time.Duration;
 import java.time.Instant;
 import org.junit.jupiter.api.BeforeEach;
@@ -39,7 +41,7 @@ class EngineStatusTest {
 
     assertThat(status.tryAcquire()).isTrue();
     assertThat(status.available()).isTrue();
-    assertThat(audit.events).isEmpty();
+    assertThat(audit.events()).isEmpty();
   }
 
   @Test
@@ -51,7 +53,7 @@ class EngineStatusTest {
     assertThat(status.tryAcquire()).isFalse();
     assertThat(status.available()).isFalse();
     assertThat(audit.actions()).containsExactly("policy.engine.down");
-    assertThat(audit.events.get(0).details().get("reason").toString()).contains("connection refused");
+    assertThat(audit.events().get(0).details().get("reason").toString()).contains("connection refused");
   }
 
   @Test

@@ -2,8 +2,8 @@ package io.warden.core.store.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.warden.core.ChildJvm;
 import io.warden.core.store.StateStore;
+import io.warden.testing.ChildJvm;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.warden.core;
+package io.warden.testing;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;

@@ -1,4 +1,4 @@
-package io.warden.core;
+package io.warden.testing;
 
 import static org.awaitility.Awaitility.await;
 
@@ -11,31 +11,40 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
- * A second JVM on the test class path, for crash tests: the child prints {@code ack <n>} after each
- * write it was told is durable, and the test kills it with SIGKILL ({@code destroyForcibly}) while
- * it is still writing.
+ * A second JVM on the test class path, for crash tests. The child writes durably in a loop and
+ * prints {@code ack <n>} after each write it was told is durable (or any other line the test
+ * waits for); the test kills it with SIGKILL ({@link #killHard()}) while it is still writing, then
+ * reopens what the child wrote.
  */
 public final class ChildJvm implements AutoCloseable {
   private final Process process;
   private final AtomicLong lastAck = new AtomicLong();
-  private final ConcurrentLinkedQueue<String> otherOutput = new ConcurrentLinkedQueue<>();
+  private final List<String> lines = new CopyOnWriteArrayList<>();
   private final Thread reader;
 
   private ChildJvm(Process process) {
     this.process = process;
-    this.reader = Thread.ofPlatform().daemon().name("ChildJvm_Reader").start(this::readAcks);
+    this.reader = Thread.ofPlatform().daemon().name("ChildJvm_Reader").start(this::readOutput);
   }
 
+  /** Starts {@code mainClass} with a 64 MiB heap. */
   public static ChildJvm start(Class<?> mainClass, String... args) throws IOException {
+    return start(mainClass, List.of("-Xmx64m"), args);
+  }
+
+  /** Starts {@code mainClass} with these JVM options (heap size, system properties). */
+  public static ChildJvm start(Class<?> mainClass, List<String> jvmOptions, String... args) throws IOException {
     String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx64m");
+    command.addAll(jvmOptions);
     command.add("-cp");
     command.add(classPath);
     command.add(mainClass.getName());
@@ -58,10 +67,34 @@ public final class ChildJvm implements AutoCloseable {
   public long awaitAcks(long count, Duration timeout) {
     await().atMost(timeout).until(() -> lastAck.get() >= count || !process.isAlive());
     if (lastAck.get() < count) {
-      throw new AssertionError("child exited with " + process.exitValue() + " after " + lastAck.get()
-          + " acks; output: " + otherOutput);
+      throw new AssertionError("child exited after " + lastAck.get() + " acks; output: " + lines);
     }
     return lastAck.get();
+  }
+
+  /** Waits for the first output line (other than acks) that matches, failing if the child exits first. */
+  public String awaitLine(Predicate<String> matching, Duration timeout) {
+    await().atMost(timeout).until(() -> firstLine(matching).isPresent() || !process.isAlive());
+    return firstLine(matching).orElseThrow(() ->
+        new AssertionError("child exited before printing the expected line; output: " + lines));
+  }
+
+  /** Waits until the lines printed so far (other than acks) satisfy {@code condition}. */
+  public List<String> awaitLines(Predicate<List<String>> condition, Duration timeout) {
+    await().atMost(timeout).until(() -> condition.test(lines) || !process.isAlive());
+    if (!condition.test(lines)) {
+      throw new AssertionError("child exited early; output: " + lines);
+    }
+    return List.copyOf(lines);
+  }
+
+  /** Every line printed so far other than {@code ack} lines. */
+  public List<String> lines() {
+    return List.copyOf(lines);
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
   }
 
   /** SIGKILL: no shutdown hooks, no finally blocks, no flushing. Returns the last ack read. */
@@ -74,14 +107,18 @@ public final class ChildJvm implements AutoCloseable {
     return lastAck.get();
   }
 
-  private void readAcks() {
+  private Optional<String> firstLine(Predicate<String> matching) {
+    return lines.stream().filter(matching).findFirst();
+  }
+
+  private void readOutput() {
     try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
         if (line.startsWith("ack ")) {
           lastAck.set(Long.parseLong(line.substring(4).trim()));
         } else {
-          otherOutput.add(line);
+          lines.add(line);
         }
       }
     } catch (IOException e) {

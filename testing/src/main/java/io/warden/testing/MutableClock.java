@@ -1,4 +1,4 @@
-package io.warden.core;
+package io.warden.testing;
 
 import java.time.Clock;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package io.warden.policy.internal;
+package io.warden.testing;
 
 import io.warden.core.audit.AuditEvent;
 import io.warden.core.audit.AuditLog;
@@ -7,9 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 
-/** An in-memory audit log for unit tests of what the engine writes (ITs use the real file log). */
-final class RecordingAuditLog implements AuditLog {
-  final List<AuditEvent> events = new CopyOnWriteArrayList<>();
+/** An in-memory audit log for unit tests of what a component writes (ITs use the real file log). */
+public final class RecordingAuditLog implements AuditLog {
+  private final List<AuditEvent> events = new CopyOnWriteArrayList<>();
 
   @Override
   public AuditEvent append(String actor, String action, String target, Map<String, ?> details) {
@@ -24,7 +24,13 @@ final class RecordingAuditLog implements AuditLog {
     return events.stream().filter(e -> e.seq() > afterSeq && e.action().startsWith(actionPrefix)).limit(limit).toList();
   }
 
-  List<String> actions() {
+  /** Every event appended so far, oldest first. */
+  public List<AuditEvent> events() {
+    return List.copyOf(events);
+  }
+
+  /** The actions appended so far, oldest first. */
+  public List<String> actions() {
     return events.stream().map(AuditEvent::action).toList();
   }
 

@@ -1,4 +1,4 @@
-package io.warden.gitops;
+package io.warden.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,10 +11,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The real {@code git} command line, isolated from the machine's configuration. */
-final class GitCli {
+public final class GitCli {
 
-  record Result(int exit, String stdout, String stderr) {
-    Result ok() {
+  public record Result(int exit, String stdout, String stderr) {
+    public Result ok() {
       if (exit != 0) {
         throw new AssertionError("git failed with exit " + exit + "\nstdout:\n" + stdout + "\nstderr:\n" + stderr);
       }
@@ -24,11 +24,11 @@ final class GitCli {
 
   private final Path home;
 
-  GitCli(Path home) {
+  public GitCli(Path home) {
     this.home = home;
   }
 
-  Result run(Path cwd, String user, String... args) {
+  public Result run(Path cwd, String user, String... args) {
     List<String> command = new ArrayList<>();
     command.add("git");
     command.addAll(List.of(args));
