@@ -4,4 +4,7 @@
  * {@link io.warden.api.ApiRoutes} that mounts its routes using the shared helpers in
  * {@link io.warden.api.Http} (authentication, roles, JSON, errors).
  */
+@NullMarked
 package io.warden.api;
+
+import org.jspecify.annotations.NullMarked;

@@ -15,4 +15,7 @@
  *   <li>{@code health}: the one health model every component reports.
  * </ul>
  */
+@NullMarked
 package io.warden.core;
+
+import org.jspecify.annotations.NullMarked;

@@ -3,4 +3,7 @@
  * (pinning, shadow, routing, metering), the MCP gateway and the session router. Empty until the executor
  * issues land; see {@code DESIGN.md}.
  */
+@NullMarked
 package io.warden.executors;
+
+import org.jspecify.annotations.NullMarked;

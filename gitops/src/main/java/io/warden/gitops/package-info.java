@@ -15,4 +15,7 @@
  * </ul>
  * The checks themselves are in {@code io.warden.gitops.check}.
  */
+@NullMarked
 package io.warden.gitops;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,10 +1,15 @@
 package io.warden.packaging;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaPackage;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.jspecify.annotations.NullMarked;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +84,22 @@ class ModuleBoundariesTest {
     noClasses().that().resideOutsideOfPackage("io.warden.packaging..")
         .should().dependOnClassesThat().resideInAPackage("io.warden.packaging..")
         .check(classes);
+  }
+
+  @Test
+  void everyPackageSaysItsJobAndIsNullMarked() {
+    List<String> offenders = new ArrayList<>();
+    for (JavaPackage pkg : classes.getPackage("io.warden").getSubpackagesInTree()) {
+      if (pkg.getClasses().stream().noneMatch(c -> !c.getSimpleName().equals("package-info"))) {
+        continue; // a package that only holds subpackages
+      }
+      if (pkg.tryGetPackageInfo().isEmpty()) {
+        offenders.add(pkg.getName() + ": no package-info.java");
+      } else if (!pkg.isAnnotatedWith(NullMarked.class)) {
+        offenders.add(pkg.getName() + ": package-info.java lacks @NullMarked");
+      }
+    }
+    assertThat(offenders).as("packages without a package-info.java saying their job, or not @NullMarked").isEmpty();
   }
 
   private static void onlyCore(String module, String... siblings) {

@@ -10,4 +10,7 @@
  * {@link io.warden.policy.DecisionRecord}. The JSON documents exchanged with OPA are in
  * {@link io.warden.policy.api}; everything else is in the internal package.
  */
+@NullMarked
 package io.warden.policy;
+
+import org.jspecify.annotations.NullMarked;

@@ -6,4 +6,7 @@
  * isolated from the machine's configuration), and {@link io.warden.testing.WardenAssertions}
  * (AssertJ plus assertions for Warden's values such as {@link io.warden.core.Problem}).
  */
+@NullMarked
 package io.warden.testing;
+
+import org.jspecify.annotations.NullMarked;

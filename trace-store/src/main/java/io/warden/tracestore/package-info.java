@@ -17,4 +17,7 @@
  * <p>The propagation contract an SDK or executor follows so that sub-agents join one logical
  * trace is in {@code trace-store/README.md}.
  */
+@NullMarked
 package io.warden.tracestore;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,4 +4,7 @@
  *
  * <p>Contents: {@link io.warden.bench.policy.PolicyDecisionBench}.
  */
+@NullMarked
 package io.warden.bench.policy;
+
+import org.jspecify.annotations.NullMarked;

@@ -5,4 +5,7 @@
  * <p>Contents: {@link io.warden.bench.tracestore.OtlpIngestBench},
  * {@link io.warden.bench.tracestore.SpanSearchBench}.
  */
+@NullMarked
 package io.warden.bench.tracestore;
+
+import org.jspecify.annotations.NullMarked;

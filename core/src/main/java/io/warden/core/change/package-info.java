@@ -8,4 +8,7 @@
  * {@link io.warden.core.change.ChangeCheck}, {@link io.warden.core.change.CheckResult},
  * {@link io.warden.core.change.RequiredApproval}.
  */
+@NullMarked
 package io.warden.core.change;
+
+import org.jspecify.annotations.NullMarked;

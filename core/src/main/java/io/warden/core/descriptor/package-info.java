@@ -15,4 +15,7 @@
  * </ul>
  * The field-by-field reference is {@code docs/agent-descriptor.md} at the repository root.
  */
+@NullMarked
 package io.warden.core.descriptor;
+
+import org.jspecify.annotations.NullMarked;

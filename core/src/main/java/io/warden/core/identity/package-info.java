@@ -10,4 +10,7 @@
  * {@link io.warden.core.identity.Principal} and its two kinds, {@link io.warden.core.identity.Role},
  * {@link io.warden.core.identity.TokenScope}, {@link io.warden.core.identity.IssuedSecret}.
  */
+@NullMarked
 package io.warden.core.identity;
+
+import org.jspecify.annotations.NullMarked;

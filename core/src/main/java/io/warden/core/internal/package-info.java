@@ -4,4 +4,7 @@
  *
  * <p>Contents: {@link io.warden.core.internal.Durability} (directory fsync).
  */
+@NullMarked
 package io.warden.core.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,4 +4,7 @@
  * are told when {@code main} moves; {@link io.warden.core.inventory.AgentExecutor}s are the executor
  * adapters that reconcile drives.
  */
+@NullMarked
 package io.warden.core.inventory;
+
+import org.jspecify.annotations.NullMarked;

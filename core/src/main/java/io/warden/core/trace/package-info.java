@@ -4,4 +4,7 @@
  * {@link io.warden.core.trace.SpanStore} that persists and queries them. The trace-store module
  * implements it twice: Lucene (embedded default) and ClickHouse (scale).
  */
+@NullMarked
 package io.warden.core.trace;
+
+import org.jspecify.annotations.NullMarked;

@@ -5,4 +5,7 @@
  * {@link io.warden.gitops.check.CrossFileCheck} (duplicate agent names, delegates that do not exist).
  * Every problem is located as {@code file:line:column}.
  */
+@NullMarked
 package io.warden.gitops.check;
+
+import org.jspecify.annotations.NullMarked;

@@ -9,4 +9,7 @@
  * and {@link io.warden.policy.api.RuntimeDecisionV1}; {@link io.warden.policy.api.MainDataV1}, the
  * document pushed to {@code data.warden.main}.
  */
+@NullMarked
 package io.warden.policy.api;
+
+import org.jspecify.annotations.NullMarked;

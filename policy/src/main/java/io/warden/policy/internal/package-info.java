@@ -10,4 +10,7 @@
  * {@link io.warden.policy.internal.EngineStatus} (breaker, availability, audit events),
  * {@link io.warden.policy.internal.MvDecisionLog} (group-committed MVStore file).
  */
+@NullMarked
 package io.warden.policy.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -16,4 +16,7 @@
  * <p>What is verified against a real ClickHouse engine, and what is not, is written in
  * {@code trace-store/README-clickhouse.md}.
  */
+@NullMarked
 package io.warden.tracestore.clickhouse;
+
+import org.jspecify.annotations.NullMarked;

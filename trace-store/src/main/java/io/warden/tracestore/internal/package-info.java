@@ -10,4 +10,7 @@
  * {@link io.warden.tracestore.internal.StoreApplier} per store, and the
  * {@link io.warden.tracestore.internal.LogicalTraceAssembler}.
  */
+@NullMarked
 package io.warden.tracestore.internal;
+
+import org.jspecify.annotations.NullMarked;

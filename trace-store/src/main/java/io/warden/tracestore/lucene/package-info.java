@@ -5,4 +5,7 @@
  *
  * <p>Contents: {@link io.warden.tracestore.lucene.LuceneSpanStore}.
  */
+@NullMarked
 package io.warden.tracestore.lucene;
+
+import org.jspecify.annotations.NullMarked;

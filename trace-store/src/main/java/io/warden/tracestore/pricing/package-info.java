@@ -4,4 +4,7 @@
  *
  * <p>Contents: {@link io.warden.tracestore.pricing.Pricing}.
  */
+@NullMarked
 package io.warden.tracestore.pricing;
+
+import org.jspecify.annotations.NullMarked;

@@ -7,4 +7,7 @@
  * {@link io.warden.core.audit.internal.AuditCodec} (canonical form, hash, line format),
  * {@link io.warden.core.audit.internal.LineReader} (positional line scanning).
  */
+@NullMarked
 package io.warden.core.audit.internal;
+
+import org.jspecify.annotations.NullMarked;

@@ -8,4 +8,7 @@
  * {@link io.warden.core.identity.internal.StoredUser} and
  * {@link io.warden.core.identity.internal.StoredCredential} (the JSON kept in the state store).
  */
+@NullMarked
 package io.warden.core.identity.internal;
+
+import org.jspecify.annotations.NullMarked;

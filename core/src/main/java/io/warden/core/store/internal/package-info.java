@@ -5,4 +5,7 @@
  *
  * <p>Contents: {@link io.warden.core.store.internal.MvStateStore}.
  */
+@NullMarked
 package io.warden.core.store.internal;
+
+import org.jspecify.annotations.NullMarked;
