@@ -9,7 +9,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 warden_pick_jdk
 filter="${1:-}"
 echo "warden: building the benchmarks..." >&2
-mvn -B -q -ntp -f "$ROOT/pom.xml" -P bench -pl bench -am -DskipTests install >&2
+mvn -B -q -ntp -f "$ROOT/pom.xml" -P bench -pl bench -am -DskipTests package >&2
 CLASSES="$ROOT/bench/target/classes"
 CP="$CLASSES:$(cat "$ROOT/bench/target/classpath.txt")"
 found=0
