@@ -13,6 +13,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 class ErrorCodeTest {
+  /** A code given to WardenException: {@code new WardenException("code", ...)} or a subclass's {@code super("code", ...)}. */
+  private static final Pattern THROWN =
+      Pattern.compile("(?:new WardenException|\\bsuper)\\(\\s*\"([a-z_]+)\"\\s*,");
 
   @Test
   void wireCodes_andStatuses_areTheDocumentedOnes() {
@@ -37,7 +40,6 @@ class ErrorCodeTest {
   @Test
   void everyCodeThrownInTheProject_isAnErrorCode() throws IOException {
     Path root = Path.of("").toAbsolutePath().getParent();
-    Pattern thrown = Pattern.compile("new (?:WardenException|[A-Za-z]*Exception)\\(\\s*\"([a-z_]+)\"\\s*,");
     Map<String, String> unknown = new TreeMap<>();
     int found = 0;
     try (Stream<Path> files = Files.walk(root)) {
@@ -47,7 +49,7 @@ class ErrorCodeTest {
         if (!text.contains("WardenException")) {
           continue;
         }
-        Matcher m = thrown.matcher(text);
+        Matcher m = THROWN.matcher(text);
         while (m.find()) {
           found++;
           if (ErrorCode.fromWire(m.group(1)).isEmpty()) {
@@ -62,9 +64,12 @@ class ErrorCodeTest {
 
   @Test
   void scan_catchesAnUnknownCode() {
-    Pattern thrown = Pattern.compile("new (?:WardenException|[A-Za-z]*Exception)\\(\\s*\"([a-z_]+)\"\\s*,");
-    Matcher m = thrown.matcher("throw new WardenException(\"teapot\", \"short and stout\");");
+    Matcher m = THROWN.matcher("throw new WardenException(\"teapot\", \"short and stout\");");
     assertThat(m.find()).isTrue();
     assertThat(ErrorCode.fromWire(m.group(1))).isEmpty();
+    Matcher sub = THROWN.matcher("  Teapot() {\n    super(\"teapot\", \"short and stout\");");
+    assertThat(sub.find()).isTrue();
+    assertThat(sub.group(1)).isEqualTo("teapot");
+    assertThat(THROWN.matcher("new UncheckedIOException(\"closed\", e)").find()).isFalse();
   }
 }
