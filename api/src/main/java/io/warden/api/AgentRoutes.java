@@ -66,10 +66,8 @@ public final class AgentRoutes implements ApiRoutes {
     });
     router.post("/api/v1/agents/:name/rollback").handler(ctx -> {
       UserPrincipal author = http.user(ctx, Role.AUTHOR);
-      String revision = Http.bodyObject(ctx).getString("revision");
-      if (revision == null || revision.isBlank()) {
-        throw WardenException.invalid("body field 'revision' is required: the commit to restore (see history)");
-      }
+      // The commit to restore: see the agent's history.
+      String revision = Http.body(ctx, "{revision: the commit to restore, from the agent's history}").string("revision");
       http.respond(ctx, 201, () -> reconciler.rollback(author, ctx.pathParam("name"), revision));
     });
   }

@@ -8,14 +8,11 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.warden.core.WardenException;
 import io.warden.core.identity.IdentityService;
 import io.warden.core.identity.Principal;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,6 +20,11 @@ import org.slf4j.LoggerFactory;
  * The HTTP server on port 8080. Unauthenticated: {@code /healthz} only. Everything else needs a
  * token: {@code Authorization: Bearer <token>}, or HTTP basic auth with the token as the password
  * (what the git client sends).
+ *
+ * <p>Every presented token is checked (a hash lookup): a valid one always works, whatever else
+ * arrives from its address. A failure is answered 401, or 429 with {@code Retry-After} once its
+ * address is over its failure budget, and audited in aggregate (see {@link
+ * io.warden.core.identity.FailedAuthentications}).
  */
 public final class ApiServer extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -37,15 +39,14 @@ public final class ApiServer extends VerticleBase {
   private final int port;
   private final IdentityService identity;
   private final ObjectMapper json;
-  private final Supplier<Map<String, Object>> health;
+  private final HealthRoutes health;
   private final List<ApiRoutes> routes;
-  private final FailedAuthThrottle throttle = FailedAuthThrottle.create();
   private Http http;
   private HttpServer server;
 
   public ApiServer(
       String host, int port, IdentityService identity, ObjectMapper json,
-      Supplier<Map<String, Object>> health, List<ApiRoutes> routes) {
+      HealthRoutes health, List<ApiRoutes> routes) {
     this.host = host;
     this.port = port;
     this.identity = identity;
@@ -63,10 +64,7 @@ public final class ApiServer extends VerticleBase {
   public Future<?> start() {
     http = new Http(vertx, json);
     Router router = Router.router(vertx);
-    router.get("/healthz").handler(ctx -> {
-      Map<String, Object> h = health.get();
-      http.send(ctx, "down".equals(h.get("status")) ? 503 : 200, h);
-    });
+    health.mount(router, http);
     router.route().handler(this::authenticate);
     router.route("/api/*").handler(BodyHandler.create().setBodyLimit(MAX_API_BODY).setHandleFileUploads(false));
     router.route("/git/*").handler(BodyHandler.create().setBodyLimit(MAX_GIT_BODY).setHandleFileUploads(false));
@@ -74,11 +72,11 @@ public final class ApiServer extends VerticleBase {
     for (ApiRoutes r : routes) {
       r.mount(router, http);
     }
-    router.route().last().handler(ctx -> http.sendError(ctx, 404, "not_found",
+    router.route().last().handler(ctx -> http.sendError(ctx, ErrorCode.NOT_FOUND,
         "no such endpoint: " + ctx.request().method() + " " + ctx.request().path(), List.of()));
     router.route().failureHandler(ctx -> {
       if (ctx.statusCode() == 413) {
-        http.sendError(ctx, 413, "too_large", "request body over " + MAX_API_BODY + " bytes", List.of());
+        http.sendError(ctx, ErrorCode.TOO_LARGE, "request body over " + MAX_API_BODY + " bytes", List.of());
       } else if (ctx.failure() != null) {
         http.fail(ctx, ctx.failure());
       } else {
@@ -111,30 +109,21 @@ public final class ApiServer extends VerticleBase {
             .end("authentication required: use any user name and a Warden token as the password\n");
         return;
       }
-      http.sendError(ctx, 401, "unauthorized",
+      http.sendError(ctx, ErrorCode.UNAUTHORIZED,
           "missing credential: send 'Authorization: Bearer <token>' (or basic auth with the token as password)",
           List.of());
       return;
     }
     String address = ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
-    if (throttle.refuses(address, bearer)) {
-      ctx.response().putHeader("Retry-After", Long.toString(FailedAuthThrottle.WINDOW.toSeconds()));
-      http.sendError(ctx, 429, "too_many_requests", "too many failed authentications from " + address
-          + "; retry in " + FailedAuthThrottle.WINDOW.toSeconds() + " s with a valid token", List.of());
-      return;
-    }
     ctx.request().pause();
-    http.vertx().<Principal>executeBlocking(() -> identity.authenticate(bearer), false)
+    http.vertx().<Principal>executeBlocking(() -> identity.authenticate(bearer, address), false)
         .onComplete(ar -> {
           // The body handler after us resumes the paused request.
           if (ar.succeeded()) {
-            throttle.succeeded(bearer);
             ctx.put(Http.PRINCIPAL, ar.result());
             ctx.next();
-          } else if (ar.cause() instanceof WardenException we && "unauthorized".equals(we.code())) {
-            throttle.failed(address);
-            http.sendError(ctx, 401, "unauthorized", we.getMessage(), List.of());
           } else {
+            // 401 unauthorized, or 429 with Retry-After (TooManyFailedAuthentications).
             http.fail(ctx, ar.cause());
           }
         });

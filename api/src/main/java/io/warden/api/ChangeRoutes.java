@@ -1,6 +1,5 @@
 package io.warden.api;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.warden.core.WardenException;
@@ -10,7 +9,6 @@ import io.warden.gitops.ChangeRequest;
 import io.warden.gitops.ChangeRequests;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 
@@ -19,6 +17,7 @@ import java.util.Set;
  * call answers, so the caller sees the agent's new status right away.
  */
 public final class ChangeRoutes implements ApiRoutes {
+  static final String OPEN_BODY = "{title, files: {path: text}, delete: [path]}";
   private final ChangeRequests changes;
 
   public ChangeRoutes(ChangeRequests changes) {
@@ -34,12 +33,13 @@ public final class ChangeRoutes implements ApiRoutes {
     });
     router.post("/api/v1/changes").handler(ctx -> {
       UserPrincipal author = http.user(ctx, Role.AUTHOR);
-      JsonObject body = Http.bodyObject(ctx);
-      String title = body.getString("title", "");
-      JsonObject files = body.getJsonObject("files", new JsonObject());
-      JsonArray delete = body.getJsonArray("delete", new JsonArray());
-      if (files.isEmpty() && delete.isEmpty()) {
-        throw WardenException.invalid("a change needs 'files' ({path: content}) or 'delete' ([path]), or both");
+      JsonBody body = Http.body(ctx, OPEN_BODY);
+      String title = body.string("title", "");
+      JsonObject files = body.objectField("files");
+      Set<String> deletes = body.strings("delete");
+      if (files.isEmpty() && deletes.isEmpty()) {
+        throw WardenException.invalid("a change needs 'files' ({path: content}) or 'delete' ([path]), or both; expected "
+            + OPEN_BODY);
       }
       Map<String, byte[]> upserts = new LinkedHashMap<>();
       for (String path : files.fieldNames()) {
@@ -48,13 +48,6 @@ public final class ChangeRoutes implements ApiRoutes {
           throw WardenException.invalid("files." + path + " must be the file's text content (a string)");
         }
         upserts.put(path, text.getBytes(StandardCharsets.UTF_8));
-      }
-      Set<String> deletes = new LinkedHashSet<>();
-      for (Object path : delete) {
-        if (!(path instanceof String p)) {
-          throw WardenException.invalid("delete must be a list of paths");
-        }
-        deletes.add(p);
       }
       http.respond(ctx, 201, () -> changes.openFromFiles(author, title, upserts, deletes));
     });

@@ -11,6 +11,7 @@ import io.warden.core.WardenException;
 import io.warden.core.identity.AgentPrincipal;
 import io.warden.core.identity.Principal;
 import io.warden.core.identity.Role;
+import io.warden.core.identity.TooManyFailedAuthentications;
 import io.warden.core.identity.UserPrincipal;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -106,16 +107,20 @@ public final class Http {
     }
   }
 
-  /** The request body as a JSON object; a missing or malformed body is a 400 naming the problem. */
+  /**
+   * The request body as a JSON object read through typed accessors; no body, {@code null}, a
+   * non-object or a field of the wrong type is a 400 {@code invalid_input} naming what the route
+   * expects. Every route with a body reads it here.
+   *
+   * @param expected the shape the route takes, for error messages: {@code {revision}}
+   */
+  public static JsonBody body(RoutingContext ctx, String expected) {
+    return JsonBody.parse(ctx.body() == null ? null : ctx.body().buffer(), expected);
+  }
+
+  /** The request body as a JSON object; see {@link #body(RoutingContext, String)}. */
   public static io.vertx.core.json.JsonObject bodyObject(RoutingContext ctx) {
-    if (ctx.body() == null || ctx.body().length() == 0) {
-      throw WardenException.invalid("request body required: a JSON object");
-    }
-    try {
-      return ctx.body().asJsonObject();
-    } catch (RuntimeException e) {
-      throw WardenException.invalid("request body is not a JSON object: " + e.getMessage());
-    }
+    return body(ctx, "").object();
   }
 
   public void send(RoutingContext ctx, int status, Object body) {
@@ -140,15 +145,35 @@ public final class Http {
       return;
     }
     if (cause instanceof WardenException we) {
-      sendError(ctx, statusOf(we.code()), we.code(), we.getMessage(), we.problems());
+      ErrorCode code = ErrorCode.fromWire(we.code()).orElse(null);
+      if (code == null) {
+        log.warn("unknown error code '{}' on {} {}: add it to ErrorCode", we.code(), ctx.request().method(),
+            ctx.request().path(), cause);
+        sendError(ctx, ErrorCode.INTERNAL_ERROR, "internal error; see the server log", List.of());
+        return;
+      }
+      if (we instanceof TooManyFailedAuthentications t) {
+        ctx.response().putHeader("Retry-After", Long.toString(t.retryAfterSeconds()));
+      }
+      sendError(ctx, code, we.getMessage(), we.problems());
     } else if (cause instanceof IllegalArgumentException iae) {
-      sendError(ctx, 400, "invalid_input", iae.getMessage(), List.of());
+      sendError(ctx, ErrorCode.INVALID_INPUT, iae.getMessage(), List.of());
     } else {
       log.warn("internal error on {} {}", ctx.request().method(), ctx.request().path(), cause);
-      sendError(ctx, 500, "internal_error", "internal error; see the server log", List.of());
+      sendError(ctx, ErrorCode.INTERNAL_ERROR, "internal error; see the server log", List.of());
     }
   }
 
+  /** Answers {@code {code, message, errors[]}} with the code's HTTP status. */
+  public void sendError(RoutingContext ctx, ErrorCode code, String message, List<Problem> problems) {
+    sendError(ctx, code.status(), code.wire(), message, problems);
+  }
+
+  /**
+   * Answers {@code {code, message, errors[]}} with {@code status}; prefer {@link
+   * #sendError(RoutingContext, ErrorCode, String, List)}, this one is for statuses without a stable
+   * code.
+   */
   public void sendError(RoutingContext ctx, int status, String code, String message, List<Problem> problems) {
     Map<String, Object> body = new LinkedHashMap<>();
     body.put("code", code);
@@ -169,20 +194,6 @@ public final class Http {
     m.put("message", p.message());
     m.put("location", p.toString());
     return m;
-  }
-
-  static int statusOf(String code) {
-    return switch (code) {
-      case "invalid_input" -> 400;
-      case "unauthorized" -> 401;
-      case "forbidden" -> 403;
-      case "not_found" -> 404;
-      case "conflict" -> 409;
-      case "too_large" -> 413;
-      case "too_many_requests" -> 429;
-      case "unavailable" -> 503;
-      default -> 500;
-    };
   }
 
   private static Throwable unwrap(Throwable err) {

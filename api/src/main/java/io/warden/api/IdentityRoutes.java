@@ -1,7 +1,5 @@
 package io.warden.api;
 
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.warden.core.WardenException;
 import io.warden.core.identity.AgentPrincipal;
@@ -15,7 +13,6 @@ import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,10 +43,10 @@ public final class IdentityRoutes implements ApiRoutes {
     });
     router.post("/api/v1/users").handler(ctx -> {
       UserPrincipal admin = http.user(ctx, Role.ADMIN);
-      JsonObject body = Http.bodyObject(ctx);
-      String name = required(body, "name");
-      Role role = Role.parse(required(body, "role"));
-      Set<String> teams = strings(body.getJsonArray("teams", new JsonArray()), "teams");
+      JsonBody body = Http.body(ctx, "{name, role: viewer|author|approver|admin, teams: [team]}");
+      String name = body.string("name");
+      Role role = Role.parse(body.string("role"));
+      Set<String> teams = body.strings("teams");
       http.respond(ctx, 201, () -> {
         IssuedSecret secret = identity.createUser(admin, name, role, teams);
         Map<String, Object> out = new LinkedHashMap<>();
@@ -63,15 +60,15 @@ public final class IdentityRoutes implements ApiRoutes {
     });
     router.post("/api/v1/tokens").handler(ctx -> {
       AgentPrincipal holder = http.agent(ctx);
-      JsonObject body = Http.bodyObject(ctx);
-      String session = required(body, "session");
-      String forAgent = body.getString("agent", holder.name());
-      long ttl = body.getLong("ttl_seconds", 900L);
+      JsonBody body = Http.body(ctx, "{session, agent, tools: [tool], usd_budget, ttl_seconds}");
+      String session = body.string("session");
+      String forAgent = body.string("agent", holder.name());
+      long ttl = body.integer("ttl_seconds", 900L);
       if (ttl < 1 || ttl > MAX_TTL.toSeconds()) {
         throw WardenException.invalid("ttl_seconds must be 1.." + MAX_TTL.toSeconds() + ", got " + ttl);
       }
-      Set<String> tools = strings(body.getJsonArray("tools", new JsonArray()), "tools");
-      BigDecimal usd = body.getValue("usd_budget") == null ? null : new BigDecimal(body.getValue("usd_budget").toString());
+      Set<String> tools = body.strings("tools");
+      BigDecimal usd = body.decimal("usd_budget");
       TokenScope requested = new TokenScope(session, tools, usd, clock.instant().plusSeconds(ttl), List.of());
       http.respond(ctx, 201, () -> {
         String token = identity.mintToken(holder, forAgent, requested);
@@ -103,24 +100,5 @@ public final class IdentityRoutes implements ApiRoutes {
       }
     }
     return m;
-  }
-
-  private static String required(JsonObject body, String field) {
-    Object v = body.getValue(field);
-    if (!(v instanceof String s) || s.isBlank()) {
-      throw WardenException.invalid("body field '" + field + "' is required (a string)");
-    }
-    return s;
-  }
-
-  private static Set<String> strings(JsonArray array, String field) {
-    Set<String> out = new LinkedHashSet<>();
-    for (Object o : array) {
-      if (!(o instanceof String s)) {
-        throw WardenException.invalid(field + " must be a list of strings");
-      }
-      out.add(s);
-    }
-    return out;
   }
 }

@@ -14,6 +14,8 @@ import io.vertx.core.Vertx;
 import io.warden.core.WardenException;
 import io.warden.core.audit.AuditLog;
 import io.warden.core.change.ChangeCheck;
+import io.warden.core.health.Health;
+import io.warden.core.health.HealthIndicator;
 import io.warden.core.identity.IdentityService;
 import io.warden.core.identity.IssuedSecret;
 import io.warden.core.inventory.AgentExecutor;
@@ -38,6 +40,8 @@ import io.warden.api.ChangeRoutes;
 import io.warden.api.DecisionRoutes;
 import io.warden.api.TraceRoutes;
 import io.warden.api.GitRoutes;
+import io.warden.api.HealthRoutes;
+import io.warden.api.PolledHealth;
 import io.warden.api.IdentityRoutes;
 import io.warden.api.MetricsRoutes;
 import java.io.IOException;
@@ -78,6 +82,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Appliance implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Appliance.class);
+  /** How often component health is recomputed, off the event loops. */
+  private static final Duration HEALTH_EVERY = Duration.ofSeconds(1);
 
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final Path dataDir;
@@ -109,8 +115,8 @@ public final class Appliance implements AutoCloseable {
     StateStore state = keep(StateStore.open(dataDir.resolve("state.mv")));
     AuditLog audit = keep(AuditLog.open(dataDir.resolve("audit").resolve("audit.log")));
     Inventory inventory = Inventory.create();
-    IdentityService identity = IdentityService.create(
-        state, audit, inventory, dataDir.resolve("keys").resolve("token-signing.key"), clock);
+    IdentityService identity = keep(IdentityService.create(
+        state, audit, inventory, dataDir.resolve("keys").resolve("token-signing.key"), clock));
     identity.bootstrapAdmin().ifPresent(this::writeAdminToken);
 
     Map<String, byte[]> seed = new TreeMap<>(WardenRepository.defaultSeed());
@@ -144,10 +150,13 @@ public final class Appliance implements AutoCloseable {
     new JvmThreadMetrics().bindTo(metrics);
     new ProcessorMetrics().bindTo(metrics);
     Gauge.builder("warden_agents", inventory, i -> i.list().size()).description("agents on main").register(metrics);
-    Gauge.builder("warden_policy_engine_up", policy, p -> policyUp(p.health()) ? 1 : 0)
+    // /healthz and the gauges only read these; they are computed on their own threads.
+    PolledHealth policyHealth = keep(PolledHealth.start("policy", () -> health(policy.health()), HEALTH_EVERY));
+    PolledHealth traceHealth = keep(PolledHealth.start("traces", () -> health(traces.health().toMap()), HEALTH_EVERY));
+    Gauge.builder("warden_policy_engine_up", policyHealth, h -> h.health().isUp() ? 1 : 0)
         .description("1 while OPA answers with main's policies loaded; 0 while decisions fail closed")
         .register(metrics);
-    Gauge.builder("warden_trace_store_up", traces, t -> tracesUp(t.health().toMap()) ? 1 : 0)
+    Gauge.builder("warden_trace_store_up", traceHealth, h -> h.health().isUp() ? 1 : 0)
         .description("1 while every span store takes writes; 0 while spans wait in the write-ahead log")
         .register(metrics);
 
@@ -161,8 +170,11 @@ public final class Appliance implements AutoCloseable {
         new DecisionRoutes(policy.decisions(), clock),
         new TraceRoutes(traces, clock),
         new MetricsRoutes(metrics));
-    api = new ApiServer(config.string("http.host"), config.port("http.port"), identity, json,
-        () -> health(inventory, policy, traces), routes);
+    Map<String, HealthIndicator> components = new LinkedHashMap<>();
+    components.put("policy", policyHealth);
+    components.put("traces", traceHealth);
+    HealthRoutes health = HealthRoutes.of(components).withFacts(() -> facts(inventory));
+    api = new ApiServer(config.string("http.host"), config.port("http.port"), identity, json, health, routes);
     await(vertx.deployVerticle(api));
     log.info("Warden is up: API http://{}:{}/api/v1  git http://{}:{}/git/warden.git  data {}",
         config.string("http.host"), api.port(), config.string("http.host"), api.port(), dataDir);
@@ -213,30 +225,45 @@ public final class Appliance implements AutoCloseable {
     return Path.of(System.getProperty("warden.root", ".")).toAbsolutePath().normalize();
   }
 
+  /** Facts for {@code /healthz} besides component health (in memory, cheap). */
+  private static Map<String, Object> facts(Inventory inventory) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("agents", inventory.list().size());
+    m.put("applied_commit", inventory.appliedCommit());
+    return m;
+  }
+
   /**
-   * Health for {@code /healthz}: "ok" while every component answers, "degraded" while one does not
-   * (the API still serves; the policy engine fails closed).
+   * A component's health from its report: a {@link Health}, or a map with {@code state}
+   * (the policy engine: OK, WARN, NOT_READY, ERROR) or {@code status} ("ok"/"up", "degraded",
+   * "down"); the other entries become details. A policy engine that is not OK fails closed, so
+   * NOT_READY and ERROR are DOWN.
    */
-  private static Map<String, Object> health(Inventory inventory, PolicyEngine policy, TraceStore traces) {
-    Map<String, Object> h = new LinkedHashMap<>();
-    Map<String, Object> policyHealth = policy.health();
-    Map<String, Object> traceHealth = traces.health().toMap();
-    h.put("status", policyUp(policyHealth) && tracesUp(traceHealth) ? "ok" : "degraded");
-    h.put("agents", inventory.list().size());
-    h.put("applied_commit", inventory.appliedCommit());
-    h.put("policy", policyHealth);
-    h.put("traces", traceHealth);
-    return h;
-  }
-
-  /** OPA answers with main's policies loaded (otherwise decisions fail closed). */
-  private static boolean policyUp(Map<String, Object> policyHealth) {
-    return "OK".equals(String.valueOf(policyHealth.get("state")));
-  }
-
-  /** Every span store takes writes (otherwise spans wait in the write-ahead log). */
-  private static boolean tracesUp(Map<String, Object> traceHealth) {
-    return "ok".equals(String.valueOf(traceHealth.get("status")));
+  static Health health(Object report) {
+    if (report instanceof Health h) {
+      return h;
+    }
+    if (!(report instanceof Map<?, ?> map)) {
+      return Health.down("unreadable health report: " + report);
+    }
+    String state = String.valueOf(map.containsKey("state") ? map.get("state") : map.get("status"))
+        .toUpperCase(java.util.Locale.ROOT);
+    String message = map.get("message") == null ? "" : String.valueOf(map.get("message"));
+    Map<String, Object> details = new LinkedHashMap<>();
+    if (map.get("details") instanceof Map<?, ?> d) {
+      d.forEach((k, v) -> details.put(String.valueOf(k), v));
+    }
+    map.forEach((k, v) -> {
+      if (!"status".equals(k) && !"message".equals(k) && !"details".equals(k)) {
+        details.put(String.valueOf(k), v);
+      }
+    });
+    Health.State s = switch (state) {
+      case "OK", "UP" -> Health.State.UP;
+      case "WARN", "DEGRADED" -> Health.State.DEGRADED;
+      default -> Health.State.DOWN;
+    };
+    return new Health(s, s == Health.State.UP ? "" : message.isEmpty() ? "state " + state : message, details);
   }
 
   /** The HTTP API port actually bound. */

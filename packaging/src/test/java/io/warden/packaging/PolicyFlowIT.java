@@ -102,6 +102,6 @@ class PolicyFlowIT extends ApplianceTestBase {
   }
 
   private String policyState() throws Exception {
-    return warden.get(null, "/healthz").body().path("policy").path("state").asText();
+    return warden.get(null, "/healthz").body().path("policy").path("details").path("state").asText();
   }
 }

@@ -24,6 +24,7 @@ import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.SyncStatus;
 import io.warden.core.store.StateStore;
 import io.warden.api.ApiServer;
+import io.warden.api.HealthRoutes;
 import io.warden.api.TraceRoutes;
 import io.warden.packaging.cli.TracesCommand;
 import io.warden.tracestore.TraceStore;
@@ -88,7 +89,7 @@ class TraceRoutesIT {
         .setHttpPort(0).setGrpcPort(0).build();
     traces.start().await();
     vertx = Vertx.vertx();
-    api = new ApiServer("127.0.0.1", 0, identity, Appliance.jsonMapper(), Map::of,
+    api = new ApiServer("127.0.0.1", 0, identity, Appliance.jsonMapper(), HealthRoutes.of(Map.of()),
         List.of(new TraceRoutes(traces, Clock.systemUTC())));
     vertx.deployVerticle(api).await();
 

@@ -75,6 +75,7 @@ public final class Identities implements AutoCloseable {
 
   @Override
   public void close() {
+    identity.close();
     store.close();
     audit.close();
   }

@@ -20,7 +20,7 @@ class TraceStoreTest {
   Path dir;
 
   private TraceStore store() {
-    return TraceStore.builder(dir).setAuthenticator(b -> new UserPrincipal("u", io.warden.core.identity.Role.AUTHOR,
+    return TraceStore.builder(dir).setAuthenticator((b, source) -> new UserPrincipal("u", io.warden.core.identity.Role.AUTHOR,
         null)).setInventory(Inventory.create()).build();
   }
 
@@ -50,7 +50,7 @@ class TraceStoreTest {
   void builder_inconsistentOptions_areRefusedAtBuild() {
     assertThatThrownBy(() -> TraceStore.builder(dir).setInventory(Inventory.create()).build())
         .hasMessage("identity service not set: call setIdentityService(...)");
-    assertThatThrownBy(() -> TraceStore.builder(dir).setAuthenticator(b -> null).setInventory(Inventory.create())
+    assertThatThrownBy(() -> TraceStore.builder(dir).setAuthenticator((b, source) -> null).setInventory(Inventory.create())
         .setSpanRetention(Duration.ofDays(1)).setTextRetention(Duration.ofDays(2)).build())
         .hasMessageContaining("text retention (PT48H) must not exceed span retention (PT24H)");
     assertThatThrownBy(() -> TraceStore.builder(dir).setHttpPort(70000)).hasMessage("http port must be 0..65535, got 70000");

@@ -45,7 +45,7 @@ import java.util.regex.Pattern;
  *
  * <p>Thread-safe.
  */
-public final class IdentityService {
+public final class IdentityService implements AutoCloseable {
 
   /** The longest a scoped token minted from a credential lives. */
   public static final Duration MAX_TOKEN_TTL = Duration.ofHours(1);
@@ -60,7 +60,6 @@ public final class IdentityService {
   private static final String DNS_LABEL_RULE =
       "use 1-63 lowercase letters, digits and '-', starting and ending with a letter or digit";
   private static final int MAX_SESSION_LENGTH = 200;
-  private static final String ANONYMOUS = "anonymous";
   private static final String SYSTEM = "system";
 
   private final StateStore store;
@@ -68,6 +67,7 @@ public final class IdentityService {
   private final Inventory inventory;
   private final Clock clock;
   private final AgentTokens tokens;
+  private final FailedAuthentications failures;
 
   private IdentityService(StateStore store, AuditLog audit, Inventory inventory, Clock clock, AgentTokens tokens) {
     this.store = store;
@@ -75,6 +75,7 @@ public final class IdentityService {
     this.inventory = inventory;
     this.clock = clock;
     this.tokens = tokens;
+    this.failures = FailedAuthentications.create(audit, clock);
   }
 
   public static IdentityService create(
@@ -196,11 +197,48 @@ public final class IdentityService {
    * Resolves a bearer secret (user token, agent credential or scoped token) to a principal. A
    * leading {@code Bearer } is ignored. The principal comes only from the verified secret or the
    * verified token claims, so an agent can never authenticate as a user or as another agent.
+   * Failures are recorded (and audited, aggregated) under an unknown source and never throttled:
+   * servers that know the client address use {@link #authenticate(String, String)}.
    *
-   * @throws io.warden.core.WardenException with code {@code unauthorized} (and an audit event) when
-   *     the secret is missing, unknown, revoked, expired or badly signed
+   * @throws io.warden.core.WardenException with code {@code unauthorized} when the secret is
+   *     missing, unknown, revoked, expired or badly signed
    */
   public Principal authenticate(String bearer) {
+    return authenticate(bearer, FailedAuthentications.UNKNOWN_SOURCE, false);
+  }
+
+  /**
+   * As {@link #authenticate(String)}, for a request from {@code source} (the client address). A
+   * valid secret always authenticates, whatever the source's failures. A failure is recorded in
+   * {@link FailedAuthentications}: audited at most twice per source and minute, and, once the
+   * source is over its budget, refused with {@link TooManyFailedAuthentications} (429) instead of
+   * {@code unauthorized} (401).
+   */
+  public Principal authenticate(String bearer, String source) {
+    return authenticate(bearer, source, true);
+  }
+
+  private Principal authenticate(String bearer, String source, boolean throttle) {
+    try {
+      return resolve(bearer);
+    } catch (Refusal r) {
+      FailedAuthentications.Verdict verdict = failures.record(source, r.getMessage(), r.target, r.details);
+      if (throttle && verdict.throttled()) {
+        TooManyFailedAuthentications t = new TooManyFailedAuthentications("too many failed authentications from "
+            + source + "; retry in " + verdict.retryAfter().toSeconds() + " s with a valid token", verdict.retryAfter());
+        throw t;
+      }
+      throw new WardenException("unauthorized", r.getMessage());
+    }
+  }
+
+  /** Stops the background writer of failed-authentication summaries and writes what it holds. */
+  @Override
+  public void close() {
+    failures.close();
+  }
+
+  private Principal resolve(String bearer) {
     String token = bearer == null ? "" : bearer.strip();
     if (token.regionMatches(true, 0, "Bearer", 0, 6) && (token.length() == 6 || Character.isWhitespace(token.charAt(6)))) {
       token = token.substring(6).strip();
@@ -305,12 +343,22 @@ public final class IdentityService {
     }
   }
 
-  /** Audits a failed authentication (never with the secret) and builds the 401. */
-  private WardenException failure(String reason, String target, Map<String, Object> details) {
-    Map<String, Object> all = new LinkedHashMap<>(details);
-    all.put("reason", reason);
-    audit.append(ANONYMOUS, "auth.failure", target, all);
-    return new WardenException("unauthorized", reason);
+  /** A failed authentication, before {@link FailedAuthentications} decides its answer and audit. */
+  private static WardenException failure(String reason, String target, Map<String, Object> details) {
+    return new Refusal(reason, target, details);
+  }
+
+  /** Why a secret was refused, with the public facts to audit (never the secret). */
+  private static final class Refusal extends WardenException {
+    private static final long serialVersionUID = 1L;
+    final transient String target;
+    final transient Map<String, Object> details;
+
+    Refusal(String reason, String target, Map<String, Object> details) {
+      super("unauthorized", reason);
+      this.target = target;
+      this.details = details;
+    }
   }
 
   // ---------------------------------------------------------------- scoped tokens

@@ -67,6 +67,7 @@ class IdentityServiceTest {
 
   @AfterEach
   void tearDown() {
+    identity.close();
     audit.close();
     store.close();
   }
@@ -222,24 +223,47 @@ class IdentityServiceTest {
     String unknownId = "wdn_a_0123456789abcdef_" + "B".repeat(43);
 
     try (LogCapture logs = LogCapture.of("io.warden")) {
-      assertRefused(() -> identity.authenticate(null), "unauthorized", "missing bearer token");
-      assertRefused(() -> identity.authenticate("Bearer  "), "unauthorized", "missing bearer token");
-      assertRefused(() -> identity.authenticate(wrongUserSecret), "unauthorized", "unknown user token " + user.id());
-      assertRefused(() -> identity.authenticate(wrongAgentSecret), "unauthorized", "unknown agent credential " + credential.id());
-      assertRefused(() -> identity.authenticate(unknownId), "unauthorized", "unknown agent credential 0123456789abcdef");
-      assertRefused(() -> identity.authenticate("wdn_u_" + user.id() + "_short"), "unauthorized", "malformed token");
-      assertRefused(() -> identity.authenticate("hunter2"), "unauthorized", "unrecognized token format");
-      assertRefused(() -> identity.authenticate("a.b.c"), "unauthorized", "malformed token");
+      assertRefused(() -> identity.authenticate(null, "10.0.0.1"), "unauthorized", "missing bearer token");
+      assertRefused(() -> identity.authenticate("Bearer  ", "10.0.0.2"), "unauthorized", "missing bearer token");
+      assertRefused(() -> identity.authenticate(wrongUserSecret, "10.0.0.3"), "unauthorized", "unknown user token " + user.id());
+      assertRefused(() -> identity.authenticate(wrongAgentSecret, "10.0.0.4"), "unauthorized", "unknown agent credential " + credential.id());
+      assertRefused(() -> identity.authenticate(unknownId, "10.0.0.5"), "unauthorized", "unknown agent credential 0123456789abcdef");
+      assertRefused(() -> identity.authenticate("wdn_u_" + user.id() + "_short", "10.0.0.6"), "unauthorized", "malformed token");
+      assertRefused(() -> identity.authenticate("hunter2", "10.0.0.7"), "unauthorized", "unrecognized token format");
+      assertRefused(() -> identity.authenticate("a.b.c", "10.0.0.8"), "unauthorized", "malformed token");
       assertThat(String.join("\n", logs.lines())).doesNotContain("AAAA", "hunter2");
     }
 
     List<AuditEvent> failures = auditOf("auth.failure");
     assertThat(failures).hasSize(8).allSatisfy(e -> assertThat(e.actor()).isEqualTo("anonymous"));
+    assertThat(failures.get(2).details()).containsEntry("source", "10.0.0.3").containsEntry("count", 1);
     assertThat(failures.get(2).details()).containsEntry("tokenId", user.id());
     assertThat(failures.get(3).details()).containsEntry("credential", credential.id());
     assertThat(failures.get(5).details()).containsEntry("tokenId", user.id());
     assertThat(failures.toString()).doesNotContain("AAAA", "hunter2", "B".repeat(43));
     assertThat(AuditVerifier.verify(dir.resolve("audit.jsonl")).ok()).isTrue();
+  }
+
+  @Test
+  void authenticate_fromSourceOverItsBudget_refusesBadSecretsWith429_neverAValidOne() {
+    for (int i = 0; i < FailedAuthentications.DEFAULT_BUDGET; i++) {
+      assertRefused(() -> identity.authenticate("hunter2", "10.0.0.9"), "unauthorized", "unrecognized token format");
+    }
+    assertThatThrownBy(() -> identity.authenticate("hunter2", "10.0.0.9"))
+        .isInstanceOfSatisfying(TooManyFailedAuthentications.class, e -> {
+          assertThat(e.code()).isEqualTo("too_many_requests");
+          assertThat(e.retryAfterSeconds()).isBetween(1L, 60L);
+        })
+        .hasMessageContaining("10.0.0.9");
+
+    // A credential issued now, never seen before, works from the same address.
+    IssuedSecret fresh = identity.createUser(admin, "newcomer", Role.VIEWER, Set.of());
+    assertThat(identity.authenticate(fresh.secret(), "10.0.0.9").subject()).isEqualTo("user:newcomer");
+    AgentPrincipal agent = (AgentPrincipal) identity.authenticate(identity.issueCredential(admin, "worker").secret(),
+        "10.0.0.9");
+    assertThat(agent.name()).isEqualTo("worker");
+    // Callers that give no address are never throttled.
+    assertRefused(() -> identity.authenticate("hunter2"), "unauthorized", "unrecognized token format");
   }
 
   @Test
@@ -432,9 +456,13 @@ class IdentityServiceTest {
     foreign.sign(new MACSigner(new byte[32]));
     assertRefused(() -> identity.authenticate(foreign.serialize()), "unauthorized", "bad token signature");
 
+    // One source: its first failure is audited at once, the others in one summary.
     List<AuditEvent> failures = auditOf("auth.failure");
-    assertThat(failures).hasSize(3);
+    assertThat(failures).hasSize(1);
     assertThat(failures.getFirst().details()).containsEntry("claimedCredential", worker.credentialId());
+    identity.close();
+    assertThat(auditOf("auth.failure")).hasSize(2).last()
+        .satisfies(e -> assertThat(e.details()).containsEntry("count", 2).containsEntry("summary", true));
   }
 
   @Test

@@ -96,13 +96,15 @@ public final class IngestPipeline implements AutoCloseable {
    * {@code forbidden}, {@code too_large}), {@link MalformedException}, or {@link Backpressure}.
    *
    * @param gzip whether the body is gzip-compressed
+   * @param source the client address, for failed-authentication accounting
    */
-  public CompletableFuture<Outcome> export(Signal signal, Format format, byte[] body, boolean gzip, String bearer) {
+  public CompletableFuture<Outcome> export(Signal signal, Format format, byte[] body, boolean gzip, String bearer,
+      String source) {
     CompletableFuture<Outcome> result = new CompletableFuture<>();
     try {
       workers.execute(() -> {
         try {
-          process(signal, format, body, gzip, bearer, result);
+          process(signal, format, body, gzip, bearer, source, result);
         } catch (Throwable t) {
           result.completeExceptionally(t);
         }
@@ -114,9 +116,9 @@ public final class IngestPipeline implements AutoCloseable {
     return result;
   }
 
-  private void process(Signal signal, Format format, byte[] body, boolean gzip, String bearer,
+  private void process(Signal signal, Format format, byte[] body, boolean gzip, String bearer, String source,
       CompletableFuture<Outcome> result) {
-    Caller caller = caller(principal(bearer));
+    Caller caller = caller(principal(bearer, source));
     byte[] raw = gzip ? gunzip(body) : body;
     IngestBatch batch;
     SpanMapper.Result<?> mapped;
@@ -164,7 +166,7 @@ public final class IngestPipeline implements AutoCloseable {
     return (M) builder.build();
   }
 
-  private Principal principal(String bearer) {
+  private Principal principal(String bearer, String source) {
     if (bearer == null || bearer.isBlank()) {
       throw new WardenException("unauthorized",
           "missing credential: send 'Authorization: Bearer <agent credential or ingest token>'");
@@ -175,7 +177,7 @@ public final class IngestPipeline implements AutoCloseable {
     if (cached != null && now - cached.expiresNanos < 0) {
       return cached.principal;
     }
-    Principal p = authenticator.authenticate(bearer);
+    Principal p = authenticator.authenticate(bearer, source);
     if (authCache.size() >= AUTH_CACHE_MAX) {
       authCache.clear();
     }

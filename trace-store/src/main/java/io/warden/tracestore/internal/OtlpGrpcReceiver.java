@@ -62,13 +62,14 @@ public final class OtlpGrpcReceiver extends OtlpReceiver {
   private void handle(GrpcServerRequest<Buffer, Buffer> req, IngestPipeline.Signal signal) {
     Context context = vertx.getOrCreateContext();
     String bearer = OtlpHttpReceiver.bearer(req.headers().get("authorization"));
+    String source = req.connection().remoteAddress() == null ? "" : req.connection().remoteAddress().hostAddress();
     req.last().onComplete(ar -> {
       if (ar.failed()) {
         LOG.debug("OTLP/gRPC request failed while reading", ar.cause());
         fail(req, OtlpResponses.INVALID_ARGUMENT, "cannot read the request: " + ar.cause().getMessage(), 0);
         return;
       }
-      pipeline.export(signal, IngestPipeline.Format.PROTOBUF, ar.result().getBytes(), false, bearer)
+      pipeline.export(signal, IngestPipeline.Format.PROTOBUF, ar.result().getBytes(), false, bearer, source)
           .whenComplete((outcome, err) -> context.runOnContext(v -> {
             if (err != null) {
               OtlpResponses.Failure f = OtlpResponses.classify(err);

@@ -113,7 +113,7 @@ public final class OtlpHttpReceiver extends OtlpReceiver {
       if (over[0]) {
         return;
       }
-      pipeline.export(signal, format, body.getBytes(), gzip, bearer).whenComplete((outcome, err) ->
+      pipeline.export(signal, format, body.getBytes(), gzip, bearer, source(req)).whenComplete((outcome, err) ->
           context.runOnContext(x -> {
             if (err != null) {
               OtlpResponses.Failure f = OtlpResponses.classify(err);
@@ -174,6 +174,11 @@ public final class OtlpHttpReceiver extends OtlpReceiver {
     }
     int semi = contentType.indexOf(';');
     return (semi < 0 ? contentType : contentType.substring(0, semi)).strip().toLowerCase(Locale.ROOT);
+  }
+
+  /** The client address, for failed-authentication accounting. */
+  private static String source(HttpServerRequest req) {
+    return req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress();
   }
 
   /** The secret of a {@code Bearer} header, or null. */

@@ -6,6 +6,7 @@ import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;
 import io.opentelemetry.proto.collector.trace.v1.ExportTracePartialSuccess;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceResponse;
 import io.warden.core.WardenException;
+import io.warden.core.identity.TooManyFailedAuthentications;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -119,6 +120,8 @@ public final class OtlpResponses {
     if (t instanceof WardenException w) {
       return switch (w.code()) {
         case "unauthorized" -> new Failure(401, UNAUTHENTICATED, w.getMessage(), 0);
+        case "too_many_requests" -> new Failure(429, RESOURCE_EXHAUSTED, w.getMessage(),
+            w instanceof TooManyFailedAuthentications tooMany ? (int) tooMany.retryAfterSeconds() : 60);
         case "forbidden" -> new Failure(403, PERMISSION_DENIED, w.getMessage(), 0);
         case "too_large" -> new Failure(413, RESOURCE_EXHAUSTED, w.getMessage(), 0);
         case "invalid_input" -> new Failure(400, INVALID_ARGUMENT, w.getMessage(), 0);
