@@ -2,7 +2,7 @@ package io.warden.core.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.warden.core.MutableClock;
+import io.warden.testing.MutableClock;
 import io.warden.core.audit.AuditEvent;
 import io.warden.core.audit.AuditLog;
 import io.warden.core.audit.AuditVerifier;
