@@ -13,6 +13,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.warden.core.WardenException;
 import io.warden.core.audit.AuditLog;
+import io.warden.core.budget.BudgetLedger;
+import io.warden.core.budget.TokenPrices;
 import io.warden.core.change.ChangeCheck;
 import io.warden.core.identity.IdentityService;
 import io.warden.core.identity.IssuedSecret;
@@ -20,6 +22,9 @@ import io.warden.core.inventory.AgentExecutor;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.MainBranchListener;
 import io.warden.core.store.StateStore;
+import io.warden.executors.gateway.ModelGateway;
+import io.warden.executors.gateway.ModelGatewayBuilder;
+import io.warden.executors.gateway.UpstreamProvider;
 import io.warden.gitops.ChangeRequests;
 import io.warden.gitops.GitSmartHttp;
 import io.warden.gitops.Reconciler;
@@ -30,6 +35,7 @@ import io.warden.policy.PolicyEngineBuilder;
 import io.warden.tracestore.TraceStore;
 import io.warden.tracestore.TraceStoreBuilder;
 import io.warden.tracestore.clickhouse.ClickHouseSpanStore;
+import io.warden.tracestore.pricing.Pricing;
 import io.warden.api.AgentRoutes;
 import io.warden.api.ApiRoutes;
 import io.warden.api.ApiServer;
@@ -116,6 +122,7 @@ public final class Appliance implements AutoCloseable {
     Map<String, byte[]> seed = new TreeMap<>(WardenRepository.defaultSeed());
     seed.putAll(PolicyEngine.seedFiles());
     seed.putAll(TraceStore.seedFiles());
+    seed.putAll(ModelGateway.seedFiles());
     WardenRepository repo = keep(WardenRepository.open(dataDir.resolve("git").resolve("warden.git"), seed, audit));
 
     List<ChangeCheck> checks = new ArrayList<>(ChangeRequests.defaultChecks());
@@ -132,6 +139,11 @@ public final class Appliance implements AutoCloseable {
     TraceStore traces = keep(traceStore(config, identity, inventory, clock));
     await(traces.start());
     listeners.add(traces.mainListener());
+
+    BudgetLedger ledger = keep(BudgetLedger.open(state, clock,
+        Duration.ofMillis(config.positiveLong("budgets.persist_every_ms"))));
+    ModelGateway gateway = modelGateway(config, identity, inventory, ledger, policy, audit, traces, clock);
+    listeners.add(gateway.mainListener());
 
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
     Reconciler reconciler = Reconciler.create(repo, inventory, executors, listeners, audit, clock);
@@ -150,6 +162,10 @@ public final class Appliance implements AutoCloseable {
     Gauge.builder("warden_trace_store_up", traces, t -> tracesUp(t.health().toMap()) ? 1 : 0)
         .description("1 while every span store takes writes; 0 while spans wait in the write-ahead log")
         .register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_drift_events", gateway,
+            ModelGateway::driftEventsTotal)
+        .description("model calls whose provider reported another model or system fingerprint than the pinned one")
+        .register(metrics);
 
     ObjectMapper json = jsonMapper();
     List<ApiRoutes> routes = List.of(
@@ -160,7 +176,8 @@ public final class Appliance implements AutoCloseable {
         new GitRoutes(GitSmartHttp.create(repo, changes)),
         new DecisionRoutes(policy.decisions(), clock),
         new TraceRoutes(traces, clock),
-        new MetricsRoutes(metrics));
+        new MetricsRoutes(metrics),
+        (router, http) -> gateway.mount(router));
     api = new ApiServer(config.string("http.host"), config.port("http.port"), identity, json,
         () -> health(inventory, policy, traces), routes);
     await(vertx.deployVerticle(api));
@@ -206,6 +223,49 @@ public final class Appliance implements AutoCloseable {
           .build());
     }
     return builder.build();
+  }
+
+  /** The model gateway on the API port, forwarding to {@code gateway.providers.<name>}. */
+  private ModelGateway modelGateway(WardenConfig config, IdentityService identity, Inventory inventory,
+      BudgetLedger ledger, PolicyEngine policy, AuditLog audit, TraceStore traces, Clock clock) {
+    ModelGatewayBuilder builder = ModelGateway.builder()
+        .setVertx(vertx)
+        .setIdentityService(identity)
+        .setInventory(inventory)
+        .setBudgetLedger(ledger)
+        .setPolicyDecider(policy.decider())
+        .setAuditLog(audit)
+        .setSpanSink(traces.spanSink())
+        .setTokenPrices(tokenPrices(traces))
+        .setClock(clock)
+        .setMaxRequestBytes(config.positiveLong("gateway.max_request_bytes"));
+    String prefix = "gateway.providers.";
+    for (String key : config.asMap().keySet()) {
+      if (key.startsWith(prefix) && key.endsWith(".base_url")) {
+        String name = key.substring(prefix.length(), key.length() - ".base_url".length());
+        String url = config.string(key);
+        if (!url.isBlank()) {
+          try {
+            builder.addProvider(new UpstreamProvider(name, URI.create(url.strip()),
+                config.string(prefix + name + ".api_key_env").strip()));
+          } catch (IllegalArgumentException e) {
+            throw new WardenException("invalid_input", "warden.yaml: " + e.getMessage());
+          }
+        }
+      }
+    }
+    return builder.build();
+  }
+
+  /** Token prices from the trace store's {@code pricing.yaml}, for budget estimates and settlement. */
+  private static TokenPrices tokenPrices(TraceStore traces) {
+    return (model, revision, in, out, cached) -> {
+      Pricing p = traces.pricing();
+      if (p.modelPrice(model, model, revision) == null) {
+        return null;
+      }
+      return p.price(new Pricing.SpanFacts("chat", "", model, model, revision, in, out, cached, "", 0)).tokensUsd();
+    };
   }
 
   /** Where the launcher lives; relative tool paths in warden.yaml are resolved against it. */

@@ -73,6 +73,7 @@ final class GatewayFixture implements AutoCloseable {
   final Queue<SpanRecord> spans = new ConcurrentLinkedQueue<>();
   final AtomicReference<PolicyDecider> policy = new AtomicReference<>(input -> PolicyDecision.allow("test-rev"));
   final Clock clock = Clock.systemUTC();
+  final Duration persistEvery;
   StateStore state;
   AuditLog audit;
   IdentityService identity;
@@ -86,7 +87,13 @@ final class GatewayFixture implements AutoCloseable {
   String adminToken;
 
   GatewayFixture(Path dir) throws Exception {
+    this(dir, Duration.ZERO);
+  }
+
+  /** With the ledger writing its counters at most every {@code persistEvery} (zero: on every change). */
+  GatewayFixture(Path dir, Duration persistEvery) throws Exception {
     this.dir = dir;
+    this.persistEvery = persistEvery;
     this.standIn = new ProviderStandIn(vertx).start();
     this.openAiUpstream = standIn.openAiBaseUrl();
     putAgents("calls_per_hour: 1000\n    usd_per_day: 40", "calls_per_hour: 1000\n    usd_per_day: 40");
@@ -150,7 +157,7 @@ final class GatewayFixture implements AutoCloseable {
     state = StateStore.open(dir.resolve("state.mv"));
     audit = AuditLog.open(dir.resolve("audit.log"));
     identity = IdentityService.create(state, audit, inventory, dir.resolve("signing.key"), clock);
-    ledger = BudgetLedger.open(state, clock, Duration.ZERO);
+    ledger = BudgetLedger.open(state, clock, persistEvery);
   }
 
   void startGateway() throws Exception {
