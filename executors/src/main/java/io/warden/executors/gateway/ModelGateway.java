@@ -11,7 +11,6 @@ import io.warden.core.inventory.MainBranchListener;
 import io.warden.executors.gateway.internal.GatewayCalls;
 import io.warden.executors.gateway.internal.GatewayError;
 import io.warden.executors.gateway.internal.WireFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
@@ -23,6 +22,7 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>{@code POST /v1/chat/completions}: OpenAI Chat Completions, streaming or not;
+ *   <li>{@code POST /v1/responses}: OpenAI Responses, streaming or not;
  *   <li>{@code POST /v1/messages}: Anthropic Messages, streaming or not;
  *   <li>{@code GET /v1/models}: the models the caller may name (OpenAI's list shape, or
  *       Anthropic's when the request carries {@code anthropic-version}).
@@ -69,11 +69,13 @@ public final class ModelGateway implements AutoCloseable {
     Objects.requireNonNull(router, "router");
     router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(maxRequestBytes).setHandleFileUploads(false));
     router.post("/v1/chat/completions").handler(ctx -> calls.handleCall(ctx, WireFormat.OPENAI));
+    router.post("/v1/responses").handler(ctx -> calls.handleCall(ctx, WireFormat.OPENAI_RESPONSES));
     router.post("/v1/messages").handler(ctx -> calls.handleCall(ctx, WireFormat.ANTHROPIC));
     router.get("/v1/models").handler(calls::handleModels);
     router.route("/v1/*").handler(ctx -> GatewayCalls.sendError(ctx.response(), format(ctx), new GatewayError(404,
         "not_found", "no such endpoint: " + ctx.request().method() + " " + ctx.request().path()
-            + "; the model gateway serves POST /v1/chat/completions, POST /v1/messages and GET /v1/models")));
+            + "; the model gateway serves POST /v1/chat/completions, POST /v1/responses, POST /v1/messages and"
+            + " GET /v1/models")));
     router.route("/v1/*").failureHandler(ctx -> {
       if (ctx.statusCode() == 413) {
         GatewayCalls.sendError(ctx.response(), format(ctx), new GatewayError(413, "request_too_large",
@@ -134,7 +136,4 @@ public final class ModelGateway implements AutoCloseable {
     client.close();
   }
 
-  static List<String> endpoints() {
-    return List.of("POST /v1/chat/completions", "POST /v1/messages", "GET /v1/models");
-  }
 }

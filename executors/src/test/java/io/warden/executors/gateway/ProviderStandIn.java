@@ -51,6 +51,7 @@ final class ProviderStandIn implements AutoCloseable {
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create());
     router.post("/v1/chat/completions").handler(this::openAi);
+    router.post("/v1/responses").handler(this::openAiResponses);
     router.post("/v1/messages").handler(this::anthropic);
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")
         .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -169,6 +170,90 @@ final class ProviderStandIn implements AutoCloseable {
     u.putObject("completion_tokens_details").put("reasoning_tokens", REASONING_TOKENS).put("audio_tokens", 0)
         .put("accepted_prediction_tokens", 0).put("rejected_prediction_tokens", 0);
     return u;
+  }
+
+  // ---------------------------------------------------------------- OpenAI Responses
+
+  private void openAiResponses(RoutingContext ctx) {
+    JsonNode body;
+    try {
+      body = record(ctx);
+    } catch (Exception e) {
+      ctx.response().setStatusCode(400).end();
+      return;
+    }
+    String model = reportModel != null ? reportModel : body.path("model").asText();
+    String text = answer(body.path("model").asText());
+    if (!body.path("stream").asBoolean(false)) {
+      ctx.response().putHeader("content-type", "application/json").end(response(model, "completed", text, true).toString());
+      return;
+    }
+    HttpServerResponse r = ctx.response().setChunked(true).putHeader("content-type", "text/event-stream");
+    int[] seq = {0};
+    java.util.function.BiConsumer<String, ObjectNode> send = (type, e) -> {
+      e.put("type", type).put("sequence_number", seq[0]++);
+      r.write(sse(type, e.toString()));
+    };
+    send.accept("response.created", (ObjectNode) JSON.createObjectNode().set("response", response(model, "in_progress", null, false)));
+    send.accept("response.in_progress", (ObjectNode) JSON.createObjectNode().set("response", response(model, "in_progress", null, false)));
+    send.accept("response.reasoning_summary_text.delta", JSON.createObjectNode().put("item_id", "rs_standin")
+        .put("output_index", 0).put("summary_index", 0).put("delta", "Greeting requested."));
+    ObjectNode item = JSON.createObjectNode().put("id", "msg_standin").put("type", "message").put("status", "in_progress")
+        .put("role", "assistant");
+    item.putArray("content");
+    send.accept("response.output_item.added", (ObjectNode) JSON.createObjectNode().put("output_index", 1).set("item", item));
+    ObjectNode part = JSON.createObjectNode().put("type", "output_text").put("text", "");
+    part.putArray("annotations");
+    send.accept("response.content_part.added", (ObjectNode) JSON.createObjectNode().put("item_id", "msg_standin")
+        .put("output_index", 1).put("content_index", 0).set("part", part));
+    for (String p : new String[] {"Hello ", "from ", body.path("model").asText() + "."}) {
+      ObjectNode d = JSON.createObjectNode().put("item_id", "msg_standin").put("output_index", 1).put("content_index", 0)
+          .put("delta", p);
+      d.putArray("logprobs");
+      send.accept("response.output_text.delta", d);
+      if (cutStreams) {
+        r.reset();
+        return;
+      }
+    }
+    ObjectNode done = JSON.createObjectNode().put("item_id", "msg_standin").put("output_index", 1).put("content_index", 0)
+        .put("text", text);
+    done.putArray("logprobs");
+    send.accept("response.output_text.done", done);
+    send.accept("response.completed", (ObjectNode) JSON.createObjectNode().set("response", response(model, "completed", text, true)));
+    r.end();
+  }
+
+  private ObjectNode response(String model, String status, String text, boolean usage) {
+    ObjectNode o = JSON.createObjectNode();
+    o.put("id", "resp_standin").put("object", "response").put("created_at", 1_764_460_800L).put("status", status)
+        .putNull("error").putNull("incomplete_details").putNull("instructions").putNull("max_output_tokens")
+        .put("model", model).put("parallel_tool_calls", true).putNull("previous_response_id")
+        .put("store", true).put("temperature", 1.0).put("tool_choice", "auto").put("top_p", 1.0)
+        .put("truncation", "disabled").putNull("user");
+    o.putObject("metadata");
+    o.putArray("tools");
+    o.putObject("text").putObject("format").put("type", "text");
+    o.putObject("reasoning").putNull("effort").putNull("summary");
+    var output = o.putArray("output");
+    if (text != null) {
+      ObjectNode rs = output.addObject().put("id", "rs_standin").put("type", "reasoning");
+      rs.putArray("summary").addObject().put("type", "summary_text").put("text", "Greeting requested.");
+      ObjectNode msg = output.addObject().put("id", "msg_standin").put("type", "message").put("status", "completed")
+          .put("role", "assistant");
+      ObjectNode out = msg.putArray("content").addObject().put("type", "output_text").put("text", text);
+      out.putArray("annotations");
+    }
+    if (usage) {
+      ObjectNode u = o.putObject("usage");
+      u.put("input_tokens", PROMPT_TOKENS).put("output_tokens", COMPLETION_TOKENS)
+          .put("total_tokens", PROMPT_TOKENS + COMPLETION_TOKENS);
+      u.putObject("input_tokens_details").put("cached_tokens", CACHED_TOKENS);
+      u.putObject("output_tokens_details").put("reasoning_tokens", REASONING_TOKENS);
+    } else {
+      o.putNull("usage");
+    }
+    return o;
   }
 
   // ---------------------------------------------------------------- Anthropic

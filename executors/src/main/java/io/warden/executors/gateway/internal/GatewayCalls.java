@@ -126,7 +126,13 @@ public final class GatewayCalls {
       fail(ctx, format, new GatewayError(400, "missing_model", "field 'model' is required: name the agent's model"));
       return;
     }
-    if (!body.path("messages").isArray()) {
+    if (format == WireFormat.OPENAI_RESPONSES) {
+      if (!body.path("input").isTextual() && !body.path("input").isArray()) {
+        fail(ctx, format, new GatewayError(400, "invalid_request",
+            "field 'input' is required: a string or an array of input items"));
+        return;
+      }
+    } else if (!body.path("messages").isArray()) {
       fail(ctx, format, new GatewayError(400, "invalid_request", "field 'messages' is required and must be an array"));
       return;
     }
@@ -221,9 +227,10 @@ public final class GatewayCalls {
           + ".base_url in warden.yaml; configured: " + d.providers().keySet());
     }
     if (provider.speaksAnthropic() != (call.format == WireFormat.ANTHROPIC)) {
+      // OpenAI-compatible providers take Chat Completions and Responses; Anthropic takes Messages.
       throw new GatewayError(400, "wrong_endpoint", "agent " + agent.name() + "'s model " + describe(chosen) + " is "
           + (provider.speaksAnthropic() ? "an Anthropic model: call POST /v1/messages"
-              : "served over the OpenAI API: call POST /v1/chat/completions"));
+              : "served over the OpenAI API: call POST /v1/chat/completions or POST /v1/responses"));
     }
     call.provider = provider;
     if (!provider.apiKeyEnv().isEmpty()) {
@@ -380,6 +387,8 @@ public final class GatewayCalls {
         call.clientWantsUsage = so.path("include_usage").asBoolean(false);
         so.put("include_usage", true);
       }
+    } else if (call.format == WireFormat.OPENAI_RESPONSES) {
+      path = "/responses"; // usage always comes in response.completed
     } else {
       path = "/v1/messages";
     }
@@ -465,6 +474,8 @@ public final class GatewayCalls {
         JsonNode n = JSON.readTree(b.getBytes());
         if (call.format == WireFormat.ANTHROPIC) {
           call.meter.anthropicMessage(n);
+        } else if (call.format == WireFormat.OPENAI_RESPONSES) {
+          call.meter.openAiResponse(n, true);
         } else {
           call.meter.openAi(n);
         }
@@ -536,6 +547,22 @@ public final class GatewayCalls {
         } catch (IOException e) {
           LOG.debug("non-JSON stream event from {}", call.provider.name());
         }
+      }
+    } else if (call.format == WireFormat.OPENAI_RESPONSES && !data.isEmpty()) {
+      try {
+        JsonNode n = JSON.readTree(data);
+        call.meter.openAiResponseEvent(n);
+        switch (n.path("type").asText()) {
+          case "response.completed", "response.incomplete" -> call.streamComplete = true;
+          case "response.failed", "error" -> {
+            call.streamComplete = true;
+            call.error = "upstream error event: " + (n.has("message") ? n.path("message").asText()
+                : n.path("response").path("error").path("message").asText());
+          }
+          default -> { }
+        }
+      } catch (IOException e) {
+        LOG.debug("non-JSON stream event from {}", call.provider.name());
       }
     } else if (!data.isEmpty()) {
       try {
@@ -715,8 +742,17 @@ public final class GatewayCalls {
   /** The prompt's text: system prompt and every message's text content. */
   private static void promptText(ObjectNode body, StringBuilder out) {
     collectText(body.path("system"), out);
+    collectText(body.path("instructions"), out);
     for (JsonNode msg : body.path("messages")) {
       collectText(msg.path("content"), out);
+    }
+    JsonNode input = body.path("input");
+    if (input.isTextual()) {
+      collectText(input, out);
+    } else {
+      for (JsonNode item : input) {
+        collectText(item.has("content") ? item.path("content") : item.path("text"), out);
+      }
     }
   }
 

@@ -48,6 +48,52 @@ public final class Metering {
     }
   }
 
+  /** A Responses API response object; {@code withText} false when the stream's deltas carried the text. */
+  void openAiResponse(JsonNode r, boolean withText) {
+    text(r, "model", v -> responseModel = v);
+    text(r, "id", v -> responseId = v);
+    text(r, "status", v -> finishReason = v);
+    if (withText) {
+      for (JsonNode item : r.path("output")) {
+        switch (item.path("type").asText()) {
+          case "message" -> {
+            for (JsonNode part : item.path("content")) {
+              append(answer, part.path("text"));
+            }
+          }
+          case "reasoning" -> {
+            for (JsonNode part : item.path("summary")) {
+              append(reasoning, part.path("text"));
+            }
+          }
+          default -> { }
+        }
+      }
+    }
+    JsonNode u = r.path("usage");
+    if (u.isObject()) {
+      usageSeen = true;
+      inputTokens = u.path("input_tokens").asLong(inputTokens);
+      outputTokens = u.path("output_tokens").asLong(outputTokens);
+      cachedTokens = u.path("input_tokens_details").path("cached_tokens").asLong(cachedTokens);
+      reasoningTokens = u.path("output_tokens_details").path("reasoning_tokens").asLong(reasoningTokens);
+    }
+  }
+
+  /** One Responses stream event. */
+  void openAiResponseEvent(JsonNode e) {
+    String type = e.path("type").asText();
+    switch (type) {
+      case "response.output_text.delta" -> append(answer, e.path("delta"));
+      case "response.reasoning_summary_text.delta", "response.reasoning_text.delta" -> append(reasoning, e.path("delta"));
+      default -> {
+        if (e.path("response").isObject()) {
+          openAiResponse(e.path("response"), false);
+        }
+      }
+    }
+  }
+
   /** A Messages response. */
   void anthropicMessage(JsonNode m) {
     text(m, "model", v -> responseModel = v);

@@ -11,7 +11,11 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * <p>Internal: not public API.
  */
 public enum WireFormat {
+  /** OpenAI Chat Completions. */
   OPENAI,
+  /** OpenAI Responses: OpenAI's error shape, its own stream events. */
+  OPENAI_RESPONSES,
+  /** Anthropic Messages. */
   ANTHROPIC;
 
   /** The error body for {@code status} in this format. */
@@ -34,6 +38,12 @@ public enum WireFormat {
 
   /** A stream event that tells the client the answer broke off. */
   public String streamErrorEvent(String message) {
+    if (this == OPENAI_RESPONSES) {
+      ObjectNode e = JsonNodeFactory.instance.objectNode();
+      e.put("type", "error").put("code", "upstream_error").put("message", message).putNull("param");
+      e.put("sequence_number", 0);
+      return "event: error\ndata: " + e + "\n\n";
+    }
     String body = errorBody(502, "upstream_error", message);
     return this == ANTHROPIC ? "event: error\ndata: " + body + "\n\n" : "data: " + body + "\n\n";
   }
