@@ -126,6 +126,33 @@ class OpenAiGatewayTest {
   }
 
   @Test
+  void streaming_relaysTheFirstChunkBeforeTheProviderHasSentTheRest() throws Exception {
+    f.standIn.holdAfterFirstChunk = new java.util.concurrent.CompletableFuture<>();
+    java.net.http.HttpRequest req = java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create(f.openAiBaseUrl() + "/chat/completions"))
+        .header("content-type", "application/json").header("authorization", "Bearer " + f.openAiCredential)
+        .POST(java.net.http.HttpRequest.BodyPublishers.ofString(Raw.chatBody("gpt-4o", true))).build();
+    HttpResponse<java.io.InputStream> r = java.net.http.HttpClient.newHttpClient()
+        .send(req, HttpResponse.BodyHandlers.ofInputStream());
+    try (var lines = new java.io.BufferedReader(new java.io.InputStreamReader(r.body(),
+        java.nio.charset.StandardCharsets.UTF_8))) {
+      String line;
+      do {
+        line = lines.readLine();
+      } while (line != null && !line.contains("\"content\":\"Hello \""));
+      assertThat(line).as("the first content chunk arrives while the provider holds the rest").isNotNull();
+      assertThat(f.standIn.holdAfterFirstChunk).isNotDone();
+
+      f.standIn.holdAfterFirstChunk.complete(null);
+      StringBuilder rest = new StringBuilder();
+      while ((line = lines.readLine()) != null) {
+        rest.append(line).append('\n');
+      }
+      assertThat(rest.toString()).contains("\"content\":\"from \"").contains("[DONE]");
+    }
+  }
+
+  @Test
   void createStreaming_keepsTheUsageChunkWhenTheClientAskedForIt() {
     ChatCompletionCreateParams params = hello("gpt-4o").toBuilder()
         .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build();

@@ -11,6 +11,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
@@ -37,6 +38,8 @@ final class ProviderStandIn implements AutoCloseable {
   volatile String fingerprint = "fp_standin_1";
   /** When set, answer 429 with this Retry-After (seconds). */
   volatile Integer rateLimitRetryAfter;
+  /** When set, Chat Completions streams stop after their first content chunk until it completes. */
+  volatile CompletableFuture<Void> holdAfterFirstChunk;
   /** When true, streams stop after the first content event, without their final events. */
   volatile boolean cutStreams;
 
@@ -124,7 +127,18 @@ final class ProviderStandIn implements AutoCloseable {
     HttpServerResponse r = ctx.response().setChunked(true).putHeader("content-type", "text/event-stream");
     r.write(sse(null, openAiChunk(model, usage, JSON.createObjectNode().put("role", "assistant").put("content", ""), null)));
     String[] parts = {"Hello ", "from ", body.path("model").asText() + "."};
-    for (int i = 0; i < parts.length; i++) {
+    CompletableFuture<Void> hold = holdAfterFirstChunk;
+    if (hold != null) {
+      r.write(sse(null, openAiChunk(model, usage, JSON.createObjectNode().put("content", parts[0]), null)));
+      io.vertx.core.Context context = vertx.getOrCreateContext();
+      hold.whenComplete((v, e) -> context.runOnContext(x -> finishOpenAiStream(r, model, usage, parts, 1)));
+      return;
+    }
+    finishOpenAiStream(r, model, usage, parts, 0);
+  }
+
+  private void finishOpenAiStream(HttpServerResponse r, String model, boolean usage, String[] parts, int from) {
+    for (int i = from; i < parts.length; i++) {
       r.write(sse(null, openAiChunk(model, usage, JSON.createObjectNode().put("content", parts[i]), null)));
       if (cutStreams) {
         r.reset(); // the connection drops mid-answer

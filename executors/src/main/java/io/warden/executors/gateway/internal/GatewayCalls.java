@@ -470,6 +470,10 @@ public final class GatewayCalls {
       }
       Buffer b = ar.result();
       call.delivered = true;
+      if (!out.ended() && !out.closed()) {
+        String type = resp.getHeader("content-type");
+        out.putHeader("content-type", type == null ? "application/json" : type).end(b); // answer first, meter after
+      }
       try {
         JsonNode n = JSON.readTree(b.getBytes());
         if (call.format == WireFormat.ANTHROPIC) {
@@ -481,10 +485,6 @@ public final class GatewayCalls {
         }
       } catch (IOException e) {
         LOG.debug("upstream answer of {} is not JSON; usage unknown", call.provider.name());
-      }
-      if (!out.ended() && !out.closed()) {
-        String type = resp.getHeader("content-type");
-        out.putHeader("content-type", type == null ? "application/json" : type).end(b);
       }
       finish(call);
     });
