@@ -22,6 +22,7 @@ import io.warden.core.inventory.AgentExecutor;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.MainBranchListener;
 import io.warden.core.store.StateStore;
+import io.warden.executors.gateway.ModelCatalog;
 import io.warden.executors.gateway.ModelGateway;
 import io.warden.executors.gateway.ModelGatewayBuilder;
 import io.warden.executors.gateway.UpstreamProvider;
@@ -132,6 +133,7 @@ public final class Appliance implements AutoCloseable {
     PolicyEngine policy = keep(policyEngine(config, audit, clock));
     policy.start();
     checks.add(policy.admissionCheck());
+    checks.add(ModelCatalog.changeCheck());
     // Registered before the first reconcile: admission needs main's policies loaded in OPA.
     listeners.add(policy.mainListener());
 
@@ -142,7 +144,7 @@ public final class Appliance implements AutoCloseable {
 
     BudgetLedger ledger = keep(BudgetLedger.open(state, clock,
         Duration.ofMillis(config.positiveLong("budgets.persist_every_ms"))));
-    ModelGateway gateway = modelGateway(config, identity, inventory, ledger, policy, audit, traces, clock);
+    ModelGateway gateway = modelGateway(config, state, identity, inventory, ledger, policy, audit, traces, clock);
     listeners.add(gateway.mainListener());
 
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
@@ -226,8 +228,8 @@ public final class Appliance implements AutoCloseable {
   }
 
   /** The model gateway on the API port, forwarding to {@code gateway.providers.<name>}. */
-  private ModelGateway modelGateway(WardenConfig config, IdentityService identity, Inventory inventory,
-      BudgetLedger ledger, PolicyEngine policy, AuditLog audit, TraceStore traces, Clock clock) {
+  private ModelGateway modelGateway(WardenConfig config, StateStore state, IdentityService identity,
+      Inventory inventory, BudgetLedger ledger, PolicyEngine policy, AuditLog audit, TraceStore traces, Clock clock) {
     ModelGatewayBuilder builder = ModelGateway.builder()
         .setVertx(vertx)
         .setIdentityService(identity)
@@ -238,6 +240,7 @@ public final class Appliance implements AutoCloseable {
         .setSpanSink(traces.spanSink())
         .setTokenPrices(tokenPrices(traces))
         .setClock(clock)
+        .setStateStore(state)
         .setMaxRequestBytes(config.positiveLong("gateway.max_request_bytes"));
     String prefix = "gateway.providers.";
     for (String key : config.asMap().keySet()) {

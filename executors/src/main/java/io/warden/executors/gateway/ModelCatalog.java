@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.warden.core.Problem;
 import io.warden.core.WardenException;
+import io.warden.core.change.ChangeCheck;
+import io.warden.core.change.CheckResult;
+import io.warden.core.change.ProposedChange;
 import io.warden.core.descriptor.AgentDescriptor;
 import java.io.IOException;
 import java.io.InputStream;
@@ -152,6 +155,37 @@ public final class ModelCatalog {
     }
     return new ModelCatalog(naming, snapshots, file);
   }
+
+  /**
+   * The change check {@value #CHECK}: a change request whose {@code models.yaml} does not parse, or
+   * breaks the file's rules, cannot merge. Without a {@code models.yaml} the built-in naming applies.
+   */
+  public static ChangeCheck changeCheck() {
+    return new ChangeCheck() {
+      @Override
+      public String name() {
+        return CHECK;
+      }
+
+      @Override
+      public CheckResult run(ProposedChange change) {
+        byte[] file = change.head().files().get(FILE);
+        if (file == null) {
+          return CheckResult.passed(CHECK, FILE + " absent: snapshots follow the built-in naming");
+        }
+        try {
+          parse(FILE, file);
+          return CheckResult.passed(CHECK, FILE + " is valid");
+        } catch (WardenException e) {
+          return CheckResult.failed(CHECK, e.problems().isEmpty()
+              ? List.of(Problem.ofFile(FILE, e.getMessage())) : e.problems());
+        }
+      }
+    };
+  }
+
+  /** Name of the change check that validates {@code models.yaml}. */
+  public static final String CHECK = "models";
 
   /** The snapshot id a pinned model means, e.g. {@code claude-opus-4-7-20260214}. */
   public String snapshot(AgentDescriptor.Model model) {

@@ -48,7 +48,7 @@ public final class ModelGateway implements AutoCloseable {
         new PoolOptions().setHttp1MaxSize(256));
     this.calls = new GatewayCalls(new GatewayCalls.Deps(b.vertx, client, b.identity, b.inventory, b.ledger,
         b.policy, b.audit, b.spans, b.prices, catalog::get, Map.copyOf(b.providers), b.env, b.clock,
-        b.upstreamIdleTimeout));
+        b.upstreamIdleTimeout, b.store));
   }
 
   public static ModelGatewayBuilder builder() {

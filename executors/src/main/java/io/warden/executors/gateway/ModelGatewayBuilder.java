@@ -7,6 +7,7 @@ import io.warden.core.budget.TokenPrices;
 import io.warden.core.identity.IdentityService;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.policy.PolicyDecider;
+import io.warden.core.store.StateStore;
 import io.warden.core.trace.SpanSink;
 import java.time.Clock;
 import java.time.Duration;
@@ -37,6 +38,7 @@ public final class ModelGatewayBuilder {
   Clock clock = Clock.systemUTC();
   long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
   Duration upstreamIdleTimeout = DEFAULT_UPSTREAM_IDLE_TIMEOUT;
+  @Nullable StateStore store;
 
   ModelGatewayBuilder() {}
 
@@ -122,6 +124,15 @@ public final class ModelGatewayBuilder {
       throw new IllegalArgumentException("upstreamIdleTimeout must be positive, got " + timeout);
     }
     this.upstreamIdleTimeout = timeout;
+    return this;
+  }
+
+  /**
+   * Where the last {@code system_fingerprint} per snapshot is kept, so drift is detected across
+   * restarts; without it the baseline is in memory only.
+   */
+  public ModelGatewayBuilder setStateStore(StateStore store) {
+    this.store = Objects.requireNonNull(store, "store");
     return this;
   }
 

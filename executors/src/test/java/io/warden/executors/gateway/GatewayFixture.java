@@ -177,6 +177,7 @@ final class GatewayFixture implements AutoCloseable {
         .addProvider(new UpstreamProvider("anthropic", URI.create(standIn.anthropicBaseUrl()), "STANDIN_ANTHROPIC_KEY"))
         .setEnvironment(Map.of("STANDIN_OPENAI_KEY", OPENAI_KEY, "STANDIN_ANTHROPIC_KEY", ANTHROPIC_KEY)::get)
         .setMaxRequestBytes(MAX_REQUEST_BYTES)
+        .setStateStore(state)
         .build();
     Router router = Router.router(vertx);
     gateway.mount(router);

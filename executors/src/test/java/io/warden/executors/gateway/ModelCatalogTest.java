@@ -50,6 +50,25 @@ class ModelCatalogTest {
   }
 
   @Test
+  void changeCheck_failsABadModelsFile_andPassesAGoodOrAbsentOne() throws Exception {
+    io.warden.core.change.RepoSnapshot base = io.warden.core.change.RepoSnapshot.of("b", ModelCatalog.seedFiles());
+    java.util.function.Function<java.util.Map<String, byte[]>, io.warden.core.change.CheckResult> run = files -> {
+      try {
+        return ModelCatalog.changeCheck().run(new io.warden.core.change.ProposedChange("1", "t", "alice", base,
+            io.warden.core.change.RepoSnapshot.of("h", files), java.util.List.of(), java.util.List.of()));
+      } catch (Exception e) {
+        throw new AssertionError(e);
+      }
+    };
+    assertThat(run.apply(ModelCatalog.seedFiles()).passed()).isTrue();
+    assertThat(run.apply(java.util.Map.of()).passed()).isTrue();
+    io.warden.core.change.CheckResult bad = run.apply(java.util.Map.of(ModelCatalog.FILE,
+        "naming:\n  openai: 3\n".getBytes(StandardCharsets.UTF_8)));
+    assertThat(bad.passed()).isFalse();
+    assertThat(bad.problems()).extracting(p -> p.field()).containsExactly("naming.openai");
+  }
+
+  @Test
   void parse_notYaml_saysWhere() {
     assertThatThrownBy(() -> ModelCatalog.parse("models.yaml", "models: [".getBytes(StandardCharsets.UTF_8)))
         .isInstanceOf(WardenException.class).hasMessageContaining("models.yaml").hasMessageContaining("not valid YAML");

@@ -211,6 +211,18 @@ class OpenAiGatewayTest {
   }
 
   @Test
+  void systemFingerprintBaseline_survivesARestart() throws Exception {
+    sdk.chat().completions().create(hello("gpt-4o"));
+    awaitSpan(1);
+
+    f.restart();
+    f.standIn.fingerprint = "fp_standin_3";
+    client(f.openAiCredential).chat().completions().create(hello("gpt-4o"));
+
+    assertThat(awaitSpan(2).attributes()).containsEntry("warden.model.drift", "system_fingerprint");
+  }
+
+  @Test
   void callsPerHour_over_is429WithRetryAfterNamingTheBudget() throws Exception {
     f.putAgents("calls_per_hour: 2", "calls_per_hour: 2");
     sdk.chat().completions().create(hello("gpt-4o"));

@@ -31,6 +31,7 @@ import io.warden.core.inventory.Inventory;
 import io.warden.core.policy.DecisionInput;
 import io.warden.core.policy.PolicyDecider;
 import io.warden.core.policy.PolicyDecision;
+import io.warden.core.store.StateStore;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanSink;
 import io.warden.executors.gateway.ModelCatalog;
@@ -78,7 +79,10 @@ public final class GatewayCalls {
       Vertx vertx, HttpClient client, IdentityService identity, Inventory inventory, BudgetLedger ledger,
       PolicyDecider policy, AuditLog audit, SpanSink spans, TokenPrices prices, Supplier<ModelCatalog> catalog,
       Map<String, UpstreamProvider> providers, Function<String, @Nullable String> env, Clock clock,
-      Duration upstreamIdleTimeout) {}
+      Duration upstreamIdleTimeout, @Nullable StateStore store) {}
+
+  /** State store table of the last {@code system_fingerprint} seen per provider snapshot. */
+  static final String FINGERPRINTS = "model_fingerprints";
 
   private final Deps d;
   private final Map<String, String> fingerprints = new ConcurrentHashMap<>();
@@ -86,6 +90,9 @@ public final class GatewayCalls {
 
   public GatewayCalls(Deps deps) {
     this.d = Objects.requireNonNull(deps, "deps");
+    if (deps.store() != null) {
+      fingerprints.putAll(deps.store().table(FINGERPRINTS)); // the baseline survives restarts
+    }
   }
 
   /** Drift events per agent since start. */
@@ -657,7 +664,11 @@ public final class GatewayCalls {
       details.put("reported_model", m.responseModel);
     }
     if (!m.fingerprint.isEmpty()) {
-      String previous = fingerprints.put(call.provider.name() + "/" + call.snapshot, m.fingerprint);
+      String key = call.provider.name() + "/" + call.snapshot;
+      String previous = fingerprints.put(key, m.fingerprint);
+      if (d.store() != null && !m.fingerprint.equals(previous)) {
+        d.store().put(FINGERPRINTS, key, m.fingerprint);
+      }
       if (previous != null && !previous.equals(m.fingerprint)) {
         kinds.add("system_fingerprint");
         details.put("previous_fingerprint", previous);
