@@ -123,9 +123,33 @@ class ModelGatewayIT extends ApplianceTestBase {
     assertThat(models.statusCode()).isEqualTo(200);
     assertThat(models.body()).contains("\"id\":\"claude-opus-4-7\"");
 
-    // A runtime policy merged through a change request denies model calls, decided by the real OPA.
     String author = createUser(admin, "alice", "author", List.of());
     String approver = createUser(admin, "pat", "approver", List.of("platform", "security"));
+
+    // models.yaml is a reviewed file: a bad one cannot merge, a good one re-pins the next call.
+    WardenProcess.Response badModels = warden.post(author, "/api/v1/changes", Map.of("title", "Break models",
+        "files", Map.of("models.yaml", "naming:\n  anthropic: 3\n")));
+    assertThat(badModels.status()).as(badModels.body().toString()).isEqualTo(201);
+    String badId = badModels.body().path("id").asText();
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+        .until(() -> warden.get(author, "/api/v1/changes/" + badId).body().toString().contains("naming.anthropic"));
+    assertThat(warden.post(approver, "/api/v1/changes/" + badId + "/approve", Map.of()).status()).isEqualTo(200);
+    assertThat(warden.post(approver, "/api/v1/changes/" + badId + "/merge", Map.of()).status()).isEqualTo(409);
+    warden.post(author, "/api/v1/changes/" + badId + "/close", Map.of());
+    WardenProcess.Response remap = warden.post(author, "/api/v1/changes", Map.of("title", "EU snapshot",
+        "files", Map.of("models.yaml", "version: 1\nmodels:\n  anthropic:\n    claude-opus-4-7:\n"
+            + "      \"2026-02-14\": claude-opus-4-7-eu-20260214\n")));
+    assertThat(remap.status()).as(remap.body().toString()).isEqualTo(201);
+    String remapId = remap.body().path("id").asText();
+    assertThat(warden.post(approver, "/api/v1/changes/" + remapId + "/approve", Map.of()).status()).isEqualTo(200);
+    WardenProcess.Response remapped = warden.post(approver, "/api/v1/changes/" + remapId + "/merge", Map.of());
+    assertThat(remapped.status()).as(remapped.body().toString()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() ->
+        messages(credential, request).statusCode() == 200
+            && upstream.getLast().path("model").asText().equals("claude-opus-4-7-eu-20260214"));
+    int callsBeforeFreeze = upstream.size();
+
+    // A runtime policy merged through a change request denies model calls, decided by the real OPA.
     WardenProcess.Response opened = warden.post(author, "/api/v1/changes", Map.of("title", "Freeze model calls",
         "files", Map.of("policies/model_freeze.rego", """
             package warden.runtime
@@ -147,6 +171,6 @@ class ModelGatewayIT extends ApplianceTestBase {
     JsonNode error = WardenProcess.JSON.readTree(denied.body()).path("error");
     assertThat(error.path("type").asText()).isEqualTo("permission_error");
     assertThat(error.path("message").asText()).contains("model calls are frozen for the quarter-end close");
-    assertThat(upstream).hasSize(1);
+    assertThat(upstream).hasSize(callsBeforeFreeze);
   }
 }
