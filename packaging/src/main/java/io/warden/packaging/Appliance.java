@@ -13,6 +13,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.warden.core.WardenException;
 import io.warden.core.audit.AuditLog;
+import io.warden.core.budget.BudgetLedger;
+import io.warden.core.budget.TokenPrices;
 import io.warden.core.change.ChangeCheck;
 import io.warden.core.health.Health;
 import io.warden.core.health.HealthIndicator;
@@ -22,6 +24,10 @@ import io.warden.core.inventory.AgentExecutor;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.MainBranchListener;
 import io.warden.core.store.StateStore;
+import io.warden.executors.gateway.ModelCatalog;
+import io.warden.executors.gateway.ModelGateway;
+import io.warden.executors.gateway.ModelGatewayBuilder;
+import io.warden.executors.gateway.UpstreamProvider;
 import io.warden.gitops.ChangeRequests;
 import io.warden.gitops.GitSmartHttp;
 import io.warden.gitops.Reconciler;
@@ -32,6 +38,7 @@ import io.warden.policy.PolicyEngineBuilder;
 import io.warden.tracestore.TraceStore;
 import io.warden.tracestore.TraceStoreBuilder;
 import io.warden.tracestore.clickhouse.ClickHouseSpanStore;
+import io.warden.tracestore.pricing.Pricing;
 import io.warden.api.AgentRoutes;
 import io.warden.api.ApiRoutes;
 import io.warden.api.ApiServer;
@@ -122,6 +129,7 @@ public final class Appliance implements AutoCloseable {
     Map<String, byte[]> seed = new TreeMap<>(WardenRepository.defaultSeed());
     seed.putAll(PolicyEngine.seedFiles());
     seed.putAll(TraceStore.seedFiles());
+    seed.putAll(ModelGateway.seedFiles());
     WardenRepository repo = keep(WardenRepository.open(dataDir.resolve("git").resolve("warden.git"), seed, audit));
 
     List<ChangeCheck> checks = new ArrayList<>(ChangeRequests.defaultChecks());
@@ -131,6 +139,7 @@ public final class Appliance implements AutoCloseable {
     PolicyEngine policy = keep(policyEngine(config, audit, clock));
     policy.start();
     checks.add(policy.admissionCheck());
+    checks.add(ModelCatalog.changeCheck());
     // Registered before the first reconcile: admission needs main's policies loaded in OPA.
     listeners.add(policy.mainListener());
 
@@ -138,6 +147,11 @@ public final class Appliance implements AutoCloseable {
     TraceStore traces = keep(traceStore(config, identity, inventory, clock));
     await(traces.start());
     listeners.add(traces.mainListener());
+
+    BudgetLedger ledger = keep(BudgetLedger.open(state, clock,
+        Duration.ofMillis(config.positiveLong("budgets.persist_every_ms"))));
+    ModelGateway gateway = modelGateway(config, state, identity, inventory, ledger, policy, audit, traces, clock);
+    listeners.add(gateway.mainListener());
 
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
     Reconciler reconciler = Reconciler.create(repo, inventory, executors, listeners, audit, clock);
@@ -159,6 +173,10 @@ public final class Appliance implements AutoCloseable {
     Gauge.builder("warden_trace_store_up", traceHealth, h -> h.health().isUp() ? 1 : 0)
         .description("1 while every span store takes writes; 0 while spans wait in the write-ahead log")
         .register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_drift_events", gateway,
+            ModelGateway::driftEventsTotal)
+        .description("model calls whose provider reported another model or system fingerprint than the pinned one")
+        .register(metrics);
 
     ObjectMapper json = jsonMapper();
     List<ApiRoutes> routes = List.of(
@@ -169,7 +187,8 @@ public final class Appliance implements AutoCloseable {
         new GitRoutes(GitSmartHttp.create(repo, changes)),
         new DecisionRoutes(policy.decisions(), clock),
         new TraceRoutes(traces, clock),
-        new MetricsRoutes(metrics));
+        new MetricsRoutes(metrics),
+        (router, http) -> gateway.mount(router));
     Map<String, HealthIndicator> components = new LinkedHashMap<>();
     components.put("policy", policyHealth);
     components.put("traces", traceHealth);
@@ -218,6 +237,50 @@ public final class Appliance implements AutoCloseable {
           .build());
     }
     return builder.build();
+  }
+
+  /** The model gateway on the API port, forwarding to {@code gateway.providers.<name>}. */
+  private ModelGateway modelGateway(WardenConfig config, StateStore state, IdentityService identity,
+      Inventory inventory, BudgetLedger ledger, PolicyEngine policy, AuditLog audit, TraceStore traces, Clock clock) {
+    ModelGatewayBuilder builder = ModelGateway.builder()
+        .setVertx(vertx)
+        .setIdentityService(identity)
+        .setInventory(inventory)
+        .setBudgetLedger(ledger)
+        .setPolicyDecider(policy.decider())
+        .setAuditLog(audit)
+        .setSpanSink(traces.spanSink())
+        .setTokenPrices(tokenPrices(traces))
+        .setClock(clock)
+        .setStateStore(state)
+        .setMaxRequestBytes(config.positiveLong("gateway.max_request_bytes"));
+    String prefix = "gateway.providers.";
+    for (String key : config.asMap().keySet()) {
+      if (key.startsWith(prefix) && key.endsWith(".base_url")) {
+        String name = key.substring(prefix.length(), key.length() - ".base_url".length());
+        String url = config.string(key);
+        if (!url.isBlank()) {
+          try {
+            builder.addProvider(new UpstreamProvider(name, URI.create(url.strip()),
+                config.string(prefix + name + ".api_key_env").strip()));
+          } catch (IllegalArgumentException e) {
+            throw new WardenException("invalid_input", "warden.yaml: " + e.getMessage());
+          }
+        }
+      }
+    }
+    return builder.build();
+  }
+
+  /** Token prices from the trace store's {@code pricing.yaml}, for budget estimates and settlement. */
+  private static TokenPrices tokenPrices(TraceStore traces) {
+    return (model, revision, in, out, cached) -> {
+      Pricing p = traces.pricing();
+      if (p.modelPrice(model, model, revision) == null) {
+        return null;
+      }
+      return p.price(new Pricing.SpanFacts("chat", "", model, model, revision, in, out, cached, "", 0)).tokensUsd();
+    };
   }
 
   /** Where the launcher lives; relative tool paths in warden.yaml are resolved against it. */

@@ -179,6 +179,21 @@ public final class TraceStore implements AutoCloseable {
     return grpcPort.get();
   }
 
+  /**
+   * Takes spans made inside this JVM (the model gateway's GenAI spans) through the write-ahead log
+   * into every store, like ingested spans. They arrive priced and attributed: no mapping is applied.
+   */
+  public io.warden.core.trace.SpanSink spanSink() {
+    return span -> {
+      IngestBatch batch = new IngestBatch(List.of(span), List.of());
+      try {
+        return wal.append(batch.encode(), batch).thenApply(seq -> null);
+      } catch (RuntimeException e) {
+        return java.util.concurrent.CompletableFuture.failedFuture(e);
+      }
+    };
+  }
+
   /** The prices spans are priced with now. */
   public Pricing pricing() {
     return pricing.get();

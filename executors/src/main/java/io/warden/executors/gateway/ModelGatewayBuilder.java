@@ -1,0 +1,147 @@
+package io.warden.executors.gateway;
+
+import io.vertx.core.Vertx;
+import io.warden.core.audit.AuditLog;
+import io.warden.core.budget.BudgetLedger;
+import io.warden.core.budget.TokenPrices;
+import io.warden.core.identity.IdentityService;
+import io.warden.core.inventory.Inventory;
+import io.warden.core.policy.PolicyDecider;
+import io.warden.core.store.StateStore;
+import io.warden.core.trace.SpanSink;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
+
+/** Builds a {@link ModelGateway}; obtain one with {@link ModelGateway#builder()}. */
+public final class ModelGatewayBuilder {
+  /** Largest request body, in bytes: {@value}. Bigger requests are refused with 413. */
+  public static final long DEFAULT_MAX_REQUEST_BYTES = 8L << 20;
+  /** Longest silence from an upstream before the call is given up: 10 minutes. */
+  public static final Duration DEFAULT_UPSTREAM_IDLE_TIMEOUT = Duration.ofMinutes(10);
+
+  @Nullable Vertx vertx;
+  @Nullable IdentityService identity;
+  @Nullable Inventory inventory;
+  @Nullable BudgetLedger ledger;
+  PolicyDecider policy = PolicyDecider.DENY_ALL;
+  @Nullable AuditLog audit;
+  SpanSink spans = SpanSink.NOOP;
+  TokenPrices prices = TokenPrices.NONE;
+  ModelCatalog catalog = ModelCatalog.seed();
+  final Map<String, UpstreamProvider> providers = new LinkedHashMap<>();
+  Function<String, @Nullable String> env = System::getenv;
+  Clock clock = Clock.systemUTC();
+  long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+  Duration upstreamIdleTimeout = DEFAULT_UPSTREAM_IDLE_TIMEOUT;
+  @Nullable StateStore store;
+
+  ModelGatewayBuilder() {}
+
+  public ModelGatewayBuilder setVertx(Vertx vertx) {
+    this.vertx = Objects.requireNonNull(vertx, "vertx");
+    return this;
+  }
+
+  public ModelGatewayBuilder setIdentityService(IdentityService identity) {
+    this.identity = Objects.requireNonNull(identity, "identity");
+    return this;
+  }
+
+  public ModelGatewayBuilder setInventory(Inventory inventory) {
+    this.inventory = Objects.requireNonNull(inventory, "inventory");
+    return this;
+  }
+
+  public ModelGatewayBuilder setBudgetLedger(BudgetLedger ledger) {
+    this.ledger = Objects.requireNonNull(ledger, "ledger");
+    return this;
+  }
+
+  /** Defaults to {@link PolicyDecider#DENY_ALL}. */
+  public ModelGatewayBuilder setPolicyDecider(PolicyDecider policy) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+    return this;
+  }
+
+  public ModelGatewayBuilder setAuditLog(AuditLog audit) {
+    this.audit = Objects.requireNonNull(audit, "audit");
+    return this;
+  }
+
+  /** Where the GenAI spans go; defaults to {@link SpanSink#NOOP}. */
+  public ModelGatewayBuilder setSpanSink(SpanSink spans) {
+    this.spans = Objects.requireNonNull(spans, "spans");
+    return this;
+  }
+
+  /** Token prices for estimates and settlement; defaults to {@link TokenPrices#NONE} (free). */
+  public ModelGatewayBuilder setTokenPrices(TokenPrices prices) {
+    this.prices = Objects.requireNonNull(prices, "prices");
+    return this;
+  }
+
+  /** The snapshot mapping to start with (main's {@code models.yaml} replaces it); defaults to the seed. */
+  public ModelGatewayBuilder setModelCatalog(ModelCatalog catalog) {
+    this.catalog = Objects.requireNonNull(catalog, "catalog");
+    return this;
+  }
+
+  /** Adds (or replaces) an upstream, keyed by its name. */
+  public ModelGatewayBuilder addProvider(UpstreamProvider provider) {
+    Objects.requireNonNull(provider, "provider");
+    providers.put(provider.name(), provider);
+    return this;
+  }
+
+  /** Where {@code api_key_env} names are looked up; defaults to {@link System#getenv(String)}. */
+  public ModelGatewayBuilder setEnvironment(Function<String, @Nullable String> env) {
+    this.env = Objects.requireNonNull(env, "env");
+    return this;
+  }
+
+  public ModelGatewayBuilder setClock(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+    return this;
+  }
+
+  /** Defaults to {@value #DEFAULT_MAX_REQUEST_BYTES}. */
+  public ModelGatewayBuilder setMaxRequestBytes(long maxRequestBytes) {
+    if (maxRequestBytes <= 0) {
+      throw new IllegalArgumentException("maxRequestBytes must be positive, got " + maxRequestBytes);
+    }
+    this.maxRequestBytes = maxRequestBytes;
+    return this;
+  }
+
+  public ModelGatewayBuilder setUpstreamIdleTimeout(Duration timeout) {
+    Objects.requireNonNull(timeout, "timeout");
+    if (timeout.isNegative() || timeout.isZero()) {
+      throw new IllegalArgumentException("upstreamIdleTimeout must be positive, got " + timeout);
+    }
+    this.upstreamIdleTimeout = timeout;
+    return this;
+  }
+
+  /**
+   * Where the last {@code system_fingerprint} per snapshot is kept, so drift is detected across
+   * restarts; without it the baseline is in memory only.
+   */
+  public ModelGatewayBuilder setStateStore(StateStore store) {
+    this.store = Objects.requireNonNull(store, "store");
+    return this;
+  }
+
+  public ModelGateway build() {
+    Objects.requireNonNull(vertx, "vertx must be set");
+    Objects.requireNonNull(identity, "identityService must be set");
+    Objects.requireNonNull(inventory, "inventory must be set");
+    Objects.requireNonNull(ledger, "budgetLedger must be set");
+    Objects.requireNonNull(audit, "auditLog must be set");
+    return new ModelGateway(this);
+  }
+}

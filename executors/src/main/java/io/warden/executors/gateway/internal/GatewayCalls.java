@@ -1,0 +1,874 @@
+package io.warden.executors.gateway.internal;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.ext.web.RoutingContext;
+import io.warden.core.WardenException;
+import io.warden.core.audit.AuditLog;
+import io.warden.core.budget.BudgetExceededException;
+import io.warden.core.budget.BudgetLedger;
+import io.warden.core.budget.BudgetRequest;
+import io.warden.core.budget.BudgetUsage;
+import io.warden.core.budget.Reservation;
+import io.warden.core.budget.TokenPrices;
+import io.warden.core.descriptor.AgentDescriptor;
+import io.warden.core.identity.AgentPrincipal;
+import io.warden.core.identity.IdentityService;
+import io.warden.core.identity.Principal;
+import io.warden.core.identity.TooManyFailedAuthentications;
+import io.warden.core.inventory.AgentState;
+import io.warden.core.inventory.Inventory;
+import io.warden.core.policy.DecisionInput;
+import io.warden.core.policy.PolicyDecider;
+import io.warden.core.policy.PolicyDecision;
+import io.warden.core.store.StateStore;
+import io.warden.core.trace.SpanRecord;
+import io.warden.core.trace.SpanSink;
+import io.warden.executors.gateway.ModelCatalog;
+import io.warden.executors.gateway.UpstreamProvider;
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The call path of the model gateway: authenticate, pin, reserve budget, ask policy, forward,
+ * relay (streams event by event), settle, record drift, and write the GenAI span.
+ *
+ * <p>Blocking steps (identity, ledger, policy, audit, span) run on worker threads; relaying runs on
+ * the request's event loop.
+ *
+ * <p>Internal: not public API.
+ */
+public final class GatewayCalls {
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayCalls.class);
+  private static final ObjectMapper JSON = new ObjectMapper();
+  /** Output tokens assumed when the request sets no maximum (for the budget estimate only). */
+  public static final long DEFAULT_ESTIMATED_OUTPUT_TOKENS = 4096;
+  static final String SERVICE = "warden-model-gateway";
+  private static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
+
+  /** What the call path needs. */
+  public record Deps(
+      Vertx vertx, HttpClient client, IdentityService identity, Inventory inventory, BudgetLedger ledger,
+      PolicyDecider policy, AuditLog audit, SpanSink spans, TokenPrices prices, Supplier<ModelCatalog> catalog,
+      Map<String, UpstreamProvider> providers, Function<String, @Nullable String> env, Clock clock,
+      Duration upstreamIdleTimeout, @Nullable StateStore store) {}
+
+  /** State store table of the last {@code system_fingerprint} seen per provider snapshot. */
+  static final String FINGERPRINTS = "model_fingerprints";
+
+  private final Deps d;
+  private final Map<String, String> fingerprints = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> drift = new ConcurrentHashMap<>();
+
+  public GatewayCalls(Deps deps) {
+    this.d = Objects.requireNonNull(deps, "deps");
+    if (deps.store() != null) {
+      fingerprints.putAll(deps.store().table(FINGERPRINTS)); // the baseline survives restarts
+    }
+  }
+
+  /** Drift events per agent since start. */
+  public Map<String, Long> driftEvents() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    drift.forEach((k, v) -> out.put(k, v.sum()));
+    return out;
+  }
+
+  // ---------------------------------------------------------------- entry points
+
+  /** {@code POST /v1/chat/completions} or {@code POST /v1/messages}. */
+  public void handleCall(RoutingContext ctx, WireFormat format) {
+    Call call = new Call(format, System.nanoTime(), d.clock().instant());
+    HttpServerRequest req = ctx.request();
+    call.trace = TraceContext.of(req.getHeader("traceparent"), req.getHeader("baggage"));
+    call.spanId = TraceContext.newSpanId();
+    String secret = credential(req);
+    if (secret == null) {
+      fail(ctx, format, new GatewayError(401, "missing_api_key", "missing credential: send the agent's Warden"
+          + " credential or a scoped token as the API key ('Authorization: Bearer <key>' or 'x-api-key: <key>')"));
+      return;
+    }
+    JsonNode parsed;
+    try {
+      parsed = JSON.readTree(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+    } catch (IOException e) {
+      fail(ctx, format, new GatewayError(400, "invalid_json", "the request body is not valid JSON: "
+          + firstLine(e.getMessage()) + "; send a " + (format == WireFormat.ANTHROPIC ? "Messages" : "Chat Completions")
+          + " request object"));
+      return;
+    }
+    if (!(parsed instanceof ObjectNode body)) {
+      fail(ctx, format, new GatewayError(400, "invalid_request", "the request body must be a JSON object"));
+      return;
+    }
+    if (!body.path("model").isTextual() || body.path("model").asText().isBlank()) {
+      fail(ctx, format, new GatewayError(400, "missing_model", "field 'model' is required: name the agent's model"));
+      return;
+    }
+    if (format == WireFormat.OPENAI_RESPONSES) {
+      if (!body.path("input").isTextual() && !body.path("input").isArray()) {
+        fail(ctx, format, new GatewayError(400, "invalid_request",
+            "field 'input' is required: a string or an array of input items"));
+        return;
+      }
+    } else if (!body.path("messages").isArray()) {
+      fail(ctx, format, new GatewayError(400, "invalid_request", "field 'messages' is required and must be an array"));
+      return;
+    }
+    call.body = body;
+    call.bodyBytes = ctx.body().length();
+    call.requestedModel = body.path("model").asText();
+    call.stream = body.path("stream").asBoolean(false);
+    call.headers = req.headers();
+    String source = source(req);
+    d.vertx().executeBlocking(() -> admit(call, secret, source), false)
+        .onSuccess(v -> forward(ctx, call))
+        .onFailure(err -> fail(ctx, format, err));
+  }
+
+  /** {@code GET /v1/models}: the models this caller may name. */
+  public void handleModels(RoutingContext ctx) {
+    WireFormat format = ctx.request().getHeader("anthropic-version") != null ? WireFormat.ANTHROPIC : WireFormat.OPENAI;
+    String secret = credential(ctx.request());
+    if (secret == null) {
+      fail(ctx, format, new GatewayError(401, "missing_api_key", "missing credential: send the agent's Warden"
+          + " credential or a scoped token as the API key"));
+      return;
+    }
+    String source = source(ctx.request());
+    d.vertx().executeBlocking(() -> {
+      AgentPrincipal agent = agent(secret, source);
+      AgentDescriptor descriptor = descriptor(agent);
+      List<AgentDescriptor.Model> models = new ArrayList<>();
+      models.add(pinnedModel(agent, descriptor));
+      AgentDescriptor.Model small = small(descriptor);
+      if (small != null) {
+        models.add(small);
+      }
+      ObjectNode out = JSON.createObjectNode();
+      ArrayNode data = out.putArray("data");
+      for (AgentDescriptor.Model m : models) {
+        ObjectNode e = data.addObject();
+        e.put("id", m.name());
+        if (format == WireFormat.ANTHROPIC) {
+          e.put("type", "model");
+          e.put("display_name", m.name() + " (pinned to " + d.catalog().get().snapshot(m) + ")");
+          e.put("created_at", createdAt(m.pinnedRevision()));
+        } else {
+          e.put("object", "model");
+          e.put("created", Instant.parse(createdAt(m.pinnedRevision())).getEpochSecond());
+          e.put("owned_by", m.provider());
+        }
+      }
+      if (format == WireFormat.ANTHROPIC) {
+        out.put("has_more", false);
+        out.put("first_id", models.getFirst().name());
+        out.put("last_id", models.getLast().name());
+      } else {
+        out.put("object", "list");
+      }
+      return out.toString();
+    }, false).onSuccess(json -> ctx.response().putHeader("content-type", "application/json").end(json))
+        .onFailure(err -> fail(ctx, format, err));
+  }
+
+  private static String createdAt(String revision) {
+    try {
+      return java.time.LocalDate.parse(revision).atStartOfDay().toInstant(java.time.ZoneOffset.UTC).toString();
+    } catch (java.time.format.DateTimeParseException e) {
+      return "1970-01-01T00:00:00Z";
+    }
+  }
+
+  // ---------------------------------------------------------------- admission (worker thread)
+
+  private Void admit(Call call, String secret, String source) {
+    AgentPrincipal agent = agent(secret, source);
+    AgentDescriptor descriptor = descriptor(agent);
+    call.agent = agent;
+    AgentDescriptor.Model pinned = pinnedModel(agent, descriptor);
+    AgentDescriptor.Model small = small(descriptor);
+    ModelCatalog catalog = d.catalog().get();
+    AgentDescriptor.Model chosen;
+    if (names(call.requestedModel, pinned, catalog)) {
+      chosen = pinned;
+    } else if (small != null && names(call.requestedModel, small, catalog)) {
+      chosen = small;
+    } else {
+      throw new GatewayError(404, "model_not_found", "model '" + call.requestedModel + "' is not allowed for agent "
+          + agent.name() + ": it is pinned to " + describe(pinned) + " (spec.model); ask for '" + pinned.name() + "'"
+          + (small == null ? "" : " or its small model '" + small.name() + "' (spec.routing.small_model)"));
+    }
+    call.model = chosen;
+    call.snapshot = catalog.snapshot(chosen);
+    UpstreamProvider provider = d.providers().get(chosen.provider());
+    if (provider == null) {
+      throw new GatewayError(502, "no_upstream", "no upstream configured for provider '" + chosen.provider()
+          + "' (spec.model.provider of agent " + agent.name() + "): set gateway.providers." + chosen.provider()
+          + ".base_url in warden.yaml; configured: " + d.providers().keySet());
+    }
+    if (provider.speaksAnthropic() != (call.format == WireFormat.ANTHROPIC)) {
+      // OpenAI-compatible providers take Chat Completions and Responses; Anthropic takes Messages.
+      throw new GatewayError(400, "wrong_endpoint", "agent " + agent.name() + "'s model " + describe(chosen) + " is "
+          + (provider.speaksAnthropic() ? "an Anthropic model: call POST /v1/messages"
+              : "served over the OpenAI API: call POST /v1/chat/completions or POST /v1/responses"));
+    }
+    call.provider = provider;
+    if (!provider.apiKeyEnv().isEmpty()) {
+      String key = d.env().apply(provider.apiKeyEnv());
+      if (key == null || key.isBlank()) {
+        throw new GatewayError(502, "no_upstream_key", "gateway.providers." + provider.name() + ".api_key_env names "
+            + provider.apiKeyEnv() + ", which is not set in Warden's environment: set it and restart Warden");
+      }
+      call.apiKey = key;
+    }
+
+    long estIn = Math.max(1, call.bodyBytes / 4);
+    long estOut = maxTokens(call.body);
+    BigDecimal estimate = price(call.snapshot, chosen.pinnedRevision(), estIn, estOut, 0);
+    call.estimatedUsd = estimate == null ? BigDecimal.ZERO : estimate;
+    AgentDescriptor.Budgets budgets = descriptor.spec().budgets();
+    Integer callsPerHour = budgets == null ? null : budgets.callsPerHour();
+    BigDecimal usdPerDay = budgets == null ? null : budgets.usdPerDay();
+    String tokenKey = agent.scope() == null ? "" : agent.credentialId() + "/" + agent.scope().session() + "/"
+        + agent.scope().expiresAt().getEpochSecond();
+    try {
+      call.reservation = d.ledger().reserve(new BudgetRequest(agent.name(), callsPerHour, usdPerDay, tokenKey,
+          agent.scope() == null ? null : agent.scope().usdBudget(),
+          agent.scope() == null ? null : agent.scope().expiresAt(), 1, call.estimatedUsd));
+    } catch (BudgetExceededException e) {
+      throw new GatewayError(429, "budget_exceeded", e.getMessage(), e.retryAfter());
+    }
+    try {
+      BudgetUsage usage = d.ledger().usage(agent.name(), tokenKey);
+      PolicyDecision decision;
+      try {
+        decision = d.policy().decide(new DecisionInput(agent.name(), chain(agent), "model.call", describe(chosen),
+            null, bucketed(usage, callsPerHour, usdPerDay), d.clock().instant()));
+      } catch (RuntimeException e) {
+        LOG.warn("policy decision failed; denying the model call (fail closed)", e);
+        decision = PolicyDecision.deny("policy engine unavailable", "");
+      }
+      if (decision.outcome() != PolicyDecision.Outcome.ALLOW) {
+        String why = decision.reasons().isEmpty() ? decision.outcome().name().toLowerCase(java.util.Locale.ROOT)
+            : String.join("; ", decision.reasons());
+        throw new GatewayError(403, "policy_denied", "policy denied model.call of " + describe(chosen)
+            + " for agent " + agent.name() + ": " + why
+            + (decision.outcome() == PolicyDecision.Outcome.REQUIRE_APPROVAL
+                ? " (approvals for model calls are not supported yet)" : ""));
+      }
+    } catch (RuntimeException e) {
+      d.ledger().release(call.reservation);
+      call.reservation = null;
+      throw e;
+    }
+    return null;
+  }
+
+  /** The client address failed authentications are counted under (as on the API and OTLP ports). */
+  private static String source(HttpServerRequest req) {
+    return req.remoteAddress() == null ? "" : req.remoteAddress().hostAddress();
+  }
+
+  private AgentPrincipal agent(String secret, String source) {
+    Principal p;
+    try {
+      p = d.identity().authenticate(secret, source);
+    } catch (TooManyFailedAuthentications e) {
+      throw new GatewayError(429, "rate_limit_exceeded", e.getMessage(), e.retryAfter());
+    } catch (WardenException e) {
+      if ("unauthorized".equals(e.code())) {
+        throw new GatewayError(401, "invalid_api_key", e.getMessage());
+      }
+      throw e;
+    }
+    if (!(p instanceof AgentPrincipal agent)) {
+      throw new GatewayError(403, "not_an_agent", p.subject() + " is a user: model calls need an agent credential"
+          + " or a scoped agent token as the API key");
+    }
+    return agent;
+  }
+
+  private AgentDescriptor descriptor(AgentPrincipal agent) {
+    return d.inventory().get(agent.name()).map(AgentState::descriptor)
+        .orElseThrow(() -> new GatewayError(401, "invalid_api_key", "agent '" + agent.name() + "' is not in the inventory"));
+  }
+
+  private static AgentDescriptor.Model pinnedModel(AgentPrincipal agent, AgentDescriptor descriptor) {
+    AgentDescriptor.Model m = descriptor.spec().model();
+    if (m == null || m.provider() == null || m.name() == null || m.pinnedRevision() == null) {
+      throw new GatewayError(403, "no_pinned_model", "agent " + agent.name() + " has no spec.model with provider, name"
+          + " and pinned_revision: declare the model in agents/" + agent.name() + ".yaml");
+    }
+    return m;
+  }
+
+  private static AgentDescriptor.@Nullable Model small(AgentDescriptor descriptor) {
+    AgentDescriptor.Routing r = descriptor.spec().routing();
+    AgentDescriptor.Model m = r == null ? null : r.smallModel();
+    return m == null || m.provider() == null || m.name() == null || m.pinnedRevision() == null ? null : m;
+  }
+
+  /** Whether the caller's model names {@code m}: its name, its snapshot, or provider/name. */
+  private static boolean names(String requested, AgentDescriptor.Model m, ModelCatalog catalog) {
+    return requested.equals(m.name()) || requested.equals(catalog.snapshot(m))
+        || requested.equals(m.provider() + "/" + m.name());
+  }
+
+  static String describe(AgentDescriptor.Model m) {
+    return m.provider() + "/" + m.name() + "@" + m.pinnedRevision();
+  }
+
+  private static List<String> chain(AgentPrincipal agent) {
+    return agent.scope() == null || agent.scope().delegationChain().isEmpty()
+        ? List.of(agent.name()) : agent.scope().delegationChain();
+  }
+
+  /**
+   * Budget figures for the decision input, rounded down to a twentieth of their limit so that
+   * consecutive calls share a cached decision; the ledger enforces the exact limits.
+   */
+  static Map<String, Object> bucketed(BudgetUsage usage, @Nullable Integer callsPerHour, @Nullable BigDecimal usdPerDay) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (callsPerHour != null) {
+      long step = Math.max(1, callsPerHour / 20);
+      out.put("calls_last_hour", usage.callsLastHour() / step * step);
+    }
+    if (usdPerDay != null && usdPerDay.signum() > 0) {
+      BigDecimal step = usdPerDay.divide(BigDecimal.valueOf(20), 6, RoundingMode.DOWN);
+      BigDecimal v = step.signum() == 0 ? usage.usdSpentToday()
+          : usage.usdSpentToday().divide(step, 0, RoundingMode.DOWN).multiply(step);
+      out.put("usd_spent_today", v.stripTrailingZeros());
+    }
+    return out;
+  }
+
+  private static long maxTokens(JsonNode body) {
+    for (String f : new String[] {"max_completion_tokens", "max_tokens", "max_output_tokens"}) {
+      if (body.path(f).canConvertToLong() && body.path(f).asLong() > 0) {
+        return body.path(f).asLong();
+      }
+    }
+    return DEFAULT_ESTIMATED_OUTPUT_TOKENS;
+  }
+
+  private @Nullable BigDecimal price(String model, String revision, long in, long out, long cached) {
+    try {
+      return d.prices().costUsd(model, revision, in, out, cached);
+    } catch (RuntimeException e) {
+      LOG.warn("pricing failed for model {}", model, e);
+      return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- forwarding (event loop)
+
+  private void forward(RoutingContext ctx, Call call) {
+    ObjectNode body = call.body;
+    body.put("model", call.snapshot);
+    String path;
+    if (call.format == WireFormat.OPENAI) {
+      path = "/chat/completions";
+      if (call.stream) {
+        ObjectNode so = body.path("stream_options").isObject() ? (ObjectNode) body.get("stream_options")
+            : body.putObject("stream_options");
+        call.clientWantsUsage = so.path("include_usage").asBoolean(false);
+        so.put("include_usage", true);
+      }
+    } else if (call.format == WireFormat.OPENAI_RESPONSES) {
+      path = "/responses"; // usage always comes in response.completed
+    } else {
+      path = "/v1/messages";
+    }
+    String base = call.provider.baseUrl().toString();
+    String url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path;
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
+        .setIdleTimeout(d.upstreamIdleTimeout().toMillis())
+        .putHeader("content-type", "application/json")
+        .putHeader("accept", call.stream ? "text/event-stream" : "application/json")
+        .putHeader("traceparent", "00-" + call.trace.traceId() + "-" + call.spanId + "-01");
+    if (call.format == WireFormat.ANTHROPIC) {
+      String version = call.headers.get("anthropic-version");
+      options.putHeader("anthropic-version", version == null ? DEFAULT_ANTHROPIC_VERSION : version);
+      String beta = call.headers.get("anthropic-beta");
+      if (beta != null) {
+        options.putHeader("anthropic-beta", beta);
+      }
+      if (call.apiKey != null) {
+        options.putHeader("x-api-key", call.apiKey);
+      }
+    } else if (call.apiKey != null) {
+      options.putHeader("authorization", "Bearer " + call.apiKey);
+    }
+    Buffer payload = Buffer.buffer(body.toString());
+    HttpServerResponse out = ctx.response();
+    d.client().request(options)
+        .compose(req -> req.send(payload))
+        .onSuccess(resp -> {
+          call.upstreamStatus = resp.statusCode();
+          if (resp.statusCode() / 100 != 2) {
+            relayError(out, call, resp);
+          } else if (call.stream) {
+            relayStream(out, call, resp);
+          } else {
+            relayWhole(out, call, resp);
+          }
+        })
+        .onFailure(err -> {
+          String msg = "upstream " + call.provider.name() + " (" + call.provider.baseUrl() + ") did not answer: "
+              + firstLine(String.valueOf(err.getMessage())) + "; nothing was charged";
+          call.error = msg;
+          sendError(out, call.format, new GatewayError(502, "upstream_unavailable", msg));
+          finish(call);
+        });
+  }
+
+  private void relayError(HttpServerResponse out, Call call, HttpClientResponse resp) {
+    resp.body().onComplete(ar -> {
+      Buffer b = ar.succeeded() ? ar.result() : Buffer.buffer();
+      call.error = "upstream answered " + resp.statusCode() + ": " + firstLine(b.toString()).substring(0,
+          Math.min(200, firstLine(b.toString()).length()));
+      if (!out.ended() && !out.closed()) {
+        out.setStatusCode(resp.statusCode());
+        String type = resp.getHeader("content-type");
+        out.putHeader("content-type", type == null ? "application/json" : type);
+        for (String h : new String[] {"retry-after", "retry-after-ms", "x-should-retry"}) {
+          String v = resp.getHeader(h);
+          if (v != null) {
+            out.putHeader(h, v);
+          }
+        }
+        if (b.length() == 0) {
+          out.end(call.format.errorBody(resp.statusCode(), "upstream_error", call.error));
+        } else {
+          out.end(b);
+        }
+      }
+      finish(call);
+    });
+  }
+
+  private void relayWhole(HttpServerResponse out, Call call, HttpClientResponse resp) {
+    resp.body().onComplete(ar -> {
+      if (ar.failed()) {
+        call.error = "upstream response broke off: " + ar.cause().getMessage();
+        sendError(out, call.format, new GatewayError(502, "upstream_error", call.error));
+        finish(call);
+        return;
+      }
+      Buffer b = ar.result();
+      call.delivered = true;
+      if (!out.ended() && !out.closed()) {
+        String type = resp.getHeader("content-type");
+        out.putHeader("content-type", type == null ? "application/json" : type).end(b); // answer first, meter after
+      }
+      try {
+        JsonNode n = JSON.readTree(b.getBytes());
+        if (call.format == WireFormat.ANTHROPIC) {
+          call.meter.anthropicMessage(n);
+        } else if (call.format == WireFormat.OPENAI_RESPONSES) {
+          call.meter.openAiResponse(n, true);
+        } else {
+          call.meter.openAi(n);
+        }
+      } catch (IOException e) {
+        LOG.debug("upstream answer of {} is not JSON; usage unknown", call.provider.name());
+      }
+      finish(call);
+    });
+  }
+
+  private void relayStream(HttpServerResponse out, Call call, HttpClientResponse resp) {
+    out.setStatusCode(200).setChunked(true)
+        .putHeader("content-type", "text/event-stream; charset=utf-8")
+        .putHeader("cache-control", "no-cache")
+        // Compression would hold events back in the deflater.
+        .putHeader("content-encoding", "identity");
+    call.delivered = true;
+    SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
+    resp.handler(buf -> {
+      splitter.feed(buf.getBytes());
+      if (out.writeQueueFull()) {
+        resp.pause();
+        out.drainHandler(v -> resp.resume());
+      }
+    });
+    resp.endHandler(v -> {
+      splitter.finish();
+      if (!call.streamComplete) {
+        breakOff(out, call, "the upstream stream ended before the answer was complete");
+      } else if (!out.ended() && !out.closed()) {
+        out.end();
+      }
+      finish(call);
+    });
+    resp.exceptionHandler(err -> {
+      breakOff(out, call, "the upstream stream broke off: " + firstLine(String.valueOf(err.getMessage())));
+      finish(call);
+    });
+    out.closeHandler(v -> {
+      if (!call.finished.get()) {
+        call.error = "the client closed the stream";
+        resp.request().reset();
+        finish(call);
+      }
+    });
+  }
+
+  private void relayEvent(HttpServerResponse out, Call call, String event) {
+    String data = SseSplitter.data(event);
+    boolean forward = true;
+    if (call.format == WireFormat.OPENAI) {
+      if (data.equals("[DONE]")) {
+        call.streamComplete = true;
+      } else if (!data.isEmpty()) {
+        try {
+          JsonNode n = JSON.readTree(data);
+          call.meter.openAi(n);
+          if (n.has("error")) {
+            call.error = "upstream error event: " + n.path("error").path("message").asText();
+          }
+          // The usage chunk was asked for by the gateway, not the client: keep it to ourselves.
+          if (!call.clientWantsUsage && n.path("usage").isObject() && n.path("choices").isEmpty()) {
+            forward = false;
+          }
+        } catch (IOException e) {
+          LOG.debug("non-JSON stream event from {}", call.provider.name());
+        }
+      }
+    } else if (call.format == WireFormat.OPENAI_RESPONSES && !data.isEmpty()) {
+      try {
+        JsonNode n = JSON.readTree(data);
+        call.meter.openAiResponseEvent(n);
+        switch (n.path("type").asText()) {
+          case "response.completed", "response.incomplete" -> call.streamComplete = true;
+          case "response.failed", "error" -> {
+            call.streamComplete = true;
+            call.error = "upstream error event: " + (n.has("message") ? n.path("message").asText()
+                : n.path("response").path("error").path("message").asText());
+          }
+          default -> { }
+        }
+      } catch (IOException e) {
+        LOG.debug("non-JSON stream event from {}", call.provider.name());
+      }
+    } else if (!data.isEmpty()) {
+      try {
+        JsonNode n = JSON.readTree(data);
+        call.meter.anthropicEvent(n);
+        String type = n.path("type").asText();
+        if (type.equals("message_stop")) {
+          call.streamComplete = true;
+        } else if (type.equals("error")) {
+          call.error = "upstream error event: " + n.path("error").path("message").asText();
+          call.streamComplete = true;
+        }
+      } catch (IOException e) {
+        LOG.debug("non-JSON stream event from {}", call.provider.name());
+      }
+    }
+    if (forward && !out.ended() && !out.closed()) {
+      if (call.firstByteNanos == 0) {
+        call.firstByteNanos = System.nanoTime();
+      }
+      out.write(event + "\n\n");
+    }
+  }
+
+  private void breakOff(HttpServerResponse out, Call call, String why) {
+    if (call.error == null) {
+      call.error = why;
+    }
+    if (!out.ended() && !out.closed()) {
+      out.end(call.format.streamErrorEvent(why + "; you were charged for the tokens received so far"));
+    }
+  }
+
+  // ---------------------------------------------------------------- settle and record (worker)
+
+  private void finish(Call call) {
+    if (!call.finished.compareAndSet(false, true)) {
+      return;
+    }
+    call.endNanos = System.nanoTime();
+    call.endTime = call.startTime.plusNanos(call.endNanos - call.startNanos);
+    d.vertx().executeBlocking(() -> {
+      settle(call);
+      return null;
+    }, false).onFailure(err -> LOG.warn("could not settle the model call of {}", call.agent.name(), err));
+  }
+
+  private void settle(Call call) {
+    Metering m = call.meter;
+    BigDecimal cost = BigDecimal.ZERO;
+    String unpriced = "";
+    if (call.reservation != null) {
+      if (!call.delivered) {
+        d.ledger().release(call.reservation); // nothing reached the caller: nothing charged
+      } else {
+        if (m.usageSeen) {
+          BigDecimal priced = price(m.responseModel.isEmpty() ? call.snapshot : m.responseModel,
+              call.model.pinnedRevision(), m.inputTokens, m.outputTokens, m.cachedTokens);
+          if (priced == null) {
+            unpriced = call.snapshot;
+          } else {
+            cost = priced;
+          }
+        } else if (call.stream) {
+          // A stream cut before its usage arrived: charge the prompt and what was received, by size.
+          BigDecimal priced = price(call.snapshot, call.model.pinnedRevision(), Math.max(1, call.bodyBytes / 4),
+              (m.answer.length() + m.reasoning.length()) / 4 + 1, 0);
+          cost = priced == null ? BigDecimal.ZERO : priced;
+        } else {
+          cost = call.estimatedUsd; // the provider reported no usage: charge what was held
+        }
+        d.ledger().settle(call.reservation, cost);
+      }
+    }
+    String driftKind = detectDrift(call);
+    try {
+      d.spans().write(span(call, cost, unpriced, driftKind)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      LOG.warn("could not record the span of a model call of {}", call.agent.name(), e);
+    }
+  }
+
+  /** Compares what the provider answered with the pinned snapshot; records drift. */
+  private String detectDrift(Call call) {
+    Metering m = call.meter;
+    List<String> kinds = new ArrayList<>();
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("pinned", describe(call.model));
+    details.put("snapshot", call.snapshot);
+    if (!m.responseModel.isEmpty() && !m.responseModel.equals(call.snapshot)) {
+      kinds.add("model");
+      details.put("reported_model", m.responseModel);
+    }
+    if (!m.fingerprint.isEmpty()) {
+      String key = call.provider.name() + "/" + call.snapshot;
+      String previous = fingerprints.put(key, m.fingerprint);
+      if (d.store() != null && !m.fingerprint.equals(previous)) {
+        d.store().put(FINGERPRINTS, key, m.fingerprint);
+      }
+      if (previous != null && !previous.equals(m.fingerprint)) {
+        kinds.add("system_fingerprint");
+        details.put("previous_fingerprint", previous);
+        details.put("fingerprint", m.fingerprint);
+      }
+    }
+    if (kinds.isEmpty()) {
+      return "";
+    }
+    String kind = String.join(",", kinds);
+    details.put("kind", kind);
+    details.put("trace_id", call.trace.traceId());
+    drift.computeIfAbsent(call.agent.name(), k -> new LongAdder()).increment();
+    LOG.warn("model drift for agent {}: pinned {} ({}), provider reported {}", call.agent.name(), describe(call.model),
+        call.snapshot, details);
+    d.audit().append(call.agent.subject(), "model.drift", "agent/" + call.agent.name(), details);
+    return kind;
+  }
+
+  private SpanRecord span(Call call, BigDecimal cost, String unpriced, String driftKind) {
+    Metering m = call.meter;
+    Map<String, String> a = new LinkedHashMap<>();
+    a.put("gen_ai.operation.name", "chat");
+    a.put("gen_ai.provider.name", call.model.provider());
+    a.put("gen_ai.request.model", call.snapshot);
+    if (!m.responseModel.isEmpty()) {
+      a.put("gen_ai.response.model", m.responseModel);
+    }
+    if (!m.responseId.isEmpty()) {
+      a.put("gen_ai.response.id", m.responseId);
+    }
+    if (!m.finishReason.isEmpty()) {
+      a.put("gen_ai.response.finish_reasons", m.finishReason);
+    }
+    a.put("gen_ai.usage.input_tokens", Long.toString(m.inputTokens));
+    a.put("gen_ai.usage.output_tokens", Long.toString(m.outputTokens));
+    a.put("gen_ai.usage.cache_read.input_tokens", Long.toString(m.cachedTokens));
+    a.put("gen_ai.usage.reasoning.output_tokens", Long.toString(m.reasoningTokens));
+    if (!m.fingerprint.isEmpty()) {
+      a.put("openai.response.system_fingerprint", m.fingerprint);
+    }
+    a.put("warden.model.pinned", describe(call.model));
+    a.put("warden.model.revision", call.model.pinnedRevision());
+    a.put("warden.model.client_requested", call.requestedModel);
+    a.put("warden.model.drift", driftKind.isEmpty() ? "none" : driftKind);
+    a.put("warden.gateway.stream", Boolean.toString(call.stream));
+    a.put("warden.gateway.latency_ms", Long.toString((call.endNanos - call.startNanos) / 1_000_000));
+    if (call.firstByteNanos != 0) {
+      a.put("warden.gateway.first_byte_ms", Long.toString((call.firstByteNanos - call.startNanos) / 1_000_000));
+    }
+    a.put("warden.cost.usd", cost.toPlainString());
+    a.put("warden.cost.tokens_usd", cost.toPlainString());
+    a.put("warden.cost.source", "gateway");
+    if (!unpriced.isEmpty()) {
+      a.put("warden.cost.unpriced_model", unpriced);
+    }
+    if (call.upstreamStatus != 0) {
+      a.put("http.response.status_code", Integer.toString(call.upstreamStatus));
+    }
+    if (!call.trace.delegation().isEmpty()) {
+      a.put("warden.delegation", call.trace.delegation());
+    }
+    a.put("server.address", call.provider.baseUrl().getHost());
+    StringBuilder text = new StringBuilder();
+    promptText(call.body, text);
+    if (!m.answer.isEmpty()) {
+      text.append('\n').append(m.answer);
+    }
+    if (!m.reasoning.isEmpty()) {
+      text.append('\n').append(m.reasoning);
+    }
+    long start = call.startTime.getEpochSecond() * 1_000_000_000L + call.startTime.getNano();
+    long end = call.endTime.getEpochSecond() * 1_000_000_000L + call.endTime.getNano();
+    return new SpanRecord(call.trace.traceId(), call.spanId, call.trace.parentSpanId(), call.trace.logicalTraceId(),
+        "chat " + call.snapshot, SERVICE, call.agent.name(), "chat", start, end,
+        call.error == null ? "OK" : "ERROR", call.error == null ? "" : call.error, call.snapshot, m.responseModel,
+        m.inputTokens, m.outputTokens, m.cachedTokens, "", "", call.trace.intent(), chain(call.agent),
+        cost.setScale(9, RoundingMode.HALF_UP), text.length() > 2 * Metering.MAX_TEXT
+            ? text.substring(0, 2 * Metering.MAX_TEXT) : text.toString(), a, List.of());
+  }
+
+  /** The prompt's text: system prompt and every message's text content. */
+  private static void promptText(ObjectNode body, StringBuilder out) {
+    collectText(body.path("system"), out);
+    collectText(body.path("instructions"), out);
+    for (JsonNode msg : body.path("messages")) {
+      collectText(msg.path("content"), out);
+    }
+    JsonNode input = body.path("input");
+    if (input.isTextual()) {
+      collectText(input, out);
+    } else {
+      for (JsonNode item : input) {
+        collectText(item.has("content") ? item.path("content") : item.path("text"), out);
+      }
+    }
+  }
+
+  private static void collectText(JsonNode n, StringBuilder out) {
+    if (out.length() >= Metering.MAX_TEXT) {
+      return;
+    }
+    if (n.isTextual()) {
+      out.append(out.isEmpty() ? "" : "\n").append(n.asText(), 0, Math.min(n.asText().length(), Metering.MAX_TEXT));
+    } else if (n.isArray()) {
+      for (JsonNode part : n) {
+        collectText(part.path("text"), out);
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- errors
+
+  private void fail(RoutingContext ctx, WireFormat format, Throwable err) {
+    if (err instanceof GatewayError ge) {
+      sendError(ctx.response(), format, ge);
+    } else if (err instanceof WardenException we && "unauthorized".equals(we.code())) {
+      sendError(ctx.response(), format, new GatewayError(401, "invalid_api_key", we.getMessage()));
+    } else {
+      LOG.warn("model gateway call failed", err);
+      sendError(ctx.response(), format, new GatewayError(500, "internal_error",
+          "the gateway failed: " + firstLine(String.valueOf(err.getMessage()))));
+    }
+  }
+
+  /** Answers {@code e} in {@code format}'s error shape. */
+  public static void sendError(HttpServerResponse out, WireFormat format, GatewayError e) {
+    if (out.ended() || out.closed()) {
+      return;
+    }
+    if (out.headWritten()) {
+      out.end(format.streamErrorEvent(e.getMessage()));
+      return;
+    }
+    out.setStatusCode(e.status).putHeader("content-type", "application/json");
+    if (e.retryAfter != null) {
+      out.putHeader("retry-after", Long.toString(Math.max(1, e.retryAfter.toSeconds()
+          + (e.retryAfter.toMillisPart() > 0 ? 1 : 0))));
+    }
+    out.end(format.errorBody(e.status, e.code, e.getMessage()));
+  }
+
+  private static @Nullable String credential(HttpServerRequest req) {
+    String auth = req.getHeader("authorization");
+    if (auth != null && auth.regionMatches(true, 0, "Bearer ", 0, 7) && !auth.substring(7).isBlank()) {
+      return auth.substring(7).strip();
+    }
+    String key = req.getHeader("x-api-key");
+    return key == null || key.isBlank() ? null : key.strip();
+  }
+
+  private static String firstLine(String s) {
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+
+  /** One call's state, from request to span. Fields are written before the next step reads them. */
+  private static final class Call {
+    final WireFormat format;
+    final long startNanos;
+    final Instant startTime;
+    final Metering meter = new Metering();
+    final AtomicBoolean finished = new AtomicBoolean();
+    TraceContext trace;
+    String spanId;
+    ObjectNode body;
+    long bodyBytes;
+    String requestedModel;
+    boolean stream;
+    io.vertx.core.MultiMap headers;
+    AgentPrincipal agent;
+    AgentDescriptor.Model model;
+    String snapshot;
+    UpstreamProvider provider;
+    @Nullable String apiKey;
+    BigDecimal estimatedUsd = BigDecimal.ZERO;
+    @Nullable Reservation reservation;
+    boolean clientWantsUsage;
+    volatile boolean delivered;
+    boolean streamComplete;
+    int upstreamStatus;
+    long firstByteNanos;
+    long endNanos;
+    Instant endTime;
+    volatile @Nullable String error;
+
+    Call(WireFormat format, long startNanos, Instant startTime) {
+      this.format = format;
+      this.startNanos = startNanos;
+      this.startTime = startTime;
+    }
+  }
+}
