@@ -4,15 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.warden.packaging.config.WardenConfig;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -23,7 +22,9 @@ import picocli.CommandLine.Option;
  * configured {@code http.host}/{@code http.port} (./warden.yaml and {@code WARDEN_HTTP_PORT}, as
  * {@code warden run} reads them); a token from {@code --token}, {@code WARDEN_TOKEN}, or the admin
  * token file in the configured data directory. Nothing is created before a request is sent: a
- * command that fails to parse or only prints help stays fast.
+ * command that fails to parse or only prints help stays fast. {@link HttpURLConnection} rather than
+ * {@code java.net.http}: that client sets up TLS (the JDK's trust store) even for http URLs, a
+ * second of a short command's start on a busy machine.
  */
 public final class ApiClient {
   @Option(names = "--server", description = "Warden URL (default: $WARDEN_URL, else http.host and http.port "
@@ -34,7 +35,6 @@ public final class ApiClient {
   String token;
 
   private ObjectMapper json;
-  private HttpClient client;
   private WardenConfig config;
   private final Map<String, String> env;
 
@@ -47,21 +47,19 @@ public final class ApiClient {
   }
 
   public JsonNode get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).GET());
+    return send("GET", path, null);
   }
 
   public JsonNode post(String path, Object body) {
     try {
-      return send(HttpRequest.newBuilder(uri(path))
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(json().writeValueAsBytes(body))));
+      return send("POST", path, json().writeValueAsBytes(body));
     } catch (IOException e) {
       throw new CliException("cannot encode request: " + e.getMessage());
     }
   }
 
   public JsonNode delete(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).DELETE());
+    return send("DELETE", path, null);
   }
 
   public ObjectMapper json() {
@@ -71,33 +69,45 @@ public final class ApiClient {
     return json;
   }
 
-  private JsonNode send(HttpRequest.Builder request) {
-    if (client == null) {
-      client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    }
-    HttpResponse<byte[]> response;
+  private JsonNode send(String method, String path, byte[] requestBody) {
+    String bearer = token();
+    int status;
+    byte[] reply;
     try {
-      response = client.send(request.header("Authorization", "Bearer " + token())
-          .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofByteArray());
-    } catch (ConnectException | HttpConnectTimeoutException e) {
+      HttpURLConnection c = (HttpURLConnection) uri(path).toURL().openConnection();
+      c.setRequestMethod(method);
+      c.setConnectTimeout(5_000);
+      c.setReadTimeout(60_000);
+      c.setRequestProperty("Authorization", "Bearer " + bearer);
+      c.setRequestProperty("Accept", "application/json");
+      if (requestBody != null) {
+        c.setDoOutput(true);
+        c.setRequestProperty("Content-Type", "application/json");
+        c.setFixedLengthStreamingMode(requestBody.length);
+        try (OutputStream out = c.getOutputStream()) {
+          out.write(requestBody);
+        }
+      }
+      status = c.getResponseCode();
+      try (InputStream in = status >= 400 ? c.getErrorStream() : c.getInputStream()) {
+        reply = in == null ? new byte[0] : in.readAllBytes();
+      }
+    } catch (ConnectException | SocketTimeoutException e) {
       throw new CliException("cannot reach Warden at " + base() + ": is it running (./warden run)? "
           + "Elsewhere: --server URL or WARDEN_URL");
     } catch (IOException e) {
       throw new CliException("request to " + base() + " failed: " + e.getMessage());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new CliException("interrupted");
     }
     JsonNode body;
     try {
-      body = json().readTree(response.body());
+      body = json().readTree(reply);
     } catch (IOException e) {
-      throw new CliException("unexpected reply (HTTP " + response.statusCode() + ") from " + base()
+      throw new CliException("unexpected reply (HTTP " + status + ") from " + base()
           + ": is that a Warden? (--server, WARDEN_URL)");
     }
-    if (response.statusCode() >= 400) {
-      StringBuilder msg = new StringBuilder(forCli(body.path("message").asText("HTTP " + response.statusCode())));
-      if (response.statusCode() == 401) {
+    if (status >= 400) {
+      StringBuilder msg = new StringBuilder(forCli(body.path("message").asText("HTTP " + status)));
+      if (status == 401) {
         msg.append(" (the CLI sends --token, else $WARDEN_TOKEN, else <data_dir>/admin-token)");
       }
       for (JsonNode err : body.path("errors")) {
