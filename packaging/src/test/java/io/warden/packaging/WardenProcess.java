@@ -98,6 +98,21 @@ final class WardenProcess implements AutoCloseable {
     return Path.of(System.getProperty("warden.root", "..")).toAbsolutePath().normalize();
   }
 
+  /**
+   * SIGTERM, as {@code kill PID} or a service manager sends it; waits at most {@code within}.
+   *
+   * @return the exit code, or empty when the process was still running after {@code within} (then
+   *     it is killed)
+   */
+  java.util.OptionalInt terminate(Duration within) throws InterruptedException {
+    process.destroy();
+    if (process.waitFor(within.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      return java.util.OptionalInt.of(process.exitValue());
+    }
+    process.destroyForcibly().waitFor();
+    return java.util.OptionalInt.empty();
+  }
+
   /** kill -9: no shutdown hook runs. */
   void kill() throws InterruptedException {
     process.destroyForcibly();

@@ -1,5 +1,6 @@
 package io.warden.packaging.cli;
 
+import io.warden.core.WardenException;
 import io.warden.packaging.Appliance;
 import io.warden.packaging.StopLog;
 import io.warden.packaging.config.WardenConfig;
@@ -33,7 +34,17 @@ public final class RunCommand implements Callable<Integer> {
     if (data != null) {
       cfg = cfg.with("data_dir", data);
     }
-    Appliance app = Appliance.start(cfg);
+    Appliance app;
+    try {
+      app = Appliance.start(cfg);
+    } catch (WardenException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // A start-up failure is one line for whoever started Warden; the trace is for debugging.
+      LoggerFactory.getLogger(RunCommand.class).debug("start failed", e);
+      throw new WardenException("unavailable", "cannot start: " + e.getMessage()
+          + " (WARDEN_LOG_LEVEL=DEBUG shows where)");
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       Logger log = LoggerFactory.getLogger(RunCommand.class);
