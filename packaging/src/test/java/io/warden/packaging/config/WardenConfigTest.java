@@ -64,6 +64,12 @@ class WardenConfigTest {
   }
 
   @Test
+  void variablesThatAreNotSettings_areDocumented() throws Exception {
+    String readme = Files.readString(Path.of("README.md"));
+    assertThat(ConfigValidation.NOT_SETTINGS).allSatisfy(name -> assertThat(readme).contains("`" + name + "`"));
+  }
+
+  @Test
   void kinds_followFromNames_soNewKeysAreCheckedToo() {
     assertThat(ConfigValidation.check("git.max_push_bytes", "1e9", "104857600")).contains("positive whole number");
     assertThat(ConfigValidation.check("console.port", "-1", "8081")).contains("port number");
