@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -53,6 +52,7 @@ public final class WardenConfig {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    Map<String, String> defaults = Map.copyOf(values);
     if (file != null) {
       byte[] bytes;
       try {
@@ -62,15 +62,37 @@ public final class WardenConfig {
       }
       flatten(file.toString(), bytes, values, Map.copyOf(values));
     }
+    return resolve(defaults, file, values, env);
+  }
+
+  /**
+   * Applies {@code env} over the parsed {@code values} and validates the result as a whole: every
+   * problem (unknown {@code WARDEN_*} variables, wrong types, out-of-range values) is reported at
+   * once, each located by where its value came from, before anything starts.
+   */
+  private static WardenConfig resolve(Map<String, String> defaults, Path file, Map<String, String> values,
+      Map<String, String> env) {
+    Map<String, String> origins = new TreeMap<>();
+    values.forEach((k, v) -> origins.put(k, file != null && !v.equals(defaults.get(k))
+        ? file.toString() : "warden.yaml (defaults)"));
     for (String key : List.copyOf(values.keySet())) {
-      String envName = "WARDEN_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
+      String envName = ConfigValidation.envName(key);
       String v = env.get(envName);
       if (v != null) {
         values.put(key, v);
+        origins.put(key, "environment variable " + envName);
       }
     }
     if (env.get("WARDEN_DATA") != null) {
       values.put("data_dir", env.get("WARDEN_DATA"));
+      origins.put("data_dir", "environment variable WARDEN_DATA");
+    }
+    List<Problem> problems = new ArrayList<>(ConfigValidation.unknownVariables(env, values.keySet()));
+    problems.addAll(ConfigValidation.validate(values, defaults, origins::get));
+    if (!problems.isEmpty()) {
+      throw new WardenException("invalid_input", problems.size() == 1
+          ? "invalid configuration: " + problems.get(0)
+          : "invalid configuration, " + problems.size() + " problems:", problems);
     }
     return new WardenConfig(values);
   }
@@ -121,6 +143,11 @@ public final class WardenConfig {
       }
       out.put(key, value == JsonToken.VALUE_NULL ? "" : p.getText());
     }
+  }
+
+  /** The environment variable that overrides {@code key}: {@code http.port} -> {@code WARDEN_HTTP_PORT}. */
+  public static String envName(String key) {
+    return ConfigValidation.envName(key);
   }
 
   public String string(String key) {
