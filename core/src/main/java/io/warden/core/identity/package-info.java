@@ -8,6 +8,7 @@
  *
  * <p>Contents: {@link io.warden.core.identity.IdentityService} (the service),
  * {@link io.warden.core.identity.Principal} and its two kinds, {@link io.warden.core.identity.Role},
- * {@link io.warden.core.identity.TokenScope}, {@link io.warden.core.identity.IssuedSecret}.
+ * {@link io.warden.core.identity.TokenScope}, {@link io.warden.core.identity.ScopeNarrowing} (what a
+ * minted token may allow, as a pure function), {@link io.warden.core.identity.IssuedSecret}.
  */
 package io.warden.core.identity;
