@@ -9,6 +9,7 @@
  * <p>Contents: {@link io.warden.core.identity.IdentityService} (the service),
  * {@link io.warden.core.identity.Principal} and its two kinds, {@link io.warden.core.identity.Role},
  * {@link io.warden.core.identity.TokenScope}, {@link io.warden.core.identity.ScopeNarrowing} (what a
- * minted token may allow, as a pure function), {@link io.warden.core.identity.IssuedSecret}.
+ * minted token may allow, as a pure function), {@link io.warden.core.identity.IssuedSecret},
+ * {@link io.warden.core.identity.Credentials} (the secret of an {@code Authorization} header).
  */
 package io.warden.core.identity;
