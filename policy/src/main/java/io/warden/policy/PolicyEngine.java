@@ -312,9 +312,13 @@ public final class PolicyEngine implements AutoCloseable {
         probeFailures = 0;
       }
     } catch (WardenException | OpaException e) {
-      LOG.warn("policy engine probe: {}", e.getMessage());
+      if (!status.isStopping()) { // a probe in flight when shutdown began fails by design
+        LOG.warn("policy engine probe: {}", e.getMessage());
+      }
     } catch (RuntimeException e) {
-      LOG.warn("policy engine probe failed", e);
+      if (!status.isStopping()) {
+        LOG.warn("policy engine probe failed", e);
+      }
     }
   }
 
