@@ -26,17 +26,9 @@ class SidecarRestartIT {
   @TempDir
   Path dir;
 
-  private static final java.util.concurrent.atomic.AtomicLong LAST_MILLI = new java.util.concurrent.atomic.AtomicLong();
-
-  /**
-   * A call in a millisecond of its own: with the 1 ms time bucket no two calls share a cache entry,
-   * so every one asks OPA (two calls within one millisecond, e.g. just before and after the SIGSTOP,
-   * made the second a cache hit that OPA never saw).
-   */
   private static DecisionInput ledgerRead() {
-    long milli = LAST_MILLI.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis()));
     return new DecisionInput("reconciliation-finance", List.of(), "tool.call", "mcp://gateway/ledger-read",
-        null, Map.of(), Instant.ofEpochMilli(milli));
+        null, Map.of(), Instant.now());
   }
 
   /**
