@@ -8,10 +8,9 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.warden.core.identity.Credentials;
 import io.warden.core.identity.IdentityService;
 import io.warden.core.identity.Principal;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -135,23 +134,6 @@ public final class ApiServer extends VerticleBase {
 
   /** The secret from a Bearer or Basic header, or null. */
   static String bearer(String header) {
-    if (header == null) {
-      return null;
-    }
-    if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      String token = header.substring(7).trim();
-      return token.isEmpty() ? null : token;
-    }
-    if (header.regionMatches(true, 0, "Basic ", 0, 6)) {
-      try {
-        String decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
-        int colon = decoded.indexOf(':');
-        String password = colon < 0 ? decoded : decoded.substring(colon + 1);
-        return password.isEmpty() ? null : password;
-      } catch (IllegalArgumentException e) {
-        return null;
-      }
-    }
-    return null;
+    return Credentials.fromAuthorizationHeader(header).orElse(null);
   }
 }

@@ -94,6 +94,40 @@ class PolicyEngineIT {
   }
 
   @Test
+  void admission_approvalThresholdRaised_requiresApproverFromPlatform() throws Exception {
+    RepoSnapshot head = edit(main, AGENT_PATH, agentWith("on_action_value_usd_gt: 1000", "on_action_value_usd_gt: 100000000"));
+
+    CheckResult r = engine.admissionCheck().run(change(main, head));
+
+    assertThat(r.passed()).as(r.toString()).isTrue();
+    assertThat(r.requiredApprovals()).containsExactly(new RequiredApproval(Role.APPROVER, "platform", 1,
+        "approval weakened: agent reconciliation-finance spec.approval.on_action_value_usd_gt 1000 -> 100000000"));
+  }
+
+  @Test
+  void admission_approvalRemoved_requiresApproverFromPlatform() throws Exception {
+    RepoSnapshot head = edit(main, AGENT_PATH, agentWith("  approval:\n    on_action_value_usd_gt: 1000\n", ""));
+
+    CheckResult r = engine.admissionCheck().run(change(main, head));
+
+    assertThat(r.passed()).as(r.toString()).isTrue();
+    assertThat(r.requiredApprovals()).containsExactly(new RequiredApproval(Role.APPROVER, "platform", 1,
+        "approval weakened: agent reconciliation-finance spec.approval.on_action_value_usd_gt 1000 -> removed"));
+  }
+
+  @Test
+  void admission_newAgentAboveTheNewAgentLimit_requiresApproverFromPlatform() throws Exception {
+    RepoSnapshot withoutAgent = edit(main, AGENT_PATH, null);
+    RepoSnapshot head = edit(withoutAgent, AGENT_PATH, agentWith("usd_per_day: 40", "usd_per_day: 99999"));
+
+    CheckResult r = engine.admissionCheck().run(change(withoutAgent, head));
+
+    assertThat(r.passed()).as(r.toString()).isTrue();
+    assertThat(r.requiredApprovals()).containsExactly(new RequiredApproval(Role.APPROVER, "platform", 1,
+        "new agent reconciliation-finance starts above the new-agent limit: usd_per_day 99999 > 100"));
+  }
+
+  @Test
   void admission_budgetLowered_needsNoApproval() throws Exception {
     RepoSnapshot head = edit(main, AGENT_PATH, agentWith("calls_per_hour: 200", "calls_per_hour: 100"));
 

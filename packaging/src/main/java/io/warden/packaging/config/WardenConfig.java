@@ -1,12 +1,10 @@
 package io.warden.packaging.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.warden.core.Problem;
 import io.warden.core.WardenException;
+import io.warden.core.yaml.FieldPath;
+import io.warden.core.yaml.LocatedYaml;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -99,49 +97,44 @@ public final class WardenConfig {
 
   /** Reads YAML into dotted keys; with {@code known} set, refuses keys not in it. */
   private static void flatten(String name, byte[] yaml, Map<String, String> out, Map<String, String> known) {
-    List<Problem> problems = new ArrayList<>();
-    try (JsonParser p = new YAMLFactory().createParser(yaml)) {
-      JsonToken first = p.nextToken();
-      if (first == null) {
+    LocatedYaml doc = LocatedYaml.read(name, yaml);
+    List<Problem> problems = new ArrayList<>(doc.problems());
+    if (problems.isEmpty()) {
+      if (doc.empty()) {
         return; // an empty file keeps every default
       }
-      if (first != JsonToken.START_OBJECT) {
+      if (!doc.root().isObject()) {
         throw WardenException.invalid(name + ": the top level must be a mapping of settings");
       }
-      walk(name, p, "", out, known, problems);
-    } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      problems.add(new Problem(name, at == null ? 0 : at.getLineNr(), at == null ? 0 : at.getColumnNr(),
-          "", "malformed YAML: " + e.getOriginalMessage()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      walk(name, doc, FieldPath.ROOT, doc.root(), out, known, problems);
     }
     if (!problems.isEmpty()) {
       throw new WardenException("invalid_input", "invalid configuration in " + name + ": " + problems.get(0), problems);
     }
   }
 
-  private static void walk(String name, JsonParser p, String prefix, Map<String, String> out,
-      Map<String, String> known, List<Problem> problems) throws IOException {
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String key = prefix + p.currentName();
-      JsonLocation at = p.currentTokenLocation();
-      JsonToken value = p.nextToken();
-      if (value == JsonToken.START_OBJECT) {
-        walk(name, p, key + ".", out, known, problems);
+  private static void walk(String name, LocatedYaml doc, FieldPath path, JsonNode mapping, Map<String, String> out,
+      Map<String, String> known, List<Problem> problems) {
+    for (Map.Entry<String, JsonNode> entry : mapping.properties()) {
+      FieldPath child = path.child(entry.getKey());
+      String key = child.joined();
+      LocatedYaml.Position at = doc.keyAt(child);
+      JsonNode value = entry.getValue();
+      if (value.isObject()) {
+        walk(name, doc, child, value, out, known, problems);
         continue;
       }
-      if (value == JsonToken.START_ARRAY) {
-        p.skipChildren();
-        problems.add(new Problem(name, at.getLineNr(), at.getColumnNr(), key, "lists are not settings here"));
+      if (value.isArray()) {
+        problems.add(new Problem(name, at.line(), at.column(), key, "lists are not settings here"));
         continue;
       }
       if (known != null && !known.containsKey(key)) {
-        problems.add(new Problem(name, at.getLineNr(), at.getColumnNr(), key,
+        problems.add(new Problem(name, at.line(), at.column(), key,
             "unknown setting; known settings: " + String.join(", ", known.keySet())));
         continue;
       }
-      out.put(key, value == JsonToken.VALUE_NULL ? "" : p.getText());
+      String written = doc.scalarTextAt(child); // numbers and booleans as written (1e3 stays 1e3)
+      out.put(key, value.isNull() ? "" : written != null ? written : value.asText());
     }
   }
 

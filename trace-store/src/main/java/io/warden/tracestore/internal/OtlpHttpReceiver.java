@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.warden.core.identity.Credentials;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -183,10 +184,6 @@ public final class OtlpHttpReceiver extends OtlpReceiver {
 
   /** The secret of a {@code Bearer} header, or null. */
   static String bearer(String header) {
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
-    }
-    String token = header.substring(7).strip();
-    return token.isEmpty() ? null : token;
+    return Credentials.bearer(header).orElse(null);
   }
 }

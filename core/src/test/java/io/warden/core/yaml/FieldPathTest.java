@@ -1,4 +1,4 @@
-package io.warden.core.descriptor.internal;
+package io.warden.core.yaml;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -33,5 +33,13 @@ class FieldPathTest {
     assertThatThrownBy(() -> FieldPath.of("spec", 1L))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("segment must be a String key or an Integer index: 1");
+  }
+
+  @Test
+  void joined_keysAsWritten() {
+    assertThat(FieldPath.of("models", "gpt-4.1", "input_per_mtok").joined()).isEqualTo("models.gpt-4.1.input_per_mtok");
+    assertThat(FieldPath.of("spec", "tools", 2).joined()).isEqualTo("spec.tools[2]");
+    assertThat(FieldPath.of(0, "a").joined()).isEqualTo("[0].a");
+    assertThat(FieldPath.ROOT.joined()).isEmpty();
   }
 }

@@ -1,4 +1,4 @@
-package io.warden.core.descriptor.internal;
+package io.warden.core.yaml;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,8 +9,6 @@ import java.util.regex.Pattern;
  * Where a value sits in a descriptor, as a list of mapping keys ({@link String}) and list indexes
  * ({@link Integer}). Rendered for people as a dotted path: {@code spec.budgets.usd_per_day},
  * {@code spec.tools[2]}, {@code metadata.labels["app.kubernetes.io/name"]}.
- *
- * <p>Internal: not a public API, it can change at any time.
  */
 public record FieldPath(List<Object> segments) {
 
@@ -75,6 +73,25 @@ public record FieldPath(List<Object> segments) {
         sb.append(s);
       } else {
         sb.append("[\"").append(((String) s).replace("\\", "\\\\").replace("\"", "\\\"")).append("\"]");
+      }
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Keys as they are joined by {@code .}, indexes as {@code [i]}: the plain form that callers
+   * building paths from key names use ({@code models.gpt-4.1}); not unique when keys hold dots.
+   */
+  public String joined() {
+    StringBuilder sb = new StringBuilder();
+    for (Object s : segments) {
+      if (s instanceof Integer i) {
+        sb.append('[').append(i).append(']');
+      } else {
+        if (!sb.isEmpty()) {
+          sb.append('.');
+        }
+        sb.append(s);
       }
     }
     return sb.toString();

@@ -1,4 +1,4 @@
-package io.warden.core.descriptor.internal;
+package io.warden.core.yaml;
 
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -18,12 +18,14 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import io.warden.core.Problem;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
@@ -31,15 +33,18 @@ import org.yaml.snakeyaml.reader.ReaderException;
 
 /**
  * One YAML document read into a Jackson tree, remembering the line and column of every key and value
- * so that later checks (the JSON Schema) can point at the exact spot. Reading never throws: what YAML
- * itself gets wrong comes back as {@link #problems()}.
+ * so that later checks (the JSON Schema, policies, settings) can point at the exact spot. Reading
+ * never throws: what YAML itself gets wrong comes back as {@link #problems()}, and what was read
+ * before a syntax error stays located. Every list item has a location of its own.
+ *
+ * <p>Paths are {@link FieldPath}s, or for callers that hold them as text, keys joined by {@code .}
+ * and indexes as {@code [i]} ({@code spec.tools[1]}, see {@link #find(String)}).
  *
  * <p>Refused while reading, each with its location: malformed YAML (at the YAML parser's own mark),
  * a second document, duplicate keys (all of them, reading continues with the first value), aliases
  * (reading continues; the aliased value is {@linkplain #isUnreliable unreliable}), binary scalars and
- * nesting deeper than {@value #MAX_DEPTH}.
- *
- * <p>Internal: not a public API, it can change at any time.
+ * nesting deeper than {@value #MAX_DEPTH}. The messages are worded for agent descriptors, the
+ * strictest reader; other files use the tree and the locations.
  */
 public final class LocatedYaml {
 
@@ -52,6 +57,8 @@ public final class LocatedYaml {
   /** A 1-based line and column in the file. */
   public record Position(int line, int column) {
     public static final Position START = new Position(1, 1);
+    /** No location: 0:0, which {@link Problem} prints as the file alone. */
+    public static final Position UNKNOWN = new Position(0, 0);
   }
 
   private final String file;
@@ -61,6 +68,8 @@ public final class LocatedYaml {
   private final Map<FieldPath, Position> keys = new HashMap<>();
   private final Map<FieldPath, String> scalarTexts = new HashMap<>();
   private final Set<FieldPath> unreliable = new HashSet<>();
+  /** {@link FieldPath#joined()} to where its key, or for a list item or the root its value, is; first wins. */
+  private final Map<String, Position> joined = new HashMap<>();
   private JsonNode root;
   private boolean complete;
 
@@ -78,6 +87,11 @@ public final class LocatedYaml {
     LocatedYaml doc = new LocatedYaml(Objects.requireNonNull(file, "file"), Objects.requireNonNull(text, "text"));
     doc.readAll();
     return doc;
+  }
+
+  /** Reads the first document of UTF-8 {@code content} (a byte order mark or bad bytes are read as text). */
+  public static LocatedYaml read(String file, byte[] content) {
+    return read(file, new String(Objects.requireNonNull(content, "content"), StandardCharsets.UTF_8));
   }
 
   /** The document's top-level value, or null when the file holds no document or could not be read. */
@@ -134,6 +148,35 @@ public final class LocatedYaml {
     }
   }
 
+  /**
+   * Where the field at {@code path} is written: its key for a mapping entry, the item for a list item.
+   * {@code path} is written as {@link FieldPath#joined()}: keys as they are, joined by {@code .}, and
+   * indexes as {@code [i]} ({@code models.gpt-4.1.input_per_mtok}, {@code spec.delegates[1]}); a key
+   * that itself holds a dot may match a nested path of the same text (the first written wins).
+   */
+  public Optional<Position> find(String path) {
+    return Optional.ofNullable(joined.get(Objects.requireNonNull(path, "path")));
+  }
+
+  /**
+   * As {@link #find(String)}, or else where its nearest enclosing field is written ({@code spec.tools}
+   * for a missing {@code spec.tools[7]}); empty when no part of the path exists.
+   */
+  public Optional<Position> findNearest(String path) {
+    for (String p = path; !p.isEmpty(); p = enclosing(p)) {
+      Position at = joined.get(p);
+      if (at != null) {
+        return Optional.of(at);
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static String enclosing(String joinedPath) {
+    int cut = Math.max(joinedPath.lastIndexOf('.'), joinedPath.lastIndexOf('['));
+    return cut < 0 ? "" : joinedPath.substring(0, cut);
+  }
+
   /** True when {@code path} is at or under a value already reported as unreadable (an alias, binary). */
   public boolean isUnreliable(FieldPath path) {
     for (FieldPath bad : unreliable) {
@@ -172,6 +215,9 @@ public final class LocatedYaml {
     JsonToken token = parser.currentToken();
     Position at = position(parser.currentTokenLocation());
     values.put(path, at);
+    if (path.isRoot() || path.segments().getLast() instanceof Integer) {
+      joined.putIfAbsent(path.joined(), at);
+    }
     if (parser.isCurrentAlias()) {
       unreliable.add(path);
       problems.add(problem(at, path.dotted(), "yaml aliases (*" + parser.getText()
@@ -221,6 +267,7 @@ public final class LocatedYaml {
         parser.skipChildren();
       } else {
         keys.put(child, keyAt);
+        joined.putIfAbsent(child.joined(), keyAt);
         mapping.set(key, readValue(parser, child, depth + 1));
       }
     }
@@ -325,7 +372,7 @@ public final class LocatedYaml {
     return t.endsWith(".") ? t.substring(0, t.length() - 1) : t;
   }
 
-  static String lowerFirst(String s) {
+  private static String lowerFirst(String s) {
     return s.isEmpty() ? s : Character.toLowerCase(s.charAt(0)) + s.substring(1);
   }
 
