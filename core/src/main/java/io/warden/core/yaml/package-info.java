@@ -6,4 +6,7 @@
  * <p>Contents: {@link io.warden.core.yaml.LocatedYaml} (read one document: tree, positions,
  * problems), {@link io.warden.core.yaml.FieldPath} (a path of keys and indexes).
  */
+@NullMarked
 package io.warden.core.yaml;
+
+import org.jspecify.annotations.NullMarked;
