@@ -272,26 +272,27 @@ public final class TraceStore implements AutoCloseable {
     if (from != null && to != null && !from.isBefore(to)) {
       throw WardenException.invalid("from (" + from + ") must be before to (" + to + ")");
     }
+    SpanStore.CostGroup group = SpanStore.CostGroup.parse(groupBy);
     SpanStore extra = options.extraStore;
     if (extra != null && extra.healthy()) {
       try {
-        return extra.costs(groupBy, from, to);
+        return extra.costs(group, from, to);
       } catch (WardenException e) {
         throw e;
       } catch (Exception e) {
         LOG.warn("cost query on {} failed; answering from the Lucene index", extra.name(), e);
       }
     }
-    return lucene.costs(groupBy, from, to);
+    return lucene.costs(group, from, to);
   }
 
   /** Runs retention now: drops spans older than the span retention and text older than the text one. */
-  public long[] enforceRetention() throws IOException {
+  public SpanStore.Retained enforceRetention() throws IOException {
     requireStarted();
     Instant now = options.clock.instant();
-    long[] r = lucene.enforceRetention(now.minus(options.spanRetention), now.minus(options.textRetention));
-    if (r[0] > 0 || r[1] > 0) {
-      LOG.info("retention: deleted {} spans, removed the text of {} spans", r[0], r[1]);
+    SpanStore.Retained r = lucene.enforceRetention(now.minus(options.spanRetention), now.minus(options.textRetention));
+    if (r.deletedSpans() > 0 || r.strippedTexts() > 0) {
+      LOG.info("retention: deleted {} spans, removed the text of {} spans", r.deletedSpans(), r.strippedTexts());
     }
     return r;
   }

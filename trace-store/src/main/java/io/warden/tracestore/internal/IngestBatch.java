@@ -1,5 +1,6 @@
 package io.warden.tracestore.internal;
 
+import io.warden.core.trace.SpanText;
 import io.warden.core.trace.SpanRecord;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,7 @@ import java.util.List;
  *
  * <p>Internal: not public API.
  */
-public record IngestBatch(List<SpanRecord> spans, List<TextAttachment> attachments) {
+public record IngestBatch(List<SpanRecord> spans, List<SpanText> attachments) {
   private static final byte VERSION = 1;
 
   public IngestBatch {
@@ -27,14 +28,14 @@ public record IngestBatch(List<SpanRecord> spans, List<TextAttachment> attachmen
     for (SpanRecord s : spans) {
       estimate += 512 + s.text().length();
     }
-    for (TextAttachment a : attachments) {
+    for (SpanText a : attachments) {
       estimate += 96 + a.text().length();
     }
     SpanCodec.Out out = new SpanCodec.Out(estimate);
     out.b(VERSION);
     SpanCodec.writeList(out, spans);
     out.varint(attachments.size());
-    for (TextAttachment a : attachments) {
+    for (SpanText a : attachments) {
       out.str(a.traceId());
       out.str(a.spanId());
       out.str(a.agent());
@@ -52,9 +53,9 @@ public record IngestBatch(List<SpanRecord> spans, List<TextAttachment> attachmen
     }
     List<SpanRecord> spans = SpanCodec.readList(in);
     int n = in.varint();
-    List<TextAttachment> atts = new ArrayList<>(n);
+    List<SpanText> atts = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      atts.add(new TextAttachment(in.str(), in.str(), in.str(), in.i64(), in.str()));
+      atts.add(new SpanText(in.str(), in.str(), in.str(), in.i64(), in.str()));
     }
     return new IngestBatch(spans, atts);
   }

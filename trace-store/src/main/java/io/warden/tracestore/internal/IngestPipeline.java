@@ -1,5 +1,6 @@
 package io.warden.tracestore.internal;
 
+import io.warden.core.trace.SpanText;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -126,7 +127,7 @@ public final class IngestPipeline implements AutoCloseable {
       mapped = r;
       batch = new IngestBatch(r.accepted(), List.of());
     } else {
-      SpanMapper.Result<TextAttachment> r = mapper.mapLogs(
+      SpanMapper.Result<SpanText> r = mapper.mapLogs(
           decode(format, raw, ExportLogsServiceRequest.newBuilder()), caller);
       mapped = r;
       batch = new IngestBatch(List.of(), r.accepted());

@@ -1,5 +1,6 @@
 package io.warden.tracestore.internal;
 
+import io.warden.core.trace.SpanText;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
@@ -25,7 +26,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * Maps OTLP export requests to {@link SpanRecord}s (and log records to {@link TextAttachment}s):
+ * Maps OTLP export requests to {@link SpanRecord}s (and log records to {@link SpanText}s):
  * validates ids and times, attributes every span to an agent the caller may speak for, reads the
  * GenAI semantic conventions and Warden's own attributes, extracts the searchable text, assigns the
  * logical trace and prices the span. A span that fails a check is rejected alone; the rest go on.
@@ -439,9 +440,9 @@ public final class SpanMapper {
   }
 
   /** Maps GenAI log records (prompts, completions) to text attached to their spans. */
-  public Result<TextAttachment> mapLogs(ExportLogsServiceRequest request, Caller caller) {
+  public Result<SpanText> mapLogs(ExportLogsServiceRequest request, Caller caller) {
     Rejections rejections = new Rejections();
-    List<TextAttachment> out = new ArrayList<>();
+    List<SpanText> out = new ArrayList<>();
     for (ResourceLogs rl : request.getResourceLogsList()) {
       Map<String, AnyValue> resource = Otlp.attributes(rl.getResource().getAttributesList());
       String service = str(resource, "service.name");
@@ -488,7 +489,7 @@ public final class SpanMapper {
             continue;
           }
           long time = r.getTimeUnixNano() != 0 ? r.getTimeUnixNano() : r.getObservedTimeUnixNano();
-          out.add(new TextAttachment(traceId, spanId, agent, time, TextExtractor.cap(text)));
+          out.add(new SpanText(traceId, spanId, agent, time, TextExtractor.cap(text)));
         }
       }
     }

@@ -1,8 +1,8 @@
 package io.warden.tracestore.internal;
 
+import io.warden.core.trace.SpanText;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanStore;
-import io.warden.tracestore.lucene.LuceneSpanStore;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -47,12 +47,6 @@ public final class StoreApplier implements AutoCloseable {
   private final AtomicLong queuedSpans = new AtomicLong();
   private final Thread thread;
 
-  /**
-   * Highest entry that may be in the store: at start everything in the log (a crash can leave the
-   * index ahead of its checkpoint), then every entry handed to the store. Entries above it are new
-   * to the store and need no replace-by-id.
-   */
-  private long maybeWritten;
   private volatile long applied;
   private volatile long committed;
   private volatile String problem = "";
@@ -70,7 +64,6 @@ public final class StoreApplier implements AutoCloseable {
     this.onCommitted = onCommitted;
     this.committed = readCheckpoint(checkpointFile);
     this.applied = committed;
-    this.maybeWritten = Math.max(committed, wal.durableSeq());
     this.thread = Thread.ofPlatform().daemon(true).name("TraceStore_Applier_" + store.name())
         .unstarted(this::run);
   }
@@ -231,29 +224,23 @@ public final class StoreApplier implements AutoCloseable {
 
   private void apply(List<Item> work) throws Exception {
     List<SpanRecord> spans = new ArrayList<>();
-    List<TextAttachment> attachments = new ArrayList<>();
+    List<SpanText> attachments = new ArrayList<>();
     for (Item it : work) {
       spans.addAll(it.batch.spans());
       attachments.addAll(it.batch.attachments());
     }
-    // Entries are contiguous: if the first was never handed to the store, none was, wherever they
-    // were read from (a backlog read back from the log is mostly new to the store).
-    boolean mayRepeat = work.get(0).seq <= maybeWritten;
-    maybeWritten = Math.max(maybeWritten, work.get(work.size() - 1).seq); // before: a failed write may be partial
+    // Writes are idempotent on the span: a replay after a crash or a failed write, and a client
+    // resending what it already had acknowledged, store each span once.
     if (!spans.isEmpty()) {
-      if (store instanceof LuceneSpanStore lucene) {
-        lucene.write(spans, mayRepeat);
-      } else {
-        store.write(spans);
-      }
+      store.write(spans);
     }
-    if (!attachments.isEmpty() && store instanceof LuceneSpanStore lucene) {
-      lucene.attach(attachments);
+    if (!attachments.isEmpty()) {
+      store.attach(attachments);
     }
     applied = work.get(work.size() - 1).seq;
   }
 
-  private void maybeCommit(boolean force) throws IOException {
+  private void maybeCommit(boolean force) throws Exception {
     if (applied == committed) {
       return;
     }
@@ -262,9 +249,7 @@ public final class StoreApplier implements AutoCloseable {
       return;
     }
     long upTo = applied;
-    if (store instanceof LuceneSpanStore lucene) {
-      lucene.commit();
-    }
+    store.commit();
     writeCheckpoint(upTo);
     committed = upTo;
     lastCommitNanos = now;

@@ -8,7 +8,7 @@ import io.warden.tracestore.SearchPage;
 import io.warden.tracestore.SpanHit;
 import io.warden.tracestore.internal.SpanCodec;
 import io.warden.tracestore.internal.Spans;
-import io.warden.tracestore.internal.TextAttachment;
+import io.warden.core.trace.SpanText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
@@ -112,8 +112,6 @@ public final class LuceneSpanStore implements SpanStore {
   private final ScheduledExecutorService refresher;
   /** Text waiting for its span, by span key; mirrors the pending documents. */
   private final Map<String, String> pendingText = new ConcurrentHashMap<>();
-  /** Ids written lately, so a resent batch replaces instead of duplicating. */
-  private final RecentIds recent = new RecentIds(1 << 18);
   private volatile boolean closed;
 
   private LuceneSpanStore(Path dir) throws IOException {
@@ -192,18 +190,15 @@ public final class LuceneSpanStore implements SpanStore {
     return a.isEmpty() ? b : b.isEmpty() ? a : a + "\n" + b;
   }
 
-  /** Stores spans; a span stored before is replaced (idempotent on trace and span id). */
+  /**
+   * Stores spans; a span stored before is replaced (idempotent on trace and span id), whenever it
+   * was stored: every span is written as an update by its id term. Lucene applies the buffered
+   * deletes when the segment is flushed, one term seek per older segment, which measured no
+   * dearer than appending (the CPU is in analysing the text); a window of recently seen ids, as
+   * before, missed resends after a restart or after the window had moved on.
+   */
   @Override
   public void write(List<SpanRecord> spans) throws IOException {
-    write(spans, true);
-  }
-
-  /**
-   * Stores spans. With {@code mayRepeat} false the caller knows the batch was never written before
-   * (fresh from ingest), so spans are appended without a lookup unless their id was seen recently
-   * (a client resending a batch); replays pass true and replace.
-   */
-  public void write(List<SpanRecord> spans, boolean mayRepeat) throws IOException {
     for (SpanRecord s : spans) {
       SpanRecord span = s;
       String key = Spans.key(s);
@@ -214,12 +209,7 @@ public final class LuceneSpanStore implements SpanStore {
           writer.deleteDocuments(new Term(SpanDocuments.PENDING_FOR, key));
         }
       }
-      boolean seen = recent.addAndCheck(s.traceId(), s.spanId());
-      if (mayRepeat || seen) {
-        writer.updateDocument(new Term(SpanDocuments.ID, key), SpanDocuments.toDocument(span));
-      } else {
-        writer.addDocument(SpanDocuments.toDocument(span));
-      }
+      writer.updateDocument(new Term(SpanDocuments.ID, key), SpanDocuments.toDocument(span));
     }
   }
 
@@ -227,12 +217,13 @@ public final class LuceneSpanStore implements SpanStore {
    * Appends text that arrived apart from its span (GenAI log records). A span not stored yet gets
    * the text when it arrives.
    */
-  public void attach(List<TextAttachment> attachments) throws IOException {
+  @Override
+  public void attach(List<SpanText> attachments) throws IOException {
     if (attachments.isEmpty()) {
       return;
     }
-    Map<String, List<TextAttachment>> bySpan = new LinkedHashMap<>();
-    for (TextAttachment a : attachments) {
+    Map<String, List<SpanText>> bySpan = new LinkedHashMap<>();
+    for (SpanText a : attachments) {
       bySpan.computeIfAbsent(a.spanKey(), k -> new ArrayList<>()).add(a);
     }
     searchers.maybeRefreshBlocking();
@@ -241,7 +232,7 @@ public final class LuceneSpanStore implements SpanStore {
       StoredFields stored = s.storedFields();
       for (var e : bySpan.entrySet()) {
         StringBuilder text = new StringBuilder();
-        for (TextAttachment a : e.getValue()) {
+        for (SpanText a : e.getValue()) {
           text.append(text.isEmpty() ? "" : "\n").append(a.text());
         }
         TopDocs hit = s.search(new TermQuery(new Term(SpanDocuments.ID, e.getKey())), 1);
@@ -263,6 +254,7 @@ public final class LuceneSpanStore implements SpanStore {
   }
 
   /** Makes every write so far durable in the index. */
+  @Override
   public void commit() throws IOException {
     writer.commit();
   }
@@ -498,14 +490,12 @@ public final class LuceneSpanStore implements SpanStore {
   }
 
   @Override
-  public List<CostRow> costs(String groupBy, Instant from, Instant to) throws IOException {
-    String field = switch (groupBy == null ? "" : groupBy) {
-      case "agent" -> SpanDocuments.AGENT;
-      case "model" -> SpanDocuments.MODEL;
-      case "tool" -> SpanDocuments.TOOL;
-      case "day" -> null;
-      default -> throw WardenException.invalid(
-          "unknown group_by '" + groupBy + "': expected one of agent, model, tool, day");
+  public List<CostRow> costs(CostGroup group, Instant from, Instant to) throws IOException {
+    String field = switch (group) {
+      case AGENT -> SpanDocuments.AGENT;
+      case MODEL -> SpanDocuments.MODEL;
+      case TOOL -> SpanDocuments.TOOL;
+      case DAY -> null;
     };
     BooleanQuery.Builder b = new BooleanQuery.Builder().add(SPANS, BooleanClause.Occur.FILTER);
     if (from != null || to != null) {
@@ -621,7 +611,8 @@ public final class LuceneSpanStore implements SpanStore {
    * the text (prompts, completions) of spans that started before {@code textBefore} while keeping
    * the span. Returns how many spans were deleted and how many lost their text.
    */
-  public long[] enforceRetention(Instant spansBefore, Instant textBefore) throws IOException {
+  @Override
+  public Retained enforceRetention(Instant spansBefore, Instant textBefore) throws IOException {
     long deleted = 0;
     if (spansBefore != null) {
       Query old = LongPoint.newRangeQuery(SpanDocuments.START, Long.MIN_VALUE, nanos(spansBefore) - 1);
@@ -668,7 +659,7 @@ public final class LuceneSpanStore implements SpanStore {
       writer.commit();
       searchers.maybeRefreshBlocking();
     }
-    return new long[] {deleted, stripped};
+    return new Retained(deleted, stripped);
   }
 
   @Override

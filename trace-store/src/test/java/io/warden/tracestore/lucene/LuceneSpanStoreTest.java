@@ -7,10 +7,11 @@ import io.warden.core.WardenException;
 import io.warden.core.trace.SpanQuery;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanStore;
+import io.warden.core.trace.SpanStore.CostGroup;
 import io.warden.tracestore.SearchPage;
 import io.warden.tracestore.SpanHit;
 import io.warden.tracestore.internal.SpanMapper;
-import io.warden.tracestore.internal.TextAttachment;
+import io.warden.core.trace.SpanText;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -137,50 +138,44 @@ class LuceneSpanStoreTest {
   }
 
   @Test
-  void write_freshBatchResentByAClient_isStillStoredOnce() throws Exception {
-    List<SpanRecord> batch = List.of(span(1, "planner", "", "", "OK", T0, "0", "a"),
-        span(2, "planner", "", "", "OK", T0, "0", "b"));
-    store.write(batch, false);
-    store.write(batch, false);
+  void write_spanResentAfterARestart_isStoredAndCountedOnce() throws Exception {
+    List<SpanRecord> batch = List.of(span(1, "planner", "", "", "OK", T0, "0.25", "a"),
+        span(2, "planner", "", "", "OK", T0, "0.50", "b"));
+    store.write(batch);
+    store.commit();
+    store.close();
+    store = LuceneSpanStore.open(dir);
+    store.write(batch);
     store.refreshNow();
     assertThat(store.count()).isEqualTo(2);
-  }
-
-  @Test
-  void recentIds_rememberAtLeastOneGeneration() {
-    RecentIds ids = new RecentIds(4);
-    assertThat(ids.addAndCheck("t", "1")).isFalse();
-    assertThat(ids.addAndCheck("t", "1")).isTrue();
-    for (int i = 2; i <= 6; i++) {
-      ids.addAndCheck("t", Integer.toString(i));
-    }
-    assertThat(ids.addAndCheck("t", "6")).isTrue();
-    assertThat(ids.addAndCheck("t", "3")).isTrue();
+    assertThat(store.costs(CostGroup.AGENT, null, null)).singleElement()
+        .satisfies(r -> assertThat(r.totalUsd()).isEqualByComparingTo("0.75"));
   }
 
   @Test
   void costs_groupByEachKey() throws Exception {
     seed();
     store.refreshNow();
-    List<SpanStore.CostRow> byAgent = store.costs("agent", null, null);
+    List<SpanStore.CostRow> byAgent = store.costs(CostGroup.AGENT, null, null);
     assertThat(byAgent).extracting(SpanStore.CostRow::key).containsExactly("researcher", "planner");
     assertThat(byAgent.get(0).totalUsd()).isEqualByComparingTo("2.002");
     assertThat(byAgent.get(0).actionsUsd()).isEqualByComparingTo("0.002");
     assertThat(byAgent.get(0).spans()).isEqualTo(2);
-    assertThat(store.costs("day", null, null)).extracting(SpanStore.CostRow::key)
+    assertThat(store.costs(CostGroup.DAY, null, null)).extracting(SpanStore.CostRow::key)
         .containsExactlyInAnyOrder("2026-05-01", "2026-05-02", "2026-05-03");
-    assertThat(store.costs("tool", Instant.ofEpochSecond(0, T0 + DAY), null)).extracting(SpanStore.CostRow::key)
+    assertThat(store.costs(CostGroup.TOOL, Instant.ofEpochSecond(0, T0 + DAY), null)).extracting(SpanStore.CostRow::key)
         .containsExactlyInAnyOrder("ledger-read", "");
-    assertThat(store.costs("model", null, Instant.ofEpochSecond(0, T0 + DAY))).extracting(SpanStore.CostRow::key)
+    assertThat(store.costs(CostGroup.MODEL, null, Instant.ofEpochSecond(0, T0 + DAY))).extracting(SpanStore.CostRow::key)
         .containsExactly("claude-opus-4-7", "gpt-4o");
-    assertThatThrownBy(() -> store.costs("planet", null, null)).hasMessageContaining("expected one of agent");
+    assertThatThrownBy(() -> CostGroup.parse("planet")).hasMessageContaining("expected one of agent");
   }
 
   @Test
   void enforceRetention_dropsOldSpansAndOlderText() throws Exception {
     seed();
-    long[] r = store.enforceRetention(Instant.ofEpochSecond(0, T0 + DAY), Instant.ofEpochSecond(0, T0 + 2 * DAY));
-    assertThat(r).containsExactly(2, 1);
+    SpanStore.Retained r = store.enforceRetention(Instant.ofEpochSecond(0, T0 + DAY),
+        Instant.ofEpochSecond(0, T0 + 2 * DAY));
+    assertThat(r).isEqualTo(new SpanStore.Retained(2, 1));
     assertThat(store.count()).isEqualTo(2);
     assertThat(search(q("ACME"))).isEmpty();
     SpanRecord kept = store.trace("a".repeat(32)).stream().filter(s -> s.spanId().equals("0000000000000004")).findFirst()
@@ -195,8 +190,8 @@ class LuceneSpanStoreTest {
     SpanRecord s1 = span(1, "planner", "", "", "OK", T0, "0", "first");
     store.write(List.of(s1));
     store.attach(List.of(
-        new TextAttachment(s1.traceId(), s1.spanId(), "planner", T0, "prompt about refunds"),
-        new TextAttachment(s1.traceId(), "0000000000000009", "planner", T0, "completion about chargebacks")));
+        new SpanText(s1.traceId(), s1.spanId(), "planner", T0, "prompt about refunds"),
+        new SpanText(s1.traceId(), "0000000000000009", "planner", T0, "completion about chargebacks")));
     assertThat(search(q("refunds"))).extracting(SpanRecord::spanId).containsExactly(s1.spanId());
     assertThat(search(q("chargebacks"))).isEmpty();
     // The waiting text survives a restart and joins its span when it arrives.
