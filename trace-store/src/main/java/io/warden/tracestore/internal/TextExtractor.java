@@ -23,6 +23,8 @@ public final class TextExtractor {
   /** Largest searchable text kept per span, in characters; longer text is cut. */
   public static final int MAX_TEXT_CHARS = 256 * 1024;
 
+  static final String TOOL_CALL_ARGUMENTS = "gen_ai.tool.call.arguments";
+
   /** Attributes whose values are text to search. */
   static final Set<String> TEXT_ATTRIBUTES = Set.of(
       "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions",
@@ -51,9 +53,30 @@ public final class TextExtractor {
       return;
     }
     if (value.getValueCase() == AnyValue.ValueCase.STRING_VALUE) {
+      if (TOOL_CALL_ARGUMENTS.equals(key) && compactObject(value.getStringValue(), out)) {
+        return;
+      }
       fromMaybeJson(value.getStringValue(), out);
     } else {
       Otlp.strings(value, out);
+    }
+  }
+
+  /**
+   * Tool-call arguments as compact JSON, keys included ({@code {"account":"ACME-991"}}), as inside
+   * messages: a responder searches for the argument's name as much as for its value. False (nothing
+   * appended) when the value is not a JSON object.
+   */
+  private static boolean compactObject(String s, StringBuilder out) {
+    String t = s.strip();
+    if (!t.startsWith("{") || !t.endsWith("}")) {
+      return false;
+    }
+    try {
+      Otlp.appendLine(out, JSON.readTree(t).toString());
+      return true;
+    } catch (IOException e) {
+      return false;
     }
   }
 

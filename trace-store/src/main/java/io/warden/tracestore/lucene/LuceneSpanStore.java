@@ -77,8 +77,8 @@ import org.slf4j.LoggerFactory;
  * write-ahead log; {@link #commit()} makes everything written so far durable in the index, after
  * which the log may drop it. Writes are idempotent on {@code (traceId, spanId)}.
  *
- * <p>Queries may use the fields {@code text} (default, with {@code name}), {@code name},
- * {@code intent}, {@code agent}, {@code model}, {@code request_model}, {@code response_model},
+ * <p>Queries may use the fields {@code text}, {@code name}, {@code intent} and
+ * {@code status_message} (these four are searched when a query names no field), {@code agent}, {@code model}, {@code request_model}, {@code response_model},
  * {@code tool}, {@code status}, {@code operation}, {@code service}, {@code conversation_id},
  * {@code trace_id}, {@code span_id}, {@code logical_trace_id}.
  */
@@ -322,10 +322,12 @@ public final class LuceneSpanStore implements SpanStore {
       return null;
     }
     StandardQueryParser parser = new StandardQueryParser(analyzer);
-    parser.setMultiFields(new CharSequence[] {SpanDocuments.TEXT, SpanDocuments.NAME});
+    parser.setMultiFields(SpanDocuments.DEFAULT_FIELDS);
     parser.setAllowLeadingWildcard(false);
     try {
-      return parser.parse(text, SpanDocuments.TEXT);
+      // No default field: a term without one is searched in every default field (a default field
+      // here would switch the multi-field expansion off).
+      return parser.parse(text, null);
     } catch (QueryNodeException e) {
       throw WardenException.invalid(syntaxError(text, e)
           + "; quote phrases, and escape special characters (+ - && || ! ( ) { } [ ] ^ \" ~ * ? : \\ /) with a backslash");

@@ -15,7 +15,10 @@ import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.LowerCaseFilter;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.Tokenizer;
+import org.apache.lucene.analysis.core.FlattenGraphFilter;
 import org.apache.lucene.analysis.core.KeywordTokenizer;
+import org.apache.lucene.analysis.core.WhitespaceTokenizer;
+import org.apache.lucene.analysis.miscellaneous.WordDelimiterGraphFilter;
 import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.Document;
@@ -33,8 +36,8 @@ import org.apache.lucene.util.BytesRef;
 /**
  * The Lucene document layout of a span ({@code lucene-v1}). Keyword fields are indexed lowercased
  * and queried through a lowercasing keyword analyzer, so {@code agent:Planner} finds
- * {@code planner}; {@code text} (prompts, completions, tool arguments) and {@code name} are analysed
- * full text; the whole record is kept in {@code source} (without its text, which is stored once in
+ * {@code planner}; {@code text} (prompts, completions, tool arguments), {@code name}, {@code intent}
+ * and {@code status_message} are analysed full text and searched when a query names no field; the whole record is kept in {@code source} (without its text, which is stored once in
  * {@code text}, with offsets for highlighting).
  */
 final class SpanDocuments {
@@ -57,6 +60,7 @@ final class SpanDocuments {
   static final String SERVICE = "service";
   static final String CONVERSATION_ID = "conversation_id";
   static final String INTENT = "intent";
+  static final String STATUS_MESSAGE = "status_message";
   static final String NAME = "name";
   static final String TEXT = "text";
   static final String HAS_TEXT = "has_text";
@@ -87,7 +91,18 @@ final class SpanDocuments {
 
   private SpanDocuments() {}
 
-  /** Lowercases keyword fields; full text goes through the standard analyzer. */
+  /**
+   * Fields a query searches when it names none: the text (prompts, completions, reasoning, tool-call
+   * arguments with their keys), the span name, the intent and the status message.
+   */
+  static final String[] DEFAULT_FIELDS = {TEXT, NAME, INTENT, STATUS_MESSAGE};
+
+  /**
+   * Lowercases keyword fields; span names are split into words (dots, slashes, underscores, dashes,
+   * camelCase, letters and digits) keeping the whole name too, so {@code invoice} and
+   * {@code name:"invoice.lookup"} both find {@code invoice.lookup}; other full text goes through the
+   * standard analyzer.
+   */
   static Analyzer analyzer() {
     Analyzer keyword = new Analyzer() {
       @Override
@@ -105,6 +120,22 @@ final class SpanDocuments {
     for (String f : KEYWORD_FIELDS) {
       perField.put(f, keyword);
     }
+    perField.put(NAME, new Analyzer() {
+      @Override
+      protected TokenStreamComponents createComponents(String fieldName) {
+        Tokenizer t = new WhitespaceTokenizer();
+        TokenStream words = new WordDelimiterGraphFilter(t, WordDelimiterGraphFilter.GENERATE_WORD_PARTS
+            | WordDelimiterGraphFilter.GENERATE_NUMBER_PARTS | WordDelimiterGraphFilter.SPLIT_ON_CASE_CHANGE
+            | WordDelimiterGraphFilter.SPLIT_ON_NUMERICS | WordDelimiterGraphFilter.PRESERVE_ORIGINAL, null);
+        // Indexes store no graphs: flatten the parts alongside the whole name.
+        return new TokenStreamComponents(t, new FlattenGraphFilter(new LowerCaseFilter(words)));
+      }
+
+      @Override
+      protected TokenStream normalize(String fieldName, TokenStream in) {
+        return new LowerCaseFilter(in);
+      }
+    });
     return new PerFieldAnalyzerWrapper(new StandardAnalyzer(), perField);
   }
 
@@ -157,6 +188,9 @@ final class SpanDocuments {
     keyword(d, CONVERSATION_ID, s.conversationId(), false);
     if (!s.intent().isEmpty()) {
       d.add(new TextField(INTENT, s.intent(), Field.Store.NO));
+    }
+    if (!s.statusMessage().isEmpty()) {
+      d.add(new TextField(STATUS_MESSAGE, s.statusMessage(), Field.Store.NO));
     }
     d.add(new TextField(NAME, s.name(), Field.Store.NO));
     if (!s.text().isEmpty()) {

@@ -28,6 +28,15 @@ class TextExtractorTest {
   }
 
   @Test
+  void fromAttribute_toolCallArgumentsAttribute_keepsTheKeysAsCompactJson() {
+    StringBuilder out = new StringBuilder();
+    TextExtractor.fromAttribute("gen_ai.tool.call.arguments",
+        io.opentelemetry.proto.common.v1.AnyValue.newBuilder()
+            .setStringValue("{\"account\": \"ACME-991\", \"refund_amount\": 12.5}").build(), out);
+    assertThat(out.toString()).isEqualTo("{\"account\":\"ACME-991\",\"refund_amount\":12.5}");
+  }
+
+  @Test
   void fromMaybeJson_brokenJsonAfterSomeLeaves_indexesOnlyTheRawText() {
     String broken = "[\"first leaf\", {\"content\": \"second\" oops]";
 

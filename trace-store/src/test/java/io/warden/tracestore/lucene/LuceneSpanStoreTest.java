@@ -129,6 +129,53 @@ class LuceneSpanStoreTest {
         "%%%", 10), false)).hasMessageContaining("invalid cursor");
   }
 
+  /** The README's example: both words, one in the status message and one in the intent. */
+  @Test
+  void search_readmeExample_findsWordsOfStatusMessageAndIntentWithStatusFilter() throws Exception {
+    SpanRecord failed = withStatusAndIntent(span(1, "planner", "gpt-4o", "", "ERROR", T0, "0.1", ""),
+        "ledger lookup for invoice 4711 timed out", "Handle the refund for ACME");
+    SpanRecord ok = withStatusAndIntent(span(2, "planner", "gpt-4o", "", "OK", T0 + 1, "0.1", ""),
+        "", "Handle the refund for invoice 4712");
+    store.write(List.of(failed, ok, span(3, "planner", "", "", "ERROR", T0 + 2, "0", "invoice only")));
+    SpanQuery readme = new SpanQuery("invoice AND refund", null, null, "ERROR", null, null, null, null, null,
+        null, 100);
+    assertThat(search(readme)).extracting(SpanRecord::spanId).containsExactly(failed.spanId());
+    assertThat(search(q("refund AND invoice"))).extracting(SpanRecord::spanId)
+        .containsExactly(ok.spanId(), failed.spanId());
+    assertThat(search(q("status_message:\"timed out\""))).extracting(SpanRecord::spanId)
+        .containsExactly(failed.spanId());
+  }
+
+  @Test
+  void search_bareWordOfASpanName_findsTheSpanByEachPartAndWhole() throws Exception {
+    SpanRecord dotted = renamed(span(1, "planner", "", "", "OK", T0, "0", ""), "invoice.lookup");
+    SpanRecord mixed = renamed(span(2, "planner", "", "", "OK", T0 + 1, "0", ""), "mcp/ledgerRead_v2-fetch");
+    store.write(List.of(dotted, mixed));
+    assertThat(search(q("invoice"))).extracting(SpanRecord::spanId).containsExactly(dotted.spanId());
+    assertThat(search(q("lookup"))).extracting(SpanRecord::spanId).containsExactly(dotted.spanId());
+    assertThat(search(q("name:\"invoice.lookup\""))).extracting(SpanRecord::spanId).containsExactly(dotted.spanId());
+    assertThat(search(q("invoice.lookup"))).extracting(SpanRecord::spanId).containsExactly(dotted.spanId());
+    for (String word : List.of("ledger", "Read", "fetch", "mcp", "v2")) {
+      assertThat(search(q(word))).as(word).extracting(SpanRecord::spanId).containsExactly(mixed.spanId());
+    }
+    assertThat(search(q("name:\"mcp/ledgerRead_v2-fetch\""))).extracting(SpanRecord::spanId)
+        .containsExactly(mixed.spanId());
+  }
+
+  private static SpanRecord withStatusAndIntent(SpanRecord s, String statusMessage, String intent) {
+    return new SpanRecord(s.traceId(), s.spanId(), s.parentSpanId(), s.logicalTraceId(), s.name(), s.service(),
+        s.agent(), s.operation(), s.startEpochNanos(), s.endEpochNanos(), s.status(), statusMessage,
+        s.requestModel(), s.responseModel(), s.inputTokens(), s.outputTokens(), s.cachedTokens(), s.toolName(),
+        s.conversationId(), intent, s.delegationChain(), s.costUsd(), s.text(), s.attributes(), s.links());
+  }
+
+  private static SpanRecord renamed(SpanRecord s, String name) {
+    return new SpanRecord(s.traceId(), s.spanId(), s.parentSpanId(), s.logicalTraceId(), name, s.service(),
+        s.agent(), s.operation(), s.startEpochNanos(), s.endEpochNanos(), s.status(), s.statusMessage(),
+        s.requestModel(), s.responseModel(), s.inputTokens(), s.outputTokens(), s.cachedTokens(), s.toolName(),
+        s.conversationId(), s.intent(), s.delegationChain(), s.costUsd(), s.text(), s.attributes(), s.links());
+  }
+
   @Test
   void write_sameSpanTwice_isStoredOnce() throws Exception {
     seed();
