@@ -15,6 +15,13 @@ import java.util.Locale;
 public final class Delegation {
   /** Baggage key and span attribute carrying the hops. */
   public static final String ATTRIBUTE = "warden.delegation";
+  /**
+   * Span attribute set at ingest on every span whose delegation chain names more than its own agent:
+   * {@code true} when the caller's scoped token carries exactly that chain (minted by Warden under
+   * the agents' {@code spec.delegates}), {@code false} when the chain is only claimed (baggage or
+   * {@code warden.delegation.chain}). Never taken from the client.
+   */
+  public static final String VERIFIED_ATTRIBUTE = "warden.delegation.verified";
 
   /** One delegation step: {@code agent} delegated from span {@code traceId:spanId}. */
   public record Hop(String agent, String traceId, String spanId) {

@@ -131,7 +131,7 @@ public final class LogicalTraceAssembler {
     Map<String, List<String>> chains = new HashMap<>();
     List<LogicalTrace.Node> rootNodes = new ArrayList<>();
     for (String r : roots) {
-      rootNodes.add(node(r, List.of(), null, spans, parentOf, children, chains, logicalId));
+      rootNodes.add(node(r, List.of(), true, null, spans, parentOf, children, chains, logicalId));
     }
 
     String intent = "";
@@ -214,14 +214,16 @@ public final class LogicalTraceAssembler {
     return spans.get(roots.get(0)).traceId();
   }
 
-  private static LogicalTrace.Node node(String key, List<String> parentChain, Parent via,
+  private static LogicalTrace.Node node(String key, List<String> parentChain, boolean parentVerified, Parent via,
       Map<String, SpanRecord> spans, Map<String, Parent> parentOf, Map<String, List<String>> children,
       Map<String, List<String>> chains, String logicalId) {
     SpanRecord s = spans.get(key);
     List<String> chain;
+    boolean verified = !"false".equals(s.attributes().get(Delegation.VERIFIED_ATTRIBUTE));
     if (s.delegationChain().size() > 1 || parentChain.isEmpty()) {
       chain = s.delegationChain().isEmpty() ? List.of(s.agent()) : s.delegationChain();
     } else {
+      verified &= parentVerified; // the chain is the parent's, and as trustworthy
       List<String> c = new ArrayList<>(parentChain);
       if (!c.get(c.size() - 1).equals(s.agent())) {
         c.add(s.agent());
@@ -231,8 +233,9 @@ public final class LogicalTraceAssembler {
     chains.put(key, chain);
     List<LogicalTrace.Node> kids = new ArrayList<>();
     for (String c : children.getOrDefault(key, List.of())) {
-      kids.add(node(c, chain, parentOf.get(c), spans, parentOf, children, chains, logicalId));
+      kids.add(node(c, chain, verified, parentOf.get(c), spans, parentOf, children, chains, logicalId));
     }
-    return new LogicalTrace.Node(Spans.withLogicalTrace(s, logicalId, chain), via == null ? "" : via.how(), kids);
+    return new LogicalTrace.Node(Spans.withLogicalTrace(s, logicalId, chain), via == null ? "" : via.how(), verified,
+        kids);
   }
 }

@@ -51,7 +51,7 @@ public final class SpanMapper {
 
   /** Attributes that become record fields and are not repeated in the attribute map. */
   private static final Set<String> MAPPED = Set.of(
-      WARDEN_AGENT, WARDEN_INTENT, WARDEN_CHAIN, WARDEN_COST, "gen_ai.operation.name", "gen_ai.request.model",
+      WARDEN_AGENT, WARDEN_INTENT, WARDEN_CHAIN, WARDEN_COST, Delegation.VERIFIED_ATTRIBUTE, "gen_ai.operation.name", "gen_ai.request.model",
       "gen_ai.response.model", "gen_ai.usage.input_tokens", "gen_ai.usage.output_tokens",
       "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
       "gen_ai.usage.input_tokens.cached", "gen_ai.usage.cached_tokens", "gen_ai.tool.name",
@@ -300,6 +300,10 @@ public final class SpanMapper {
     }
     if (chain.isEmpty() || !chain.get(chain.size() - 1).equals(agent)) {
       chain.add(agent);
+    }
+    if (chain.size() > 1) {
+      // Anyone can write baggage; only a scoped token minted through Warden backs a delegation.
+      attrs.put(Delegation.VERIFIED_ATTRIBUTE, Boolean.toString(chain.equals(caller.scopeChain())));
     }
 
     String logical = logicalTrace(traceId, hops, links);

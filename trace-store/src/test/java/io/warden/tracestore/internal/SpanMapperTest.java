@@ -139,6 +139,37 @@ class SpanMapperTest {
   }
 
   @Test
+  void mapTraces_delegationChain_isVerifiedOnlyWhenTheScopedTokenCarriesIt() {
+    String hop = "planner@" + T1 + ":00000000000000a1";
+    Span.Builder claimed = span(T2, "00000000000000b1").addAttributes(kv("warden.delegation", hop))
+        // A client cannot vouch for itself: the attribute is Warden's.
+        .addAttributes(kv("warden.delegation.verified", "true"));
+    SpanRecord byCredential = mapper.mapTraces(request(List.of(), claimed),
+        Caller.agent("researcher", List.of())).accepted().get(0);
+    assertThat(byCredential.delegationChain()).containsExactly("planner", "researcher");
+    assertThat(byCredential.attributes()).containsEntry("warden.delegation.verified", "false");
+
+    SpanRecord byOtherChain = mapper.mapTraces(request(List.of(), claimed),
+        Caller.agent("researcher", List.of("researcher"))).accepted().get(0);
+    assertThat(byOtherChain.attributes()).containsEntry("warden.delegation.verified", "false");
+
+    SpanRecord byScopedToken = mapper.mapTraces(request(List.of(), claimed),
+        Caller.agent("researcher", List.of("planner", "researcher"))).accepted().get(0);
+    assertThat(byScopedToken.delegationChain()).containsExactly("planner", "researcher");
+    assertThat(byScopedToken.attributes()).containsEntry("warden.delegation.verified", "true");
+
+    SpanRecord tokenOnly = mapper.mapTraces(request(List.of(), span(T2, "00000000000000b2")),
+        Caller.agent("researcher", List.of("planner", "researcher"))).accepted().get(0);
+    assertThat(tokenOnly.attributes()).containsEntry("warden.delegation.verified", "true");
+
+    SpanRecord noDelegation = mapper.mapTraces(request(List.of(), span(T2, "00000000000000b3")
+        .addAttributes(kv("warden.delegation.verified", "true"))), Caller.agent("researcher", List.of()))
+        .accepted().get(0);
+    assertThat(noDelegation.delegationChain()).containsExactly("researcher");
+    assertThat(noDelegation.attributes()).doesNotContainKey("warden.delegation.verified");
+  }
+
+  @Test
   void mapTraces_agentCredential_mayOnlySendItsOwnSpans() {
     var r = mapper.mapTraces(request(List.of(),
             span(T1, "00000000000000c1"),
