@@ -147,7 +147,7 @@ public final class Appliance implements AutoCloseable {
     Gauge.builder("warden_policy_engine_up", policy, p -> policyUp(p.health()) ? 1 : 0)
         .description("1 while OPA answers with main's policies loaded; 0 while decisions fail closed")
         .register(metrics);
-    Gauge.builder("warden_trace_store_up", traces, t -> tracesUp(t.health().toMap()) ? 1 : 0)
+    Gauge.builder("warden_trace_store_up", traces, t -> t.health().isUp() ? 1 : 0)
         .description("1 while every span store takes writes; 0 while spans wait in the write-ahead log")
         .register(metrics);
 
@@ -236,7 +236,7 @@ public final class Appliance implements AutoCloseable {
 
   /** Every span store takes writes (otherwise spans wait in the write-ahead log). */
   private static boolean tracesUp(Map<String, Object> traceHealth) {
-    return "ok".equals(String.valueOf(traceHealth.get("status")));
+    return "up".equals(String.valueOf(traceHealth.get("status")));
   }
 
   /** The HTTP API port actually bound. */

@@ -91,6 +91,6 @@ class TraceFlowIT extends ApplianceTestBase {
     warden.launch();
     await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
         .until(() -> warden.get(admin, "/api/v1/traces/" + traceId).body().path("spans").size() == 2);
-    assertThat(warden.get(null, "/healthz").body().path("traces").path("status").asText()).isEqualTo("ok");
+    assertThat(warden.get(null, "/healthz").body().path("traces").path("status").asText()).isEqualTo("up");
   }
 }

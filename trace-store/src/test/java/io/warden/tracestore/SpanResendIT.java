@@ -69,7 +69,7 @@ class SpanResendIT extends RunningStore {
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       assertThat(store.lucene().count()).isEqualTo(2);
       @SuppressWarnings("unchecked")
-      var stores = (java.util.Map<String, java.util.Map<String, Object>>) store.health().details().get("stores");
+      var stores = (java.util.Map<String, java.util.Map<String, Object>>) store.refreshHealth().details().get("stores");
       assertThat(stores.get("lucene-v1").get("lag_entries")).isEqualTo(0L);
     });
     store.lucene().refreshNow();

@@ -50,6 +50,11 @@ public final class StoreApplier implements AutoCloseable {
   private volatile long applied;
   private volatile long committed;
   private volatile String problem = "";
+  /**
+   * The store's answer to {@link SpanStore#healthy()} at the applier's last look (optimistic until
+   * then). Asked here, on the applier's thread, so that nobody else needs to ping the store.
+   */
+  private volatile boolean storeHealthy = true;
   private volatile boolean running = true;
   private long lastCommitNanos = System.nanoTime();
   private WriteAheadLog.Cursor cursor;
@@ -95,6 +100,11 @@ public final class StoreApplier implements AutoCloseable {
     return committed;
   }
 
+  /** Whether the store took writes at the applier's last look; never asks the store. */
+  public boolean storeHealthy() {
+    return storeHealthy;
+  }
+
   /** Why the store is not keeping up, or "" when it is. */
   public String problem() {
     return problem;
@@ -114,7 +124,8 @@ public final class StoreApplier implements AutoCloseable {
     long backoffMillis = 100;
     while (running) {
       try {
-        if (!store.healthy()) {
+        storeHealthy = store.healthy();
+        if (!storeHealthy) {
           problem = "store " + store.name() + " is unavailable; spans wait in the write-ahead log";
           discardQueue();
           sleep(backoffMillis);
