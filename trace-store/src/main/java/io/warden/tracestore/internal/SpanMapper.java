@@ -12,6 +12,7 @@ import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
+import io.warden.core.trace.SpanCost;
 import io.warden.core.trace.SpanRecord;
 import io.warden.tracestore.pricing.Pricing;
 import java.math.BigDecimal;
@@ -43,9 +44,9 @@ public final class SpanMapper {
   static final String WARDEN_COST = "warden.cost.usd";
   static final String WARDEN_REVISION = "warden.model.revision";
   static final String GEN_AI_AGENT_NAME = "gen_ai.agent.name";
-  public static final String COST_TOKENS = "warden.cost.tokens_usd";
-  public static final String COST_ACTIONS = "warden.cost.actions_usd";
-  public static final String COST_COMPUTE = "warden.cost.compute_usd";
+  public static final String COST_TOKENS = SpanCost.TOKENS_USD_ATTRIBUTE;
+  public static final String COST_ACTIONS = SpanCost.ACTIONS_USD_ATTRIBUTE;
+  public static final String COST_COMPUTE = SpanCost.COMPUTE_USD_ATTRIBUTE;
   public static final String COST_SOURCE = "warden.cost.source";
   public static final String COST_UNPRICED = "warden.cost.unpriced_model";
 

@@ -508,8 +508,7 @@ public final class LuceneSpanStore implements SpanStore {
     try {
       Map<String, long[]> sums = s.search(b.build(), new CostCollectorManager(field));
       List<CostRow> rows = new ArrayList<>(sums.size());
-      sums.forEach((key, v) -> rows.add(new CostRow(key, usd(v[0]), usd(v[1]), usd(v[2]),
-          usd(v[0] + v[1] + v[2]), v[3])));
+      sums.forEach((key, v) -> rows.add(new CostRow(key, usd(v[0]), usd(v[1]), usd(v[2]), usd(v[3]), v[4])));
       rows.sort(Comparator.comparing(CostRow::totalUsd).reversed().thenComparing(CostRow::key));
       return rows;
     } finally {
@@ -521,7 +520,7 @@ public final class LuceneSpanStore implements SpanStore {
     return BigDecimal.valueOf(nanoUsd, 9);
   }
 
-  /** Sums the three cost kinds and the span count per group key. */
+  /** Sums the three cost kinds, the total and the span count per group key. */
   private static final class CostCollectorManager implements CollectorManager<CostCollector, Map<String, long[]>> {
     private final String field;
 
@@ -539,8 +538,8 @@ public final class LuceneSpanStore implements SpanStore {
       Map<String, long[]> out = new HashMap<>();
       for (CostCollector c : collectors) {
         c.sums.forEach((k, v) -> {
-          long[] t = out.computeIfAbsent(k, x -> new long[4]);
-          for (int i = 0; i < 4; i++) {
+          long[] t = out.computeIfAbsent(k, x -> new long[5]);
+          for (int i = 0; i < 5; i++) {
             t[i] += v[i];
           }
         });
@@ -557,6 +556,7 @@ public final class LuceneSpanStore implements SpanStore {
     private NumericDocValues tokens;
     private NumericDocValues actions;
     private NumericDocValues compute;
+    private NumericDocValues total;
     private final Map<Integer, String> ordNames = new HashMap<>();
 
     CostCollector(String field) {
@@ -571,6 +571,7 @@ public final class LuceneSpanStore implements SpanStore {
       tokens = r.getNumericDocValues(SpanDocuments.COST_TOKENS);
       actions = r.getNumericDocValues(SpanDocuments.COST_ACTIONS);
       compute = r.getNumericDocValues(SpanDocuments.COST_COMPUTE);
+      total = r.getNumericDocValues(SpanDocuments.COST);
       ordNames.clear();
     }
 
@@ -591,11 +592,12 @@ public final class LuceneSpanStore implements SpanStore {
       } else {
         key = "";
       }
-      long[] t = sums.computeIfAbsent(key, k -> new long[4]);
+      long[] t = sums.computeIfAbsent(key, k -> new long[5]);
       t[0] += value(tokens, doc);
       t[1] += value(actions, doc);
       t[2] += value(compute, doc);
-      t[3]++;
+      t[3] += value(total, doc);
+      t[4]++;
     }
 
     private static long value(NumericDocValues v, int doc) throws IOException {

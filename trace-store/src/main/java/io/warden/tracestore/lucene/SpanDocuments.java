@@ -1,9 +1,9 @@
 package io.warden.tracestore.lucene;
 
+import io.warden.core.trace.SpanCost;
 import io.warden.core.trace.SpanRecord;
 import io.warden.tracestore.internal.Delegation;
 import io.warden.tracestore.internal.SpanCodec;
-import io.warden.tracestore.internal.SpanMapper;
 import io.warden.tracestore.internal.Spans;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -143,19 +143,10 @@ final class SpanDocuments {
     return s.toLowerCase(Locale.ROOT);
   }
 
+  /** Nano-USD, saturated: an absurd reported cost must not make the span unindexable. */
   static long nanoUsd(BigDecimal usd) {
-    return usd.setScale(9, RoundingMode.HALF_UP).unscaledValue().longValueExact();
-  }
-
-  static long nanoUsd(String usd) {
-    if (usd == null || usd.isEmpty()) {
-      return 0;
-    }
-    try {
-      return nanoUsd(new BigDecimal(usd));
-    } catch (NumberFormatException | ArithmeticException e) {
-      return 0;
-    }
+    java.math.BigInteger n = usd.setScale(9, RoundingMode.HALF_UP).unscaledValue();
+    return n.bitLength() < 64 ? n.longValue() : n.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
   }
 
   static String model(SpanRecord s) {
@@ -202,9 +193,10 @@ final class SpanDocuments {
     long cost = nanoUsd(s.costUsd());
     d.add(new LongPoint(COST, cost));
     d.add(new NumericDocValuesField(COST, cost));
-    d.add(new NumericDocValuesField(COST_TOKENS, nanoUsd(s.attributes().get(SpanMapper.COST_TOKENS))));
-    d.add(new NumericDocValuesField(COST_ACTIONS, nanoUsd(s.attributes().get(SpanMapper.COST_ACTIONS))));
-    d.add(new NumericDocValuesField(COST_COMPUTE, nanoUsd(s.attributes().get(SpanMapper.COST_COMPUTE))));
+    SpanCost split = SpanCost.of(s);
+    d.add(new NumericDocValuesField(COST_TOKENS, nanoUsd(split.tokensUsd())));
+    d.add(new NumericDocValuesField(COST_ACTIONS, nanoUsd(split.actionsUsd())));
+    d.add(new NumericDocValuesField(COST_COMPUTE, nanoUsd(split.computeUsd())));
     d.add(new StoredField(SOURCE, SpanCodec.encode(Spans.withText(s, ""))));
     return d;
   }
