@@ -1,5 +1,6 @@
 package io.warden.tracestore.internal;
 
+import io.warden.core.trace.SpanCodec;
 import io.warden.core.trace.SpanText;
 import io.warden.core.trace.SpanRecord;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.warden.tracestore.internal;
 
+import io.warden.core.trace.Delegation;
 import io.warden.core.trace.SpanRecord;
 import io.warden.tracestore.LogicalTrace;
 import io.warden.tracestore.lucene.LuceneSpanStore;
@@ -56,7 +57,7 @@ public final class LogicalTraceAssembler {
           truncated = true;
           break;
         }
-        if (spans.putIfAbsent(Spans.key(s), s) != null) {
+        if (spans.putIfAbsent(s.key(), s) != null) {
           continue;
         }
         if (!traces.contains(s.traceId())) {
@@ -97,7 +98,7 @@ public final class LogicalTraceAssembler {
     for (SpanRecord s : spans.values()) {
       Parent p = parent(s, spans);
       if (p != null) {
-        parentOf.put(Spans.key(s), p);
+        parentOf.put(s.key(), p);
       }
     }
     // Links can form cycles in bad data: cut them so every span is reachable from a root once.
@@ -159,7 +160,7 @@ public final class LogicalTraceAssembler {
       end = Math.max(end, s.endEpochNanos());
       if ("ERROR".equals(s.status())) {
         errors.add(new LogicalTrace.SpanError(s.traceId(), s.spanId(), s.agent(), s.name(), s.statusMessage(),
-            chains.getOrDefault(Spans.key(s), s.delegationChain())));
+            chains.getOrDefault(s.key(), s.delegationChain())));
       }
     }
     Map<String, BigDecimal> sortedCosts = new LinkedHashMap<>();
@@ -180,7 +181,7 @@ public final class LogicalTraceAssembler {
     List<Delegation.Hop> hops = Delegation.parse(s.attributes().get(Delegation.ATTRIBUTE));
     if (!hops.isEmpty()) {
       String k = hops.get(hops.size() - 1).spanKey();
-      if (spans.containsKey(k) && !k.equals(Spans.key(s)) && !hops.get(hops.size() - 1).traceId().equals(s.traceId())) {
+      if (spans.containsKey(k) && !k.equals(s.key()) && !hops.get(hops.size() - 1).traceId().equals(s.traceId())) {
         return new Parent(k, "baggage");
       }
     }
@@ -235,7 +236,7 @@ public final class LogicalTraceAssembler {
     for (String c : children.getOrDefault(key, List.of())) {
       kids.add(node(c, chain, verified, parentOf.get(c), spans, parentOf, children, chains, logicalId));
     }
-    return new LogicalTrace.Node(Spans.withLogicalTrace(s, logicalId, chain), via == null ? "" : via.how(), verified,
+    return new LogicalTrace.Node(s.withLogicalTrace(logicalId, chain), via == null ? "" : via.how(), verified,
         kids);
   }
 }

@@ -1,5 +1,6 @@
 package io.warden.tracestore.internal;
 
+import io.warden.core.trace.Delegation;
 import io.warden.core.trace.SpanText;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;

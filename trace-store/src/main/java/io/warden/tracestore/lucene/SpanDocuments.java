@@ -2,9 +2,8 @@ package io.warden.tracestore.lucene;
 
 import io.warden.core.trace.SpanCost;
 import io.warden.core.trace.SpanRecord;
-import io.warden.tracestore.internal.Delegation;
-import io.warden.tracestore.internal.SpanCodec;
-import io.warden.tracestore.internal.Spans;
+import io.warden.core.trace.Delegation;
+import io.warden.core.trace.SpanCodec;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.LinkedHashSet;
@@ -32,7 +31,6 @@ import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.util.BytesRef;
-
 /**
  * The Lucene document layout of a span ({@code lucene-v1}). Keyword fields are indexed lowercased
  * and queried through a lowercasing keyword analyzer, so {@code agent:Planner} finds
@@ -149,13 +147,17 @@ final class SpanDocuments {
     return n.bitLength() < 64 ? n.longValue() : n.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
   }
 
+  static long nanos(java.time.Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
+  }
+
   static String model(SpanRecord s) {
     return s.responseModel().isEmpty() ? s.requestModel() : s.responseModel();
   }
 
   static Document toDocument(SpanRecord s) {
     Document d = new Document();
-    String id = Spans.key(s);
+    String id = s.key();
     d.add(new StringField(KIND, KIND_SPAN, Field.Store.NO));
     d.add(new StringField(ID, id, Field.Store.NO));
     d.add(new NumericDocValuesField(TIEBREAK, tiebreak(s.spanId())));
@@ -197,7 +199,7 @@ final class SpanDocuments {
     d.add(new NumericDocValuesField(COST_TOKENS, nanoUsd(split.tokensUsd())));
     d.add(new NumericDocValuesField(COST_ACTIONS, nanoUsd(split.actionsUsd())));
     d.add(new NumericDocValuesField(COST_COMPUTE, nanoUsd(split.computeUsd())));
-    d.add(new StoredField(SOURCE, SpanCodec.encode(Spans.withText(s, ""))));
+    d.add(new StoredField(SOURCE, SpanCodec.encode(s.withText(""))));
     return d;
   }
 

@@ -1,5 +1,6 @@
 package io.warden.tracestore.internal;
 
+import io.warden.core.trace.Delegation;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.warden.core.trace.SpanRecord;
@@ -29,7 +30,7 @@ class LogicalTraceAssemblerTest {
   private static Map<String, SpanRecord> byKey(SpanRecord... spans) {
     Map<String, SpanRecord> m = new LinkedHashMap<>();
     for (SpanRecord s : spans) {
-      m.put(Spans.key(s), s);
+      m.put(s.key(), s);
     }
     return m;
   }

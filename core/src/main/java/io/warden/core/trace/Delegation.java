@@ -1,4 +1,4 @@
-package io.warden.tracestore.internal;
+package io.warden.core.trace;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +10,7 @@ import java.util.Locale;
  * naming itself and the span from which it delegated. The first hop's trace id is the logical trace
  * id; the last hop's span is where the delegation happened.
  *
- * <p>Internal: not public API (the format is documented in the module README).
+ * <p>The format is documented in the trace-store README; agents, SDK helpers and gateways write it.
  */
 public final class Delegation {
   /** Baggage key and span attribute carrying the hops. */
@@ -52,11 +52,24 @@ public final class Delegation {
       }
       String trace = p.substring(at + 1, colon).toLowerCase(Locale.ROOT);
       String span = p.substring(colon + 1).toLowerCase(Locale.ROOT);
-      if (Otlp.isHex(trace, 32) && Otlp.isHex(span, 16)) {
+      if (isHex(trace, 32) && isHex(span, 16)) {
         hops.add(new Hop(p.substring(0, at), trace, span));
       }
     }
     return hops;
+  }
+
+  private static boolean isHex(String s, int length) {
+    if (s.length() != length) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      char c = s.charAt(i);
+      if ((c < '0' || c > '9') && (c < 'a' || c > 'f')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   public static String format(List<Hop> hops) {

@@ -1,6 +1,5 @@
-package io.warden.tracestore.internal;
+package io.warden.core.trace;
 
-import io.warden.core.trace.SpanRecord;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -14,7 +13,7 @@ import java.util.Map;
  * of a Lucene document. Format version 1: a version byte, then every component in declaration order;
  * strings as a varint length plus UTF-8, longs as 8 bytes, lists and maps as a varint count.
  *
- * <p>Internal: not public API; can change at any time (the version byte guards stored data).
+ * <p>Not a wire format: it can change at any time (the version byte guards stored data).
  */
 public final class SpanCodec {
   private static final byte VERSION = 1;

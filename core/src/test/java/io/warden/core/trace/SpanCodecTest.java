@@ -1,4 +1,4 @@
-package io.warden.tracestore.internal;
+package io.warden.core.trace;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
