@@ -29,7 +29,8 @@ import java.util.function.Supplier;
 
 /**
  * Maps OTLP export requests to {@link SpanRecord}s (and log records to {@link SpanText}s):
- * validates ids and times, attributes every span to an agent the caller may speak for, reads the
+ * validates ids and times, attributes every span to an agent the caller may speak for
+ * ({@link AgentAttribution}), reads the
  * GenAI semantic conventions and Warden's own attributes, extracts the searchable text, assigns the
  * logical trace and prices the span. A span that fails a check is rejected alone; the rest go on.
  *
@@ -39,12 +40,11 @@ public final class SpanMapper {
   /** How many rejection reasons a partial-success message lists. */
   static final int MAX_REASONS = 5;
 
-  static final String WARDEN_AGENT = "warden.agent";
+  static final String WARDEN_AGENT = AgentAttribution.WARDEN_AGENT;
   static final String WARDEN_INTENT = "warden.intent";
   static final String WARDEN_CHAIN = "warden.delegation.chain";
   static final String WARDEN_COST = "warden.cost.usd";
   static final String WARDEN_REVISION = "warden.model.revision";
-  static final String GEN_AI_AGENT_NAME = "gen_ai.agent.name";
   public static final String COST_TOKENS = SpanCost.TOKENS_USD_ATTRIBUTE;
   public static final String COST_ACTIONS = SpanCost.ACTIONS_USD_ATTRIBUTE;
   public static final String COST_COMPUTE = SpanCost.COMPUTE_USD_ATTRIBUTE;
@@ -63,9 +63,9 @@ public final class SpanMapper {
       "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
       "gen_ai.usage.input_tokens.cached", "gen_ai.usage.cached_tokens"};
 
-  private final Predicate<String> knownAgent;
   private final Supplier<Pricing> pricing;
   private final LogicalTraceHints hints;
+  private final AgentAttribution attribution;
 
   /** Accepted items and what was rejected. */
   public record Result<T>(List<T> accepted, long rejected, String message) {
@@ -76,9 +76,9 @@ public final class SpanMapper {
   }
 
   public SpanMapper(Predicate<String> knownAgent, Supplier<Pricing> pricing, LogicalTraceHints hints) {
-    this.knownAgent = Objects.requireNonNull(knownAgent, "knownAgent");
     this.pricing = Objects.requireNonNull(pricing, "pricing");
     this.hints = Objects.requireNonNull(hints, "hints");
+    this.attribution = new AgentAttribution(knownAgent);
   }
 
   private static final class Rejections {
@@ -120,13 +120,13 @@ public final class SpanMapper {
         for (Span s : ss.getSpansList()) {
           String key = Otlp.hex(s.getSpanId());
           parentBySpan.put(key, Otlp.hex(s.getParentSpanId()));
-          String claim = spanClaim(s.getAttributesList());
+          String claim = attribution.itemClaim(s.getAttributesList());
           if (claim != null) {
             claimBySpan.put(key, claim);
           }
         }
       }
-      String resourceClaim = resourceClaim(resource, service);
+      String resourceClaim = attribution.resourceClaim(resource, service);
       for (ScopeSpans ss : rs.getScopeSpansList()) {
         String scope = ss.getScope().getName();
         for (Span s : ss.getSpansList()) {
@@ -138,55 +138,32 @@ public final class SpanMapper {
           }
           String spanId = Otlp.hex(s.getSpanId());
           String traceId = Otlp.hex(s.getTraceId());
-          String claim = claimBySpan.get(spanId);
-          String claimSource = claim == null ? null : "span attribute";
-          if (claim == null) {
+          AgentAttribution.Claim claim = null;
+          if (claimBySpan.containsKey(spanId)) {
+            claim = new AgentAttribution.Claim(claimBySpan.get(spanId), "span attribute");
+          } else {
             String p = parentBySpan.get(spanId);
             for (int depth = 0; claim == null && p != null && !p.isEmpty() && depth < 64; depth++) {
-              claim = claimBySpan.get(p);
+              String c = claimBySpan.get(p);
+              claim = c == null ? null : new AgentAttribution.Claim(c, "parent span");
               p = parentBySpan.get(p);
             }
-            claimSource = claim == null ? null : "parent span";
           }
-          if (claim == null) {
-            claim = resourceClaim;
-            claimSource = claim == null ? null : "resource attribute";
+          if (claim == null && resourceClaim != null) {
+            claim = new AgentAttribution.Claim(resourceClaim, "resource attribute");
           }
-          String agent;
-          if (caller.isAgent()) {
-            if (!knownAgent.test(caller.agent())) {
-              rejections.reject(where(spanId, traceId) + ": agent '" + caller.agent() + "' is not in the inventory");
-              continue;
-            }
-            if (claim != null && !claim.equals(caller.agent())) {
-              rejections.reject(where(spanId, traceId) + ": claims agent '" + claim + "' (" + claimSource
-                  + ") but the credential belongs to '" + caller.agent() + "'; an agent may only send its own spans");
-              continue;
-            }
-            agent = caller.agent();
-          } else {
-            if (claim == null) {
-              rejections.reject(where(spanId, traceId) + ": names no agent; set the warden.agent span or "
-                  + "resource attribute "
-                  + "(an ingest token must say which agent each span belongs to)");
-              continue;
-            }
-            if (!knownAgent.test(claim)) {
-              rejections.reject(where(spanId, traceId) + ": names unknown agent '" + claim + "' (" + claimSource
-                  + "); it is not in the inventory");
-              continue;
-            }
-            agent = claim;
+          AgentAttribution.Decision decision =
+              attribution.decide(caller, claim, AgentAttribution.Item.SPAN, traceId, spanId);
+          if (!decision.accepted()) {
+            rejections.reject(decision.refusal());
+            continue;
           }
+          String agent = decision.agent();
           out.add(map(s, traceId, spanId, service, scope, resource, agent, caller, prices));
         }
       }
     }
     return new Result<>(out, rejections.count, rejections.message("spans"));
-  }
-
-  private static String where(String spanId, String traceId) {
-    return "span " + spanId + " in trace " + traceId;
   }
 
   private static String check(Span s) {
@@ -215,36 +192,6 @@ public final class SpanMapper {
           + s.getStartTimeUnixNano() + ")";
     }
     return null;
-  }
-
-  private String spanClaim(List<KeyValue> attributes) {
-    String explicit = null;
-    String genAi = null;
-    for (KeyValue kv : attributes) {
-      if (WARDEN_AGENT.equals(kv.getKey())) {
-        explicit = kv.getValue().getStringValue().strip();
-      } else if (GEN_AI_AGENT_NAME.equals(kv.getKey())) {
-        genAi = kv.getValue().getStringValue().strip();
-      }
-    }
-    if (explicit != null && !explicit.isEmpty()) {
-      return explicit;
-    }
-    // gen_ai.agent.name is often a framework's label; it claims an identity only when it names a
-    // Warden agent.
-    return genAi != null && !genAi.isEmpty() && knownAgent.test(genAi) ? genAi : null;
-  }
-
-  private String resourceClaim(Map<String, AnyValue> resource, String service) {
-    String explicit = str(resource, WARDEN_AGENT);
-    if (!explicit.isEmpty()) {
-      return explicit;
-    }
-    String genAi = str(resource, GEN_AI_AGENT_NAME);
-    if (!genAi.isEmpty() && knownAgent.test(genAi)) {
-      return genAi;
-    }
-    return !service.isEmpty() && knownAgent.test(service) ? service : null;
   }
 
   private SpanRecord map(Span s, String traceId, String spanId, String service, String scope,
@@ -452,7 +399,7 @@ public final class SpanMapper {
     for (ResourceLogs rl : request.getResourceLogsList()) {
       Map<String, AnyValue> resource = Otlp.attributes(rl.getResource().getAttributesList());
       String service = str(resource, "service.name");
-      String resourceClaim = resourceClaim(resource, service);
+      String resourceClaim = attribution.resourceClaim(resource, service);
       for (ScopeLogs sl : rl.getScopeLogsList()) {
         for (LogRecord r : sl.getLogRecordsList()) {
           rejections.total++;
@@ -464,30 +411,18 @@ public final class SpanMapper {
           String traceId = Otlp.hex(r.getTraceId());
           String spanId = Otlp.hex(r.getSpanId());
           String where = "log record for span " + spanId + " in trace " + traceId;
-          String claim = spanClaim(r.getAttributesList());
+          String claim = attribution.itemClaim(r.getAttributesList());
           if (claim == null) {
             claim = resourceClaim;
           }
-          String agent;
-          if (caller.isAgent()) {
-            if (!knownAgent.test(caller.agent())) {
-              rejections.reject(where + ": agent '" + caller.agent() + "' is not in the inventory");
-              continue;
-            }
-            if (claim != null && !claim.equals(caller.agent())) {
-              rejections.reject(where + ": claims agent '" + claim + "' but the credential belongs to '"
-                  + caller.agent() + "'; an agent may only send its own telemetry");
-              continue;
-            }
-            agent = caller.agent();
-          } else {
-            if (claim == null || !knownAgent.test(claim)) {
-              rejections.reject(where + (claim == null ? ": names no agent; set the warden.agent attribute"
-                  : ": names unknown agent '" + claim + "'"));
-              continue;
-            }
-            agent = claim;
+          AgentAttribution.Decision decision = attribution.decide(caller,
+              claim == null ? null : new AgentAttribution.Claim(claim, "attribute"), AgentAttribution.Item.LOG_RECORD,
+              traceId, spanId);
+          if (!decision.accepted()) {
+            rejections.reject(decision.refusal());
+            continue;
           }
+          String agent = decision.agent();
           StringBuilder text = new StringBuilder();
           TextExtractor.fromEvent(r.getAttributesList(), r.getBody(), text);
           if (text.isEmpty()) {
