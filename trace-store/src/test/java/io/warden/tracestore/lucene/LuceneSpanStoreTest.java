@@ -10,7 +10,7 @@ import io.warden.core.trace.SpanStore;
 import io.warden.core.trace.SpanStore.CostGroup;
 import io.warden.tracestore.SearchPage;
 import io.warden.tracestore.SpanHit;
-import io.warden.tracestore.internal.SpanMapper;
+import io.warden.tracestore.internal.ingest.SpanMapper;
 import io.warden.core.trace.SpanText;
 import java.math.BigDecimal;
 import java.nio.file.Path;

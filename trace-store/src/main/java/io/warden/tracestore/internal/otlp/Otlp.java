@@ -1,5 +1,6 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.otlp;
 
+import io.warden.tracestore.internal.ingest.TextExtractor;
 import com.google.protobuf.ByteString;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -16,7 +17,7 @@ import java.util.Map;
 public final class Otlp {
   private static final char[] HEX = "0123456789abcdef".toCharArray();
   /** Longest attribute value kept verbatim; longer values are cut (text fields have their own cap). */
-  static final int MAX_ATTRIBUTE_CHARS = 4096;
+  public static final int MAX_ATTRIBUTE_CHARS = 4096;
 
   private Otlp() {}
 
@@ -123,7 +124,7 @@ public final class Otlp {
     }
   }
 
-  static void appendLine(StringBuilder out, String s) {
+  public static void appendLine(StringBuilder out, String s) {
     if (s == null || s.isBlank()) {
       return;
     }
@@ -152,7 +153,7 @@ public final class Otlp {
     };
   }
 
-  static String cap(String s, int max) {
+  public static String cap(String s, int max) {
     return s.length() <= max ? s : s.substring(0, max) + "…";
   }
 }

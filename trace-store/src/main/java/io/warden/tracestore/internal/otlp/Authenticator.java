@@ -1,4 +1,4 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.otlp;
 
 import io.warden.core.identity.Principal;
 

@@ -1,4 +1,4 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.assembly;
 
 import io.warden.core.trace.Delegation;
 import io.warden.core.trace.SpanRecord;

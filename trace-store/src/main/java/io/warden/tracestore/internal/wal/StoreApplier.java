@@ -1,5 +1,6 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.wal;
 
+import io.warden.tracestore.internal.ingest.IngestBatch;
 import io.warden.core.trace.SpanText;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanStore;

@@ -1,4 +1,4 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.assembly;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

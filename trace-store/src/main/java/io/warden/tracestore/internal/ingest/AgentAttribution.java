@@ -1,4 +1,4 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.ingest;
 
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;

@@ -1,4 +1,4 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.ingest;
 
 /**
  * Ingest is over one of its bounds (queued requests, queued bytes, write-ahead log backlog); the

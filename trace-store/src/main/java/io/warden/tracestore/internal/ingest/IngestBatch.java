@@ -1,4 +1,4 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.ingest;
 
 import io.warden.core.trace.SpanCodec;
 import io.warden.core.trace.SpanText;

@@ -1,5 +1,6 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.otlp;
 
+import io.warden.tracestore.internal.ingest.IngestPipeline;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;

@@ -1,5 +1,6 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.wal;
 
+import io.warden.tracestore.internal.ingest.Backpressure;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,7 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.otlp;
 
+import io.warden.tracestore.internal.ingest.Backpressure;
+import io.warden.tracestore.internal.ingest.IngestPipeline;
 import com.google.protobuf.CodedOutputStream;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsPartialSuccess;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceResponse;

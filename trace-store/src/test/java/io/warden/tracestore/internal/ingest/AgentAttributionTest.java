@@ -1,12 +1,12 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
-import io.warden.tracestore.internal.AgentAttribution.Claim;
-import io.warden.tracestore.internal.AgentAttribution.Decision;
-import io.warden.tracestore.internal.AgentAttribution.Item;
+import io.warden.tracestore.internal.ingest.AgentAttribution.Claim;
+import io.warden.tracestore.internal.ingest.AgentAttribution.Decision;
+import io.warden.tracestore.internal.ingest.AgentAttribution.Item;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

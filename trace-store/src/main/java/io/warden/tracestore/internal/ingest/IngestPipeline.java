@@ -1,5 +1,9 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.ingest;
 
+import io.warden.tracestore.internal.otlp.Authenticator;
+import io.warden.tracestore.internal.otlp.MalformedException;
+import io.warden.tracestore.internal.otlp.OtlpJson;
+import io.warden.tracestore.internal.wal.WriteAheadLog;
 import io.warden.core.trace.SpanText;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;

@@ -1,4 +1,4 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.otlp;
 
 /**
  * The request body cannot be decoded (bad protobuf, JSON, gzip); answered with 400 /

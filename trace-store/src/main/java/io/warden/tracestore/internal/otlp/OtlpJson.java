@@ -1,4 +1,4 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.otlp;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;

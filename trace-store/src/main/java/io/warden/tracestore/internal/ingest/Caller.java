@@ -1,4 +1,4 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.ingest;
 
 import java.util.List;
 import java.util.Objects;

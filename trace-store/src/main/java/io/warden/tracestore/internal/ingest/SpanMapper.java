@@ -1,5 +1,7 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.ingest;
 
+import io.warden.tracestore.internal.assembly.LogicalTraceHints;
+import io.warden.tracestore.internal.otlp.Otlp;
 import io.warden.core.trace.Delegation;
 import io.warden.core.trace.SpanText;
 import io.opentelemetry.proto.collector.logs.v1.ExportLogsServiceRequest;

@@ -1,5 +1,6 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.ingest;
 
+import io.warden.tracestore.internal.assembly.LogicalTraceHints;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;

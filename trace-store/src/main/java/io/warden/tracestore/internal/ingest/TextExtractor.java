@@ -1,5 +1,6 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.ingest;
 
+import io.warden.tracestore.internal.otlp.Otlp;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,7 +33,7 @@ public final class TextExtractor {
       "gen_ai.reasoning", "gen_ai.reasoning.content", "gen_ai.event.content", "warden.text");
 
   /** Keys inside structured messages that describe structure, not content. */
-  static final Set<String> STRUCTURAL_KEYS = Set.of(
+  public static final Set<String> STRUCTURAL_KEYS = Set.of(
       "role", "type", "finish_reason", "id", "mime_type", "index", "gen_ai.system", "gen_ai.provider.name",
       "event.name");
 

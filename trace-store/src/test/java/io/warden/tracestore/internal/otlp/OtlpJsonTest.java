@@ -1,4 +1,4 @@
-package io.warden.tracestore.internal;
+package io.warden.tracestore.internal.otlp;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
