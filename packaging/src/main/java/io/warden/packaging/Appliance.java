@@ -180,7 +180,7 @@ public final class Appliance implements AutoCloseable {
     Gauge.builder("warden_agents", inventory, i -> i.list().size()).description("agents on main").register(metrics);
     // /healthz and the gauges only read these; they are computed on their own threads.
     PolledHealth policyHealth = keep(PolledHealth.start("policy", () -> health(policy.health()), HEALTH_EVERY));
-    PolledHealth traceHealth = keep(PolledHealth.start("traces", () -> health(traces.health().toMap()), HEALTH_EVERY));
+    HealthIndicator traceHealth = traces; // kept current by the trace store's own thread
     Gauge.builder("warden_policy_engine_up", policyHealth, h -> h.health().isUp() ? 1 : 0)
         .description("1 while OPA answers with main's policies loaded; 0 while decisions fail closed")
         .register(metrics);
