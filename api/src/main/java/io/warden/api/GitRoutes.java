@@ -5,16 +5,17 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.warden.core.WardenException;
 import io.warden.gitops.GitSmartHttp;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Git smart HTTP at {@code /git/warden.git}: clone, fetch and push with the plain git client (basic
- * auth, any user name, a token as the password). Request bodies arrive inflated (the server
- * decompresses {@code Content-Encoding: gzip}); packs are small for a governance repository, so they
- * are buffered rather than streamed.
+ * auth, any user name, a token as the password). Request bodies are streamed to {@link GitSmartHttp}
+ * on a worker thread with back-pressure, gunzipped there while read and refused past
+ * {@code git.max_push_bytes} (413 naming it; a push gets git's own refusal, which git prints), so a
+ * gzip bomb or a huge push costs neither heap nor an event loop. Results (small for a governance
+ * repository) are buffered so a refusal can still become an error status.
  */
 public final class GitRoutes implements ApiRoutes {
   static final String REPO = "/git/warden.git";
@@ -42,10 +43,15 @@ public final class GitRoutes implements ApiRoutes {
     });
     for (String service : SERVICES) {
       router.post(REPO + "/" + service).handler(ctx -> {
-        byte[] body = ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+        // Streamed, never buffered: GitSmartHttp gunzips while it reads and stops at git.max_push_bytes.
+        // Whatever the answer, the rest of the body is then dropped (up to a cap) so git can read it.
+        RequestBodyStream body = RequestBodyStream.of(ctx.request(), ctx.vertx().getOrCreateContext());
+        ctx.addEndHandler(ended -> body.discardRest(git.maxPushBytes()));
+        git.authorize(service, http.principal(ctx));
+        String encoding = ctx.request().getHeader("Content-Encoding");
         http.blocking(ctx, () -> {
           ByteArrayOutputStream out = new ByteArrayOutputStream();
-          git.rpc(service, http.principal(ctx), new ByteArrayInputStream(body), out);
+          git.rpc(service, http.principal(ctx), body, encoding, out);
           reply(ctx, "application/x-" + service + "-result", out);
           return null;
         });

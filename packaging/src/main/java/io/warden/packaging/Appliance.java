@@ -157,7 +157,7 @@ public final class Appliance implements AutoCloseable {
         new AgentRoutes(inventory, reconciler, identity),
         new ChangeRoutes(changes),
         new AuditRoutes(audit),
-        new GitRoutes(GitSmartHttp.create(repo, changes)),
+        new GitRoutes(GitSmartHttp.create(repo, changes, config.positiveLong("git.max_push_bytes"))),
         new DecisionRoutes(policy.decisions(), clock),
         new TraceRoutes(traces, clock),
         new MetricsRoutes(metrics));
