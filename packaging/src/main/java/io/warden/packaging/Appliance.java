@@ -134,7 +134,7 @@ public final class Appliance implements AutoCloseable {
     listeners.add(traces.mainListener());
 
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
-    Reconciler reconciler = Reconciler.create(repo, inventory, executors, listeners, audit, clock);
+    Reconciler reconciler = Reconciler.create(repo, changes, inventory, executors, listeners, audit, clock);
     changes.addMergeListener(merged -> reconciler.reconcile());
     reconciler.reconcile();
 
