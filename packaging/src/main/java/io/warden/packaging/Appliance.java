@@ -137,6 +137,10 @@ public final class Appliance implements AutoCloseable {
     Reconciler reconciler = Reconciler.create(repo, changes, inventory, executors, listeners, audit, clock);
     changes.addMergeListener(merged -> reconciler.reconcile());
     reconciler.reconcile();
+    // Checks that errored while OPA was down (admission fails closed) re-run once it is back, and now.
+    Runnable recheckErrored = () -> Thread.ofVirtual().name("recheck-errored").start(changes::recheckErrored);
+    policy.onAvailable(recheckErrored);
+    recheckErrored.run();
 
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(metrics);
