@@ -28,8 +28,11 @@ import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceivePack;
 import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
 import org.eclipse.jgit.transport.RefFilter;
+import org.eclipse.jgit.transport.UnpackErrorHandler;
 import org.eclipse.jgit.transport.UploadPack;
 import org.eclipse.jgit.errors.PackProtocolException;
+import org.eclipse.jgit.errors.TooLargeObjectInPackException;
+import org.eclipse.jgit.errors.TooLargePackException;
 import org.eclipse.jgit.errors.UnpackException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -167,8 +170,9 @@ public final class GitSmartHttp {
    *   <li>any other body over the limit (a fetch, a push cut off in its commands) throws
    *       {@code too_large} naming the limit and {@value #MAX_PUSH_SETTING} (HTTP 413).
    * </ul>
-   * A push git refuses for another reason (an object over {@link #MAX_OBJECT_BYTES}, a corrupt pack)
-   * also returns normally with git's refusal in {@code out}.
+   * A push git refuses for another reason (an object over {@link #MAX_OBJECT_BYTES} or the limit,
+   * which the refusal names, or a corrupt pack) also returns normally with git's refusal in
+   * {@code out}.
    *
    * @throws WardenException {@code unauthorized}, {@code forbidden}, {@code invalid_input} (unknown
    *     service or content encoding), {@code too_large}
@@ -210,6 +214,22 @@ public final class GitSmartHttp {
     out.flush();
   }
 
+  /** JGit's own size refusals, reworded to name the limit and {@value #MAX_PUSH_SETTING}. */
+  private Throwable explained(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof TooLargeObjectInPackException) {
+        long limit = Math.min(MAX_OBJECT_BYTES, maxPushBytes);
+        return new IOException("git request refused: it carries a file (object) over the limit of " + limit
+            + " bytes for one object, the smaller of " + MAX_OBJECT_BYTES + " and " + MAX_PUSH_SETTING
+            + "; nothing was written. Files in the Warden repository are at most 1 MiB", t);
+      }
+      if (t instanceof TooLargePackException) {
+        return new IOException(BoundedBody.refusal(maxPushBytes, MAX_PUSH_SETTING), t);
+      }
+    }
+    return error;
+  }
+
   /** The protocol error in {@code e}'s causes when the client sent something that is not git, else null. */
   private static Throwable clientError(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -237,10 +257,13 @@ public final class GitSmartHttp {
     rp.setCheckReferencedObjectsAreReachable(true);
     rp.setAllowNonFastForwards(true);
     rp.setAtomic(false);
-    rp.setMaxObjectSizeLimit(MAX_OBJECT_BYTES);
+    rp.setMaxObjectSizeLimit(Math.min(MAX_OBJECT_BYTES, maxPushBytes));
     // The pack is part of the body, which BoundedBody cuts off at maxPushBytes with a message that
     // names the setting; JGit's own pack limit is only a backstop.
     rp.setMaxPackSizeLimit(maxPushBytes + 1);
+    // git prints the unpack error's message: make JGit's size refusals name the setting.
+    UnpackErrorHandler reportToClient = rp.getUnpackErrorHandler();
+    rp.setUnpackErrorHandler(error -> reportToClient.handleUnpackException(explained(error)));
     PushHooks hooks = new PushHooks(user);
     rp.setPreReceiveHook(hooks);
     rp.setPostReceiveHook(hooks);

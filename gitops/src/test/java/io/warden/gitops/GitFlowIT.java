@@ -224,6 +224,18 @@ class GitFlowIT {
       assertThat(f.changes.list(null)).isEmpty();
       assertThat(f.auditActions()).contains("git.push.refused");
 
+      // One file over the limit: refused by its size alone, also naming the setting.
+      git.run(work, "alice", "reset", "-q", "--hard", "HEAD~1").ok();
+      byte[] big = new byte[(1 << 20) + 4096];
+      random.nextBytes(big);
+      Files.write(work.resolve("tools/big.bin"), big);
+      git.run(work, "alice", "add", "tools/big.bin").ok();
+      git.run(work, "alice", "commit", "-qm", "Add one big file").ok();
+      GitCli.Result bigPush = git.run(work, "alice", "push", "origin", "HEAD:refs/heads/big");
+      assertThat(bigPush.exit()).isNotZero();
+      assertThat(bigPush.stderr()).contains("git.max_push_bytes").contains("over the limit of 1048576 bytes for one object");
+      assertThat(f.repo.refId("refs/heads/big")).isEmpty();
+
       // Under the limit the same server takes a push as before.
       git.run(work, "alice", "reset", "-q", "--hard", "HEAD~1").ok();
       commitFile(work, "alice", "tools/small.md");
