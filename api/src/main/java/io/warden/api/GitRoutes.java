@@ -20,6 +20,12 @@ import java.util.Set;
 public final class GitRoutes implements ApiRoutes {
   static final String REPO = "/git/warden.git";
   private static final Set<String> SERVICES = Set.of("git-upload-pack", "git-receive-pack");
+  /**
+   * After answering, up to this many times {@code git.max_push_bytes} more of the body is read and
+   * dropped, so git (which sends its whole pack before it reads the answer) sees the refusal rather
+   * than a broken pipe; past that the connection is closed.
+   */
+  private static final long DRAIN_FACTOR = 4;
 
   private final GitSmartHttp git;
 
@@ -46,7 +52,7 @@ public final class GitRoutes implements ApiRoutes {
         // Streamed, never buffered: GitSmartHttp gunzips while it reads and stops at git.max_push_bytes.
         // Whatever the answer, the rest of the body is then dropped (up to a cap) so git can read it.
         RequestBodyStream body = RequestBodyStream.of(ctx.request(), ctx.vertx().getOrCreateContext());
-        ctx.addEndHandler(ended -> body.discardRest(git.maxPushBytes()));
+        ctx.addEndHandler(ended -> body.discardRest(DRAIN_FACTOR * git.maxPushBytes()));
         git.authorize(service, http.principal(ctx));
         String encoding = ctx.request().getHeader("Content-Encoding");
         http.blocking(ctx, () -> {
