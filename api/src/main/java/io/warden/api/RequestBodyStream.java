@@ -26,7 +26,6 @@ final class RequestBodyStream extends InputStream {
   private boolean ended;
   private boolean paused;
   private Throwable failure;
-  private boolean discarding;
   private long discarded;
 
   private RequestBodyStream(HttpServerRequest request, Context context) {
@@ -45,8 +44,7 @@ final class RequestBodyStream extends InputStream {
   }
 
   private synchronized void onChunk(Buffer chunk) {
-    if (discarding) {
-      discarded += chunk.length();
+    if (chunk.length() == 0) {
       return;
     }
     chunks.add(chunk);
@@ -119,7 +117,6 @@ final class RequestBodyStream extends InputStream {
     if (ended || failure != null) {
       return;
     }
-    discarding = true;
     discarded = 0;
     chunks.clear();
     queued = 0;

@@ -196,20 +196,26 @@ public final class GitSmartHttp {
         receivePack(user).receive(body, counted, null);
       }
     } catch (IOException | RuntimeException e) {
-      if (body.exceeded()) {
+      // ReceivePack writes git's refusal (unpack error, each ref rejected) to out before it throws.
+      boolean reported = e instanceof UnpackException && counted.count() > 0;
+      if (body.exceeded() || reported) {
+        String reason = body.exceeded() ? "body over " + MAX_PUSH_SETTING
+            : String.valueOf(explained(e.getCause() == null ? e : e.getCause()).getMessage());
         audit.append(user.subject(), service.equals(UPLOAD_PACK) ? "git.fetch.refused" : "git.push.refused", "repo",
-            Map.of("reason", "body over " + MAX_PUSH_SETTING, "limit", maxPushBytes));
-        if (!(e instanceof UnpackException) || counted.count() == 0) {
+            Map.of("reason", reason, "limit", maxPushBytes));
+      }
+      if (!reported) {
+        if (body.exceeded()) {
           throw new WardenException("too_large", BoundedBody.refusal(maxPushBytes, MAX_PUSH_SETTING));
         }
-      } else if (clientError(e) != null) {
-        throw WardenException.invalid("not a valid git " + service + " request: " + clientError(e).getMessage());
-      } else if (!(e instanceof UnpackException)) {
+        Throwable clientError = clientError(e);
+        if (clientError != null) {
+          throw WardenException.invalid("not a valid git " + service + " request: " + clientError.getMessage());
+        }
         throw e;
       }
-      // ReceivePack already wrote git's refusal (unpack error, each ref rejected) to out: send it.
-      LOG.info("push by {} refused while unpacking: {}", user.name(), e.getCause() == null ? e.getMessage()
-          : e.getCause().getMessage());
+      LOG.info("push by {} refused while unpacking: {}", user.name(),
+          explained(e.getCause() == null ? e : e.getCause()).getMessage());
     }
     out.flush();
   }
