@@ -31,9 +31,6 @@ public final class ApiServer extends VerticleBase {
   /** Largest API request body: {@value} bytes. Descriptors are capped at 1 MiB each. */
   public static final long MAX_API_BODY = 8L << 20;
 
-  /** Largest git push or fetch request body: {@value} bytes. */
-  public static final long MAX_GIT_BODY = 256L << 20;
-
   private final String host;
   private final int port;
   private final IdentityService identity;
@@ -66,7 +63,7 @@ public final class ApiServer extends VerticleBase {
     health.mount(router, http);
     router.route().handler(this::authenticate);
     router.route("/api/*").handler(BodyHandler.create().setBodyLimit(MAX_API_BODY).setHandleFileUploads(false));
-    router.route("/git/*").handler(BodyHandler.create().setBodyLimit(MAX_GIT_BODY).setHandleFileUploads(false));
+    // No body handler on /git/*: GitRoutes streams git bodies, bounded by git.max_push_bytes.
     router.route("/metrics").handler(BodyHandler.create().setBodyLimit(0));
     for (ApiRoutes r : routes) {
       r.mount(router, http);
@@ -82,7 +79,10 @@ public final class ApiServer extends VerticleBase {
         http.sendError(ctx, ctx.statusCode(), "http_" + ctx.statusCode(), "request failed", List.of());
       }
     });
-    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true).setDecompressionSupported(true))
+    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true)
+            // Off: the server would inflate every gzip body before any limit applies; GitRoutes
+            // gunzips git bodies itself, bounded.
+            .setDecompressionSupported(false))
         .requestHandler(router)
         .listen()
         .onSuccess(s -> {

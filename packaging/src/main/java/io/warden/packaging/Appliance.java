@@ -168,9 +168,13 @@ public final class Appliance implements AutoCloseable {
     listeners.add(gateway.mainListener());
 
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
-    Reconciler reconciler = Reconciler.create(repo, inventory, executors, listeners, audit, clock);
+    Reconciler reconciler = Reconciler.create(repo, changes, inventory, executors, listeners, audit, clock);
     changes.addMergeListener(merged -> reconciler.reconcile());
     reconciler.reconcile();
+    // Checks that errored while OPA was down (admission fails closed) re-run once it is back, and now.
+    Runnable recheckErrored = () -> Thread.ofVirtual().name("recheck-errored").start(changes::recheckErrored);
+    policy.onAvailable(recheckErrored);
+    recheckErrored.run();
 
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(metrics);
@@ -198,7 +202,7 @@ public final class Appliance implements AutoCloseable {
         new AgentRoutes(inventory, reconciler, identity),
         new ChangeRoutes(changes),
         new AuditRoutes(audit),
-        new GitRoutes(GitSmartHttp.create(repo, changes)),
+        new GitRoutes(GitSmartHttp.create(repo, changes, config.positiveLong("git.max_push_bytes"))),
         new DecisionRoutes(policy.decisions(), clock),
         new TraceRoutes(traces, clock),
         new MetricsRoutes(metrics),

@@ -183,6 +183,15 @@ public final class PolicyEngine implements AutoCloseable {
     return mainListener;
   }
 
+  /**
+   * Runs {@code listener} each time OPA becomes available again (after an outage, and when first up),
+   * on the engine's worker thread: hand long work to another thread. E.g. re-run change-request
+   * checks that errored while it was down.
+   */
+  public void onAvailable(Runnable listener) {
+    status.onUp(listener);
+  }
+
   public DecisionLog decisions() {
     return log;
   }

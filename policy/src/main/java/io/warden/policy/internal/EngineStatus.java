@@ -7,8 +7,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -54,6 +56,7 @@ public final class EngineStatus {
   private String reason = "starting";
   private volatile String lastFailure = "";
   private volatile boolean stopping;
+  private final List<Runnable> upListeners = new CopyOnWriteArrayList<>();
 
   public EngineStatus(Duration openFor, Clock clock, AuditLog audit, Executor worker) {
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -82,6 +85,11 @@ public final class EngineStatus {
         default -> { }
       }
     });
+  }
+
+  /** Runs {@code listener} on the worker each time the engine becomes available again. */
+  public void onUp(Runnable listener) {
+    upListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   /** Whether a call to OPA may be made now; false means answer "policy engine unavailable" at once. */
@@ -200,6 +208,19 @@ public final class EngineStatus {
       auditLater("policy.engine.up", Map.of("down_since", downSince.toString(), "down_ms", downMs));
     } else {
       LOG.info("policy engine up");
+    }
+    for (Runnable listener : upListeners) {
+      try {
+        worker.execute(() -> {
+          try {
+            listener.run();
+          } catch (RuntimeException e) {
+            LOG.warn("policy engine up listener failed", e);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        return; // shutting down: nobody to tell
+      }
     }
   }
 
