@@ -2,6 +2,8 @@ package io.warden.policy.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.warden.testing.MutableClock;
+import io.warden.testing.RecordingAuditLog;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -5,4 +5,7 @@
  * text, prices and attributes each span ({@link io.warden.tracestore.internal.ingest.AgentAttribution}),
  * and the {@link io.warden.tracestore.internal.ingest.IngestBatch} is what the log holds.
  */
+@NullMarked
 package io.warden.tracestore.internal.ingest;
+
+import org.jspecify.annotations.NullMarked;

@@ -4,4 +4,7 @@
  * one {@link io.warden.tracestore.internal.wal.StoreApplier} per span store moves entries into the
  * store in log order, only through the {@link io.warden.core.trace.SpanStore} SPI.
  */
+@NullMarked
 package io.warden.tracestore.internal.wal;
+
+import org.jspecify.annotations.NullMarked;
