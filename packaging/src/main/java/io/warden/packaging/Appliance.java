@@ -219,16 +219,16 @@ public final class Appliance implements AutoCloseable {
 
   private PolicyEngine policyEngine(WardenConfig config, AuditLog audit, Clock clock) {
     PolicyEngineBuilder builder = PolicyEngine.builder()
-        .opaBinary(wardenRoot().resolve(config.path("policy.opa_binary")))
-        .dataDir(dataDir.resolve("policy"))
-        .audit(audit)
-        .clock(clock)
-        .decisionDeadline(Duration.ofMillis(config.positiveLong("policy.decision_deadline_ms")));
+        .setOpaBinary(wardenRoot().resolve(config.path("policy.opa_binary")))
+        .setDataDir(dataDir.resolve("policy"))
+        .setAudit(audit)
+        .setClock(clock)
+        .setDecisionDeadline(Duration.ofMillis(config.positiveLong("policy.decision_deadline_ms")));
     String url = config.string("policy.opa_url");
     if (url.isBlank()) {
-      builder.sidecarPort(config.port("policy.sidecar_port"));
+      builder.setSidecarPort(config.port("policy.sidecar_port"));
     } else {
-      builder.externalOpa(URI.create(url));
+      builder.setExternalOpa(URI.create(url));
     }
     return builder.build();
   }

@@ -45,9 +45,9 @@ class PolicyEngineIT {
   @BeforeAll
   void start() throws Exception {
     engine = PolicyEngine.builder()
-        .opaBinary(PolicyFixtures.opa())
-        .sidecarPort(0)
-        .dataDir(dir.resolve("policy"))
+        .setOpaBinary(PolicyFixtures.opa())
+        .setSidecarPort(0)
+        .setDataDir(dir.resolve("policy"))
         .build();
     engine.start();
     main = PolicyFixtures.seededMain();

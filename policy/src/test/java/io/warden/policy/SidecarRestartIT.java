@@ -62,10 +62,10 @@ class SidecarRestartIT {
   @Test
   void hungSidecar_opensBreakerAfterDeadlinesThenIsKilledAndRestarted() throws Exception {
     try (PolicyEngine engine = PolicyEngine.builder()
-        .opaBinary(PolicyFixtures.opa())
-        .sidecarPort(0)
-        .dataDir(dir.resolve("policy"))
-        .timeBucket(Duration.ofMillis(1))
+        .setOpaBinary(PolicyFixtures.opa())
+        .setSidecarPort(0)
+        .setDataDir(dir.resolve("policy"))
+        .setTimeBucket(Duration.ofMillis(1))
         .build()) {
       engine.start();
       engine.mainListener().onMainChanged(PolicyFixtures.seededMain());
@@ -100,14 +100,14 @@ class SidecarRestartIT {
   void killedSidecar_deniesFastThenRestartsAndAllowsAgain() throws Exception {
     try (AuditLog audit = AuditLog.open(dir.resolve("audit.log"));
         PolicyEngine engine = PolicyEngine.builder()
-            .opaBinary(PolicyFixtures.opa())
-            .sidecarPort(0)
-            .dataDir(dir.resolve("policy"))
-            .audit(audit)
+            .setOpaBinary(PolicyFixtures.opa())
+            .setSidecarPort(0)
+            .setDataDir(dir.resolve("policy"))
+            .setAudit(audit)
             // Bucket of 1 ms: no two calls share a cache entry, so every decision asks OPA.
-            .timeBucket(Duration.ofMillis(1))
+            .setTimeBucket(Duration.ofMillis(1))
             // A restart slow enough that the down window can be observed.
-            .restartBackoff(Duration.ofSeconds(2), Duration.ofSeconds(2))
+            .setRestartBackoff(Duration.ofSeconds(2), Duration.ofSeconds(2))
             .build()) {
       engine.start();
       RepoSnapshot main = PolicyFixtures.seededMain();

@@ -16,10 +16,10 @@ public final class SidecarShutdownChild {
     Path dir = Path.of(args[1]);
     AuditLog audit = AuditLog.open(dir.resolve("audit.log"));
     PolicyEngine engine = PolicyEngine.builder()
-        .opaBinary(Path.of(args[0]))
-        .sidecarPort(0)
-        .dataDir(dir.resolve("policy"))
-        .audit(audit)
+        .setOpaBinary(Path.of(args[0]))
+        .setSidecarPort(0)
+        .setDataDir(dir.resolve("policy"))
+        .setAudit(audit)
         .build();
     engine.start();
     engine.mainListener().onMainChanged(PolicyFixtures.seededMain());

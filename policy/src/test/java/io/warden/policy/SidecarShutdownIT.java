@@ -35,10 +35,10 @@ class SidecarShutdownIT {
 
   private PolicyEngine engine(int port, AuditLog audit) {
     PolicyEngineBuilder b = PolicyEngine.builder()
-        .opaBinary(PolicyFixtures.opa())
-        .sidecarPort(port)
-        .dataDir(dir.resolve("policy"));
-    return audit == null ? b.build() : b.audit(audit).build();
+        .setOpaBinary(PolicyFixtures.opa())
+        .setSidecarPort(port)
+        .setDataDir(dir.resolve("policy"));
+    return audit == null ? b.build() : b.setAudit(audit).build();
   }
 
   private static DecisionInput ledgerRead() {
