@@ -95,7 +95,7 @@ class PolicyOutageIT extends ApplianceTestBase {
   }
 
   private String policyState() throws Exception {
-    return warden.get(null, "/healthz").body().path("policy").path("state").asText();
+    return warden.get(null, "/healthz").body().path("policy").path("details").path("state").asText();
   }
 
   private JsonNode change(String token, String id) throws Exception {
