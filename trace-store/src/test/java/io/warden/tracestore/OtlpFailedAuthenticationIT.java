@@ -10,7 +10,7 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.GrpcResponse;
 import io.opentelemetry.sdk.common.export.GrpcStatusCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.warden.core.audit.AuditEvent;
@@ -22,9 +22,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -81,9 +79,9 @@ class OtlpFailedAuthenticationIT extends RunningStore {
 
   @Test
   void grpcFlood_isResourceExhausted_validCredentialIsNot() {
-    List<SpanData> ended = new CopyOnWriteArrayList<>();
+    InMemorySpanExporter ended = InMemorySpanExporter.create();
     SdkTracerProvider provider = SdkTracerProvider.builder()
-        .addSpanProcessor(SimpleSpanProcessor.create(new Capture(ended))).build();
+        .addSpanProcessor(SimpleSpanProcessor.create(ended)).build();
     Tracer tracer = provider.get("warden-test");
     tracer.spanBuilder("op").startSpan().end();
     OtlpGrpcSpanExporter bad = exporter(BAD);
@@ -91,10 +89,10 @@ class OtlpFailedAuthenticationIT extends RunningStore {
     OtlpGrpcSpanExporter good = exporter(fresh);
     try {
       for (int i = 0; i < FailedAuthentications.DEFAULT_BUDGET; i++) {
-        assertThat(status(bad.export(ended))).isEqualTo(GrpcStatusCode.UNAUTHENTICATED);
+        assertThat(status(bad.export(ended.getFinishedSpanItems()))).isEqualTo(GrpcStatusCode.UNAUTHENTICATED);
       }
-      assertThat(status(bad.export(ended))).isEqualTo(GrpcStatusCode.RESOURCE_EXHAUSTED);
-      assertThat(good.export(ended).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
+      assertThat(status(bad.export(ended.getFinishedSpanItems()))).isEqualTo(GrpcStatusCode.RESOURCE_EXHAUSTED);
+      assertThat(good.export(ended.getFinishedSpanItems()).join(10, TimeUnit.SECONDS).isSuccess()).isTrue();
       assertThat(failures()).hasSize(1);
     } finally {
       bad.shutdown().join(10, TimeUnit.SECONDS);
@@ -115,23 +113,5 @@ class OtlpFailedAuthenticationIT extends RunningStore {
     assertThat(r.getFailureThrowable()).isInstanceOf(FailedExportException.GrpcExportException.class);
     GrpcResponse response = ((FailedExportException.GrpcExportException) r.getFailureThrowable()).getResponse();
     return response.getStatusCode();
-  }
-
-  private record Capture(List<SpanData> into) implements SpanExporter {
-    @Override
-    public CompletableResultCode export(Collection<SpanData> spans) {
-      into.addAll(spans);
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode flush() {
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-      return CompletableResultCode.ofSuccess();
-    }
   }
 }

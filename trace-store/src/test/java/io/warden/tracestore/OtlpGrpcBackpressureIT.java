@@ -9,13 +9,10 @@ import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.common.export.GrpcResponse;
 import io.opentelemetry.sdk.common.export.GrpcStatusCode;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import java.time.Duration;
-import java.util.Collection;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -35,9 +32,9 @@ class OtlpGrpcBackpressureIT extends RunningStore {
 
   @Test
   void fullWriteAheadLog_isResourceExhausted() {
-    List<SpanData> ended = new CopyOnWriteArrayList<>();
+    InMemorySpanExporter ended = InMemorySpanExporter.create();
     SdkTracerProvider provider = SdkTracerProvider.builder()
-        .addSpanProcessor(SimpleSpanProcessor.create(new Capture(ended)))
+        .addSpanProcessor(SimpleSpanProcessor.create(ended))
         .build();
     Tracer tracer = provider.get("warden-test");
     OtlpGrpcSpanExporter grpc = OtlpGrpcSpanExporter.builder()
@@ -50,9 +47,9 @@ class OtlpGrpcBackpressureIT extends RunningStore {
       CompletableResultCode result = null;
       String text = "x".repeat(100_000);
       for (int i = 0; i < 40; i++) {
-        ended.clear();
+        ended.reset();
         tracer.spanBuilder("op").setAttribute("warden.text", text + i).startSpan().end();
-        result = grpc.export(List.copyOf(ended)).join(10, TimeUnit.SECONDS);
+        result = grpc.export(ended.getFinishedSpanItems()).join(10, TimeUnit.SECONDS);
         if (!result.isSuccess()) {
           break;
         }
@@ -66,25 +63,6 @@ class OtlpGrpcBackpressureIT extends RunningStore {
     } finally {
       grpc.shutdown().join(10, TimeUnit.SECONDS);
       provider.shutdown().join(10, TimeUnit.SECONDS);
-    }
-  }
-
-  /** Hands ended spans to the test, which exports them itself to see each result. */
-  private record Capture(List<SpanData> into) implements SpanExporter {
-    @Override
-    public CompletableResultCode export(Collection<SpanData> spans) {
-      into.addAll(spans);
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode flush() {
-      return CompletableResultCode.ofSuccess();
-    }
-
-    @Override
-    public CompletableResultCode shutdown() {
-      return CompletableResultCode.ofSuccess();
     }
   }
 }

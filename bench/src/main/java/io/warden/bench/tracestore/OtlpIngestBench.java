@@ -7,12 +7,13 @@ import io.opentelemetry.api.trace.TraceFlags;
 import io.opentelemetry.api.trace.TraceState;
 import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
 import io.opentelemetry.exporter.otlp.trace.OtlpGrpcSpanExporter;
-import io.opentelemetry.sdk.common.CompletableResultCode;
 import io.opentelemetry.sdk.resources.Resource;
 import io.opentelemetry.sdk.trace.IdGenerator;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.DelegatingSpanData;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.common.CompletableResultCode;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
 import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
 import io.warden.core.audit.AuditLog;
@@ -30,7 +31,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -191,24 +191,7 @@ public final class OtlpIngestBench {
 
   /** GenAI chat spans as an instrumented agent runtime produces them. */
   private static List<SpanData> templates(int n) {
-    List<SpanData> out = new ArrayList<>();
-    SpanExporter collect = new SpanExporter() {
-      @Override
-      public CompletableResultCode export(Collection<SpanData> spans) {
-        out.addAll(spans);
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode flush() {
-        return CompletableResultCode.ofSuccess();
-      }
-
-      @Override
-      public CompletableResultCode shutdown() {
-        return CompletableResultCode.ofSuccess();
-      }
-    };
+    InMemorySpanExporter collect = InMemorySpanExporter.create();
     try (SdkTracerProvider provider = SdkTracerProvider.builder()
         .setResource(Resource.create(Attributes.builder().put("service.name", AGENT).build()))
         .addSpanProcessor(SimpleSpanProcessor.create(collect)).build()) {
@@ -231,6 +214,6 @@ public final class OtlpIngestBench {
         s.end();
       }
     }
-    return out;
+    return collect.getFinishedSpanItems();
   }
 }
