@@ -25,18 +25,18 @@ import org.eclipse.jetty.server.ServerConnector;
  * effects), {@code pay-invoice} (counts its executions) and {@code admin-reset} (never in a test
  * agent's spec.tools).
  */
-final class UpstreamMcpServer implements AutoCloseable {
+public final class UpstreamMcpServer implements AutoCloseable {
   /** Accepts every value: the test upstream does not check schemas. */
-  static final JsonSchemaValidator NO_VALIDATION = (schema, content) ->
+  public static final JsonSchemaValidator NO_VALIDATION = (schema, content) ->
       JsonSchemaValidator.ValidationResponse.asValid(null);
 
-  final AtomicInteger payments = new AtomicInteger();
-  final AtomicInteger reads = new AtomicInteger();
+  public final AtomicInteger payments = new AtomicInteger();
+  public final AtomicInteger reads = new AtomicInteger();
   final Queue<Map<String, Object>> paymentMeta = new ConcurrentLinkedQueue<>();
   private final Server jetty;
   private final McpSyncServer mcp;
 
-  UpstreamMcpServer() throws Exception {
+  public UpstreamMcpServer() throws Exception {
     HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
         .mcpEndpoint("/mcp").build();
     var json = McpJsonDefaults.getMapper();
@@ -79,7 +79,7 @@ final class UpstreamMcpServer implements AutoCloseable {
     return McpSchema.CallToolResult.builder().addTextContent(s).isError(false).build();
   }
 
-  URI url() {
+  public URI url() {
     return URI.create("http://127.0.0.1:" + ((ServerConnector) jetty.getConnectors()[0]).getLocalPort() + "/mcp");
   }
 
