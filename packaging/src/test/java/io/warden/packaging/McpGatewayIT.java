@@ -27,7 +27,8 @@ import org.junit.jupiter.api.Timeout;
  * policy: an upstream declared through a reviewed change ({@code mcp/erp.yaml}), an agent that lists
  * two of its tools, the official SDK client as the agent, the SDK server as the upstream. A read
  * passes; a 5,000 USD payment is held, shown by {@code warden approvals list}, approved over the
- * API and run once with its result returned to the waiting client.
+ * API and run once with its result returned to the waiting client. A payment held when Warden is
+ * killed with SIGKILL is still pending after the restart, and runs exactly once when approved then.
  */
 @Timeout(300)
 class McpGatewayIT extends ApplianceTestBase {
@@ -58,8 +59,10 @@ class McpGatewayIT extends ApplianceTestBase {
     return id;
   }
 
-  @Test
-  void heldPayment_isApprovedOverTheApi_andRunsOnce_readPassesAtOnce() throws Exception {
+  /** The tokens of one appliance with the ERP upstream declared and the payments agent merged. */
+  private record Setup(String admin, String approver, String viewer, String credential) {}
+
+  private Setup setUp() throws Exception {
     upstream = new UpstreamMcpServer();
     warden = WardenProcess.start(tmp.resolve("data"), Map.of("WARDEN_MCP_PROGRESS_EVERY_SECONDS", "1"));
     String admin = warden.adminToken();
@@ -110,14 +113,28 @@ class McpGatewayIT extends ApplianceTestBase {
         .until(() -> warden.get(admin, "/api/v1/agents/" + AGENT).status() == 200);
     String credential = warden.post(admin, "/api/v1/agents/" + AGENT + "/credentials", Map.of())
         .body().path("credential").asText();
+    return new Setup(admin, approver, viewer, credential);
+  }
 
-    McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder(warden.uri("/").toString())
+  private McpSyncClient client(String credential) {
+    return McpClient.sync(HttpClientStreamableHttpTransport.builder(warden.uri("/").toString())
             .endpoint("/mcp")
             .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + credential))
             .build())
         .requestTimeout(Duration.ofSeconds(120))
         .jsonSchemaValidator(UpstreamMcpServer.NO_VALIDATION)
         .build();
+  }
+
+  @Test
+  void heldPayment_isApprovedOverTheApi_andRunsOnce_readPassesAtOnce() throws Exception {
+    Setup s = setUp();
+    String admin = s.admin();
+    String approver = s.approver();
+    String viewer = s.viewer();
+    String credential = s.credential();
+
+    McpSyncClient client = client(credential);
     try {
       client.initialize();
       assertThat(client.listTools().tools()).extracting(McpSchema.Tool::name)
@@ -163,5 +180,44 @@ class McpGatewayIT extends ApplianceTestBase {
     }
     assertThat(warden.get(admin, "/api/v1/audit?action=tool.call").body().toString())
         .contains("executed").contains("held");
+  }
+
+  @Test
+  void heldPayment_survivesKill9_andRunsOnceWhenApprovedAfterRestart() throws Exception {
+    Setup s = setUp();
+    McpSyncClient client = client(s.credential());
+    client.initialize();
+    CompletableFuture.runAsync(() -> {
+      try {
+        client.callTool(new McpSchema.CallToolRequest("pay-invoice",
+            Map.of("supplier", "acme", "amount_usd", new BigDecimal("5000"))));
+      } catch (RuntimeException expected) {
+        // the connection dies with the appliance
+      }
+    }, callers);
+    String id = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
+        .until(() -> warden.get(s.viewer(), "/api/v1/approvals?status=pending").body().path("approvals"),
+            a -> a.size() == 1).get(0).path("id").asText();
+
+    warden.kill();
+    warden.launch();
+
+    assertThat(warden.get(s.viewer(), "/api/v1/approvals/" + id).body().path("status").asText()).isEqualTo("pending");
+    assertThat(upstream.payments).hasValue(0);
+    WardenProcess.Response approved = warden.post(s.approver(), "/api/v1/approvals/" + id + "/approve",
+        Map.of("reason", "after the restart"));
+    assertThat(approved.status()).as(approved.body().toString()).isEqualTo(200);
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() ->
+        warden.get(s.viewer(), "/api/v1/approvals/" + id).body().path("execution").asText().equals("done"));
+    JsonNode done = warden.get(s.viewer(), "/api/v1/approvals/" + id).body();
+    assertThat(done.path("result").toString()).contains("paid 5000 USD to acme");
+    assertThat(warden.post(s.approver(), "/api/v1/approvals/" + id + "/approve", Map.of()).status()).isEqualTo(200);
+
+    // A second kill -9 and restart runs nothing again.
+    warden.kill();
+    warden.launch();
+    assertThat(warden.get(s.viewer(), "/api/v1/approvals/" + id).body().path("execution").asText()).isEqualTo("done");
+    assertThat(upstream.payments).hasValue(1);
+    client.close();
   }
 }
