@@ -8,10 +8,9 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.warden.core.identity.Credentials;
 import io.warden.core.identity.IdentityService;
 import io.warden.core.identity.Principal;
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,9 +30,6 @@ public final class ApiServer extends VerticleBase {
 
   /** Largest API request body: {@value} bytes. Descriptors are capped at 1 MiB each. */
   public static final long MAX_API_BODY = 8L << 20;
-
-  /** Largest git push or fetch request body: {@value} bytes. */
-  public static final long MAX_GIT_BODY = 256L << 20;
 
   private final String host;
   private final int port;
@@ -67,7 +63,7 @@ public final class ApiServer extends VerticleBase {
     health.mount(router, http);
     router.route().handler(this::authenticate);
     router.route("/api/*").handler(BodyHandler.create().setBodyLimit(MAX_API_BODY).setHandleFileUploads(false));
-    router.route("/git/*").handler(BodyHandler.create().setBodyLimit(MAX_GIT_BODY).setHandleFileUploads(false));
+    // No body handler on /git/*: GitRoutes streams git bodies, bounded by git.max_push_bytes.
     router.route("/metrics").handler(BodyHandler.create().setBodyLimit(0));
     for (ApiRoutes r : routes) {
       r.mount(router, http);
@@ -83,7 +79,10 @@ public final class ApiServer extends VerticleBase {
         http.sendError(ctx, ctx.statusCode(), "http_" + ctx.statusCode(), "request failed", List.of());
       }
     });
-    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true).setDecompressionSupported(true))
+    return vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(true)
+            // Off: the server would inflate every gzip body before any limit applies; GitRoutes
+            // gunzips git bodies itself, bounded.
+            .setDecompressionSupported(false))
         .requestHandler(router)
         .listen()
         .onSuccess(s -> {
@@ -136,23 +135,6 @@ public final class ApiServer extends VerticleBase {
 
   /** The secret from a Bearer or Basic header, or null. */
   static String bearer(String header) {
-    if (header == null) {
-      return null;
-    }
-    if (header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      String token = header.substring(7).trim();
-      return token.isEmpty() ? null : token;
-    }
-    if (header.regionMatches(true, 0, "Basic ", 0, 6)) {
-      try {
-        String decoded = new String(Base64.getDecoder().decode(header.substring(6).trim()), StandardCharsets.UTF_8);
-        int colon = decoded.indexOf(':');
-        String password = colon < 0 ? decoded : decoded.substring(colon + 1);
-        return password.isEmpty() ? null : password;
-      } catch (IllegalArgumentException e) {
-        return null;
-      }
-    }
-    return null;
+    return Credentials.fromAuthorizationHeader(header).orElse(null);
   }
 }

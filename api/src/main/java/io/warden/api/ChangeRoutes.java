@@ -70,6 +70,11 @@ public final class ChangeRoutes implements ApiRoutes {
       // The merge listener reconciles main before merge() returns.
       http.respond(ctx, 200, () -> changes.merge(actor, ctx.pathParam("id")));
     });
+    router.post("/api/v1/changes/:id/recheck").handler(ctx -> {
+      // The author or an approver (ChangeRequests checks which): e.g. a check errored while OPA was down.
+      UserPrincipal actor = http.user(ctx, Role.AUTHOR);
+      http.respond(ctx, 200, () -> changes.recheck(actor, ctx.pathParam("id")));
+    });
     router.post("/api/v1/changes/:id/close").handler(ctx -> {
       UserPrincipal actor = http.user(ctx, Role.AUTHOR);
       http.respond(ctx, 200, () -> changes.close(actor, ctx.pathParam("id")));

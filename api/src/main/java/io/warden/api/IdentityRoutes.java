@@ -7,6 +7,7 @@ import io.warden.core.identity.IdentityService;
 import io.warden.core.identity.IssuedSecret;
 import io.warden.core.identity.Principal;
 import io.warden.core.identity.Role;
+import io.warden.core.identity.ScopeNarrowing;
 import io.warden.core.identity.TokenScope;
 import io.warden.core.identity.UserPrincipal;
 import java.math.BigDecimal;
@@ -71,14 +72,28 @@ public final class IdentityRoutes implements ApiRoutes {
       BigDecimal usd = body.decimal("usd_budget");
       TokenScope requested = new TokenScope(session, tools, usd, clock.instant().plusSeconds(ttl), List.of());
       http.respond(ctx, 201, () -> {
-        String token = identity.mintToken(holder, forAgent, requested);
+        IdentityService.MintedToken minted = identity.mintScopedToken(holder, forAgent, requested);
         Map<String, Object> out = new LinkedHashMap<>();
-        out.put("token", token);
+        out.put("token", minted.token());
         out.put("agent", forAgent);
         out.put("expires_at", requested.expiresAt());
+        tellBudget(out, minted.granted());
         return out;
       });
     });
+  }
+
+  /** The usd budget granted, and when it is lower than asked, that it was capped, at what and why. */
+  static void tellBudget(Map<String, Object> out, ScopeNarrowing.Narrowed granted) {
+    BigDecimal usd = granted.scope().usdBudget();
+    if (usd != null) {
+      out.put("usd_budget", usd);
+    }
+    out.put("usd_budget_capped", granted.usdBudgetCapped());
+    if (granted.usdBudgetCapped()) {
+      out.put("note", "usd_budget capped from " + granted.requestedUsdBudget().toPlainString() + " to "
+          + usd.toPlainString() + ": the " + granted.usdCap());
+    }
   }
 
   static Map<String, Object> describe(Principal p) {

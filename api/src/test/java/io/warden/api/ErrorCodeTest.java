@@ -25,7 +25,8 @@ class ErrorCodeTest {
     }
     assertThat(all).containsExactlyInAnyOrderEntriesOf(Map.of(
         "invalid_input", 400, "unauthorized", 401, "forbidden", 403, "not_found", 404, "conflict", 409,
-        "too_large", 413, "too_many_requests", 429, "internal_error", 500, "unavailable", 503));
+        "too_large", 413, "too_many_requests", 429, "budget_exceeded", 429, "internal_error", 500,
+        "unavailable", 503));
   }
 
   @Test

@@ -6,8 +6,6 @@ import io.warden.core.audit.AuditLog;
 import io.warden.core.change.Approval;
 import io.warden.core.change.ChangeCheck;
 import io.warden.core.change.CheckResult;
-import io.warden.core.change.FileChange;
-import io.warden.core.change.ProposedChange;
 import io.warden.core.change.RepoSnapshot;
 import io.warden.core.change.RequiredApproval;
 import io.warden.core.identity.Role;
@@ -18,21 +16,21 @@ import io.warden.gitops.WardenRepository.MergeOutcome;
 import io.warden.gitops.check.CrossFileCheck;
 import io.warden.gitops.check.LayoutCheck;
 import io.warden.gitops.check.SchemaCheck;
-import io.warden.gitops.internal.Json;
 import io.warden.gitops.internal.Messages;
 import io.warden.gitops.internal.PathRules;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -51,13 +49,18 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Storage: the branch and a pin ref {@code refs/changes/<id>/head} live in Git (so the objects
  * survive gc and deleted branches); the metadata (checks, approvals, status) is one JSON record per
- * change in the {@link StateStore} table {@value #TABLE}. Each write is atomic on its own; on
- * {@link #create} any mismatch a crash left between them is repaired (a branch newer than its record
- * re-runs the checks, a merged head is marked merged, a missing pin is re-pinned).
+ * change in the {@link StateStore} table {@value #TABLE} ({@link ChangeRecords}). Each write is
+ * atomic on its own; on {@link #create} {@link CrashRepair} repairs any mismatch a crash left between
+ * them (a branch newer than its record re-runs the checks, a merged head is marked merged, a missing
+ * pin is re-pinned).
  *
- * <p>Every operation is audited and is refused whole with a {@link WardenException}
- * ({@code invalid_input}, {@code forbidden}, {@code not_found}, {@code conflict}). Writes are
- * serialised, which makes id allocation and merges race-free. Thread-safe.
+ * <p>Writes (id allocation, head updates, approvals, merges) are serialised by one lock; the checks
+ * ({@link CheckRunner}: OPA over HTTP, {@code opa check}/{@code opa test} subprocesses) run outside
+ * it, and their results are recorded under it only if the change's head did not move meanwhile
+ * (otherwise they are discarded: the run for the new head records its own). A merge re-validates the
+ * head, the branch and {@code main} under the lock. Every operation is audited and is refused whole
+ * with a {@link WardenException} ({@code invalid_input}, {@code forbidden}, {@code not_found},
+ * {@code conflict}). Thread-safe.
  */
 public final class ChangeRequests {
 
@@ -80,31 +83,36 @@ public final class ChangeRequests {
   public static final RequiredApproval DEFAULT_APPROVAL = new RequiredApproval(
       Role.APPROVER, "", 1, "every change needs one approver who did not write it");
 
+  static final String SYSTEM = "system";
+
   private static final Logger LOG = LoggerFactory.getLogger(ChangeRequests.class);
-  private static final String SEQ_TABLE = "changes_seq";
-  private static final String SEQ_KEY = "next";
-  private static final String SYSTEM = "system";
+  /** A merge whose change or main keeps moving while its checks run gives up after this many rounds. */
+  private static final int MAX_MERGE_ROUNDS = 3;
 
   private final WardenRepository repo;
-  private final StateStore store;
+  private final ChangeRecords records;
+  private final CheckRunner runner;
   private final AuditLog audit;
-  private final List<ChangeCheck> checks;
   private final Clock clock;
   private final List<Consumer<ChangeRequest>> mergeListeners = new CopyOnWriteArrayList<>();
   // One lock for every write: id allocation, head updates, approvals and merges never interleave.
+  // Never held while checks run.
   private final ReentrantLock lock = new ReentrantLock();
+  // Check runs are numbered as they start; a result older than the one recorded is dropped.
+  private final AtomicLong checkRuns = new AtomicLong();
+  private final Map<String, Long> lastRecordedRun = new ConcurrentHashMap<>();
 
   private ChangeRequests(WardenRepository repo, StateStore store, AuditLog audit, List<ChangeCheck> checks, Clock clock) {
     this.repo = repo;
-    this.store = store;
+    this.records = new ChangeRecords(store, repo);
+    this.runner = new CheckRunner(repo, checks);
     this.audit = audit;
-    this.checks = new CopyOnWriteArrayList<>(checks);
     this.clock = clock;
   }
 
   /**
-   * Creates the change-request service for {@code repo} (one per repository) and repairs what a crash
-   * may have left half-done.
+   * Creates the change-request service for {@code repo} (exactly one per repository, so merges are
+   * serialised) and repairs what a crash may have left half-done.
    */
   public static ChangeRequests create(
       WardenRepository repo, StateStore store, AuditLog audit, List<ChangeCheck> checks, Clock clock) {
@@ -113,8 +121,8 @@ public final class ChangeRequests {
     Objects.requireNonNull(audit, "audit");
     Objects.requireNonNull(checks, "checks");
     Objects.requireNonNull(clock, "clock");
+    repo.claimForChangeRequests();
     ChangeRequests changes = new ChangeRequests(repo, store, audit, checks, clock);
-    repo.attach(changes);
     changes.recover();
     return changes;
   }
@@ -126,7 +134,7 @@ public final class ChangeRequests {
 
   /** Adds a check (e.g. OPA admission); it runs on every head set from now on, and before merge. */
   public void addCheck(ChangeCheck check) {
-    checks.add(Objects.requireNonNull(check, "check"));
+    runner.add(check);
   }
 
   /** Called after every merge, once {@code main} moved (e.g. to reconcile). Failures are logged. */
@@ -138,7 +146,7 @@ public final class ChangeRequests {
 
   /** Change requests with {@code filter} status (all when null), by id. */
   public List<ChangeRequest> list(Status filter) {
-    return loadAll().values().stream()
+    return records.loadAll().values().stream()
         .filter(cr -> filter == null || cr.status() == filter)
         .sorted(Comparator.comparingLong(cr -> Long.parseLong(cr.id())))
         .toList();
@@ -146,9 +154,7 @@ public final class ChangeRequests {
 
   /** One change request; {@code not_found} when there is none with this id. */
   public ChangeRequest get(String id) {
-    Objects.requireNonNull(id, "id");
-    return load(id).orElseThrow(() -> WardenException.notFound(
-        "no change request #" + id + ": list them with GET /api/v1/changes"));
+    return records.get(id);
   }
 
   /** Unified diff of what the change request changes: from where it left main to its head. */
@@ -164,7 +170,7 @@ public final class ChangeRequests {
   /** The open change request for a branch, if any. */
   public Optional<ChangeRequest> openFor(String branch) {
     String name = shortBranch(branch);
-    return loadAll().values().stream()
+    return records.loadAll().values().stream()
         .filter(cr -> cr.status() == Status.OPEN && cr.branch().equals(name))
         .findFirst();
   }
@@ -202,7 +208,7 @@ public final class ChangeRequests {
     }
     refuseIfAny(problems);
 
-    return locked(() -> {
+    ChangeRequest opened = locked(() -> {
       ObjectId main = repo.mainId();
       ObjectId mainTree = repo.treeOf(main);
       RepoSnapshot current = RepoSnapshot.of(main.name(), repo.files(mainTree));
@@ -217,7 +223,7 @@ public final class ChangeRequests {
       if (!writesSomething && removed.isEmpty()) {
         throw WardenException.invalid("nothing to change: every file already has this content on main");
       }
-      String id = nextId();
+      String id = records.nextId();
       PersonIdent who = WardenRepository.ident(author.name());
       ObjectId tree = repo.editTree(mainTree, files, removed);
       ObjectId commit = repo.commit(tree, List.of(main), who, who, cleanTitle + "\n");
@@ -226,8 +232,9 @@ public final class ChangeRequests {
         throw WardenException.conflict("branch " + branch + " already exists: delete it or ask an admin to");
       }
       Draft draft = Draft.opened(id, cleanTitle, author.name(), branch, main.name(), commit.name(), clock);
-      return setHead(draft, author.subject(), "change.open", 0);
+      return saveHead(draft, author.subject(), "change.open", 0);
     });
+    return check(opened, author.subject());
   }
 
   /**
@@ -243,7 +250,11 @@ public final class ChangeRequests {
     if (name.equals(WardenRepository.MAIN_BRANCH)) {
       throw WardenException.forbidden(Messages.MAIN_PROTECTED);
     }
-    return locked(() -> headMoved(pusher.name(), pusher.subject(), name, newHead.copy()));
+    if (name.equals(Constants.HEAD)) {
+      throw WardenException.forbidden(Messages.HEAD_BRANCH);
+    }
+    return locked(() -> recordHead(pusher.name(), pusher.subject(), name, newHead.copy()))
+        .map(cr -> checkIfUnchecked(cr, pusher.subject()));
   }
 
   /** A branch was deleted by a push: its open change request, if any, is closed. */
@@ -274,7 +285,7 @@ public final class ChangeRequests {
       Draft draft = Draft.of(cr);
       draft.approvals.add(new Approval(approver.name(), approver.role(), approver.teams(), cr.headCommit(), clock.instant()));
       draft.updatedAt = clock.instant();
-      ChangeRequest approved = save(draft.build());
+      ChangeRequest approved = records.save(draft.build());
       audit.append(approver.subject(), "change.approve", target(id), Map.of("head", cr.headCommit()));
       return approved;
     });
@@ -289,64 +300,35 @@ public final class ChangeRequests {
    */
   public ChangeRequest merge(UserPrincipal actor, String id) {
     requireRole(actor, Role.APPROVER, "merging a change request");
-    ChangeRequest merged = locked(() -> {
+    ChangeRequest merged = null;
+    for (int round = 1; merged == null; round++) {
       ChangeRequest cr = requireOpen(get(id), "merged");
       Optional<ObjectId> branchHead = repo.refId(Constants.R_HEADS + cr.branch());
       if (branchHead.isPresent() && !branchHead.get().name().equals(cr.headCommit())) {
         // The branch moved without the change request seeing it (a crash between the two writes).
         String mover = repo.lastMover(Constants.R_HEADS + cr.branch()).orElse(cr.author());
-        headMoved(mover, "user:" + mover, cr.branch(), branchHead.get());
-        throw WardenException.conflict("branch " + cr.branch() + " moved to " + Messages.shortId(branchHead.get().name())
+        ObjectId moved = branchHead.get();
+        locked(() -> recordHead(mover, "user:" + mover, cr.branch(), moved))
+            .ifPresent(c -> checkIfUnchecked(c, "user:" + mover));
+        throw WardenException.conflict("branch " + cr.branch() + " moved to " + Messages.shortId(moved.name())
             + " since change request #" + id + " was last checked; checks were re-run: review and merge again");
       }
       ObjectId main = repo.mainId();
       boolean mainMoved = !cr.checkedAgainst().equals(main.name());
-      if (mainMoved || staleChecks(cr)) {
-        Draft draft = Draft.of(cr);
-        evaluate(draft, main);
-        cr = save(draft.build());
-        auditChecks(actor.subject(), cr);
+      if (mainMoved || runner.stale(cr)) {
+        ChangeRequest checked = check(cr, actor.subject());
         if (mainMoved) {
           audit.append(actor.subject(), "change.merge.refused", target(id),
               Map.of("reason", "main moved", "main", main.name()));
-          throw new WardenException("conflict", Messages.mainMoved(main.name(), cr.blockers().isEmpty()),
-              problemsOf(cr));
+          throw new WardenException("conflict", Messages.mainMoved(main.name(), checked.blockers().isEmpty()),
+              problemsOf(checked));
         }
       }
-      List<String> blockers = cr.blockers();
-      if (!blockers.isEmpty()) {
-        audit.append(actor.subject(), "change.merge.refused", target(id), Map.of("reason", String.join("; ", blockers)));
-        throw new WardenException("conflict",
-            "change request #" + id + " cannot merge yet: " + String.join("; ", blockers), problemsOf(cr));
+      merged = locked(() -> mergeChecked(actor, id));
+      if (merged == null && round >= MAX_MERGE_ROUNDS) {
+        throw WardenException.conflict("change request #" + id + " or main kept moving while its checks ran: merge again");
       }
-      ObjectId head = ObjectId.fromString(cr.headCommit());
-      boolean fastForward = repo.isAncestor(main, head);
-      ObjectId newMain;
-      if (fastForward) {
-        newMain = head;
-      } else {
-        MergeOutcome outcome = repo.mergeInMemory(main, head);
-        if (!outcome.clean()) {
-          throw WardenException.conflict(Messages.mergeConflict(main.name()));
-        }
-        newMain = repo.commit(outcome.tree(), List.of(main, head), WardenRepository.ident(cr.author()),
-            WardenRepository.ident(actor.name()), mergeMessage(cr, actor));
-      }
-      if (!repo.compareAndSet(WardenRepository.MAIN_REF, main, newMain, WardenRepository.ident(actor.name()),
-          "merge change request #" + id)) {
-        throw WardenException.conflict("main moved while merging change request #" + id + ": merge again");
-      }
-      Draft draft = Draft.of(cr);
-      draft.status = Status.MERGED;
-      draft.mergeCommit = newMain.name();
-      draft.mergedBy = actor.name();
-      draft.updatedAt = clock.instant();
-      ChangeRequest done = save(draft.build());
-      audit.append(actor.subject(), "change.merge", target(id), Map.of(
-          "head", cr.headCommit(), "merge_commit", newMain.name(), "fast_forward", fastForward,
-          "approvals", cr.approvals().stream().map(Approval::user).toList()));
-      return done;
-    });
+    }
     for (Consumer<ChangeRequest> listener : mergeListeners) {
       try {
         listener.accept(merged);
@@ -370,10 +352,52 @@ public final class ChangeRequests {
     });
   }
 
+  /**
+   * Runs the checks again on the current head against the current {@code main}: for a check that
+   * errored (the policy engine was down) or to pick up a new {@code main}. The author, or any
+   * approver, may; approvals stay (the head did not change).
+   */
+  public ChangeRequest recheck(UserPrincipal actor, String id) {
+    requireRole(actor, Role.AUTHOR, "re-running the checks of a change request");
+    ChangeRequest cr = requireOpen(get(id), "re-checked");
+    if (!actor.name().equals(cr.author()) && !actor.has(Role.APPROVER)) {
+      throw WardenException.forbidden("only the author of change request #" + id
+          + " or a user with role approver may re-run its checks; you have role " + actor.role().wireName());
+    }
+    audit.append(actor.subject(), "change.recheck", target(id), Map.of("head", cr.headCommit()));
+    return check(cr, actor.subject());
+  }
+
+  /**
+   * Re-runs the checks of every open change request that has a check in error (one that could not
+   * run, e.g. while the policy engine was down); call when what they need is back. Returns how many
+   * were re-run. Failures are logged and do not stop the others.
+   */
+  public int recheckErrored() {
+    int rerun = 0;
+    for (ChangeRequest cr : list(Status.OPEN)) {
+      if (cr.checks().stream().noneMatch(c -> c.status() == CheckResult.Status.ERROR)) {
+        continue;
+      }
+      try {
+        audit.append(SYSTEM, "change.recheck", target(cr.id()),
+            Map.of("head", cr.headCommit(), "reason", "a check had errored"));
+        check(cr, SYSTEM);
+        rerun++;
+      } catch (RuntimeException e) {
+        LOG.warn("could not re-run the checks of change request #{}", cr.id(), e);
+      }
+    }
+    return rerun;
+  }
+
   // ---------------------------------------------------------------- internals
 
-  /** The branch now points at {@code head}: open, update or close its change request. */
-  private Optional<ChangeRequest> headMoved(String user, String subject, String branch, ObjectId head) {
+  /**
+   * The branch now points at {@code head}: opens, updates or closes its change request (under the
+   * lock; checks are not run). Empty when the branch holds nothing that is not on {@code main}.
+   */
+  Optional<ChangeRequest> recordHead(String user, String subject, String branch, ObjectId head) {
     ObjectId main = repo.mainId();
     Optional<ChangeRequest> open = openFor(branch);
     if (repo.isAncestor(head, main)) {
@@ -391,21 +415,20 @@ public final class ChangeRequests {
       draft.baseCommit = repo.mergeBase(main, head).map(ObjectId::name).orElse(main.name());
       draft.approvals.clear();
       draft.contributors.add(user);
-      return Optional.of(setHead(draft, subject, "change.update", dropped));
+      return Optional.of(saveHead(draft, subject, "change.update", dropped));
     }
-    String id = nextId();
+    String id = records.nextId();
     RevCommit commit = repo.parse(head);
     String title = commit.getShortMessage().isBlank() ? "branch " + branch : truncate(commit.getShortMessage());
     String base = repo.mergeBase(main, head).map(ObjectId::name).orElse(main.name());
     Draft draft = Draft.opened(id, title, user, branch, base, head.name(), clock);
-    return Optional.of(setHead(draft, subject, "change.open", 0));
+    return Optional.of(saveHead(draft, subject, "change.open", 0));
   }
 
-  /** Runs the checks on the draft's head, then writes the record and pins the head. */
-  private ChangeRequest setHead(Draft draft, String actor, String action, int droppedApprovals) {
-    evaluate(draft, repo.mainId());
+  /** Writes the record with its new head and pins the head; its checks run next, outside the lock. */
+  private ChangeRequest saveHead(Draft draft, String actor, String action, int droppedApprovals) {
     draft.updatedAt = clock.instant();
-    ChangeRequest cr = save(draft.build());
+    ChangeRequest cr = records.save(draft.build());
     pin(cr);
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("branch", cr.branch());
@@ -415,76 +438,97 @@ public final class ChangeRequests {
       details.put("dropped_approvals", droppedApprovals);
     }
     audit.append(actor, action, target(cr.id()), details);
-    auditChecks(actor, cr);
     return cr;
   }
 
-  /** Evaluates the checks on the tree {@code main} would hold after merging the draft's head. */
-  private void evaluate(Draft draft, ObjectId main) {
-    ObjectId head = ObjectId.fromString(draft.headCommit);
-    ObjectId mainTree = repo.treeOf(main);
-    MergeOutcome outcome = repo.mergeInMemory(main, head);
-    List<CheckResult> results = new ArrayList<>();
-    Set<RequiredApproval> required = new LinkedHashSet<>();
-    required.add(DEFAULT_APPROVAL);
-    if (!outcome.clean()) {
-      List<Problem> problems = outcome.conflicts().stream()
-          .map(path -> Problem.ofFile(path, "changed both on main and in this change request")).toList();
-      results.add(new CheckResult(MERGE_CHECK, CheckResult.Status.FAILED, Messages.mergeConflict(main.name()),
-          problems, List.of()));
-      draft.files = repo.changes(mainTree, repo.treeOf(head));
-    } else {
-      boolean fastForward = repo.isAncestor(main, head);
-      results.add(CheckResult.passed(MERGE_CHECK, (fastForward ? "fast-forwards main at " : "merges cleanly into main at ")
-          + Messages.shortId(main.name())));
-      List<FileChange> files = repo.changes(mainTree, outcome.tree());
-      draft.files = files;
-      ProposedChange proposed = new ProposedChange(draft.id, draft.title, draft.author,
-          RepoSnapshot.of(main.name(), repo.files(mainTree)),
-          RepoSnapshot.of(head.name(), repo.files(outcome.tree())), files,
-          draft.approvals.stream().filter(a -> a.headCommit().equals(draft.headCommit)).toList());
-      for (ChangeCheck check : checks) {
-        CheckResult result = run(check, proposed);
-        results.add(result);
-        required.addAll(result.requiredApprovals());
+  /** {@link #check} unless the head already has results. */
+  private ChangeRequest checkIfUnchecked(ChangeRequest cr, String actor) {
+    return cr.status() == Status.OPEN && !cr.checkedHead().equals(cr.headCommit()) ? check(cr, actor) : cr;
+  }
+
+  /**
+   * Runs the checks on {@code cr}'s head against the current {@code main} outside the write lock (a
+   * slow check holds up no other change), then records them under it, re-validated: a result for a
+   * head that is no longer the change's head, or older than one already recorded, is discarded (the
+   * run for the newer head records its own). Returns the record as it then stands.
+   */
+  private ChangeRequest check(ChangeRequest cr, String actor) {
+    long run = checkRuns.incrementAndGet();
+    CheckRunner.Verdict verdict = runner.evaluate(cr, repo.mainId());
+    return locked(() -> {
+      ChangeRequest now = records.get(cr.id());
+      if (now.status() != Status.OPEN || !now.headCommit().equals(verdict.head())) {
+        LOG.info("change request #{}: discarding check results for {}: its head moved to {} while they ran",
+            cr.id(), Messages.shortId(verdict.head()), Messages.shortId(now.headCommit()));
+        return now;
       }
-    }
-    draft.checks = results;
-    draft.checkedAgainst = main.name();
-    draft.checkedHead = draft.headCommit;
-    draft.requiredApprovals = new ArrayList<>(required);
+      if (lastRecordedRun.getOrDefault(cr.id(), 0L) > run) {
+        return now;
+      }
+      lastRecordedRun.put(cr.id(), run);
+      Draft draft = Draft.of(now).apply(verdict);
+      draft.updatedAt = clock.instant();
+      ChangeRequest checked = records.save(draft.build());
+      auditChecks(actor, checked);
+      return checked;
+    });
   }
 
-  private static CheckResult run(ChangeCheck check, ProposedChange proposed) {
-    try {
-      CheckResult result = check.run(proposed);
-      return result != null ? result : CheckResult.error(check.name(), "check returned no result");
-    } catch (Exception e) {
-      LOG.warn("check {} failed to run on change request #{}", check.name(), proposed.id(), e);
-      return CheckResult.error(check.name(), "check could not run: " + e.getMessage());
+  /**
+   * The merge itself, under the lock, of a change whose checks just ran: null when its head, its
+   * branch or {@code main} moved since (the caller goes round again).
+   */
+  private ChangeRequest mergeChecked(UserPrincipal actor, String id) {
+    ChangeRequest cr = requireOpen(get(id), "merged");
+    ObjectId main = repo.mainId();
+    boolean branchMoved = repo.refId(Constants.R_HEADS + cr.branch())
+        .map(b -> !b.name().equals(cr.headCommit())).orElse(false);
+    if (branchMoved || !cr.checkedAgainst().equals(main.name()) || runner.stale(cr)) {
+      return null;
     }
+    List<String> blockers = cr.blockers();
+    if (!blockers.isEmpty()) {
+      audit.append(actor.subject(), "change.merge.refused", target(id), Map.of("reason", String.join("; ", blockers)));
+      throw new WardenException("conflict",
+          "change request #" + id + " cannot merge yet: " + String.join("; ", blockers), problemsOf(cr));
+    }
+    ObjectId head = ObjectId.fromString(cr.headCommit());
+    boolean fastForward = repo.isAncestor(main, head);
+    ObjectId newMain;
+    if (fastForward) {
+      newMain = head;
+    } else {
+      MergeOutcome outcome = repo.mergeInMemory(main, head);
+      if (!outcome.clean()) {
+        throw WardenException.conflict(Messages.mergeConflict(main.name()));
+      }
+      newMain = repo.commit(outcome.tree(), List.of(main, head), WardenRepository.ident(cr.author()),
+          WardenRepository.ident(actor.name()), mergeMessage(cr, actor));
+    }
+    if (!repo.compareAndSet(WardenRepository.MAIN_REF, main, newMain, WardenRepository.ident(actor.name()),
+        "merge change request #" + id)) {
+      throw WardenException.conflict("main moved while merging change request #" + id + ": merge again");
+    }
+    Draft draft = Draft.of(cr);
+    draft.status = Status.MERGED;
+    draft.mergeCommit = newMain.name();
+    draft.mergedBy = actor.name();
+    draft.updatedAt = clock.instant();
+    ChangeRequest done = records.save(draft.build());
+    lastRecordedRun.remove(id);
+    audit.append(actor.subject(), "change.merge", target(id), Map.of(
+        "head", cr.headCommit(), "merge_commit", newMain.name(), "fast_forward", fastForward,
+        "approvals", cr.approvals().stream().map(Approval::user).toList()));
+    return done;
   }
 
-  /** True when the recorded results do not cover the registered checks (a check was added since). */
-  private boolean staleChecks(ChangeRequest cr) {
-    if (!cr.checkedHead().equals(cr.headCommit())) {
-      return true;
-    }
-    boolean mergeFailed = cr.checks().stream().anyMatch(c -> c.check().equals(MERGE_CHECK) && !c.passed());
-    if (mergeFailed) {
-      return false;
-    }
-    Set<String> ran = new LinkedHashSet<>();
-    cr.checks().forEach(c -> ran.add(c.check()));
-    return checks.stream().anyMatch(c -> !ran.contains(c.name()));
-  }
-
-  private ChangeRequest finishClosed(ChangeRequest cr, String user, String subject, String reason) {
+  ChangeRequest finishClosed(ChangeRequest cr, String user, String subject, String reason) {
     Draft draft = Draft.of(cr);
     draft.status = Status.CLOSED;
     draft.closedBy = user;
     draft.updatedAt = clock.instant();
-    ChangeRequest closed = save(draft.build());
+    ChangeRequest closed = records.save(draft.build());
+    lastRecordedRun.remove(cr.id());
     audit.append(subject, "change.close", target(cr.id()), Map.of("reason", reason, "head", cr.headCommit()));
     return closed;
   }
@@ -498,86 +542,20 @@ public final class ChangeRequests {
         Map.of("head", cr.headCommit(), "main", cr.checkedAgainst(), "results", results));
   }
 
-  /** Repairs what a crash between a ref update and a store write left inconsistent. */
+  /** Repairs what a crash left inconsistent, then runs the checks of every head that has none. */
   private void recover() {
-    locked(() -> {
-      ObjectId main = repo.mainId();
-      Map<String, ChangeRequest> all = loadAll();
-      for (ChangeRequest cr : all.values()) {
-        if (cr.status() != Status.OPEN) {
-          continue;
-        }
-        try {
-          recoverOpen(cr, main);
-        } catch (RuntimeException e) {
-          LOG.warn("could not repair change request #{}", cr.id(), e);
-        }
+    List<ChangeRequest> unchecked = locked(() -> new CrashRepair(repo, records, this, audit, clock).repair());
+    for (ChangeRequest cr : unchecked) {
+      try {
+        String mover = cr.contributors().isEmpty() ? cr.author() : cr.contributors().get(cr.contributors().size() - 1);
+        check(cr, "user:" + mover);
+      } catch (RuntimeException e) {
+        LOG.warn("could not run the checks of change request #{}", cr.id(), e);
       }
-      all = loadAll();
-      for (Map.Entry<String, ObjectId> ref : repo.refs(Constants.R_HEADS).entrySet()) {
-        String branch = ref.getKey().substring(Constants.R_HEADS.length());
-        String head = ref.getValue().name();
-        boolean known = all.values().stream()
-            .anyMatch(cr -> cr.branch().equals(branch) && (cr.status() == Status.OPEN || cr.headCommit().equals(head)));
-        if (branch.equals(WardenRepository.MAIN_BRANCH) || known || repo.isAncestor(ref.getValue(), main)) {
-          continue;
-        }
-        String mover = repo.lastMover(ref.getKey()).orElse(SYSTEM);
-        LOG.info("opening the change request a crash left unrecorded for branch {}", branch);
-        headMoved(mover, "user:" + mover, branch, ref.getValue());
-      }
-      return null;
-    });
-  }
-
-  private void recoverOpen(ChangeRequest cr, ObjectId main) {
-    ObjectId recorded = ObjectId.fromString(cr.headCommit());
-    Optional<ObjectId> mergeCommit = findMerge(recorded, main);
-    if (mergeCommit.isPresent()) {
-      Draft draft = Draft.of(cr);
-      draft.status = Status.MERGED;
-      draft.mergeCommit = mergeCommit.get().name();
-      draft.mergedBy = repo.lastMover(WardenRepository.MAIN_REF).orElse(SYSTEM);
-      draft.updatedAt = clock.instant();
-      save(draft.build());
-      audit.append(SYSTEM, "change.merge", target(cr.id()),
-          Map.of("merge_commit", draft.mergeCommit, "recovered", true));
-      return;
-    }
-    String branchRef = Constants.R_HEADS + cr.branch();
-    Optional<ObjectId> branchHead = repo.refId(branchRef);
-    if (branchHead.isEmpty()) {
-      finishClosed(cr, SYSTEM, SYSTEM, "branch deleted");
-    } else if (!branchHead.get().equals(recorded)) {
-      String mover = repo.lastMover(branchRef).orElse(cr.author());
-      headMoved(mover, "user:" + mover, cr.branch(), branchHead.get());
-    } else if (!repo.refId(pinRef(cr.id())).map(recorded::equals).orElse(false)) {
-      pin(cr);
     }
   }
 
-  /** The commit on main's first-parent line that merged {@code head}, if one did. */
-  private Optional<ObjectId> findMerge(ObjectId head, ObjectId main) {
-    if (!repo.isAncestor(head, main)) {
-      return Optional.empty();
-    }
-    ObjectId cursor = main;
-    for (int i = 0; i < 10_000 && cursor != null; i++) {
-      RevCommit commit = repo.parse(cursor);
-      if (commit.getId().equals(head)) {
-        return Optional.of(commit.getId().copy());
-      }
-      for (int p = 1; p < commit.getParentCount(); p++) {
-        if (commit.getParent(p).getId().equals(head)) {
-          return Optional.of(commit.getId().copy());
-        }
-      }
-      cursor = commit.getParentCount() == 0 ? null : commit.getParent(0).getId();
-    }
-    return Optional.empty();
-  }
-
-  private void pin(ChangeRequest cr) {
+  void pin(ChangeRequest cr) {
     String ref = pinRef(cr.id());
     ObjectId current = repo.refId(ref).orElse(null);
     ObjectId head = ObjectId.fromString(cr.headCommit());
@@ -589,44 +567,6 @@ public final class ChangeRequests {
 
   static String pinRef(String id) {
     return PIN_PREFIX + id + "/head";
-  }
-
-  private String nextId() {
-    long next = store.get(SEQ_TABLE, SEQ_KEY).map(Long::parseLong).orElse(1L);
-    for (String id : store.table(TABLE).keySet()) {
-      next = Math.max(next, Long.parseLong(id) + 1);
-    }
-    for (String ref : repo.refs(PIN_PREFIX).keySet()) {
-      String id = ref.substring(PIN_PREFIX.length(), ref.indexOf('/', PIN_PREFIX.length()));
-      next = Math.max(next, parseOr(id, 0) + 1);
-    }
-    for (String ref : repo.refs(Constants.R_HEADS + API_BRANCH_PREFIX).keySet()) {
-      next = Math.max(next, parseOr(ref.substring(ref.lastIndexOf('/') + 1), 0) + 1);
-    }
-    return Long.toString(next);
-  }
-
-  private ChangeRequest save(ChangeRequest cr) {
-    String json = Json.write(cr);
-    long next = Long.parseLong(cr.id()) + 1;
-    store.update(tx -> {
-      tx.put(TABLE, cr.id(), json);
-      long stored = tx.get(SEQ_TABLE, SEQ_KEY).map(Long::parseLong).orElse(1L);
-      if (next > stored) {
-        tx.put(SEQ_TABLE, SEQ_KEY, Long.toString(next));
-      }
-    });
-    return cr;
-  }
-
-  private Optional<ChangeRequest> load(String id) {
-    return store.get(TABLE, id).map(json -> Json.read(json, ChangeRequest.class));
-  }
-
-  private Map<String, ChangeRequest> loadAll() {
-    Map<String, ChangeRequest> out = new TreeMap<>();
-    store.table(TABLE).forEach((id, json) -> out.put(id, Json.read(json, ChangeRequest.class)));
-    return out;
   }
 
   private <T> T locked(Supplier<T> work) {
@@ -695,20 +635,12 @@ public final class ChangeRequests {
     return branch.startsWith(Constants.R_HEADS) ? branch.substring(Constants.R_HEADS.length()) : branch;
   }
 
-  private static String target(String id) {
+  static String target(String id) {
     return "change/" + id;
   }
 
   private static String truncate(String title) {
     return title.length() <= MAX_TITLE_LENGTH ? title : title.substring(0, MAX_TITLE_LENGTH - 3) + "...";
-  }
-
-  private static long parseOr(String s, long fallback) {
-    try {
-      return Long.parseLong(s);
-    } catch (NumberFormatException e) {
-      return fallback;
-    }
   }
 
   private static Map<String, String> toMap(Set<String> paths) {
@@ -717,73 +649,5 @@ public final class ChangeRequests {
       out.put(Objects.requireNonNull(p, "deleted path"), p);
     }
     return out;
-  }
-
-  /** A mutable copy of a change request, for building the next version of its record. */
-  private static final class Draft {
-    String id;
-    String title;
-    String author;
-    String branch;
-    String baseCommit;
-    String headCommit;
-    Status status;
-    java.time.Instant createdAt;
-    java.time.Instant updatedAt;
-    List<FileChange> files = new ArrayList<>();
-    List<CheckResult> checks = new ArrayList<>();
-    String checkedAgainst = "";
-    String checkedHead = "";
-    List<Approval> approvals = new ArrayList<>();
-    List<RequiredApproval> requiredApprovals = new ArrayList<>();
-    Set<String> contributors = new LinkedHashSet<>();
-    String mergeCommit = "";
-    String mergedBy = "";
-    String closedBy = "";
-
-    static Draft opened(String id, String title, String author, String branch, String base, String head, Clock clock) {
-      Draft d = new Draft();
-      d.id = id;
-      d.title = title;
-      d.author = author;
-      d.branch = branch;
-      d.baseCommit = base;
-      d.headCommit = head;
-      d.status = Status.OPEN;
-      d.createdAt = clock.instant();
-      d.updatedAt = d.createdAt;
-      d.contributors.add(author);
-      return d;
-    }
-
-    static Draft of(ChangeRequest cr) {
-      Draft d = new Draft();
-      d.id = cr.id();
-      d.title = cr.title();
-      d.author = cr.author();
-      d.branch = cr.branch();
-      d.baseCommit = cr.baseCommit();
-      d.headCommit = cr.headCommit();
-      d.status = cr.status();
-      d.createdAt = cr.createdAt();
-      d.updatedAt = cr.updatedAt();
-      d.files = new ArrayList<>(cr.files());
-      d.checks = new ArrayList<>(cr.checks());
-      d.checkedAgainst = cr.checkedAgainst();
-      d.checkedHead = cr.checkedHead();
-      d.approvals = new ArrayList<>(cr.approvals());
-      d.requiredApprovals = new ArrayList<>(cr.requiredApprovals());
-      d.contributors = new LinkedHashSet<>(cr.contributors());
-      d.mergeCommit = cr.mergeCommit();
-      d.mergedBy = cr.mergedBy();
-      d.closedBy = cr.closedBy();
-      return d;
-    }
-
-    ChangeRequest build() {
-      return new ChangeRequest(id, title, author, branch, baseCommit, headCommit, status, createdAt, updatedAt,
-          files, checks, checkedAgainst, checkedHead, approvals, requiredApprovals, List.copyOf(contributors),
-          mergeCommit, mergedBy, closedBy);
-    }
   }
 }

@@ -6,9 +6,11 @@ import io.warden.core.identity.AgentPrincipal;
 import io.warden.core.identity.Principal;
 import io.warden.core.identity.Role;
 import io.warden.core.identity.UserPrincipal;
+import io.warden.gitops.internal.BoundedBody;
 import io.warden.gitops.internal.Messages;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.FilterOutputStream;
 import java.io.OutputStream;
 import java.util.Collection;
 import java.util.LinkedHashMap;
@@ -26,7 +28,12 @@ import org.eclipse.jgit.transport.ReceiveCommand;
 import org.eclipse.jgit.transport.ReceivePack;
 import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
 import org.eclipse.jgit.transport.RefFilter;
+import org.eclipse.jgit.transport.UnpackErrorHandler;
 import org.eclipse.jgit.transport.UploadPack;
+import org.eclipse.jgit.errors.PackProtocolException;
+import org.eclipse.jgit.errors.TooLargeObjectInPackException;
+import org.eclipse.jgit.errors.TooLargePackException;
+import org.eclipse.jgit.errors.UnpackException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,7 +46,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /info/refs?service=<service>}: {@link #advertise}, content type
  *       {@link #advertisementContentType(String)};
  *   <li>{@code POST /<service>}: {@link #rpc}, content type {@link #resultContentType(String)}; the
- *       caller gunzips a {@code Content-Encoding: gzip} body first.
+ *       body is read as a stream, gunzipped while read when sent with {@code Content-Encoding: gzip},
+ *       and refused past {@value #MAX_PUSH_SETTING} bytes (never buffered whole).
  * </ul>
  *
  * <p>Fetching needs a user with role viewer or higher; pushing needs author or higher; agents are
@@ -56,8 +64,14 @@ public final class GitSmartHttp {
   /** Largest single object a push may carry: {@value} bytes; checks refuse files over 1 MiB anyway. */
   public static final long MAX_OBJECT_BYTES = 16L << 20;
 
-  /** Largest pack a push may send: {@value} bytes. */
-  public static final long MAX_PACK_BYTES = 64L << 20;
+  /** The setting that limits a git request body: {@value}. */
+  public static final String MAX_PUSH_SETTING = "git.max_push_bytes";
+
+  /**
+   * Default of {@value #MAX_PUSH_SETTING}: {@value} bytes (32 MiB), far above what a governance
+   * repository of YAML and Rego files sends.
+   */
+  public static final long DEFAULT_MAX_PUSH_BYTES = 32L << 20;
 
   private static final Logger LOG = LoggerFactory.getLogger(GitSmartHttp.class);
 
@@ -75,15 +89,35 @@ public final class GitSmartHttp {
   private final WardenRepository repo;
   private final ChangeRequests changes;
   private final AuditLog audit;
+  private final long maxPushBytes;
 
-  private GitSmartHttp(WardenRepository repo, ChangeRequests changes) {
+  private GitSmartHttp(WardenRepository repo, ChangeRequests changes, long maxPushBytes) {
     this.repo = repo;
     this.changes = changes;
     this.audit = repo.audit();
+    this.maxPushBytes = maxPushBytes;
   }
 
+  /** With the default limit {@link #DEFAULT_MAX_PUSH_BYTES}. */
   public static GitSmartHttp create(WardenRepository repo, ChangeRequests changes) {
-    return new GitSmartHttp(Objects.requireNonNull(repo, "repo"), Objects.requireNonNull(changes, "changes"));
+    return create(repo, changes, DEFAULT_MAX_PUSH_BYTES);
+  }
+
+  /**
+   * @param maxPushBytes {@value #MAX_PUSH_SETTING}: the most bytes of a git request body (after
+   *     gunzip) that are read; a larger one is refused and nothing of it is written
+   */
+  public static GitSmartHttp create(WardenRepository repo, ChangeRequests changes, long maxPushBytes) {
+    if (maxPushBytes < 1) {
+      throw new IllegalArgumentException(MAX_PUSH_SETTING + " must be at least 1 byte, was " + maxPushBytes);
+    }
+    return new GitSmartHttp(Objects.requireNonNull(repo, "repo"), Objects.requireNonNull(changes, "changes"),
+        maxPushBytes);
+  }
+
+  /** The limit on a git request body, in bytes after gunzip ({@value #MAX_PUSH_SETTING}). */
+  public long maxPushBytes() {
+    return maxPushBytes;
   }
 
   /** {@code application/x-git-upload-pack-advertisement} and so on. */
@@ -119,17 +153,98 @@ public final class GitSmartHttp {
     out.flush();
   }
 
-  /** Answers {@code POST /<service>}: reads the client's request from {@code in}, writes the result. */
+  /** Answers {@code POST /<service>} for an uncompressed body; see {@link #rpc(String, Principal, InputStream, String, OutputStream)}. */
   public void rpc(String service, Principal who, InputStream in, OutputStream out) throws IOException {
+    rpc(service, who, in, null, out);
+  }
+
+  /**
+   * Answers {@code POST /<service>}: reads the client's request from {@code in} as a stream (gunzipped
+   * while read when {@code contentEncoding} is {@code gzip}), writes the result to {@code out}. At
+   * most {@link #maxPushBytes()} bytes of the body are read:
+   * <ul>
+   *   <li>a push over the limit whose commands were read gets git's own refusal in {@code out}
+   *       ({@code unpack error git request refused: its body is over the limit ... git.max_push_bytes}),
+   *       which the git client prints; nothing is written to the repository, and this returns
+   *       normally so the caller sends it (HTTP 200, as git expects);
+   *   <li>any other body over the limit (a fetch, a push cut off in its commands) throws
+   *       {@code too_large} naming the limit and {@value #MAX_PUSH_SETTING} (HTTP 413).
+   * </ul>
+   * A push git refuses for another reason (an object over {@link #MAX_OBJECT_BYTES} or the limit,
+   * which the refusal names, or a corrupt pack) also returns normally with git's refusal in
+   * {@code out}.
+   *
+   * @throws WardenException {@code unauthorized}, {@code forbidden}, {@code invalid_input} (unknown
+   *     service or content encoding), {@code too_large}
+   */
+  public void rpc(String service, Principal who, InputStream in, String contentEncoding, OutputStream out)
+      throws IOException {
     UserPrincipal user = authorize(service, who);
-    if (service.equals(UPLOAD_PACK)) {
-      try (UploadPack up = uploadPack()) {
-        up.upload(in, out, null);
+    BoundedBody body;
+    try {
+      body = BoundedBody.of(in, contentEncoding, maxPushBytes, MAX_PUSH_SETTING);
+    } catch (IllegalArgumentException e) {
+      throw WardenException.invalid(e.getMessage());
+    }
+    CountingOutputStream counted = new CountingOutputStream(out);
+    try {
+      if (service.equals(UPLOAD_PACK)) {
+        try (UploadPack up = uploadPack()) {
+          up.upload(body, counted, null);
+        }
+      } else {
+        receivePack(user).receive(body, counted, null);
       }
-    } else {
-      receivePack(user).receive(in, out, null);
+    } catch (IOException | RuntimeException e) {
+      // ReceivePack writes git's refusal (unpack error, each ref rejected) to out before it throws.
+      boolean reported = e instanceof UnpackException && counted.count() > 0;
+      if (body.exceeded() || reported) {
+        String reason = body.exceeded() ? "body over " + MAX_PUSH_SETTING
+            : String.valueOf(explained(e.getCause() == null ? e : e.getCause()).getMessage());
+        audit.append(user.subject(), service.equals(UPLOAD_PACK) ? "git.fetch.refused" : "git.push.refused", "repo",
+            Map.of("reason", reason, "limit", maxPushBytes));
+      }
+      if (!reported) {
+        if (body.exceeded()) {
+          throw new WardenException("too_large", BoundedBody.refusal(maxPushBytes, MAX_PUSH_SETTING));
+        }
+        Throwable clientError = clientError(e);
+        if (clientError != null) {
+          throw WardenException.invalid("not a valid git " + service + " request: " + clientError.getMessage());
+        }
+        throw e;
+      }
+      LOG.info("push by {} refused while unpacking: {}", user.name(),
+          explained(e.getCause() == null ? e : e.getCause()).getMessage());
     }
     out.flush();
+  }
+
+  /** JGit's own size refusals, reworded to name the limit and {@value #MAX_PUSH_SETTING}. */
+  private Throwable explained(Throwable error) {
+    for (Throwable t = error; t != null; t = t.getCause()) {
+      if (t instanceof TooLargeObjectInPackException) {
+        long limit = Math.min(MAX_OBJECT_BYTES, maxPushBytes);
+        return new IOException("git request refused: it carries a file (object) over the limit of " + limit
+            + " bytes for one object, the smaller of " + MAX_OBJECT_BYTES + " and " + MAX_PUSH_SETTING
+            + "; nothing was written. Files in the Warden repository are at most 1 MiB", t);
+      }
+      if (t instanceof TooLargePackException) {
+        return new IOException(BoundedBody.refusal(maxPushBytes, MAX_PUSH_SETTING), t);
+      }
+    }
+    return error;
+  }
+
+  /** The protocol error in {@code e}'s causes when the client sent something that is not git, else null. */
+  private static Throwable clientError(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof PackProtocolException
+          || (t instanceof IOException && String.valueOf(t.getMessage()).startsWith("Invalid packet line header"))) {
+        return t;
+      }
+    }
+    return null;
   }
 
   private UploadPack uploadPack() {
@@ -148,8 +263,13 @@ public final class GitSmartHttp {
     rp.setCheckReferencedObjectsAreReachable(true);
     rp.setAllowNonFastForwards(true);
     rp.setAtomic(false);
-    rp.setMaxObjectSizeLimit(MAX_OBJECT_BYTES);
-    rp.setMaxPackSizeLimit(MAX_PACK_BYTES);
+    rp.setMaxObjectSizeLimit(Math.min(MAX_OBJECT_BYTES, maxPushBytes));
+    // The pack is part of the body, which BoundedBody cuts off at maxPushBytes with a message that
+    // names the setting; JGit's own pack limit is only a backstop.
+    rp.setMaxPackSizeLimit(maxPushBytes + 1);
+    // git prints the unpack error's message: make JGit's size refusals name the setting.
+    UnpackErrorHandler reportToClient = rp.getUnpackErrorHandler();
+    rp.setUnpackErrorHandler(error -> reportToClient.handleUnpackException(explained(error)));
     PushHooks hooks = new PushHooks(user);
     rp.setPreReceiveHook(hooks);
     rp.setPostReceiveHook(hooks);
@@ -220,6 +340,9 @@ public final class GitSmartHttp {
         return Optional.of(Messages.notABranch(ref));
       }
       String branch = ref.substring(Constants.R_HEADS.length());
+      if (branch.equals(Constants.HEAD)) {
+        return Optional.of(Messages.HEAD_BRANCH);
+      }
       if (branch.startsWith(ChangeRequests.API_BRANCH_PREFIX) && changes.openFor(branch).isEmpty()) {
         return Optional.of(Messages.reservedBranch(branch));
       }
@@ -264,6 +387,31 @@ public final class GitSmartHttp {
               + e.getMessage() + "; warden repairs it at the next start, or push again");
         }
       }
+    }
+  }
+
+  /** Counts what JGit wrote, to tell a refusal it reported from one it never got to. */
+  private static final class CountingOutputStream extends FilterOutputStream {
+    private long count;
+
+    CountingOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+      count++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+      count += len;
+    }
+
+    long count() {
+      return count;
     }
   }
 }

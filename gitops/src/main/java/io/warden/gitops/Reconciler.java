@@ -42,6 +42,7 @@ public final class Reconciler {
   private static final int HISTORY_LIMIT = 100;
 
   private final WardenRepository repo;
+  private final ChangeRequests changes;
   private final Inventory inventory;
   private final Map<String, AgentExecutor> executors;
   private final List<MainBranchListener> listeners;
@@ -50,9 +51,10 @@ public final class Reconciler {
   private final DescriptorParser parser = DescriptorParser.create();
   private String listenersToldAbout = "";
 
-  private Reconciler(WardenRepository repo, Inventory inventory, List<AgentExecutor> executors,
+  private Reconciler(WardenRepository repo, ChangeRequests changes, Inventory inventory, List<AgentExecutor> executors,
       List<MainBranchListener> listeners, AuditLog audit, Clock clock) {
     this.repo = repo;
+    this.changes = changes;
     this.inventory = inventory;
     Map<String, AgentExecutor> byType = new TreeMap<>();
     for (AgentExecutor executor : executors) {
@@ -67,9 +69,16 @@ public final class Reconciler {
     this.clock = clock;
   }
 
+  /** A reconciler without rollback (it opens change requests): {@link #rollback} is refused. */
   public static Reconciler create(WardenRepository repo, Inventory inventory, List<AgentExecutor> executors,
       List<MainBranchListener> listeners, AuditLog audit, Clock clock) {
-    return new Reconciler(Objects.requireNonNull(repo, "repo"), Objects.requireNonNull(inventory, "inventory"),
+    return create(repo, null, inventory, executors, listeners, audit, clock);
+  }
+
+  /** @param changes the repository's change requests, which {@link #rollback} opens one in */
+  public static Reconciler create(WardenRepository repo, ChangeRequests changes, Inventory inventory,
+      List<AgentExecutor> executors, List<MainBranchListener> listeners, AuditLog audit, Clock clock) {
+    return new Reconciler(Objects.requireNonNull(repo, "repo"), changes, Objects.requireNonNull(inventory, "inventory"),
         Objects.requireNonNull(executors, "executors"), Objects.requireNonNull(listeners, "listeners"),
         Objects.requireNonNull(audit, "audit"), Objects.requireNonNull(clock, "clock"));
   }
@@ -189,8 +198,9 @@ public final class Reconciler {
     PathRules.problem(path).ifPresent(m -> {
       throw WardenException.invalid("agent name '" + agent + "' is not valid: " + m);
     });
-    ChangeRequests changes = repo.changeRequests().orElseThrow(() -> new IllegalStateException(
-        "rollback needs ChangeRequests: create them for this repository before calling rollback"));
+    if (changes == null) {
+      throw new IllegalStateException("rollback needs ChangeRequests: create the reconciler with them");
+    }
     RepoSnapshot then = repo.snapshot(revision);
     byte[] content = then.files().get(path);
     if (content == null) {

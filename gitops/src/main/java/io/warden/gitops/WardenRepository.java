@@ -20,7 +20,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.diff.DiffEntry;
@@ -79,7 +79,7 @@ public final class WardenRepository implements AutoCloseable {
 
   private final Repository repo;
   private final AuditLog audit;
-  private final AtomicReference<ChangeRequests> changeRequests = new AtomicReference<>();
+  private final AtomicBoolean changeRequestsClaimed = new AtomicBoolean();
 
   private WardenRepository(Repository repo, AuditLog audit) {
     this.repo = repo;
@@ -244,15 +244,12 @@ public final class WardenRepository implements AutoCloseable {
 
   // ---- package-private plumbing for ChangeRequests, Reconciler and GitSmartHttp ----
 
-  void attach(ChangeRequests changes) {
-    if (!changeRequests.compareAndSet(null, changes)) {
+  /** Called once by {@link ChangeRequests#create}: a second one would not serialise merges with the first. */
+  void claimForChangeRequests() {
+    if (!changeRequestsClaimed.compareAndSet(false, true)) {
       throw new IllegalStateException(
           "this repository already has a ChangeRequests: create exactly one per repository so merges are serialised");
     }
-  }
-
-  Optional<ChangeRequests> changeRequests() {
-    return Optional.ofNullable(changeRequests.get());
   }
 
   AuditLog audit() {

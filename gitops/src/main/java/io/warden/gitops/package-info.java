@@ -9,7 +9,8 @@
  *   <li>{@link io.warden.gitops.GitSmartHttp}: git's smart-HTTP protocol over plain streams, with the
  *       push rules ({@code main} protected) and the change-request report a push prints.
  *   <li>{@link io.warden.gitops.ChangeRequests} and {@link io.warden.gitops.ChangeRequest}: open,
- *       check, approve, merge, close; durable across {@code kill -9}.
+ *       check (outside the write lock), approve, merge, close, recheck; durable across
+ *       {@code kill -9}. The split classes behind them are package-private.
  *   <li>{@link io.warden.gitops.Reconciler}: applies {@code main} to the inventory and executors;
  *       history and rollback.
  * </ul>

@@ -9,6 +9,7 @@ import static io.warden.gitops.Fixture.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.warden.core.Problem;
 import io.warden.core.WardenException;
 import io.warden.core.change.ChangeCheck;
 import io.warden.core.change.CheckResult;
@@ -25,9 +26,15 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.eclipse.jgit.lib.Constants;
 import org.eclipse.jgit.lib.ObjectId;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class ChangeRequestsTest {
@@ -381,6 +388,112 @@ class ChangeRequestsTest {
       assertThat(f.changes.openFromFiles(ALICE, "next", Map.of("agents/b.yaml", utf8(agentYaml("b", ""))), Set.of()).id())
           .isEqualTo("2");
     }
+  }
+
+  @Test
+  @Timeout(60)
+  void onBranchPushed_headMovesWhileChecksRun_lockFreeAndStaleResultDiscarded() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger calls = new AtomicInteger();
+    ChangeCheck slow = check("slow", change -> {
+      if (calls.getAndIncrement() == 0) {
+        entered.countDown();
+        release.await();
+        return CheckResult.failed("slow", List.of(Problem.ofFile("tools/a.md", "verdict on the old head")));
+      }
+      return CheckResult.passed("slow", "fine");
+    });
+    try (Fixture f = Fixture.open(dir, List.of(slow));
+        ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      ObjectId head1 = commit(f, f.repo.mainId(), "tools/a.md", "one");
+      ObjectId head2 = commit(f, head1, "tools/a.md", "two");
+      f.repo.compareAndSet("refs/heads/b", null, head1, WardenRepository.ident("alice"), "push");
+      CompletableFuture<ChangeRequest> first =
+          CompletableFuture.supplyAsync(() -> f.changes.onBranchPushed(ALICE, "b", head1).orElseThrow(), threads);
+      try {
+        assertThat(entered.await(30, TimeUnit.SECONDS)).isTrue();
+        // Recorded, checks still running.
+        assertThat(f.changes.get("1").blockers()).contains("checks have not run on head " + head1.name().substring(0, 10));
+
+        // The write lock is free while the slow check runs: a second push records and checks its head.
+        f.repo.compareAndSet("refs/heads/b", head1, head2, WardenRepository.ident("alice"), "push");
+        ChangeRequest second = CompletableFuture.supplyAsync(() -> f.changes.onBranchPushed(ALICE, "b", head2).orElseThrow(),
+            threads).get(30, TimeUnit.SECONDS);
+        assertThat(second.checkedHead()).isEqualTo(head2.name());
+        assertThat(second.checks()).allMatch(CheckResult::passed);
+        // Approvals and other changes do not wait either.
+        assertThat(f.changes.approve(BOB, "1").approvals()).hasSize(1);
+      } finally {
+        release.countDown();
+      }
+      // The first run finishes last: its verdict on the old head is discarded.
+      assertThat(first.get(30, TimeUnit.SECONDS).headCommit()).isEqualTo(head2.name());
+      ChangeRequest now = f.changes.get("1");
+      assertThat(now.headCommit()).isEqualTo(now.checkedHead());
+      assertThat(now.checks()).allMatch(CheckResult::passed);
+      assertThat(now.approvals()).hasSize(1);
+      assertThat(now.blockers()).isEmpty();
+    }
+  }
+
+  @Test
+  void recheck_checkErroredWhileEngineWasDown_rerunsAndMergeGoesThrough() {
+    AtomicBoolean engineDown = new AtomicBoolean(true);
+    ChangeCheck engine = check("engine", change -> {
+      if (engineDown.get()) {
+        throw new IllegalStateException("policy engine unavailable");
+      }
+      return CheckResult.passed("engine", "admitted");
+    });
+    try (Fixture f = Fixture.open(dir, List.of(engine))) {
+      ChangeRequest a = f.open(ALICE, "Add a", Map.of("tools/a.md", "a"));
+      ChangeRequest b = f.open(ALICE, "Add b", Map.of("tools/b.md", "b"));
+      f.changes.approve(BOB, a.id());
+      assertThat(refusal(() -> f.changes.merge(CAROL, a.id())))
+          .hasMessageContaining("check 'engine' error: check could not run: policy engine unavailable");
+      assertThat(f.changes.recheckErrored()).isEqualTo(2);
+      assertThat(f.changes.get(a.id()).checks()).anySatisfy(c -> assertThat(c.status()).isEqualTo(CheckResult.Status.ERROR));
+
+      engineDown.set(false);
+      var dan = new io.warden.core.identity.UserPrincipal("dan", Role.AUTHOR, Set.of());
+      assertThat(refusal(() -> f.changes.recheck(dan, a.id())).code()).isEqualTo("forbidden");
+      assertThat(refusal(() -> f.changes.recheck(VIEWER, a.id())).code()).isEqualTo("forbidden");
+      ChangeRequest rechecked = f.changes.recheck(ALICE, a.id());
+      assertThat(rechecked.checks()).allMatch(CheckResult::passed);
+      assertThat(rechecked.approvals()).hasSize(1);
+      assertThat(f.changes.merge(CAROL, a.id()).status()).isEqualTo(Status.MERGED);
+
+      // The engine is back: every change with an errored check is re-run, the others are left alone.
+      assertThat(f.changes.recheckErrored()).isEqualTo(1);
+      assertThat(f.changes.get(b.id()).checks()).allMatch(CheckResult::passed);
+      assertThat(f.changes.recheckErrored()).isZero();
+      assertThat(f.auditActions()).contains("change.recheck");
+      assertThat(refusal(() -> f.changes.recheck(ALICE, a.id())).code()).isEqualTo("conflict");
+    }
+  }
+
+  private interface CheckBody {
+    CheckResult run(ProposedChange change) throws Exception;
+  }
+
+  private static ChangeCheck check(String name, CheckBody body) {
+    return new ChangeCheck() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public CheckResult run(ProposedChange change) throws Exception {
+        return body.run(change);
+      }
+    };
+  }
+
+  private static ObjectId commit(Fixture f, ObjectId parent, String path, String content) {
+    ObjectId tree = f.repo.editTree(f.repo.treeOf(parent), Map.of(path, utf8(content)), Set.of());
+    return f.repo.commit(tree, List.of(parent), WardenRepository.ident("alice"), WardenRepository.ident("alice"), content + "\n");
   }
 
   @Test

@@ -112,7 +112,7 @@ class GitFlowIT {
     assertThat(pushed.stderr()).contains("remote: change request #1 opened for branch cut-budget: /api/v1/changes/1");
     assertThat(pushed.stderr()).containsPattern(Pattern.compile(
         "remote: change request #1: checks failed: agents/reconciliation-finance\\.yaml:20:\\d+: spec\\.budgets\\.usd_per_day: .+ \\(schema\\)"));
-    assertThat(pushed.stderr()).contains("remote: change request #1: fix and push again: git push origin cut-budget");
+    assertThat(pushed.stderr()).contains("remote: change request #1: fix and push again: git push origin HEAD:cut-budget");
     ChangeRequest failing = f.changes.get("1");
     assertThat(failing.author()).isEqualTo("alice");
     assertThat(failing.blockers()).anySatisfy(b -> assertThat(b).startsWith("check 'schema' failed"));
@@ -185,6 +185,64 @@ class GitFlowIT {
     assertThat(deleteMain.exit()).isNotZero();
     assertThat(f.repo.refId("refs/heads/main")).isPresent();
     assertThat(f.changes.list(null)).isEmpty();
+  }
+
+  @Test
+  void push_toBranchNamedHead_refused() throws Exception {
+    Path work = cloneAs("alice", "work");
+    commitFile(work, "alice", "tools/x.md");
+    GitCli.Result head = git.run(work, "alice", "push", "origin", "HEAD:refs/heads/HEAD");
+    assertThat(head.exit()).isNotZero();
+    assertThat(head.stderr()).contains("remote: a branch cannot be named HEAD");
+    assertThat(f.repo.refId("refs/heads/HEAD")).isEmpty();
+    assertThat(f.changes.list(null)).isEmpty();
+  }
+
+  @Test
+  void push_overMaxPushBytes_refusedNamingTheSettingAndNothingWritten() throws Exception {
+    long limit = 1L << 20;
+    try (GitHttpTestServer small = GitHttpTestServer.start(GitSmartHttp.create(f.repo, f.changes, limit),
+        identity::authenticate)) {
+      Path work = dir.resolve("big");
+      git.run(dir, "alice", "clone", small.url("alice", tokens.get("alice")), "big").ok();
+      // 3 MiB that does not compress, in files of 256 KiB: the pack is over the limit (git sends it
+      // chunked), each object under it.
+      java.util.Random random = new java.util.Random(7);
+      for (int i = 0; i < 12; i++) {
+        byte[] noise = new byte[256 << 10];
+        random.nextBytes(noise);
+        Files.write(work.resolve("tools/noise-" + i + ".bin"), noise);
+      }
+      git.run(work, "alice", "add", "tools").ok();
+      git.run(work, "alice", "commit", "-qm", "Add noise").ok();
+      String mainBefore = f.repo.mainCommit();
+
+      GitCli.Result push = git.run(work, "alice", "push", "origin", "HEAD:refs/heads/noise");
+      assertThat(push.exit()).isNotZero();
+      assertThat(push.stderr()).contains("git.max_push_bytes").contains("over the limit of 1048576 bytes (1 MiB)");
+      assertThat(f.repo.refId("refs/heads/noise")).isEmpty();
+      assertThat(f.repo.mainCommit()).isEqualTo(mainBefore);
+      assertThat(f.changes.list(null)).isEmpty();
+      assertThat(f.auditActions()).contains("git.push.refused");
+
+      // One file over the limit: refused by its size alone, also naming the setting.
+      git.run(work, "alice", "reset", "-q", "--hard", "HEAD~1").ok();
+      byte[] big = new byte[(1 << 20) + 4096];
+      random.nextBytes(big);
+      Files.write(work.resolve("tools/big.bin"), big);
+      git.run(work, "alice", "add", "tools/big.bin").ok();
+      git.run(work, "alice", "commit", "-qm", "Add one big file").ok();
+      GitCli.Result bigPush = git.run(work, "alice", "push", "origin", "HEAD:refs/heads/big");
+      assertThat(bigPush.exit()).isNotZero();
+      assertThat(bigPush.stderr()).contains("git.max_push_bytes").contains("over the limit of 1048576 bytes for one object");
+      assertThat(f.repo.refId("refs/heads/big")).isEmpty();
+
+      // Under the limit the same server takes a push as before.
+      git.run(work, "alice", "reset", "-q", "--hard", "HEAD~1").ok();
+      commitFile(work, "alice", "tools/small.md");
+      assertThat(git.run(work, "alice", "push", "origin", "HEAD:refs/heads/small").ok().stderr())
+          .contains("change request #1 opened for branch small");
+    }
   }
 
   private void commitFile(Path work, String user, String path) throws Exception {

@@ -4,8 +4,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.warden.core.WardenException;
 import io.warden.core.identity.Principal;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
@@ -15,7 +15,6 @@ import java.util.Base64;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.function.Function;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Test-only HTTP adapter for {@link GitSmartHttp} on the JDK's built-in server, with basic auth
@@ -76,14 +75,14 @@ final class GitHttpTestServer implements AutoCloseable {
         } else if (exchange.getRequestMethod().equals("POST") && path.startsWith("/git-")) {
           String service = path.substring(1);
           git.authorize(service, who);
-          InputStream in = exchange.getRequestBody();
-          if ("gzip".equals(exchange.getRequestHeaders().getFirst("Content-Encoding"))) {
-            in = new GZIPInputStream(in);
-          }
+          // Buffered, as the real server does, so a refusal can still become a 413.
+          ByteArrayOutputStream result = new ByteArrayOutputStream();
+          git.rpc(service, who, exchange.getRequestBody(), exchange.getRequestHeaders().getFirst("Content-Encoding"),
+              result);
           exchange.getResponseHeaders().set("Content-Type", GitSmartHttp.resultContentType(service));
-          exchange.sendResponseHeaders(200, 0);
+          exchange.sendResponseHeaders(200, result.size());
           try (OutputStream out = exchange.getResponseBody()) {
-            git.rpc(service, who, in, out);
+            result.writeTo(out);
           }
         } else {
           reply(exchange, 404, "not found");
@@ -93,6 +92,7 @@ final class GitHttpTestServer implements AutoCloseable {
           case "unauthorized" -> 401;
           case "forbidden" -> 403;
           case "not_found" -> 404;
+          case "too_large" -> 413;
           default -> 400;
         };
         reply(exchange, status, e.getMessage());

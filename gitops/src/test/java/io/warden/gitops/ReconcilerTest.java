@@ -130,7 +130,7 @@ class ReconcilerTest {
   void historyAndRollback_restoreEarlierRevision() {
     try (Fixture f = Fixture.open(dir)) {
       Inventory inventory = Inventory.create();
-      Reconciler reconciler = Reconciler.create(f.repo, inventory, List.of(), List.of(), f.audit, Clock.systemUTC());
+      Reconciler reconciler = Reconciler.create(f.repo, f.changes, inventory, List.of(), List.of(), f.audit, Clock.systemUTC());
       String seed = f.repo.mainCommit();
       String path = "agents/reconciliation-finance.yaml";
       String original = f.repo.snapshot("main").text(path).orElseThrow();

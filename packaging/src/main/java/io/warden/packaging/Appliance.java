@@ -96,10 +96,22 @@ public final class Appliance implements AutoCloseable {
   /** How often component health is recomputed, off the event loops. */
   private static final Duration HEALTH_EVERY = Duration.ofSeconds(1);
 
+  /**
+   * How long a stop may take in all: a trace store still indexing a backlog is left behind after
+   * its share (its write-ahead log keeps the spans for the next start), so Ctrl-C and SIGTERM end
+   * within 5 s whatever the load.
+   */
+  static final Duration STOP_BUDGET = Duration.ofMillis(3500);
+
+  /** What each component still to close keeps back from the budget for itself. */
+  private static final Duration STOP_RESERVE = Duration.ofMillis(250);
+
   private final List<AutoCloseable> closeables = new ArrayList<>();
   private final Path dataDir;
   private Vertx vertx;
   private ApiServer api;
+  private String apiDeployment;
+  private boolean closed;
 
   private Appliance(Path dataDir) {
     this.dataDir = dataDir;
@@ -122,6 +134,8 @@ public final class Appliance implements AutoCloseable {
     Clock clock = Clock.systemUTC();
     createDirectories(dataDir);
     lockDataDir();
+    // Before anything starts: a busy port is one line naming the setting, not a stack trace later.
+    Ports.checkFree(config);
 
     StateStore state = keep(StateStore.open(dataDir.resolve("state.mv")));
     AuditLog audit = keep(AuditLog.open(dataDir.resolve("audit").resolve("audit.log")));
@@ -175,9 +189,13 @@ public final class Appliance implements AutoCloseable {
     listeners.add(mcp.mainListener());
 
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
-    Reconciler reconciler = Reconciler.create(repo, inventory, executors, listeners, audit, clock);
+    Reconciler reconciler = Reconciler.create(repo, changes, inventory, executors, listeners, audit, clock);
     changes.addMergeListener(merged -> reconciler.reconcile());
     reconciler.reconcile();
+    // Checks that errored while OPA was down (admission fails closed) re-run once it is back, and now.
+    Runnable recheckErrored = () -> Thread.ofVirtual().name("recheck-errored").start(changes::recheckErrored);
+    policy.onAvailable(recheckErrored);
+    recheckErrored.run();
 
     PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(metrics);
@@ -187,7 +205,7 @@ public final class Appliance implements AutoCloseable {
     Gauge.builder("warden_agents", inventory, i -> i.list().size()).description("agents on main").register(metrics);
     // /healthz and the gauges only read these; they are computed on their own threads.
     PolledHealth policyHealth = keep(PolledHealth.start("policy", () -> health(policy.health()), HEALTH_EVERY));
-    PolledHealth traceHealth = keep(PolledHealth.start("traces", () -> health(traces.health().toMap()), HEALTH_EVERY));
+    HealthIndicator traceHealth = traces; // kept current by the trace store's own thread
     Gauge.builder("warden_policy_engine_up", policyHealth, h -> h.health().isUp() ? 1 : 0)
         .description("1 while OPA answers with main's policies loaded; 0 while decisions fail closed")
         .register(metrics);
@@ -205,7 +223,7 @@ public final class Appliance implements AutoCloseable {
         new AgentRoutes(inventory, reconciler, identity),
         new ChangeRoutes(changes),
         new AuditRoutes(audit),
-        new GitRoutes(GitSmartHttp.create(repo, changes)),
+        new GitRoutes(GitSmartHttp.create(repo, changes, config.positiveLong("git.max_push_bytes"))),
         new DecisionRoutes(policy.decisions(), clock),
         new TraceRoutes(traces, clock),
         new MetricsRoutes(metrics),
@@ -217,23 +235,23 @@ public final class Appliance implements AutoCloseable {
     components.put("traces", traceHealth);
     HealthRoutes health = HealthRoutes.of(components).withFacts(() -> facts(inventory));
     api = new ApiServer(config.string("http.host"), config.port("http.port"), identity, json, health, routes);
-    await(vertx.deployVerticle(api));
+    apiDeployment = await(vertx.deployVerticle(api));
     log.info("Warden is up: API http://{}:{}/api/v1  git http://{}:{}/git/warden.git  data {}",
         config.string("http.host"), api.port(), config.string("http.host"), api.port(), dataDir);
   }
 
   private PolicyEngine policyEngine(WardenConfig config, AuditLog audit, Clock clock) {
     PolicyEngineBuilder builder = PolicyEngine.builder()
-        .opaBinary(wardenRoot().resolve(config.path("policy.opa_binary")))
-        .dataDir(dataDir.resolve("policy"))
-        .audit(audit)
-        .clock(clock)
-        .decisionDeadline(Duration.ofMillis(config.positiveLong("policy.decision_deadline_ms")));
+        .setOpaBinary(wardenRoot().resolve(config.path("policy.opa_binary")))
+        .setDataDir(dataDir.resolve("policy"))
+        .setAudit(audit)
+        .setClock(clock)
+        .setDecisionDeadline(Duration.ofMillis(config.positiveLong("policy.decision_deadline_ms")));
     String url = config.string("policy.opa_url");
     if (url.isBlank()) {
-      builder.sidecarPort(config.port("policy.sidecar_port"));
+      builder.setSidecarPort(config.port("policy.sidecar_port"));
     } else {
-      builder.externalOpa(URI.create(url));
+      builder.setExternalOpa(URI.create(url));
     }
     return builder.build();
   }
@@ -415,26 +433,82 @@ public final class Appliance implements AutoCloseable {
       return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
     } catch (Exception e) {
       Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
-      throw new IllegalStateException("cannot start: " + cause.getMessage(), cause);
+      log.debug("start failed", cause);
+      // One line for the person starting Warden; Ports.checkFree names the setting in the usual case.
+      throw new WardenException("unavailable", "cannot start: " + cause.getMessage()
+          + (cause instanceof java.net.BindException ? " (a port is taken since Warden checked it: start again)" : ""));
     }
   }
 
+  /**
+   * Stops in the reverse order of start, within {@link #STOP_BUDGET}: the HTTP API first (no new
+   * requests), then the trace store (receivers, then the final indexing, cut short when the budget
+   * runs out), the policy engine, the repository, the audit log, the state store, the data-directory
+   * lock, and Vert.x last (the components undeploy their verticles from it). Failures are one line
+   * each: a stop is not a crash.
+   */
   @Override
-  public void close() {
-    if (vertx != null) {
-      try {
-        vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      } catch (Exception e) {
-        log.warn("vert.x did not stop cleanly", e);
-      }
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    long deadline = System.nanoTime() + STOP_BUDGET.toNanos();
+    int left = closeables.size() + (vertx == null ? 0 : 1);
+    if (vertx != null && apiDeployment != null) {
+      // Capped: Vert.x closes the API's sockets last anyway; the budget is for the stores.
+      stopWithin("the HTTP API", () -> vertx.undeploy(apiDeployment).await(5, TimeUnit.SECONDS),
+          Math.min(deadline, System.nanoTime() + TimeUnit.SECONDS.toNanos(1)), 1);
     }
     for (int i = closeables.size() - 1; i >= 0; i--) {
-      try {
-        closeables.get(i).close();
-      } catch (Exception e) {
-        log.warn("error while closing {}", closeables.get(i), e);
-      }
+      AutoCloseable c = closeables.get(i);
+      stopWithin(describe(c), c::close, deadline, left--);
     }
     closeables.clear();
+    if (vertx != null) {
+      stopWithin("Vert.x", () -> vertx.close().await(5, TimeUnit.SECONDS), deadline, left);
+    }
+  }
+
+  /**
+   * Runs {@code stop} on its own thread and waits for it until {@code deadline} less what the
+   * {@code left - 1} stops after it keep back; past that it goes on without it.
+   */
+  private static void stopWithin(String what, AutoCloseable stop, long deadline, int left) {
+    long waitNanos = Math.max(deadline - System.nanoTime() - (left - 1) * STOP_RESERVE.toNanos(),
+        TimeUnit.MILLISECONDS.toNanos(100));
+    java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread t = Thread.ofPlatform().daemon().name("warden-stop").unstarted(() -> {
+      try {
+        stop.close();
+      } catch (Throwable e) {
+        failure.set(e);
+      }
+    });
+    t.start();
+    try {
+      t.join(Duration.ofNanos(waitNanos));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    if (t.isAlive()) {
+      log.info("{} is still stopping after {} ms; going on without it{}", what, TimeUnit.NANOSECONDS.toMillis(waitNanos),
+          what.equals("the trace store") ? " (its write-ahead log keeps the spans not yet indexed for the next start)" : "");
+    } else if (failure.get() != null) {
+      log.warn("{} did not stop cleanly: {}", what, failure.get().toString());
+      log.debug("{} stop failure", what, failure.get());
+    }
+  }
+
+  private static String describe(AutoCloseable c) {
+    return switch (c) {
+      case TraceStore t -> "the trace store";
+      case PolicyEngine p -> "the policy engine";
+      case WardenRepository r -> "the governance repository";
+      case AuditLog a -> "the audit log";
+      case StateStore s -> "the state store";
+      case FileChannel f -> "the data directory lock";
+      default -> c.getClass().getSimpleName();
+    };
   }
 }

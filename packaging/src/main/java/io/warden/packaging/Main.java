@@ -10,10 +10,17 @@ import io.warden.packaging.cli.TracesCommand;
 import io.warden.packaging.cli.ValidateCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
-/** The {@code warden} command. {@code ./warden run} and the CLI are the same launcher. */
+/**
+ * The {@code warden} command. {@code ./warden run} and the CLI are the same launcher. Every command
+ * and subcommand inherits {@code --help} and {@code --version}. Commands that only call the server
+ * load nothing but picocli, Jackson and the JDK's HTTP client (the launcher starts them on a short
+ * class path), so nothing here may touch the appliance's classes before {@code run} executes.
+ */
 @Command(
     name = "warden",
+    scope = ScopeType.INHERIT,
     mixinStandardHelpOptions = true,
     version = "Warden 0.1.0",
     description = "Governance and observability for production AI agents.",
@@ -31,8 +38,6 @@ import picocli.CommandLine.Command;
 public final class Main {
 
   public static void main(String[] args) {
-    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
-    org.slf4j.bridge.SLF4JBridgeHandler.install();
     System.exit(commandLine().execute(args));
   }
 
@@ -43,7 +48,8 @@ public final class Main {
       if (ex instanceof ApiClient.CliException || ex instanceof WardenException) {
         cmd.getErr().println("error: " + ex.getMessage());
         if (ex instanceof WardenException we) {
-          we.problems().forEach(p -> cmd.getErr().println("  " + p));
+          we.problems().stream().map(String::valueOf).filter(p -> !ex.getMessage().contains(p))
+              .forEach(p -> cmd.getErr().println("  " + p));
         }
         return 1;
       }

@@ -88,6 +88,14 @@ class IdentityAndApiIT {
     assertThat(me.path("scope").path("session").asText()).isEqualTo("s-1");
     assertThat(me.path("scope").path("tools")).extracting(JsonNode::asText).containsExactly("mcp://gateway/ledger-read");
 
+    // A usd budget above the agent's budgets.usd_per_day (40) is capped at it, and the answer says so.
+    WardenProcess.Response capped = warden.post(cred, "/api/v1/tokens",
+        Map.of("session", "s-1", "tools", List.of("mcp://gateway/ledger-read"), "usd_budget", 99999));
+    assertThat(capped.status()).as(capped.body().toString()).isEqualTo(201);
+    assertThat(capped.body().path("usd_budget").decimalValue()).isEqualByComparingTo("40");
+    assertThat(capped.body().path("usd_budget_capped").asBoolean()).isTrue();
+    assertThat(capped.body().path("note").asText()).contains("capped from 99999 to 40");
+
     // A tool the agent does not have, or a wider token from a narrow one, is refused.
     assertThat(warden.post(cred, "/api/v1/tokens",
         Map.of("session", "s-1", "tools", List.of("mcp://gateway/wire-transfer"))).status()).isEqualTo(403);

@@ -104,7 +104,8 @@ class TraceRoutesIT {
             kv("gen_ai.input.messages", "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\","
                 + "\"content\":\"Is invoice 4711 already paid?\"}]}]"))));
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-        assertThat(get("/api/v1/traces/search?q=invoice", viewer).path("hits")).hasSize(1));
+        // Both spans: the researcher's prompt and the planner's intent name the invoice.
+        assertThat(get("/api/v1/traces/search?q=invoice", viewer).path("hits")).hasSize(2));
   }
 
   @AfterEach
@@ -205,6 +206,11 @@ class TraceRoutesIT {
     JsonNode child = logical.path("roots").get(0).path("children").get(0);
     assertThat(child.path("span").path("delegationChain")).extracting(JsonNode::asText)
         .containsExactly("planner", "researcher");
+    // The researcher named the planner in baggage with its own credential, not a scoped token.
+    assertThat(child.path("delegationVerified").isBoolean()).isTrue();
+    assertThat(child.path("delegationVerified").asBoolean()).isFalse();
+    assertThat(child.path("span").path("attributes").path("warden.delegation.verified").asText()).isEqualTo("false");
+    assertThat(logical.path("roots").get(0).path("delegationVerified").asBoolean()).isTrue();
     assertThat(raw("/api/v1/traces/ffffffffffffffffffffffffffffffff", viewer).statusCode()).isEqualTo(404);
     assertThat(raw("/api/v1/traces/not-hex", viewer).statusCode()).isEqualTo(400);
   }

@@ -94,8 +94,50 @@ final class WardenProcess implements AutoCloseable {
     return cmd;
   }
 
+  /**
+   * The java command line the launcher uses for commands that only call the server: the short class
+   * path the build writes to {@code target/client-classpath} (no appliance classes).
+   */
+  static List<String> clientCli(String... args) throws IOException {
+    return clientJava(List.of(), "io.warden.packaging.Main", args);
+  }
+
+  /** {@code mainClass} on the client class path plus {@code extra} entries. */
+  static List<String> clientJava(List<String> extra, String mainClass, String... args) throws IOException {
+    Path lib = Path.of(System.getProperty("warden.lib"));
+    List<String> cp = new ArrayList<>(List.of(System.getProperty("warden.jar")));
+    for (String jar : Files.readString(lib.resolveSibling("client-classpath")).strip().split(File.pathSeparator)) {
+      cp.add(lib.resolveSibling(jar).toString());
+    }
+    cp.addAll(extra);
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-Dwarden.root=" + root());
+    cmd.add("-cp");
+    cmd.add(String.join(File.pathSeparator, cp));
+    cmd.add(mainClass);
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
   static Path root() {
     return Path.of(System.getProperty("warden.root", "..")).toAbsolutePath().normalize();
+  }
+
+  /**
+   * SIGTERM, as {@code kill PID} or a service manager sends it; waits at most {@code within}.
+   *
+   * @return the exit code, or empty when the process was still running after {@code within} (then
+   *     it is killed)
+   */
+  java.util.OptionalInt terminate(Duration within) throws InterruptedException {
+    process.destroy();
+    if (process.waitFor(within.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+      return java.util.OptionalInt.of(process.exitValue());
+    }
+    process.destroyForcibly().waitFor();
+    return java.util.OptionalInt.empty();
   }
 
   /** kill -9: no shutdown hook runs. */

@@ -140,21 +140,25 @@ public final class PolicyEngine implements AutoCloseable {
     LOG.info("policy engine started: opa at {} ({})", opaUrl, sidecar != null ? "sidecar, log " + sidecar.logFile() : "external");
   }
 
-  /** Stops the probe and the sidecar, then writes out and closes the decision log. */
+  /**
+   * Stops the probe and the sidecar, then writes out and closes the decision log. Quietly: OPA
+   * stopping because of this is not reported as the engine going down (no log, no audit event).
+   */
   @Override
   public synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
+    status.stopping();
+    if (sidecar != null) {
+      sidecar.close();
+    }
     worker.shutdown();
     try {
       worker.awaitTermination(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    }
-    if (sidecar != null) {
-      sidecar.close();
     }
     log.close();
   }
@@ -177,6 +181,15 @@ public final class PolicyEngine implements AutoCloseable {
    */
   public MainBranchListener mainListener() {
     return mainListener;
+  }
+
+  /**
+   * Runs {@code listener} each time OPA becomes available again (after an outage, and when first up),
+   * on the engine's worker thread: hand long work to another thread. E.g. re-run change-request
+   * checks that errored while it was down.
+   */
+  public void onAvailable(Runnable listener) {
+    status.onUp(listener);
   }
 
   public DecisionLog decisions() {
@@ -283,7 +296,7 @@ public final class PolicyEngine implements AutoCloseable {
 
   /** Health probe on the worker: marks OPA down or up, re-pushes lost policies, kills a hung sidecar. */
   private void probe() {
-    if (closed) {
+    if (closed || status.isStopping()) {
       return;
     }
     try {
@@ -308,9 +321,13 @@ public final class PolicyEngine implements AutoCloseable {
         probeFailures = 0;
       }
     } catch (WardenException | OpaException e) {
-      LOG.warn("policy engine probe: {}", e.getMessage());
+      if (!status.isStopping()) { // a probe in flight when shutdown began fails by design
+        LOG.warn("policy engine probe: {}", e.getMessage());
+      }
     } catch (RuntimeException e) {
-      LOG.warn("policy engine probe failed", e);
+      if (!status.isStopping()) {
+        LOG.warn("policy engine probe failed", e);
+      }
     }
   }
 
@@ -325,6 +342,12 @@ public final class PolicyEngine implements AutoCloseable {
         // main's policies could not be pushed: stay down; the probe retries.
         status.opaDown("opa restarted but main's policies could not be pushed: " + e.getMessage());
       }
+    }
+
+    @Override
+    public void onStopping() {
+      // A JVM shutdown hook or close(): OPA is stopped on purpose, not lost.
+      status.stopping();
     }
 
     @Override

@@ -8,10 +8,10 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Configures a {@link PolicyEngine}. Required: {@link #dataDir(Path)} and {@link #opaBinary(Path)}
+ * Configures a {@link PolicyEngine}. Required: {@link #setDataDir(Path)} and {@link #setOpaBinary(Path)}
  * (also used with an external OPA, for {@code opa check} and {@code opa test} of proposed
- * policies). Either a sidecar ({@link #sidecarPort(int)}, the default on {@value #DEFAULT_SIDECAR_PORT})
- * or {@link #externalOpa(URI)}, not both.
+ * policies). Either a sidecar ({@link #setSidecarPort(int)}, the default on {@value #DEFAULT_SIDECAR_PORT})
+ * or {@link #setExternalOpa(URI)}, not both.
  */
 public final class PolicyEngineBuilder {
 
@@ -61,13 +61,13 @@ public final class PolicyEngineBuilder {
   PolicyEngineBuilder() {}
 
   /** The {@code opa} binary ({@code .tools/bin/opa} after {@code scripts/install.sh}). */
-  public PolicyEngineBuilder opaBinary(Path binary) {
+  public PolicyEngineBuilder setOpaBinary(Path binary) {
     this.opaBinary = Objects.requireNonNull(binary, "opaBinary");
     return this;
   }
 
   /** Run OPA as a supervised sidecar on {@code 127.0.0.1:<port>}; 0 picks a free port at build. */
-  public PolicyEngineBuilder sidecarPort(int port) {
+  public PolicyEngineBuilder setSidecarPort(int port) {
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("sidecarPort must be 0-65535, got " + port);
     }
@@ -79,7 +79,7 @@ public final class PolicyEngineBuilder {
   }
 
   /** Use an OPA server run by someone else ({@code http://opa.internal:8181}); no sidecar. */
-  public PolicyEngineBuilder externalOpa(URI url) {
+  public PolicyEngineBuilder setExternalOpa(URI url) {
     Objects.requireNonNull(url, "externalOpa");
     if (!"http".equals(url.getScheme()) && !"https".equals(url.getScheme())) {
       throw new IllegalArgumentException("externalOpa must be an http(s) URL, got '" + url + "'");
@@ -92,53 +92,53 @@ public final class PolicyEngineBuilder {
   }
 
   /** Directory for {@code opa.log}, {@code opa.pid} and {@code decisions.mv.db} (e.g. {@code <data>/policy}). */
-  public PolicyEngineBuilder dataDir(Path dir) {
+  public PolicyEngineBuilder setDataDir(Path dir) {
     this.dataDir = Objects.requireNonNull(dir, "dataDir");
     return this;
   }
 
   /** Where {@code policy.engine.down} / {@code policy.engine.up} go; none when not set. */
-  public PolicyEngineBuilder audit(AuditLog audit) {
+  public PolicyEngineBuilder setAudit(AuditLog audit) {
     this.audit = Objects.requireNonNull(audit, "audit");
     return this;
   }
 
-  public PolicyEngineBuilder clock(Clock clock) {
+  public PolicyEngineBuilder setClock(Clock clock) {
     this.clock = Objects.requireNonNull(clock, "clock");
     return this;
   }
 
-  public PolicyEngineBuilder decisionDeadline(Duration d) {
+  public PolicyEngineBuilder setDecisionDeadline(Duration d) {
     this.decisionDeadline = positive("decisionDeadline", d);
     return this;
   }
 
-  public PolicyEngineBuilder callTimeout(Duration d) {
+  public PolicyEngineBuilder setCallTimeout(Duration d) {
     this.callTimeout = positive("callTimeout", d);
     return this;
   }
 
-  public PolicyEngineBuilder cliTimeout(Duration d) {
+  public PolicyEngineBuilder setCliTimeout(Duration d) {
     this.cliTimeout = positive("cliTimeout", d);
     return this;
   }
 
-  public PolicyEngineBuilder startTimeout(Duration d) {
+  public PolicyEngineBuilder setStartTimeout(Duration d) {
     this.startTimeout = positive("startTimeout", d);
     return this;
   }
 
-  public PolicyEngineBuilder breakerOpenFor(Duration d) {
+  public PolicyEngineBuilder setBreakerOpenFor(Duration d) {
     this.breakerOpenFor = positive("breakerOpenFor", d);
     return this;
   }
 
-  public PolicyEngineBuilder probeInterval(Duration d) {
+  public PolicyEngineBuilder setProbeInterval(Duration d) {
     this.probeInterval = positive("probeInterval", d);
     return this;
   }
 
-  public PolicyEngineBuilder restartBackoff(Duration initial, Duration max) {
+  public PolicyEngineBuilder setRestartBackoff(Duration initial, Duration max) {
     this.restartBackoff = positive("restartBackoff", initial);
     this.restartBackoffMax = positive("restartBackoffMax", max);
     if (max.compareTo(initial) < 0) {
@@ -147,12 +147,12 @@ public final class PolicyEngineBuilder {
     return this;
   }
 
-  public PolicyEngineBuilder timeBucket(Duration d) {
+  public PolicyEngineBuilder setTimeBucket(Duration d) {
     this.timeBucket = positive("timeBucket", d);
     return this;
   }
 
-  public PolicyEngineBuilder cacheSize(long entries) {
+  public PolicyEngineBuilder setCacheSize(long entries) {
     if (entries < 0) {
       throw new IllegalArgumentException("cacheSize must not be negative, got " + entries);
     }
@@ -160,12 +160,12 @@ public final class PolicyEngineBuilder {
     return this;
   }
 
-  public PolicyEngineBuilder logSyncInterval(Duration d) {
+  public PolicyEngineBuilder setLogSyncInterval(Duration d) {
     this.logSyncInterval = positive("logSyncInterval", d);
     return this;
   }
 
-  public PolicyEngineBuilder decisionRetention(Duration d) {
+  public PolicyEngineBuilder setDecisionRetention(Duration d) {
     this.decisionRetention = positive("decisionRetention", d);
     return this;
   }

@@ -26,8 +26,8 @@ class CacheInvalidationIT {
 
   @Test
   void decide_afterMainChangesRevision_asksOpaAgainAndCarriesNewRevision() throws Exception {
-    try (PolicyEngine engine = PolicyEngine.builder().opaBinary(PolicyFixtures.opa()).sidecarPort(0)
-        .dataDir(dir).build()) {
+    try (PolicyEngine engine = PolicyEngine.builder().setOpaBinary(PolicyFixtures.opa()).setSidecarPort(0)
+        .setDataDir(dir).build()) {
       engine.start();
       RepoSnapshot main1 = PolicyFixtures.seededMain();
       engine.mainListener().onMainChanged(main1);

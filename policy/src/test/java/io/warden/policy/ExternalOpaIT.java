@@ -54,11 +54,11 @@ class ExternalOpaIT {
     DecisionInput ledgerRead = new DecisionInput("reconciliation-finance", List.of(), "tool.call",
         "mcp://gateway/ledger-read", null, Map.of(), Instant.now());
     try (PolicyEngine engine = PolicyEngine.builder()
-        .opaBinary(PolicyFixtures.opa())
-        .externalOpa(URI.create("http://127.0.0.1:" + port))
-        .dataDir(dir.resolve("policy"))
-        .timeBucket(Duration.ofMillis(1))
-        .probeInterval(Duration.ofMillis(200))
+        .setOpaBinary(PolicyFixtures.opa())
+        .setExternalOpa(URI.create("http://127.0.0.1:" + port))
+        .setDataDir(dir.resolve("policy"))
+        .setTimeBucket(Duration.ofMillis(1))
+        .setProbeInterval(Duration.ofMillis(200))
         .build()) {
       engine.start();
       await().atMost(Duration.ofSeconds(10)).until(() -> "NOT_READY".equals(engine.health().get("state")));

@@ -13,32 +13,32 @@ class PolicyEngineBuilderTest {
 
   @Test
   void build_withoutDataDir_namesTheOption() {
-    assertThatThrownBy(() -> PolicyEngine.builder().opaBinary(Path.of("opa")).build())
+    assertThatThrownBy(() -> PolicyEngine.builder().setOpaBinary(Path.of("opa")).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage("dataDir is required");
   }
 
   @Test
   void build_withoutOpaBinary_saysWhyItIsNeededEvenWhenExternal() {
-    assertThatThrownBy(() -> PolicyEngine.builder().dataDir(Path.of("d")).externalOpa(URI.create("http://x:8181")).build())
+    assertThatThrownBy(() -> PolicyEngine.builder().setDataDir(Path.of("d")).setExternalOpa(URI.create("http://x:8181")).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("opaBinary is required");
   }
 
   @Test
   void sidecarPortAndExternalOpa_cannotBeCombined() {
-    assertThatThrownBy(() -> PolicyEngine.builder().sidecarPort(8181).externalOpa(URI.create("http://x:8181")))
+    assertThatThrownBy(() -> PolicyEngine.builder().setSidecarPort(8181).setExternalOpa(URI.create("http://x:8181")))
         .hasMessage("externalOpa cannot be combined with sidecarPort (8181)");
-    assertThatThrownBy(() -> PolicyEngine.builder().externalOpa(URI.create("http://x:8181")).sidecarPort(8181))
+    assertThatThrownBy(() -> PolicyEngine.builder().setExternalOpa(URI.create("http://x:8181")).setSidecarPort(8181))
         .hasMessage("sidecarPort cannot be combined with externalOpa (http://x:8181)");
   }
 
   @Test
   void options_badValues_nameTheOptionAndValue() {
-    assertThatThrownBy(() -> PolicyEngine.builder().sidecarPort(70000)).hasMessage("sidecarPort must be 0-65535, got 70000");
-    assertThatThrownBy(() -> PolicyEngine.builder().decisionDeadline(Duration.ZERO)).hasMessage("decisionDeadline must be positive, got PT0S");
-    assertThatThrownBy(() -> PolicyEngine.builder().externalOpa(URI.create("ftp://x"))).hasMessageContaining("http(s) URL, got 'ftp://x'");
-    assertThatThrownBy(() -> PolicyEngine.builder().restartBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
+    assertThatThrownBy(() -> PolicyEngine.builder().setSidecarPort(70000)).hasMessage("sidecarPort must be 0-65535, got 70000");
+    assertThatThrownBy(() -> PolicyEngine.builder().setDecisionDeadline(Duration.ZERO)).hasMessage("decisionDeadline must be positive, got PT0S");
+    assertThatThrownBy(() -> PolicyEngine.builder().setExternalOpa(URI.create("ftp://x"))).hasMessageContaining("http(s) URL, got 'ftp://x'");
+    assertThatThrownBy(() -> PolicyEngine.builder().setRestartBackoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .hasMessageContaining("restartBackoffMax (PT1S) must not be below restartBackoff (PT2S)");
   }
 

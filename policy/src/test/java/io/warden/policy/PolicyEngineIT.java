@@ -45,9 +45,9 @@ class PolicyEngineIT {
   @BeforeAll
   void start() throws Exception {
     engine = PolicyEngine.builder()
-        .opaBinary(PolicyFixtures.opa())
-        .sidecarPort(0)
-        .dataDir(dir.resolve("policy"))
+        .setOpaBinary(PolicyFixtures.opa())
+        .setSidecarPort(0)
+        .setDataDir(dir.resolve("policy"))
         .build();
     engine.start();
     main = PolicyFixtures.seededMain();
@@ -91,6 +91,40 @@ class PolicyEngineIT {
 
     assertThat(r.status()).as(r.toString()).isEqualTo(CheckResult.Status.PASSED);
     assertThat(r.requiredApprovals()).isEmpty();
+  }
+
+  @Test
+  void admission_approvalThresholdRaised_requiresApproverFromPlatform() throws Exception {
+    RepoSnapshot head = edit(main, AGENT_PATH, agentWith("on_action_value_usd_gt: 1000", "on_action_value_usd_gt: 100000000"));
+
+    CheckResult r = engine.admissionCheck().run(change(main, head));
+
+    assertThat(r.passed()).as(r.toString()).isTrue();
+    assertThat(r.requiredApprovals()).containsExactly(new RequiredApproval(Role.APPROVER, "platform", 1,
+        "approval weakened: agent reconciliation-finance spec.approval.on_action_value_usd_gt 1000 -> 100000000"));
+  }
+
+  @Test
+  void admission_approvalRemoved_requiresApproverFromPlatform() throws Exception {
+    RepoSnapshot head = edit(main, AGENT_PATH, agentWith("  approval:\n    on_action_value_usd_gt: 1000\n", ""));
+
+    CheckResult r = engine.admissionCheck().run(change(main, head));
+
+    assertThat(r.passed()).as(r.toString()).isTrue();
+    assertThat(r.requiredApprovals()).containsExactly(new RequiredApproval(Role.APPROVER, "platform", 1,
+        "approval weakened: agent reconciliation-finance spec.approval.on_action_value_usd_gt 1000 -> removed"));
+  }
+
+  @Test
+  void admission_newAgentAboveTheNewAgentLimit_requiresApproverFromPlatform() throws Exception {
+    RepoSnapshot withoutAgent = edit(main, AGENT_PATH, null);
+    RepoSnapshot head = edit(withoutAgent, AGENT_PATH, agentWith("usd_per_day: 40", "usd_per_day: 99999"));
+
+    CheckResult r = engine.admissionCheck().run(change(withoutAgent, head));
+
+    assertThat(r.passed()).as(r.toString()).isTrue();
+    assertThat(r.requiredApprovals()).containsExactly(new RequiredApproval(Role.APPROVER, "platform", 1,
+        "new agent reconciliation-finance starts above the new-agent limit: usd_per_day 99999 > 100"));
   }
 
   @Test

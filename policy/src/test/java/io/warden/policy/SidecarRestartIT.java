@@ -48,13 +48,24 @@ class SidecarRestartIT {
     assertThat(nanos[50]).as("median denial %d µs", nanos[50] / 1000).isLessThan(Duration.ofMillis(5).toNanos());
   }
 
+  /** Whether something on {@code 127.0.0.1:port} answers {@code GET /health} within 200 ms. */
+  private static boolean answersHealth(int port) {
+    try (java.net.Socket s = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), port)) {
+      s.setSoTimeout(200);
+      s.getOutputStream().write("GET /health HTTP/1.0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      return s.getInputStream().read() >= 0;
+    } catch (java.io.IOException e) {
+      return false;
+    }
+  }
+
   @Test
   void hungSidecar_opensBreakerAfterDeadlinesThenIsKilledAndRestarted() throws Exception {
     try (PolicyEngine engine = PolicyEngine.builder()
-        .opaBinary(PolicyFixtures.opa())
-        .sidecarPort(0)
-        .dataDir(dir.resolve("policy"))
-        .timeBucket(Duration.ofMillis(1))
+        .setOpaBinary(PolicyFixtures.opa())
+        .setSidecarPort(0)
+        .setDataDir(dir.resolve("policy"))
+        .setTimeBucket(Duration.ofMillis(1))
         .build()) {
       engine.start();
       engine.mainListener().onMainChanged(PolicyFixtures.seededMain());
@@ -63,6 +74,8 @@ class SidecarRestartIT {
 
       // SIGSTOP: the process holds its port but answers nothing, like a hung OPA.
       assertThat(new ProcessBuilder("kill", "-STOP", Long.toString(hungPid)).start().waitFor()).isZero();
+      // The stop is asynchronous: start once the process no longer answers at all.
+      await().atMost(Duration.ofSeconds(10)).until(() -> !answersHealth(engine.opaUrl().getPort()));
 
       // The window holds the one success above; two deadline misses make half of three calls failed.
       for (int i = 0; i < 2; i++) {
@@ -87,14 +100,14 @@ class SidecarRestartIT {
   void killedSidecar_deniesFastThenRestartsAndAllowsAgain() throws Exception {
     try (AuditLog audit = AuditLog.open(dir.resolve("audit.log"));
         PolicyEngine engine = PolicyEngine.builder()
-            .opaBinary(PolicyFixtures.opa())
-            .sidecarPort(0)
-            .dataDir(dir.resolve("policy"))
-            .audit(audit)
+            .setOpaBinary(PolicyFixtures.opa())
+            .setSidecarPort(0)
+            .setDataDir(dir.resolve("policy"))
+            .setAudit(audit)
             // Bucket of 1 ms: no two calls share a cache entry, so every decision asks OPA.
-            .timeBucket(Duration.ofMillis(1))
+            .setTimeBucket(Duration.ofMillis(1))
             // A restart slow enough that the down window can be observed.
-            .restartBackoff(Duration.ofSeconds(2), Duration.ofSeconds(2))
+            .setRestartBackoff(Duration.ofSeconds(2), Duration.ofSeconds(2))
             .build()) {
       engine.start();
       RepoSnapshot main = PolicyFixtures.seededMain();

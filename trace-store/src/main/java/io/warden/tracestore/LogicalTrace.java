@@ -46,8 +46,12 @@ public record LogicalTrace(
    *
    * @param delegatedFrom set when this span is the first of a sub-agent, reached across a trace
    *     boundary: how ({@code link}, {@code baggage}), else ""
+   * @param delegationVerified false when the span's delegation chain (its own, or the one it
+   *     inherits from the span above it) was only claimed in baggage or attributes and not backed
+   *     by a scoped token carrying it ({@code warden.delegation.verified=false} at ingest); true when
+   *     backed, or when the span claims no delegation
    */
-  public record Node(SpanRecord span, String delegatedFrom, List<Node> children) {
+  public record Node(SpanRecord span, String delegatedFrom, boolean delegationVerified, List<Node> children) {
     public Node {
       Objects.requireNonNull(span, "span");
       Objects.requireNonNull(delegatedFrom, "delegatedFrom");

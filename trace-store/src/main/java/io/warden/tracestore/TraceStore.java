@@ -2,24 +2,27 @@ package io.warden.tracestore;
 
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.warden.core.WardenException;
+import io.warden.core.health.Health;
+import io.warden.core.health.HealthIndicator;
 import io.warden.core.change.RepoSnapshot;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.MainBranchListener;
 import io.warden.core.trace.SpanQuery;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanStore;
-import io.warden.tracestore.internal.Authenticator;
-import io.warden.tracestore.internal.IngestBatch;
-import io.warden.tracestore.internal.IngestPipeline;
-import io.warden.tracestore.internal.LogicalTraceAssembler;
-import io.warden.tracestore.internal.LogicalTraceHints;
-import io.warden.tracestore.internal.OtlpGrpcReceiver;
-import io.warden.tracestore.internal.OtlpHttpReceiver;
-import io.warden.tracestore.internal.SpanMapper;
-import io.warden.tracestore.internal.StoreApplier;
-import io.warden.tracestore.internal.WriteAheadLog;
+import io.warden.tracestore.internal.otlp.Authenticator;
+import io.warden.tracestore.internal.ingest.IngestBatch;
+import io.warden.tracestore.internal.ingest.IngestPipeline;
+import io.warden.tracestore.internal.assembly.LogicalTraceAssembler;
+import io.warden.tracestore.internal.assembly.LogicalTraceHints;
+import io.warden.tracestore.internal.otlp.OtlpGrpcReceiver;
+import io.warden.tracestore.internal.otlp.OtlpHttpReceiver;
+import io.warden.tracestore.internal.ingest.SpanMapper;
+import io.warden.tracestore.internal.wal.StoreApplier;
+import io.warden.tracestore.internal.wal.WriteAheadLog;
 import io.warden.tracestore.lucene.LuceneSpanStore;
 import io.warden.tracestore.pricing.Pricing;
 import java.io.IOException;
@@ -51,12 +54,15 @@ import org.slf4j.LoggerFactory;
  * <p>Layout under the data directory: {@code traces/wal/} (log segments and per-store checkpoints)
  * and {@code traces/lucene/} (the index).
  *
- * <p>Query methods block (Lucene I/O): call them off the event loop.
+ * <p>Query methods block (Lucene I/O): call them off the event loop. {@link #health()} never
+ * blocks: a thread of the store keeps it current.
  */
-public final class TraceStore implements AutoCloseable {
+public final class TraceStore implements AutoCloseable, HealthIndicator {
   private static final Logger LOG = LoggerFactory.getLogger(TraceStore.class);
   /** A store more than this many log entries behind makes health DEGRADED. */
   private static final long LAG_DEGRADED_ENTRIES = 10_000;
+  /** How often the health thread recomputes {@link #health()}. */
+  static final long HEALTH_EVERY_MILLIS = 500;
 
   private final TraceStoreBuilder options;
   private final AtomicReference<Pricing> pricing = new AtomicReference<>();
@@ -70,6 +76,8 @@ public final class TraceStore implements AutoCloseable {
   private IngestPipeline pipeline;
   private LogicalTraceAssembler assembler;
   private ScheduledExecutorService maintenance;
+  private ScheduledExecutorService healthUpdater;
+  private volatile Health health = Health.down("trace store not started");
   private Vertx vertx;
   private boolean ownVertx;
   private final List<String> deployments = new ArrayList<>();
@@ -135,6 +143,14 @@ public final class TraceStore implements AutoCloseable {
       long every = options.retentionCheckEvery.toMillis();
       maintenance.scheduleWithFixedDelay(this::enforceRetentionQuietly, Math.min(every, 60_000), every,
           TimeUnit.MILLISECONDS);
+      // Its own thread: a long retention run must not leave health stale.
+      healthUpdater = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "TraceStore_Health");
+        t.setDaemon(true);
+        return t;
+      });
+      healthUpdater.scheduleWithFixedDelay(this::refreshHealthQuietly, HEALTH_EVERY_MILLIS, HEALTH_EVERY_MILLIS,
+          TimeUnit.MILLISECONDS);
     } catch (IOException | RuntimeException e) {
       close();
       return Future.failedFuture(e instanceof IOException io ? new UncheckedIOException(io) : e);
@@ -148,15 +164,34 @@ public final class TraceStore implements AutoCloseable {
     Future<String> grpc = vertx.deployVerticle(
         () -> new OtlpGrpcReceiver(options.host, options.grpcPort, pipeline, grpcPort),
         new DeploymentOptions().setInstances(options.grpcPort == 0 ? 1 : cores));
-    return Future.all(http, grpc)
-        .onSuccess(v -> {
-          deployments.add(http.result());
-          deployments.add(grpc.result());
-          LOG.info("OTLP receivers listening: gRPC {}:{}, HTTP {}:{}", options.host, grpcPort.get(), options.host,
-              httpPort.get());
-        })
-        .onFailure(err -> close())
-        .mapEmpty();
+    Promise<Void> ready = Promise.promise();
+    Future.all(http, grpc).onComplete(all -> {
+      if (all.succeeded()) {
+        deployments.add(http.result());
+        deployments.add(grpc.result());
+        LOG.info("OTLP receivers listening: gRPC {}:{}, HTTP {}:{}", options.host, grpcPort.get(), options.host,
+            httpPort.get());
+        refreshHealth();
+        ready.complete();
+        return;
+      }
+      // This runs on an event loop; closing blocks (undeploy, the appliers' final commit), so it
+      // runs on a thread of its own and the future fails once everything is closed.
+      Throwable cause = all.cause();
+      for (Future<String> f : List.of(http, grpc)) {
+        if (f.succeeded()) {
+          deployments.add(f.result());
+        }
+      }
+      Thread.ofPlatform().daemon(true).name("TraceStore_FailedStart").start(() -> {
+        try {
+          close();
+        } finally {
+          ready.fail(cause);
+        }
+      });
+    });
+    return ready.future();
   }
 
   private void releaseWal() {
@@ -287,26 +322,28 @@ public final class TraceStore implements AutoCloseable {
     if (from != null && to != null && !from.isBefore(to)) {
       throw WardenException.invalid("from (" + from + ") must be before to (" + to + ")");
     }
+    SpanStore.CostGroup group = SpanStore.CostGroup.parse(groupBy);
     SpanStore extra = options.extraStore;
-    if (extra != null && extra.healthy()) {
+    // The applier's last look at the store, not a ping of our own: this may be a request thread.
+    if (extra != null && liveAppliers.stream().anyMatch(a -> a.store() == extra && a.storeHealthy())) {
       try {
-        return extra.costs(groupBy, from, to);
+        return extra.costs(group, from, to);
       } catch (WardenException e) {
         throw e;
       } catch (Exception e) {
         LOG.warn("cost query on {} failed; answering from the Lucene index", extra.name(), e);
       }
     }
-    return lucene.costs(groupBy, from, to);
+    return lucene.costs(group, from, to);
   }
 
   /** Runs retention now: drops spans older than the span retention and text older than the text one. */
-  public long[] enforceRetention() throws IOException {
+  public SpanStore.Retained enforceRetention() throws IOException {
     requireStarted();
     Instant now = options.clock.instant();
-    long[] r = lucene.enforceRetention(now.minus(options.spanRetention), now.minus(options.textRetention));
-    if (r[0] > 0 || r[1] > 0) {
-      LOG.info("retention: deleted {} spans, removed the text of {} spans", r[0], r[1]);
+    SpanStore.Retained r = lucene.enforceRetention(now.minus(options.spanRetention), now.minus(options.textRetention));
+    if (r.deletedSpans() > 0 || r.strippedTexts() > 0) {
+      LOG.info("retention: deleted {} spans, removed the text of {} spans", r.deletedSpans(), r.strippedTexts());
     }
     return r;
   }
@@ -319,11 +356,40 @@ public final class TraceStore implements AutoCloseable {
     }
   }
 
-  /** OK, or DEGRADED with the reason (a store down or behind, pricing invalid), or DOWN. */
-  public TraceStoreHealth health() {
-    if (!started || closed || wal == null) {
-      return new TraceStoreHealth(TraceStoreHealth.Status.DOWN, closed ? "trace store closed"
-          : "trace store not started", Map.of());
+  /**
+   * The last health the store's own thread computed (every {@value #HEALTH_EVERY_MILLIS} ms): UP, or
+   * DEGRADED with the reason (a store down or behind, so spans wait in the write-ahead log; pricing
+   * invalid), or DOWN (not started, failed to start, or closed). Never blocks, never does I/O.
+   */
+  @Override
+  public Health health() {
+    return health;
+  }
+
+  /**
+   * Computes the health now from what the log, the appliers and the pipeline hold in memory (no
+   * I/O: each store's availability is its applier's last look), stores and returns it.
+   */
+  public Health refreshHealth() {
+    Health h = computeHealth();
+    health = h;
+    return h;
+  }
+
+  private void refreshHealthQuietly() {
+    try {
+      refreshHealth();
+    } catch (RuntimeException e) {
+      LOG.warn("computing the trace store's health failed", e);
+    }
+  }
+
+  private Health computeHealth() {
+    if (closed) {
+      return Health.down("trace store closed");
+    }
+    if (!started || wal == null || pipeline == null) {
+      return Health.down("trace store not started");
     }
     Map<String, Object> details = new LinkedHashMap<>();
     long durable = wal.durableSeq();
@@ -335,14 +401,15 @@ public final class TraceStore implements AutoCloseable {
     for (StoreApplier a : liveAppliers) {
       Map<String, Object> s = new LinkedHashMap<>();
       long lag = durable - a.appliedSeq();
+      boolean up = a.storeHealthy();
       s.put("applied_entry", a.appliedSeq());
       s.put("committed_entry", a.committedSeq());
       s.put("lag_entries", lag);
-      s.put("healthy", a.store().healthy());
+      s.put("healthy", up);
       if (!a.problem().isEmpty()) {
         s.put("problem", a.problem());
         problems.add(a.problem());
-      } else if (!a.store().healthy()) {
+      } else if (!up) {
         problems.add("store " + a.store().name() + " is unavailable; spans wait in the write-ahead log");
       } else if (lag > LAG_DEGRADED_ENTRIES) {
         problems.add("store " + a.store().name() + " is " + lag + " batches behind ingest");
@@ -359,9 +426,7 @@ public final class TraceStore implements AutoCloseable {
     if (!pricingProblem.get().isEmpty()) {
       problems.add(pricingProblem.get());
     }
-    return problems.isEmpty()
-        ? new TraceStoreHealth(TraceStoreHealth.Status.OK, "", details)
-        : new TraceStoreHealth(TraceStoreHealth.Status.DEGRADED, String.join("; ", problems), details);
+    return (problems.isEmpty() ? Health.up() : Health.degraded(String.join("; ", problems))).withDetails(details);
   }
 
   /**
@@ -374,6 +439,10 @@ public final class TraceStore implements AutoCloseable {
       return;
     }
     closed = true;
+    health = Health.down("trace store closed");
+    if (healthUpdater != null) {
+      healthUpdater.shutdownNow();
+    }
     if (vertx != null) {
       for (String d : deployments) {
         try {

@@ -4,7 +4,7 @@ import io.vertx.core.Vertx;
 import io.warden.core.identity.IdentityService;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.trace.SpanStore;
-import io.warden.tracestore.internal.Authenticator;
+import io.warden.tracestore.internal.otlp.Authenticator;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;

@@ -12,7 +12,11 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.api.trace.SpanBuilder;
+import io.warden.core.identity.AgentPrincipal;
+import io.warden.core.identity.TokenScope;
 import io.warden.core.trace.SpanRecord;
+import java.time.Instant;
+import java.util.Set;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -158,6 +162,9 @@ class LogicalTraceIT extends RunningStore {
       assertThat(research.span().traceId()).isEqualTo(t2);
       assertThat(research.delegatedFrom()).isEqualTo("baggage");
       assertThat(research.span().delegationChain()).containsExactly(Identities.PLANNER, Identities.RESEARCHER);
+      // Claimed in baggage by the researcher's own credential: shown, but not vouched for.
+      assertThat(research.delegationVerified()).isFalse();
+      assertThat(root.delegationVerified()).isTrue();
       LogicalTrace.Node tool = research.children().stream()
           .filter(n -> n.span().operation().equals("execute_tool")).findFirst().orElseThrow();
       LogicalTrace.Node gateway = only(tool.children());
@@ -179,6 +186,49 @@ class LogicalTraceIT extends RunningStore {
       assertThat(store.logicalTrace(t3).id()).isEqualTo(t1);
       assertThat(store.logicalTrace(t2).spans()).extracting(SpanRecord::spanId)
           .containsExactlyInAnyOrderElementsOf(lt.spans().stream().map(SpanRecord::spanId).toList());
+    }
+  }
+
+  @Test
+  void logicalTrace_subAgentWithAScopedTokenMintedByItsCaller_isAVerifiedDelegation() throws Exception {
+    AgentPrincipal planner = (AgentPrincipal) ids.identity.authenticate(ids.secret(Identities.PLANNER));
+    String token = ids.identity.mintToken(planner, Identities.RESEARCHER, new TokenScope("task-4711",
+        Set.of("mcp://gateway/ledger-read"), null, Instant.now().plus(Duration.ofMinutes(10)), List.of()));
+    String host = "127.0.0.1";
+    try (OtelSdk plannerSdk = new OtelSdk(OtelSdk.Protocol.HTTP, host, store.httpPort(),
+            ids.secret(Identities.PLANNER), "planner-runtime");
+        OtelSdk scopedSdk = new OtelSdk(OtelSdk.Protocol.HTTP, host, store.httpPort(), token, "researcher-runtime");
+        OtelSdk ownSdk = new OtelSdk(OtelSdk.Protocol.HTTP, host, store.httpPort(),
+            ids.secret(Identities.RESEARCHER), "researcher-runtime")) {
+      Span root = plannerSdk.tracer().spanBuilder("invoke_agent planner").startSpan();
+      SpanContext d = root.getSpanContext();
+      String hop = Identities.PLANNER + "@" + d.getTraceId() + ":" + d.getSpanId();
+      Span backed = scopedSdk.tracer().spanBuilder("invoke_agent researcher").setNoParent()
+          .setAttribute("warden.delegation", hop).startSpan();
+      Span claimed = ownSdk.tracer().spanBuilder("invoke_agent researcher again").setNoParent()
+          .setAttribute("warden.delegation", hop).startSpan();
+      backed.end();
+      claimed.end();
+      root.end();
+      assertThat(scopedSdk.flush()).isTrue();
+      assertThat(ownSdk.flush()).isTrue();
+      assertThat(plannerSdk.flush()).isTrue();
+
+      await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
+          assertThat(store.logicalTrace(d.getTraceId()).spanCount()).isEqualTo(3));
+      LogicalTrace.Node top = only(store.logicalTrace(d.getTraceId()).roots());
+      assertThat(top.children()).hasSize(2).allSatisfy(n ->
+          assertThat(n.span().delegationChain()).containsExactly(Identities.PLANNER, Identities.RESEARCHER));
+      assertThat(top.children()).filteredOn(n -> n.span().spanId().equals(backed.getSpanContext().getSpanId()))
+          .singleElement().satisfies(n -> {
+            assertThat(n.delegationVerified()).isTrue();
+            assertThat(n.span().attributes()).containsEntry("warden.delegation.verified", "true");
+          });
+      assertThat(top.children()).filteredOn(n -> n.span().spanId().equals(claimed.getSpanContext().getSpanId()))
+          .singleElement().satisfies(n -> {
+            assertThat(n.delegationVerified()).isFalse();
+            assertThat(n.span().attributes()).containsEntry("warden.delegation.verified", "false");
+          });
     }
   }
 

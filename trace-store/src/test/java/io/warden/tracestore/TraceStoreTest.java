@@ -5,11 +5,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.warden.core.WardenException;
 import io.warden.core.change.RepoSnapshot;
+import io.warden.core.health.Health;
 import io.warden.core.identity.UserPrincipal;
 import io.warden.core.inventory.Inventory;
 import io.warden.tracestore.pricing.Pricing;
 import java.nio.charset.StandardCharsets;
+import io.vertx.core.Context;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -59,8 +65,30 @@ class TraceStoreTest {
   @Test
   void queries_beforeStart_sayTheStoreIsNotRunning() {
     TraceStore store = store();
-    assertThat(store.health().status()).isEqualTo(TraceStoreHealth.Status.DOWN);
+    assertThat(store.health().state()).isEqualTo(Health.State.DOWN);
+    assertThat(store.health().message()).isEqualTo("trace store not started");
     assertThatThrownBy(() -> store.trace("0af7651916cd43dd8448eb211c80319c"))
         .isInstanceOfSatisfying(WardenException.class, e -> assertThat(e.code()).isEqualTo("unavailable"));
+  }
+
+  @Test
+  void start_portInUse_failsWithTheStoreClosedAndNeverClosesOnAnEventLoop() throws Exception {
+    try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      TraceStore store = TraceStore.builder(dir)
+          .setAuthenticator((b, source) -> new UserPrincipal("u", io.warden.core.identity.Role.AUTHOR, null))
+          .setInventory(Inventory.create()).setHost("127.0.0.1").setHttpPort(busy.getLocalPort()).setGrpcPort(0)
+          .build();
+      AtomicReference<Boolean> failedOnEventLoop = new AtomicReference<>();
+      AtomicReference<Health> healthWhenFailed = new AtomicReference<>();
+      CompletableFuture<Void> started = store.start().onFailure(e -> {
+        failedOnEventLoop.set(Context.isOnEventLoopThread());
+        healthWhenFailed.set(store.health());
+      }).toCompletionStage().toCompletableFuture();
+      assertThatThrownBy(started::join).hasMessageContaining("Address already in use");
+      // Closing (undeploy, final commits) blocks: it ran, and the future failed, off the event loop.
+      assertThat(failedOnEventLoop.get()).isFalse();
+      assertThat(healthWhenFailed.get().state()).isEqualTo(Health.State.DOWN);
+      assertThat(healthWhenFailed.get().message()).isEqualTo("trace store closed");
+    }
   }
 }

@@ -54,7 +54,7 @@ public final class PolicyDecisionBench {
       throw new IllegalStateException("no opa at " + opa + ": run scripts/install.sh first");
     }
     Path dir = Files.createTempDirectory("warden-policy-bench-");
-    try (PolicyEngine engine = PolicyEngine.builder().opaBinary(opa).sidecarPort(0).dataDir(dir).build()) {
+    try (PolicyEngine engine = PolicyEngine.builder().setOpaBinary(opa).setSidecarPort(0).setDataDir(dir).build()) {
       engine.start();
       Map<String, byte[]> files = new TreeMap<>(PolicyEngine.seedFiles());
       files.put("agents/reconciliation-finance.yaml", AGENT.getBytes(StandardCharsets.UTF_8));

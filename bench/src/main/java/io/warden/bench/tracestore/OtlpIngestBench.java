@@ -155,7 +155,7 @@ public final class OtlpIngestBench {
     long t0 = System.nanoTime();
     while (true) {
       @SuppressWarnings("unchecked")
-      Map<String, Map<String, Object>> stores = (Map<String, Map<String, Object>>) store.health().details().get("stores");
+      Map<String, Map<String, Object>> stores = (Map<String, Map<String, Object>>) store.refreshHealth().details().get("stores");
       long lag = ((Number) stores.get("lucene-v1").get("lag_entries")).longValue();
       if (lag == 0) {
         break;

@@ -2,6 +2,7 @@ package io.warden.bench.tracestore;
 
 import io.warden.core.trace.SpanQuery;
 import io.warden.core.trace.SpanRecord;
+import io.warden.core.trace.SpanStore;
 import io.warden.tracestore.lucene.LuceneSpanStore;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -42,14 +43,14 @@ public final class SpanSearchBench {
       for (long i = 0; i < total; i++) {
         batch.add(span(i, random, vocabulary, end));
         if (batch.size() == 10_000) {
-          store.write(batch, false);
+          store.write(batch);
           batch.clear();
         }
         if ((i + 1) % 1_000_000 == 0) {
           System.out.printf(Locale.ROOT, "  indexed %,d spans (%.0f s)%n", i + 1, (System.nanoTime() - t0) / 1e9);
         }
       }
-      store.write(batch, false);
+      store.write(batch);
       store.commit();
       store.refreshNow();
       double indexSeconds = (System.nanoTime() - t0) / 1e9;
@@ -85,7 +86,7 @@ public final class SpanSearchBench {
       System.out.printf(Locale.ROOT, "search overall at %,d spans: p50 %.2f ms, p99 %.2f ms%n", total,
           Machine.percentileMillis(all, allCount, 0.5), Machine.percentileMillis(all, allCount, 0.99));
       long c0 = System.nanoTime();
-      store.costs("agent", null, null);
+      store.costs(SpanStore.CostGroup.AGENT, null, null);
       System.out.printf(Locale.ROOT, "cost roll-up by agent over all %,d spans: %.0f ms%n", total,
           (System.nanoTime() - c0) / 1e6);
     } finally {

@@ -11,13 +11,10 @@ import io.warden.core.identity.internal.StoredUser;
 import io.warden.core.inventory.AgentState;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.store.StateStore;
-import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -367,16 +364,30 @@ public final class IdentityService implements AutoCloseable {
    * Mints a scoped token for {@code holder} itself (narrower than or equal to what it holds now), or
    * for a sub-agent it delegates to ({@code forAgent} must be in the holder's {@code spec.delegates};
    * the chain grows by one). A request wider than the holder's scope is refused with
-   * {@code forbidden}.
+   * {@code forbidden}; the rules are {@link ScopeNarrowing}'s.
    *
    * <p>The holder's scope is its token's scope, or, when it used its credential directly, every
    * tool in its descriptor's {@code spec.tools}, no budget cap and an expiry of {@link #MAX_TOKEN_TTL}
    * from now. Tools must also still be in the holder's current descriptor, and for a sub-agent in the
-   * sub-agent's {@code spec.tools}. The expiry is capped at the holder's (silently: a shorter life is
-   * never wider). The delegation chain is computed here; {@code requested.delegationChain()} is
-   * ignored. A holder with a token may only mint for its own session.
+   * sub-agent's {@code spec.tools}. The expiry is capped at the holder's, and the usd budget at the
+   * daily budget of the agents involved (silently here: {@link #mintScopedToken} says so). The
+   * delegation chain is computed here; {@code requested.delegationChain()} is ignored. A holder with
+   * a token may only mint for its own session.
    */
   public String mintToken(AgentPrincipal holder, String forAgent, TokenScope requested) {
+    return mintScopedToken(holder, forAgent, requested).token();
+  }
+
+  /** A minted token and the scope it carries (with whether its usd budget was capped, and why). */
+  public record MintedToken(String token, ScopeNarrowing.Narrowed granted) {
+    public MintedToken {
+      Objects.requireNonNull(token, "token");
+      Objects.requireNonNull(granted, "granted");
+    }
+  }
+
+  /** As {@link #mintToken}, returning the scope granted too, for telling the caller what it got. */
+  public MintedToken mintScopedToken(AgentPrincipal holder, String forAgent, TokenScope requested) {
     Objects.requireNonNull(holder, "holder");
     Objects.requireNonNull(forAgent, "forAgent");
     Objects.requireNonNull(requested, "requested");
@@ -389,81 +400,15 @@ public final class IdentityService implements AutoCloseable {
     }
     AgentDescriptor holderDescriptor = inventory.get(holder.name()).map(AgentState::descriptor)
         .orElseThrow(() -> WardenException.forbidden("agent '" + holder.name() + "' is not in the inventory"));
-    List<String> heldChain = holder.scope() == null || holder.scope().delegationChain().isEmpty()
-        ? List.of(holder.name())
-        : holder.scope().delegationChain();
+    List<String> heldChain = ScopeNarrowing.chainOf(holder);
     StoredCredential credential = store.get(CREDENTIALS, holder.credentialId()).map(StoredCredential::fromJson)
         .filter(c -> !c.revoked() && c.agent().equals(heldChain.getFirst()))
         .orElseThrow(() -> new WardenException("unauthorized",
             "credential " + holder.credentialId() + " of " + holder.subject() + " is unknown or revoked"));
 
-    TokenScope held;
-    if (holder.scope() == null) {
-      held = new TokenScope(requested.session(), Set.copyOf(holderDescriptor.spec().tools()), null,
-          now.plus(MAX_TOKEN_TTL), heldChain);
-    } else {
-      held = holder.scope();
-      if (!held.expiresAt().isAfter(now)) {
-        throw new WardenException("unauthorized", "the token of " + holder.subject() + " expired at " + held.expiresAt());
-      }
-      if (!held.session().equals(requested.session())) {
-        throw WardenException.forbidden("session '" + requested.session() + "' is wider than the holder's scope:"
-            + " its token is bound to session '" + held.session() + "'");
-      }
-    }
-
-    Set<String> allowedTools = new TreeSet<>(held.tools());
-    allowedTools.retainAll(holderDescriptor.spec().tools());
-    Set<String> wider = new TreeSet<>(requested.tools());
-    wider.removeAll(allowedTools);
-    if (!wider.isEmpty()) {
-      throw WardenException.forbidden("requested tools " + wider + " are wider than the scope of "
-          + holder.subject() + ", which allows " + allowedTools);
-    }
-
-    List<String> chain;
-    if (forAgent.equals(holder.name())) {
-      chain = heldChain;
-    } else {
-      List<String> delegates = holderDescriptor.spec().delegates();
-      if (!delegates.contains(forAgent)) {
-        throw WardenException.forbidden("agent '" + holder.name() + "' may not delegate to '" + forAgent
-            + "': it is not in spec.delegates " + delegates);
-      }
-      AgentDescriptor subDescriptor = inventory.get(forAgent).map(AgentState::descriptor)
-          .orElseThrow(() -> WardenException.notFound("sub-agent '" + forAgent + "' is not in the inventory"));
-      Set<String> notSubTools = new TreeSet<>(requested.tools());
-      notSubTools.removeAll(subDescriptor.spec().tools());
-      if (!notSubTools.isEmpty()) {
-        throw WardenException.forbidden("requested tools " + notSubTools + " are wider than sub-agent '"
-            + forAgent + "' may use: its spec.tools are " + subDescriptor.spec().tools());
-      }
-      chain = new ArrayList<>(heldChain);
-      chain.add(forAgent);
-      if (chain.size() > MAX_CHAIN_LENGTH) {
-        throw WardenException.forbidden("delegation chain " + chain + " is longer than " + MAX_CHAIN_LENGTH + " agents");
-      }
-    }
-
-    BigDecimal usd = requested.usdBudget();
-    if (held.usdBudget() != null) {
-      if (usd == null) {
-        throw WardenException.forbidden("requested an unlimited usd budget, wider than the "
-            + held.usdBudget().toPlainString() + " usd of " + holder.subject());
-      }
-      if (usd.compareTo(held.usdBudget()) > 0) {
-        throw WardenException.forbidden("requested usd budget " + usd.toPlainString() + " is wider than the "
-            + held.usdBudget().toPlainString() + " usd of " + holder.subject());
-      }
-    }
-
-    Instant expiresAt = (requested.expiresAt().isBefore(held.expiresAt()) ? requested.expiresAt() : held.expiresAt())
-        .truncatedTo(ChronoUnit.SECONDS); // JWT exp has whole seconds: round down, never up
-    if (!expiresAt.isAfter(now)) {
-      throw WardenException.invalid("expiresAt must be in the future: " + requested.expiresAt());
-    }
-
-    TokenScope granted = new TokenScope(requested.session(), requested.tools(), usd, expiresAt, chain);
+    ScopeNarrowing.Narrowed narrowed = ScopeNarrowing.narrow(holder, holderDescriptor, forAgent,
+        name -> inventory.get(name).map(AgentState::descriptor), requested, now);
+    TokenScope granted = narrowed.scope();
     String jti = Secrets.newId();
     String token = tokens.mint(jti, forAgent, credential.id(), granted, now);
     Map<String, Object> details = new LinkedHashMap<>();
@@ -471,13 +416,17 @@ public final class IdentityService implements AutoCloseable {
     details.put("credential", credential.id());
     details.put("session", granted.session());
     details.put("tools", List.copyOf(new TreeSet<>(granted.tools())));
-    if (usd != null) {
-      details.put("usdBudget", usd.toPlainString());
+    if (granted.usdBudget() != null) {
+      details.put("usdBudget", granted.usdBudget().toPlainString());
     }
-    details.put("expiresAt", expiresAt.toString());
-    details.put("chain", chain);
+    if (narrowed.usdBudgetCapped()) {
+      details.put("usdBudgetRequested", narrowed.requestedUsdBudget().toPlainString());
+      details.put("usdBudgetCappedBy", narrowed.usdCap());
+    }
+    details.put("expiresAt", granted.expiresAt().toString());
+    details.put("chain", granted.delegationChain());
     audit.append(holder.subject(), "token.mint", "agent/" + forAgent, details);
-    return token;
+    return new MintedToken(token, narrowed);
   }
 
   // ---------------------------------------------------------------- checks

@@ -8,7 +8,9 @@
  *
  * <p>Contents: {@link io.warden.core.identity.IdentityService} (the service),
  * {@link io.warden.core.identity.Principal} and its two kinds, {@link io.warden.core.identity.Role},
- * {@link io.warden.core.identity.TokenScope}, {@link io.warden.core.identity.IssuedSecret}, and
+ * {@link io.warden.core.identity.TokenScope}, {@link io.warden.core.identity.ScopeNarrowing} (what a
+ * minted token may allow, as a pure function), {@link io.warden.core.identity.IssuedSecret},
+ * {@link io.warden.core.identity.Credentials} (the secret of an {@code Authorization} header), and
  * {@link io.warden.core.identity.FailedAuthentications} (what failed authentications cost per client
  * address: aggregated audit entries, 429 once over budget; shared by every port that takes a
  * credential).

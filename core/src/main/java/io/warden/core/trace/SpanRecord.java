@@ -71,4 +71,24 @@ public record SpanRecord(
   public long durationNanos() {
     return endEpochNanos - startEpochNanos;
   }
+
+  /** {@code traceId:spanId}: what stores are idempotent on. */
+  public String key() {
+    return traceId + ":" + spanId;
+  }
+
+  /** This span with another searchable text. */
+  public SpanRecord withText(String newText) {
+    return new SpanRecord(traceId, spanId, parentSpanId, logicalTraceId, name, service, agent, operation,
+        startEpochNanos, endEpochNanos, status, statusMessage, requestModel, responseModel, inputTokens,
+        outputTokens, cachedTokens, toolName, conversationId, intent, delegationChain, costUsd, newText,
+        attributes, links);
+  }
+
+  /** This span in another logical trace, with another delegation chain. */
+  public SpanRecord withLogicalTrace(String newLogicalTraceId, List<String> chain) {
+    return new SpanRecord(traceId, spanId, parentSpanId, newLogicalTraceId, name, service, agent, operation,
+        startEpochNanos, endEpochNanos, status, statusMessage, requestModel, responseModel, inputTokens,
+        outputTokens, cachedTokens, toolName, conversationId, intent, chain, costUsd, text, attributes, links);
+  }
 }

@@ -339,6 +339,27 @@ class IdentityServiceTest {
   }
 
   @Test
+  void mintScopedToken_usdBudgetAboveTheAgentsDailyBudget_isCappedAndSaysSo() {
+    AgentDescriptor budgeted = new AgentDescriptor(AgentDescriptor.API_VERSION, AgentDescriptor.KIND,
+        new AgentDescriptor.Metadata("worker", "platform", null),
+        new AgentDescriptor.Spec(null, null, List.of(READ), new AgentDescriptor.Budgets(200, new BigDecimal("40")),
+            null, null, null, null, null, List.of()));
+    inventory.replace("c2", List.of(new AgentState(budgeted, "rev2", SyncStatus.SYNCED, "", clock.instant())));
+    AgentPrincipal worker = credentialPrincipal("worker");
+
+    IdentityService.MintedToken minted = identity.mintScopedToken(worker, "worker",
+        scope("s", Set.of(READ), "99999", Duration.ofMinutes(5)));
+
+    assertThat(((AgentPrincipal) identity.authenticate(minted.token())).scope().usdBudget()).isEqualByComparingTo("40");
+    assertThat(minted.granted().usdBudgetCapped()).isTrue();
+    assertThat(minted.granted().requestedUsdBudget()).isEqualByComparingTo("99999");
+    assertThat(minted.granted().usdCap()).isEqualTo("budgets.usd_per_day of agent 'worker'");
+    assertThat(auditOf("token.mint").getLast().details()).containsEntry("usdBudget", "40")
+        .containsEntry("usdBudgetRequested", "99999")
+        .containsEntry("usdBudgetCappedBy", "budgets.usd_per_day of agent 'worker'");
+  }
+
+  @Test
   void mintToken_expiryInThePast_isInvalid() {
     AgentPrincipal worker = credentialPrincipal("worker");
     assertRefused(() -> identity.mintToken(worker, "worker", scope("s", Set.of(READ), null, Duration.ofSeconds(-5))),

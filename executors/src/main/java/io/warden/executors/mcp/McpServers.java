@@ -1,17 +1,14 @@
 package io.warden.executors.mcp;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.warden.core.Problem;
 import io.warden.core.WardenException;
 import io.warden.core.change.ChangeCheck;
 import io.warden.core.change.CheckResult;
 import io.warden.core.change.ProposedChange;
 import io.warden.core.change.RepoSnapshot;
-import io.warden.executors.mcp.internal.YamlPositions;
+import io.warden.core.yaml.FieldPath;
+import io.warden.core.yaml.LocatedYaml;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -54,23 +51,6 @@ public final class McpServers {
   private static final Pattern TOOL = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$");
   private static final Set<String> SERVER_KEYS = Set.of("name", "url", "tools");
   private static final Set<String> TOOL_KEYS = Set.of("name", "side_effects", "cost_usd", "value_pointer");
-
-  private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
-
-  /** One file: its tree (null when it does not parse) and where each path sits. */
-  private record Doc(String file, @org.jspecify.annotations.Nullable JsonNode root, YamlPositions positions,
-      List<Problem> problems) {
-    static Doc read(String file, String text) {
-      try {
-        return new Doc(file, YAML.readTree(text), YamlPositions.read(text), List.of());
-      } catch (JsonProcessingException e) {
-        JsonLocation l = e.getLocation();
-        return new Doc(file, null, YamlPositions.read(text), List.of(new Problem(file,
-            l == null ? 1 : Math.max(1, l.getLineNr()), l == null ? 1 : Math.max(1, l.getColumnNr()), "",
-            "not valid YAML: " + e.getOriginalMessage())));
-      }
-    }
-  }
 
   private static final McpServers NONE = new McpServers(Map.of(), Map.of(), "");
 
@@ -170,8 +150,8 @@ public final class McpServers {
         McpTool t = server.tools().get(i);
         String first = declaredIn.putIfAbsent(t.name(), path);
         if (first != null) {
-          Doc doc = Doc.read(path, new String(f.getValue(), StandardCharsets.UTF_8));
-          problems.add(at(doc, path, "tools[" + indexOf(doc, t.name()) + "].name",
+          LocatedYaml doc = LocatedYaml.read(path, new String(f.getValue(), StandardCharsets.UTF_8));
+          problems.add(at(doc, path, FieldPath.of("tools", indexOf(doc, t.name()), "name"),
               "tool '" + t.name() + "' is already declared in " + first + ": tool names must be unique across"
                   + " servers; rename one"));
         } else {
@@ -185,7 +165,7 @@ public final class McpServers {
     return new McpServers(servers, tools, snapshot.commit());
   }
 
-  private static int indexOf(Doc doc, String tool) {
+  private static int indexOf(LocatedYaml doc, String tool) {
     JsonNode list = doc.root().path("tools");
     for (int i = 0; i < list.size(); i++) {
       if (tool.equals(list.get(i).path("name").asText())) {
@@ -200,7 +180,7 @@ public final class McpServers {
       if (!f.getKey().endsWith(".yaml") && !f.getKey().endsWith(".yml")) {
         continue;
       }
-      Doc doc = Doc.read(f.getKey(), new String(f.getValue(), StandardCharsets.UTF_8));
+      LocatedYaml doc = LocatedYaml.read(f.getKey(), new String(f.getValue(), StandardCharsets.UTF_8));
       JsonNode list = doc.root() == null ? null : doc.root().path("spec").path("tools");
       if (list == null || !list.isArray()) {
         continue; // the descriptor check reports malformed descriptors
@@ -209,7 +189,7 @@ public final class McpServers {
         String ref = list.get(i).asText("");
         if (ref.startsWith(McpTool.REFERENCE_PREFIX)
             && !tools.containsKey(ref.substring(McpTool.REFERENCE_PREFIX.length()))) {
-          problems.add(at(doc, f.getKey(), "spec.tools[" + i + "]", "'" + ref + "' names no tool"
+          problems.add(at(doc, f.getKey(), FieldPath.of("spec", "tools", i), "'" + ref + "' names no tool"
               + " declared in " + DIRECTORY + "*.yaml; declared: " + new java.util.TreeSet<>(tools.keySet())));
         }
       }
@@ -217,7 +197,7 @@ public final class McpServers {
   }
 
   private static McpServer readServer(String path, String text, List<Problem> problems) {
-    Doc doc = Doc.read(path, text);
+    LocatedYaml doc = LocatedYaml.read(path, text);
     int before = problems.size();
     problems.addAll(doc.problems());
     JsonNode root = doc.root();
@@ -227,13 +207,13 @@ public final class McpServers {
       }
       return null;
     }
-    unknownKeys(doc, path, "", root, SERVER_KEYS, problems);
+    unknownKeys(doc, path, FieldPath.ROOT, root, SERVER_KEYS, problems);
     String stem = path.substring(DIRECTORY.length(), path.length() - ".yaml".length());
     String name = root.path("name").asText("");
     if (!root.path("name").isTextual()) {
-      problems.add(at(doc, path, "", "name is required: the server's name, '" + stem + "'"));
+      problems.add(at(doc, path, FieldPath.ROOT, "name is required: the server's name, '" + stem + "'"));
     } else if (!name.equals(stem) || !NAME.matcher(name).matches()) {
-      problems.add(at(doc, path, "name", "name '" + name + "' must be the file's name '" + stem
+      problems.add(at(doc, path, FieldPath.of("name"), "name '" + name + "' must be the file's name '" + stem
           + "', a dns label (lowercase letters, digits and '-')"));
     }
     URI url = null;
@@ -247,14 +227,14 @@ public final class McpServers {
       url = null;
     }
     if (url == null) {
-      problems.add(at(doc, path, root.has("url") ? "url" : "",
+      problems.add(at(doc, path, root.has("url") ? FieldPath.of("url") : FieldPath.ROOT,
           "url must be the server's Streamable HTTP endpoint, an absolute http(s) URL such as"
               + " https://erp.internal/mcp, got '" + rawUrl + "'"));
     }
     List<McpTool> tools = new ArrayList<>();
     JsonNode list = root.path("tools");
     if (!list.isArray() || list.isEmpty()) {
-      problems.add(at(doc, path, root.has("tools") ? "tools" : "",
+      problems.add(at(doc, path, root.has("tools") ? FieldPath.of("tools") : FieldPath.ROOT,
           "tools must be a non-empty list of {name, side_effects, cost_usd, value_pointer}"));
     } else {
       for (int i = 0; i < list.size(); i++) {
@@ -267,9 +247,9 @@ public final class McpServers {
     return problems.size() == before ? new McpServer(name, url, tools, path) : null;
   }
 
-  private static McpTool readTool(Doc doc, String path, String server, int i, JsonNode t,
+  private static McpTool readTool(LocatedYaml doc, String path, String server, int i, JsonNode t,
       List<Problem> problems) {
-    String at = "tools[" + i + "]";
+    FieldPath at = FieldPath.of("tools", i);
     if (!t.isObject()) {
       problems.add(at(doc, path, at, "expected a mapping with name, side_effects, cost_usd, value_pointer"));
       return null;
@@ -278,13 +258,13 @@ public final class McpServers {
     unknownKeys(doc, path, at, t, TOOL_KEYS, problems);
     String name = t.path("name").asText("");
     if (!t.path("name").isTextual() || !TOOL.matcher(name).matches()) {
-      problems.add(at(doc, path, t.has("name") ? at + ".name" : at, "name must be the tool's name upstream:"
+      problems.add(at(doc, path, t.has("name") ? at.child("name") : at, "name must be the tool's name upstream:"
           + " 1-128 letters, digits, '_', '.', '-', got '" + name + "'"));
     }
     boolean sideEffects = true;
     if (t.has("side_effects")) {
       if (!t.path("side_effects").isBoolean()) {
-        problems.add(at(doc, path, at + ".side_effects", "side_effects must be true or false"));
+        problems.add(at(doc, path, at.child("side_effects"), "side_effects must be true or false"));
       } else {
         sideEffects = t.path("side_effects").booleanValue();
       }
@@ -292,7 +272,7 @@ public final class McpServers {
     BigDecimal cost = BigDecimal.ZERO;
     if (t.has("cost_usd")) {
       if (!t.path("cost_usd").isNumber() || t.path("cost_usd").decimalValue().signum() < 0) {
-        problems.add(at(doc, path, at + ".cost_usd", "cost_usd must be a number of USD per call, 0 or more,"
+        problems.add(at(doc, path, at.child("cost_usd"), "cost_usd must be a number of USD per call, 0 or more,"
             + " got '" + t.path("cost_usd").asText() + "'"));
       } else {
         cost = t.path("cost_usd").decimalValue();
@@ -302,27 +282,27 @@ public final class McpServers {
     if (t.has("value_pointer")) {
       pointer = t.path("value_pointer").asText("");
       if (!t.path("value_pointer").isTextual() || !pointer.startsWith("/")) {
-        problems.add(at(doc, path, at + ".value_pointer", "value_pointer must be a JSON pointer into the"
+        problems.add(at(doc, path, at.child("value_pointer"), "value_pointer must be a JSON pointer into the"
             + " arguments, such as /amount_usd, got '" + pointer + "'"));
       }
     }
     return problems.size() == before ? new McpTool(name, server, sideEffects, cost, pointer) : null;
   }
 
-  private static void unknownKeys(Doc doc, String path, String at, JsonNode node, Set<String> known,
+  private static void unknownKeys(LocatedYaml doc, String path, FieldPath at, JsonNode node, Set<String> known,
       List<Problem> problems) {
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String k = it.next();
       if (!known.contains(k)) {
-        problems.add(at(doc, path, at.isEmpty() ? k : at + "." + k, "unknown key '" + k + "': expected one of "
+        problems.add(at(doc, path, at.child(k), "unknown key '" + k + "': expected one of "
             + new java.util.TreeSet<>(known)));
       }
     }
   }
 
-  private static Problem at(Doc doc, String path, String field, String message) {
-    YamlPositions.Position p = doc.positions().at(field);
-    return new Problem(path, p.line(), p.column(), field, message);
+  private static Problem at(LocatedYaml doc, String path, FieldPath field, String message) {
+    LocatedYaml.Position p = doc.keyOrValueAt(field);
+    return new Problem(path, p.line(), p.column(), field.toString(), message);
   }
 
   /** For tests and the appliance: servers built by hand. */

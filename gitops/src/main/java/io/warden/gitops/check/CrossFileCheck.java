@@ -8,8 +8,8 @@ import io.warden.core.change.ProposedChange;
 import io.warden.core.change.RepoSnapshot;
 import io.warden.core.descriptor.AgentDescriptor;
 import io.warden.core.descriptor.DescriptorParser;
+import io.warden.core.yaml.LocatedYaml;
 import io.warden.gitops.internal.PathRules;
-import io.warden.gitops.internal.YamlLocations;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -77,7 +77,7 @@ public final class CrossFileCheck implements ChangeCheck {
         if (agent.path.equals(keeper)) {
           continue;
         }
-        YamlLocations.Position at = agent.locations().find("metadata.name");
+        LocatedYaml.Position at = agent.locations().find("metadata.name").orElse(LocatedYaml.Position.UNKNOWN);
         problems.add(new Problem(agent.path, at.line(), at.column(), "metadata.name",
             "agent name '" + entry.getKey() + "' is already declared in " + keeper
                 + ": each agent needs exactly one file"));
@@ -98,7 +98,7 @@ public final class CrossFileCheck implements ChangeCheck {
         if (!deletedHere && !touched.contains(agent.path)) {
           continue;
         }
-        YamlLocations.Position at = agent.locations().find("spec.delegates[" + i + "]");
+        LocatedYaml.Position at = agent.locations().find("spec.delegates[" + i + "]").orElse(LocatedYaml.Position.UNKNOWN);
         String message = deletedHere
             ? "delegates to '" + delegate + "', which this change deletes (" + PathRules.agentPath(delegate)
                 + "): remove the delegation or keep the agent"
@@ -136,7 +136,7 @@ public final class CrossFileCheck implements ChangeCheck {
     final String name;
     final AgentDescriptor descriptor;
     final byte[] content;
-    private YamlLocations locations;
+    private LocatedYaml locations;
 
     Agent(String path, String name, AgentDescriptor descriptor, byte[] content) {
       this.path = path;
@@ -145,9 +145,9 @@ public final class CrossFileCheck implements ChangeCheck {
       this.content = content;
     }
 
-    YamlLocations locations() {
+    LocatedYaml locations() {
       if (locations == null) {
-        locations = YamlLocations.of(content);
+        locations = LocatedYaml.read(path, content);
       }
       return locations;
     }

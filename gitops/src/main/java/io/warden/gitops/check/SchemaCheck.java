@@ -6,8 +6,8 @@ import io.warden.core.change.CheckResult;
 import io.warden.core.change.FileChange;
 import io.warden.core.change.ProposedChange;
 import io.warden.core.descriptor.DescriptorParser;
+import io.warden.core.yaml.LocatedYaml;
 import io.warden.gitops.internal.PathRules;
-import io.warden.gitops.internal.YamlLocations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -70,7 +70,7 @@ public final class SchemaCheck implements ChangeCheck {
       String name = result.descriptor().name();
       String expected = PathRules.agentNameOf(path);
       if (!name.equals(expected)) {
-        YamlLocations.Position at = YamlLocations.of(content).find("metadata.name");
+        LocatedYaml.Position at = LocatedYaml.read(path, content).find("metadata.name").orElse(LocatedYaml.Position.UNKNOWN);
         problems.add(new Problem(path, at.line(), at.column(), "metadata.name",
             "agent '" + name + "' must be declared in " + PathRules.agentPath(name) + ", not " + path
                 + ": rename the file or set metadata.name to '" + expected + "'"));

@@ -30,6 +30,10 @@ public final class Messages {
         + "tags and other refs are managed by warden";
   }
 
+  public static final String HEAD_BRANCH =
+      "a branch cannot be named HEAD: git reads HEAD as the current commit, so such a branch is "
+          + "unreachable by name; push another name, e.g. git push origin HEAD:refs/heads/my-change";
+
   public static String reservedBranch(String branch) {
     return "branch '" + branch + "' is reserved for a change request opened through the api and is not open; "
         + "push another name, e.g. git push origin HEAD:refs/heads/my-change";
@@ -78,7 +82,8 @@ public final class Messages {
           out.add(prefix + ": " + verdict + ": " + problem + " (" + check.check() + ")");
         }
       }
-      out.add(prefix + ": fix and push again: git push origin " + branch);
+      // HEAD:<branch> works whatever the local branch is called (often main).
+      out.add(prefix + ": fix and push again: git push origin HEAD:" + branch);
     }
     for (String blocker : blockers) {
       if (blocker.startsWith("needs ")) {

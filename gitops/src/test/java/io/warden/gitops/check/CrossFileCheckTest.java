@@ -4,11 +4,22 @@ import static io.warden.gitops.check.Changes.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.warden.core.Problem;
+import io.warden.core.change.ChangeCheck;
 import io.warden.core.change.CheckResult;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class CrossFileCheckTest {
+class CrossFileCheckTest extends ChangeCheckContractTest {
+
+  @Override
+  protected ChangeCheck newCheck() {
+    return CrossFileCheck.create();
+  }
+
+  @Override
+  protected String expectedName() {
+    return "cross-file";
+  }
 
   private final CrossFileCheck check = CrossFileCheck.create();
 

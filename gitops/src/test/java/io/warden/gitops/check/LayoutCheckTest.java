@@ -3,11 +3,22 @@ package io.warden.gitops.check;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.warden.core.Problem;
+import io.warden.core.change.ChangeCheck;
 import io.warden.core.change.CheckResult;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class LayoutCheckTest {
+class LayoutCheckTest extends ChangeCheckContractTest {
+
+  @Override
+  protected ChangeCheck newCheck() {
+    return LayoutCheck.create();
+  }
+
+  @Override
+  protected String expectedName() {
+    return "layout";
+  }
 
   @Test
   void run_filesOutsideLayoutOrTooLarge_failed() {

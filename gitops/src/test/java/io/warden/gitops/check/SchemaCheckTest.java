@@ -4,11 +4,22 @@ import static io.warden.gitops.check.Changes.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.warden.core.Problem;
+import io.warden.core.change.ChangeCheck;
 import io.warden.core.change.CheckResult;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-class SchemaCheckTest {
+class SchemaCheckTest extends ChangeCheckContractTest {
+
+  @Override
+  protected ChangeCheck newCheck() {
+    return SchemaCheck.create();
+  }
+
+  @Override
+  protected String expectedName() {
+    return "schema";
+  }
 
   private final SchemaCheck check = SchemaCheck.create();
 

@@ -11,7 +11,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code warden audit verify}: offline check of the audit log's hash chain. */
 @Command(name = "audit", description = "Audit log tools.", subcommands = AuditCommand.Verify.class)
-public final class AuditCommand {
+public final class AuditCommand extends RemoteCommands.Group {
 
   @Command(name = "verify", description = "Verify the audit log's hash chain offline; exit 1 at the first broken link.")
   static final class Verify implements Callable<Integer> {

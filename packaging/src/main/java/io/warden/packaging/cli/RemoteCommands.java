@@ -10,12 +10,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /** CLI commands that call a running Warden's HTTP API. */
 public final class RemoteCommands {
   private RemoteCommands() {}
+
+  /** A command that only groups subcommands: run alone, it says which exist (exit 2). */
+  abstract static class Group implements Runnable {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public void run() {
+      throw new ParameterException(spec.commandLine(), "missing a subcommand: one of "
+          + String.join(", ", spec.subcommands().keySet()) + " (" + spec.qualifiedName() + " --help)");
+    }
+  }
 
   /** Shared plumbing: the API client and printing. */
   abstract static class Remote implements Callable<Integer> {
@@ -42,9 +55,9 @@ public final class RemoteCommands {
     abstract void run() throws Exception;
   }
 
-  @Command(name = "agents", description = "Agents in the inventory.",
-      subcommands = {AgentsList.class, AgentsShow.class})
-  public static final class Agents {}
+  @Command(name = "agents", description = "Agents in the inventory and their credentials.",
+      subcommands = {AgentsList.class, AgentsShow.class, Credentials.class})
+  public static final class Agents extends Group {}
 
   @Command(name = "list", description = "List agents with their sync status.")
   static final class AgentsList extends Remote {
@@ -70,9 +83,62 @@ public final class RemoteCommands {
     }
   }
 
+  @Command(name = "credentials", description = "Agent credentials (admin): what agents authenticate with.",
+      subcommands = {CredentialsCreate.class, CredentialsList.class, CredentialsRevoke.class})
+  static final class Credentials extends Group {}
+
+  @Command(name = "create", description = "Issue a credential for an agent; prints it once (Warden keeps only its hash).")
+  static final class CredentialsCreate extends Remote {
+    @Parameters(paramLabel = "AGENT")
+    String agent;
+
+    @Override
+    void run() {
+      JsonNode issued = api.post("/api/v1/agents/" + TracesCommand.encode(agent) + "/credentials", Map.of());
+      out().println("issued credential " + issued.path("id").asText() + " for agent '" + agent
+          + "'. Credential (shown once):");
+      out().println(issued.path("credential").asText());
+    }
+  }
+
+  @Command(name = "list", description = "List an agent's credentials (ids, created, revoked; never the secrets).")
+  static final class CredentialsList extends Remote {
+    @Parameters(paramLabel = "AGENT")
+    String agent;
+
+    @Override
+    void run() {
+      JsonNode body = api.get("/api/v1/agents/" + TracesCommand.encode(agent));
+      out().printf("%-28s %-32s %s%n", "ID", "CREATED", "REVOKED");
+      for (JsonNode c : body.path("credentials")) {
+        out().printf("%-28s %-32s %s%n", c.path("id").asText(), c.path("createdAt").asText(),
+            c.path("revokedAt").isNull() || c.path("revokedAt").isMissingNode() ? "-" : c.path("revokedAt").asText());
+      }
+      if (body.path("credentials").isEmpty()) {
+        out().println("(none: warden agents credentials create " + agent + ")");
+      }
+    }
+  }
+
+  @Command(name = "revoke", description = "Revoke an agent credential and every token minted from it.")
+  static final class CredentialsRevoke extends Remote {
+    @Parameters(index = "0", paramLabel = "AGENT")
+    String agent;
+
+    @Parameters(index = "1", paramLabel = "ID", description = "the credential id (warden agents credentials list AGENT)")
+    String id;
+
+    @Override
+    void run() {
+      api.delete("/api/v1/agents/" + TracesCommand.encode(agent) + "/credentials/" + TracesCommand.encode(id));
+      out().println("revoked credential " + id + " of agent '" + agent + "'");
+    }
+  }
+
   @Command(name = "changes", description = "Change requests (the pull-request flow).",
-      subcommands = {ChangesList.class, ChangesShow.class, ChangesApprove.class, ChangesMerge.class, ChangesClose.class})
-  public static final class Changes {}
+      subcommands = {ChangesList.class, ChangesShow.class, ChangesApprove.class, ChangesMerge.class, ChangesClose.class,
+          ChangesRecheck.class})
+  public static final class Changes extends Group {}
 
   @Command(name = "list", description = "List change requests.")
   static final class ChangesList extends Remote {
@@ -99,16 +165,27 @@ public final class RemoteCommands {
     }
   }
 
-  @Command(name = "show", description = "Show a change request: status, checks, approvals, diff.")
+  @Command(name = "show", description = "Show a change request: status, checks (file:line), approvals, diff.")
   static final class ChangesShow extends Remote {
     @Parameters(paramLabel = "ID")
     String id;
 
+    @Option(names = "--json", description = "print the raw JSON reply (change and diff) for scripts")
+    boolean json;
+
     @Override
     void run() throws Exception {
-      JsonNode body = api.get("/api/v1/changes/" + id);
-      print(body.path("change"));
-      out().println(body.path("diff").asText());
+      JsonNode body = api.get("/api/v1/changes/" + TracesCommand.encode(id));
+      if (json) {
+        print(body);
+        return;
+      }
+      ChangeSummary.print(body.path("change"), out());
+      String diff = body.path("diff").asText();
+      if (!diff.isBlank()) {
+        out().println();
+        out().print(diff.endsWith("\n") ? diff : diff + "\n");
+      }
     }
   }
 
@@ -117,11 +194,19 @@ public final class RemoteCommands {
     @Parameters(paramLabel = "ID")
     String id;
 
+    @Option(names = "--json", description = "print the raw JSON reply for scripts")
+    boolean json;
+
     abstract String action();
 
     @Override
     void run() throws Exception {
-      print(api.post("/api/v1/changes/" + id + "/" + action(), Map.of()));
+      JsonNode change = api.post("/api/v1/changes/" + TracesCommand.encode(id) + "/" + action(), Map.of());
+      if (json) {
+        print(change);
+      } else {
+        ChangeSummary.print(change.has("change") ? change.path("change") : change, out());
+      }
     }
   }
 
@@ -149,8 +234,16 @@ public final class RemoteCommands {
     }
   }
 
+  @Command(name = "recheck", description = "Run a change request's checks again (e.g. after the policy engine was down).")
+  static final class ChangesRecheck extends ChangeAction {
+    @Override
+    String action() {
+      return "recheck";
+    }
+  }
+
   @Command(name = "users", description = "Users and their roles (admin).", subcommands = UsersCreate.class)
-  public static final class Users {}
+  public static final class Users extends Group {}
 
   @Command(name = "create", description = "Create a user; prints its token once.")
   static final class UsersCreate extends Remote {
@@ -176,7 +269,7 @@ public final class RemoteCommands {
   }
 
   @Command(name = "token", description = "Token helpers.", subcommands = {TokenWhoami.class, TokenMint.class})
-  public static final class Token {}
+  public static final class Token extends Group {}
 
   @Command(name = "whoami", description = "Show which principal a token is.")
   static final class TokenWhoami extends Remote {

@@ -1,15 +1,22 @@
 package io.warden.packaging.cli;
 
+import io.warden.core.WardenException;
 import io.warden.packaging.Appliance;
+import io.warden.packaging.StopLog;
 import io.warden.packaging.config.WardenConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code warden run}: starts the appliance and runs until interrupted. */
+/**
+ * {@code warden run}: validates the whole configuration, checks the ports, starts the appliance and
+ * runs until Ctrl-C or SIGTERM, then stops it in order and exits 0 with one "Warden stopped" line.
+ */
 @Command(name = "run", description = "Start Warden (HTTP API, git endpoint, stores) and run until stopped.")
 public final class RunCommand implements Callable<Integer> {
   @Option(names = "--config", description = "configuration file (default: ./warden.yaml if present, else built-in defaults)")
@@ -20,17 +27,35 @@ public final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
     Path file = config != null ? config : (Files.exists(Path.of("warden.yaml")) ? Path.of("warden.yaml") : null);
     WardenConfig cfg = WardenConfig.load(file, System.getenv());
     if (data != null) {
       cfg = cfg.with("data_dir", data);
     }
-    Appliance app = Appliance.start(cfg);
+    Appliance app;
+    try {
+      app = Appliance.start(cfg);
+    } catch (WardenException e) {
+      throw e;
+    } catch (RuntimeException e) {
+      // A start-up failure is one line for whoever started Warden; the trace is for debugging.
+      LoggerFactory.getLogger(RunCommand.class).debug("start failed", e);
+      throw new WardenException("unavailable", "cannot start: " + e.getMessage()
+          + " (WARDEN_LOG_LEVEL=DEBUG shows where)");
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      Logger log = LoggerFactory.getLogger(RunCommand.class);
+      StopLog.stopping();
+      log.info("stopping Warden");
       app.close();
+      log.info("Warden stopped");
       stopped.countDown();
-    }, "Warden_Shutdown"));
+      // A requested stop is a normal end: exit 0, not the 130/143 the signal would give.
+      Runtime.getRuntime().halt(0);
+    }, "warden-shutdown"));
     stopped.await();
     return 0;
   }

@@ -17,7 +17,7 @@ import picocli.CommandLine.Parameters;
 @Command(name = "traces", description = "Search agent traces and costs.",
     subcommands = {TracesCommand.Search.class, TracesCommand.Show.class, TracesCommand.Logical.class,
         TracesCommand.Costs.class})
-public final class TracesCommand {
+public final class TracesCommand extends RemoteCommands.Group {
 
   @Command(name = "search", description = {
       "Search spans, newest first. QUERY is Lucene syntax over prompts, completions, reasoning and tool",
@@ -194,7 +194,7 @@ public final class TracesCommand {
     return sb.toString();
   }
 
-  private static String encode(String v) {
+  static String encode(String v) {
     return URLEncoder.encode(v, StandardCharsets.UTF_8);
   }
 }

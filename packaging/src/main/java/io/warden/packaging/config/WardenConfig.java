@@ -1,12 +1,10 @@
 package io.warden.packaging.config;
 
-import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.warden.core.Problem;
 import io.warden.core.WardenException;
+import io.warden.core.yaml.FieldPath;
+import io.warden.core.yaml.LocatedYaml;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -15,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -53,6 +50,7 @@ public final class WardenConfig {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+    Map<String, String> defaults = Map.copyOf(values);
     if (file != null) {
       byte[] bytes;
       try {
@@ -62,65 +60,87 @@ public final class WardenConfig {
       }
       flatten(file.toString(), bytes, values, Map.copyOf(values));
     }
+    return resolve(defaults, file, values, env);
+  }
+
+  /**
+   * Applies {@code env} over the parsed {@code values} and validates the result as a whole: every
+   * problem (unknown {@code WARDEN_*} variables, wrong types, out-of-range values) is reported at
+   * once, each located by where its value came from, before anything starts.
+   */
+  private static WardenConfig resolve(Map<String, String> defaults, Path file, Map<String, String> values,
+      Map<String, String> env) {
+    Map<String, String> origins = new TreeMap<>();
+    values.forEach((k, v) -> origins.put(k, file != null && !v.equals(defaults.get(k))
+        ? file.toString() : "warden.yaml (defaults)"));
     for (String key : List.copyOf(values.keySet())) {
-      String envName = "WARDEN_" + key.toUpperCase(Locale.ROOT).replace('.', '_');
+      String envName = ConfigValidation.envName(key);
       String v = env.get(envName);
       if (v != null) {
         values.put(key, v);
+        origins.put(key, "environment variable " + envName);
       }
     }
     if (env.get("WARDEN_DATA") != null) {
       values.put("data_dir", env.get("WARDEN_DATA"));
+      origins.put("data_dir", "environment variable WARDEN_DATA");
+    }
+    List<Problem> problems = new ArrayList<>(ConfigValidation.unknownVariables(env, values.keySet()));
+    problems.addAll(ConfigValidation.validate(values, defaults, origins::get));
+    if (!problems.isEmpty()) {
+      throw new WardenException("invalid_input", problems.size() == 1
+          ? "invalid configuration: " + problems.get(0)
+          : "invalid configuration, " + problems.size() + " problems:", problems);
     }
     return new WardenConfig(values);
   }
 
   /** Reads YAML into dotted keys; with {@code known} set, refuses keys not in it. */
   private static void flatten(String name, byte[] yaml, Map<String, String> out, Map<String, String> known) {
-    List<Problem> problems = new ArrayList<>();
-    try (JsonParser p = new YAMLFactory().createParser(yaml)) {
-      JsonToken first = p.nextToken();
-      if (first == null) {
+    LocatedYaml doc = LocatedYaml.read(name, yaml);
+    List<Problem> problems = new ArrayList<>(doc.problems());
+    if (problems.isEmpty()) {
+      if (doc.empty()) {
         return; // an empty file keeps every default
       }
-      if (first != JsonToken.START_OBJECT) {
+      if (!doc.root().isObject()) {
         throw WardenException.invalid(name + ": the top level must be a mapping of settings");
       }
-      walk(name, p, "", out, known, problems);
-    } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      problems.add(new Problem(name, at == null ? 0 : at.getLineNr(), at == null ? 0 : at.getColumnNr(),
-          "", "malformed YAML: " + e.getOriginalMessage()));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      walk(name, doc, FieldPath.ROOT, doc.root(), out, known, problems);
     }
     if (!problems.isEmpty()) {
       throw new WardenException("invalid_input", "invalid configuration in " + name + ": " + problems.get(0), problems);
     }
   }
 
-  private static void walk(String name, JsonParser p, String prefix, Map<String, String> out,
-      Map<String, String> known, List<Problem> problems) throws IOException {
-    while (p.nextToken() == JsonToken.FIELD_NAME) {
-      String key = prefix + p.currentName();
-      JsonLocation at = p.currentTokenLocation();
-      JsonToken value = p.nextToken();
-      if (value == JsonToken.START_OBJECT) {
-        walk(name, p, key + ".", out, known, problems);
+  private static void walk(String name, LocatedYaml doc, FieldPath path, JsonNode mapping, Map<String, String> out,
+      Map<String, String> known, List<Problem> problems) {
+    for (Map.Entry<String, JsonNode> entry : mapping.properties()) {
+      FieldPath child = path.child(entry.getKey());
+      String key = child.joined();
+      LocatedYaml.Position at = doc.keyAt(child);
+      JsonNode value = entry.getValue();
+      if (value.isObject()) {
+        walk(name, doc, child, value, out, known, problems);
         continue;
       }
-      if (value == JsonToken.START_ARRAY) {
-        p.skipChildren();
-        problems.add(new Problem(name, at.getLineNr(), at.getColumnNr(), key, "lists are not settings here"));
+      if (value.isArray()) {
+        problems.add(new Problem(name, at.line(), at.column(), key, "lists are not settings here"));
         continue;
       }
       if (known != null && !known.containsKey(key)) {
-        problems.add(new Problem(name, at.getLineNr(), at.getColumnNr(), key,
+        problems.add(new Problem(name, at.line(), at.column(), key,
             "unknown setting; known settings: " + String.join(", ", known.keySet())));
         continue;
       }
-      out.put(key, value == JsonToken.VALUE_NULL ? "" : p.getText());
+      String written = doc.scalarTextAt(child); // numbers and booleans as written (1e3 stays 1e3)
+      out.put(key, value.isNull() ? "" : written != null ? written : value.asText());
     }
+  }
+
+  /** The environment variable that overrides {@code key}: {@code http.port} -> {@code WARDEN_HTTP_PORT}. */
+  public static String envName(String key) {
+    return ConfigValidation.envName(key);
   }
 
   public String string(String key) {

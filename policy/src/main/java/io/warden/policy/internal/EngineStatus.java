@@ -7,9 +7,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -28,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *       again closes it.</li>
  * </ul>
  * Each transition between available and unavailable is logged and written to the audit log as
- * {@code policy.engine.down} / {@code policy.engine.up} (on the worker, since audit appends fsync).
+ * {@code policy.engine.down} / {@code policy.engine.up} (on the worker, since audit appends fsync),
+ * until {@link #stopping()}: OPA going away because Warden stops it is not an outage, so from then
+ * on transitions are neither logged nor audited (calls are still refused).
  *
  * <p>Internal: not public API.
  */
@@ -50,6 +55,8 @@ public final class EngineStatus {
   private Instant since;
   private String reason = "starting";
   private volatile String lastFailure = "";
+  private volatile boolean stopping;
+  private final List<Runnable> upListeners = new CopyOnWriteArrayList<>();
 
   public EngineStatus(Duration openFor, Clock clock, AuditLog audit, Executor worker) {
     this.clock = Objects.requireNonNull(clock, "clock");
@@ -78,6 +85,11 @@ public final class EngineStatus {
         default -> { }
       }
     });
+  }
+
+  /** Runs {@code listener} on the worker each time the engine becomes available again. */
+  public void onUp(Runnable listener) {
+    upListeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
   /** Whether a call to OPA may be made now; false means answer "policy engine unavailable" at once. */
@@ -114,6 +126,16 @@ public final class EngineStatus {
       breaker.transitionToForcedOpenState();
     }
     markDown(why);
+  }
+
+  /** Warden is stopping the engine: from now on going down is expected, so it is not reported. */
+  public void stopping() {
+    stopping = true;
+  }
+
+  /** Whether {@link #stopping()} was called. */
+  public boolean isStopping() {
+    return stopping;
   }
 
   public boolean available() {
@@ -157,6 +179,9 @@ public final class EngineStatus {
       since = clock.instant();
       reason = why;
     }
+    if (stopping) {
+      return;
+    }
     downEvents.incrementAndGet();
     LOG.warn("policy engine down: {}; runtime decisions are denied until opa is back", why);
     auditLater("policy.engine.down", Map.of("reason", why, "up_since", upSince.toString()));
@@ -174,6 +199,9 @@ public final class EngineStatus {
       available = true;
       since = clock.instant();
     }
+    if (stopping) {
+      return;
+    }
     if (wasStarted) {
       long downMs = Duration.between(downSince, clock.instant()).toMillis();
       LOG.info("policy engine up again after {} ms", downMs);
@@ -181,18 +209,36 @@ public final class EngineStatus {
     } else {
       LOG.info("policy engine up");
     }
+    for (Runnable listener : upListeners) {
+      try {
+        worker.execute(() -> {
+          try {
+            listener.run();
+          } catch (RuntimeException e) {
+            LOG.warn("policy engine up listener failed", e);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        return; // shutting down: nobody to tell
+      }
+    }
   }
 
   private void auditLater(String action, Map<String, Object> details) {
     if (audit == null) {
       return;
     }
-    worker.execute(() -> {
-      try {
-        audit.append(AUDIT_ACTOR, action, AUDIT_TARGET, details);
-      } catch (RuntimeException e) {
-        LOG.warn("cannot write audit event {}", action, e);
-      }
-    });
+    try {
+      worker.execute(() -> {
+        try {
+          audit.append(AUDIT_ACTOR, action, AUDIT_TARGET, details);
+        } catch (RuntimeException e) {
+          LOG.warn("cannot write audit event {}", action, e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      // The engine closed its worker: the transition came after it was stopped, nothing to record.
+      LOG.debug("audit event {} after the policy engine closed: not written", action);
+    }
   }
 }

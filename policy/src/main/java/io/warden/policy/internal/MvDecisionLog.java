@@ -323,7 +323,8 @@ public final class MvDecisionLog implements DecisionLog, AutoCloseable {
       return;
     }
     closed = true;
-    writer.interrupt();
+    // No interrupt: it would close the file channel under a write in progress (ClosedByInterruptException,
+    // the log failed at every shutdown). The writer wakes every sync interval, writes what is queued and ends.
     try {
       writer.join(10_000);
     } catch (InterruptedException e) {

@@ -3,6 +3,9 @@ package io.warden.policy.internal;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +17,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -31,7 +35,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>OPA writes its own log (stdout and stderr, JSON lines) to a file in the data directory; its
  * pid goes to a pid file so that an OPA orphaned by a {@code kill -9} of Warden is stopped at the
- * next start instead of keeping the port.
+ * next start instead of keeping the port. Request logging is off (OPA's access log would add two
+ * lines per health probe), so the log holds real events, which are what Warden quotes when OPA exits.
+ *
+ * <p>Shutdown is Warden's, in order: OPA runs in its own session ({@code setsid}, when the system
+ * has it), so a Ctrl-C in the terminal reaches only the JVM; from the moment shutdown begins (a JVM
+ * shutdown hook or {@link #close()}) the supervisor neither restarts OPA nor reports it down. A
+ * busy port at the first start fails at once with one line naming the port and
+ * {@code policy.sidecar_port}.
  *
  * <p>Internal: not public API.
  */
@@ -43,14 +54,36 @@ public final class OpaSidecar implements AutoCloseable {
   private static final Duration STABLE_AFTER = Duration.ofSeconds(30);
   private static final Duration POLL = Duration.ofMillis(25);
   private static final Duration PROBE_TIMEOUT = Duration.ofMillis(500);
+  /**
+   * How long a clean exit (code 0: OPA was signalled to stop) waits for Warden's shutdown to begin
+   * before it counts as a crash: without {@code setsid}, a Ctrl-C reaches OPA and the JVM together.
+   */
+  private static final Duration EXIT_GRACE = Duration.ofMillis(300);
+  /** {@code setsid(1)}, which starts OPA in a session of its own, or null where there is none. */
+  private static final Path SETSID = findSetsid();
 
   /** Told about the process on the supervisor thread; must not block for long. */
   public interface Listener {
     /** OPA answers; {@code start} counts from 1. Runs before the supervisor waits for the exit. */
     void onUp(long pid, int start);
 
-    /** OPA stopped answering: exited, was killed, or failed to start. */
+    /** OPA stopped answering: exited, was killed, or failed to start. Never called once stopping. */
     void onDown(String reason);
+
+    /** Shutdown began (a JVM shutdown hook or {@link #close()}): OPA is about to be stopped on purpose. */
+    default void onStopping() {}
+  }
+
+  /** A first start that cannot succeed by retrying (the port is taken); its message is one line. */
+  static final class StartRefused extends IllegalStateException {
+    StartRefused(String message) {
+      super(message);
+    }
+
+    @Override
+    public synchronized Throwable fillInStackTrace() {
+      return this; // a message for the user, not a bug: no stack
+    }
   }
 
   private final Path binary;
@@ -64,6 +97,7 @@ public final class OpaSidecar implements AutoCloseable {
   private final String instance = UUID.randomUUID().toString();
   private final AtomicInteger starts = new AtomicInteger();
   private final CompletableFuture<Void> firstUp = new CompletableFuture<>();
+  private final CountDownLatch stopping = new CountDownLatch(1);
   private volatile Process current;
   private volatile boolean closed;
   private Thread supervisor;
@@ -96,12 +130,22 @@ public final class OpaSidecar implements AutoCloseable {
       throw new UncheckedIOException("cannot create " + logFile.getParent() + ": " + e.getMessage(), e);
     }
     stopOrphan();
-    shutdownHook = new Thread(this::destroyCurrent, "PolicyEngine_OpaShutdown");
+    shutdownHook = new Thread(() -> {
+      beginStopping();
+      destroyCurrent();
+    }, "PolicyEngine_OpaShutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
     supervisor = Thread.ofPlatform().name("PolicyEngine_Supervisor").daemon().start(this::supervise);
     try {
       firstUp.get(startTimeout.toMillis(), TimeUnit.MILLISECONDS);
-    } catch (TimeoutException | ExecutionException e) {
+    } catch (ExecutionException e) {
+      close();
+      if (e.getCause() instanceof StartRefused refused) {
+        throw new StartRefused(refused.getMessage());
+      }
+      throw new IllegalStateException("opa did not start on 127.0.0.1:" + port + ": " + e.getCause().getMessage()
+          + "; last lines of " + logFile + ":\n" + logTail(), e.getCause());
+    } catch (TimeoutException e) {
       close();
       throw new IllegalStateException("opa did not start within " + startTimeout.toSeconds() + " s on 127.0.0.1:"
           + port + "; last lines of " + logFile + ":\n" + logTail(), e);
@@ -145,7 +189,9 @@ public final class OpaSidecar implements AutoCloseable {
     while (!closed) {
       String reason;
       Process p = null;
+      boolean exitedAsAsked = false;
       try {
+        refuseBusyPort();
         p = launch();
         awaitUp(p);
         int n = starts.incrementAndGet();
@@ -157,19 +203,34 @@ public final class OpaSidecar implements AutoCloseable {
         if (closed) {
           break;
         }
+        exitedAsAsked = code == 0;
         reason = "opa (pid " + p.pid() + ") exited with code " + code;
         if (System.nanoTime() - upAt > STABLE_AFTER.toNanos()) {
           backoff = backoffInitial;
         }
       } catch (InterruptedException e) {
         break;
+      } catch (StartRefused e) {
+        if (p != null) {
+          p.destroyForcibly();
+        }
+        if (!firstUp.isDone()) {
+          firstUp.completeExceptionally(e); // retrying cannot help; start() says so at once
+          break;
+        }
+        reason = e.getMessage();
       } catch (RuntimeException e) {
+        exitedAsAsked = p != null && !p.isAlive() && p.exitValue() == 0;
         if (p != null) {
           p.destroyForcibly();
         }
         reason = e.getMessage();
       }
-      if (closed) {
+      try {
+        if (stoppingNow(exitedAsAsked)) {
+          break;
+        }
+      } catch (InterruptedException e) {
         break;
       }
       LOG.warn("{}; restarting in {} ms. Last lines of {}:\n{}", reason, backoff.toMillis(), logFile, logTail());
@@ -180,12 +241,53 @@ public final class OpaSidecar implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether shutdown began (or, after a clean exit, begins within {@link #EXIT_GRACE}). OPA exits 0
+   * only when asked to stop (SIGINT, SIGTERM): without {@code setsid} a Ctrl-C meant for the whole
+   * process group does that just before the JVM's hooks run, which must not look like a crash.
+   */
+  private boolean stoppingNow(boolean exitedAsAsked) throws InterruptedException {
+    return closed
+        || exitedAsAsked && stopping.await(EXIT_GRACE.toMillis(), TimeUnit.MILLISECONDS)
+        || jvmShuttingDown();
+  }
+
+  private static boolean jvmShuttingDown() {
+    Thread probe = new Thread(() -> { });
+    try {
+      Runtime.getRuntime().addShutdownHook(probe);
+      Runtime.getRuntime().removeShutdownHook(probe);
+      return false;
+    } catch (IllegalStateException e) {
+      return true; // "Shutdown in progress"
+    }
+  }
+
+  /** Fails before launching when something already listens on the port (OPA would exit at once). */
+  private void refuseBusyPort() {
+    try (ServerSocket s = new ServerSocket()) {
+      s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1);
+    } catch (IOException e) {
+      throw portInUse();
+    }
+  }
+
+  private StartRefused portInUse() {
+    return new StartRefused("cannot start the opa sidecar: port 127.0.0.1:" + port
+        + " is already in use; stop what listens there or set policy.sidecar_port to a free port");
+  }
+
   private Process launch() {
     rotateLog();
-    List<String> cmd = new ArrayList<>(List.of(binary.toString(), "run", "--server",
+    List<String> cmd = new ArrayList<>();
+    if (SETSID != null) {
+      cmd.add(SETSID.toString()); // its own session: the terminal's Ctrl-C is for Warden, which stops OPA
+    }
+    cmd.addAll(List.of(binary.toString(), "run", "--server",
         "--addr", "127.0.0.1:" + port,
         "--skip-version-check",
-        "--log-format", "json", "--log-level", "info", "--log-level-request", "error",
+        // Access logs at debug, below the log level: otherwise every health probe adds two lines.
+        "--log-format", "json", "--log-level", "info", "--log-level-request", "debug",
         "--shutdown-grace-period", "1",
         "--set", "labels.warden_instance=" + instance));
     try {
@@ -205,13 +307,16 @@ public final class OpaSidecar implements AutoCloseable {
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (!closed) {
       if (!p.isAlive()) {
+        if (logTail().contains("address already in use")) {
+          throw portInUse();
+        }
         throw new IllegalStateException("opa exited with code " + p.exitValue() + " while starting");
       }
       try {
         client.health(PROBE_TIMEOUT);
         String owner = client.labels(PROBE_TIMEOUT).get("warden_instance");
         if (!instance.equals(owner)) {
-          throw new IllegalStateException("port 127.0.0.1:" + port
+          throw new StartRefused("port 127.0.0.1:" + port
               + " is served by another OPA (not this Warden's sidecar); stop it or set policy.sidecar_port");
         }
         return;
@@ -298,6 +403,16 @@ public final class OpaSidecar implements AutoCloseable {
     }
   }
 
+  private static Path findSetsid() {
+    for (String dir : List.of("/usr/bin", "/bin", "/usr/local/bin")) {
+      Path p = Path.of(dir, "setsid");
+      if (Files.isExecutable(p)) {
+        return p;
+      }
+    }
+    return null; // not Linux (or no util-linux): OPA shares Warden's process group, EXIT_GRACE covers it
+  }
+
   private void destroyCurrent() {
     Process p = current;
     if (p == null || !p.isAlive()) {
@@ -314,15 +429,30 @@ public final class OpaSidecar implements AutoCloseable {
     }
   }
 
-  @Override
-  public void close() {
+  /** Marks the start of shutdown, once: from here OPA is neither restarted nor reported down. */
+  private synchronized boolean beginStopping() {
     if (closed) {
-      return;
+      return false;
     }
     closed = true;
+    stopping.countDown();
+    try {
+      listener.onStopping();
+    } catch (RuntimeException e) {
+      LOG.debug("listener failed on stopping", e);
+    }
     if (supervisor != null) {
       supervisor.interrupt();
       LockSupport.unpark(supervisor);
+    }
+    return true;
+  }
+
+  /** Stops OPA and the supervisor, quietly: an exit caused by this is not a crash. */
+  @Override
+  public void close() {
+    if (!beginStopping() && shutdownHook == null) {
+      return;
     }
     destroyCurrent();
     if (supervisor != null) {
@@ -343,6 +473,7 @@ public final class OpaSidecar implements AutoCloseable {
       } catch (IllegalStateException e) {
         // already shutting down
       }
+      shutdownHook = null;
     }
   }
 }

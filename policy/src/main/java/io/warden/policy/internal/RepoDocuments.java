@@ -1,16 +1,14 @@
 package io.warden.policy.internal;
 
 import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.warden.core.Problem;
 import io.warden.core.change.RepoSnapshot;
 import io.warden.core.descriptor.DescriptorParser;
+import io.warden.core.yaml.LocatedYaml;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
@@ -18,8 +16,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Reads what policies need from a tree of the Warden repository: agent descriptors (validated by
@@ -35,9 +31,7 @@ public final class RepoDocuments {
   public static final String TOOLS_FILE = "tools/allowed.yaml";
   public static final String PRICING_FILE = "pricing.yaml";
 
-  private static final YAMLFactory YAML = new YAMLFactory();
   private static final ObjectMapper YAML_TREE = new YAMLMapper();
-  private static final Pattern SEGMENT = Pattern.compile("([^.\\[\\]]+)|\\[(\\d+)]");
 
   private final ObjectMapper json;
   private final DescriptorParser parser = DescriptorParser.create();
@@ -169,55 +163,7 @@ public final class RepoDocuments {
    * leaf, the deepest existing parent is given.
    */
   public static Optional<int[]> locate(byte[] yaml, String fieldPath) {
-    List<Object> segments = new ArrayList<>();
-    Matcher m = SEGMENT.matcher(fieldPath);
-    while (m.find()) {
-      segments.add(m.group(1) != null ? m.group(1) : (Object) Integer.parseInt(m.group(2)));
-    }
-    try (JsonParser p = YAML.createParser(yaml)) {
-      if (p.nextToken() == null) {
-        return Optional.empty();
-      }
-      int[] best = {0, 0};
-      descend(p, segments, 0, best);
-      return best[0] > 0 ? Optional.of(best) : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    }
-  }
-
-  private static boolean descend(JsonParser p, List<Object> segments, int depth, int[] best) throws IOException {
-    if (depth == segments.size()) {
-      return true;
-    }
-    Object seg = segments.get(depth);
-    if (p.currentToken() == JsonToken.START_OBJECT && seg instanceof String name) {
-      while (p.nextToken() == JsonToken.FIELD_NAME) {
-        boolean match = name.equals(p.currentName());
-        JsonLocation at = p.currentTokenLocation();
-        p.nextToken();
-        if (match) {
-          mark(best, at);
-          return descend(p, segments, depth + 1, best);
-        }
-        p.skipChildren();
-      }
-    } else if (p.currentToken() == JsonToken.START_ARRAY && seg instanceof Integer index) {
-      int i = 0;
-      while (p.nextToken() != JsonToken.END_ARRAY) {
-        if (i++ == index) {
-          mark(best, p.currentTokenLocation());
-          return descend(p, segments, depth + 1, best);
-        }
-        p.skipChildren();
-      }
-    }
-    return false;
-  }
-
-  private static void mark(int[] best, JsonLocation at) {
-    best[0] = at.getLineNr();
-    best[1] = at.getColumnNr();
+    return LocatedYaml.read("", yaml).findNearest(fieldPath).map(at -> new int[] {at.line(), at.column()});
   }
 
   static Problem yamlProblem(String file, JsonProcessingException e) {

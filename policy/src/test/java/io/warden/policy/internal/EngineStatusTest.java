@@ -57,6 +57,32 @@ class EngineStatusTest {
   }
 
   @Test
+  void opaDown_afterStopping_refusesCallsButIsNeitherAuditedNorCounted() {
+    status.opaUp();
+    status.stopping();
+
+    status.opaDown("opa (pid 1) exited with code 0");
+
+    assertThat(status.tryAcquire()).isFalse();
+    assertThat(status.available()).isFalse();
+    assertThat(status.downEvents()).isZero();
+    assertThat(audit.events()).isEmpty();
+  }
+
+  @Test
+  void opaDown_afterTheWorkerClosed_isNotAnError() {
+    java.util.concurrent.ExecutorService closed = java.util.concurrent.Executors.newSingleThreadExecutor();
+    closed.shutdown();
+    EngineStatus late = new EngineStatus(Duration.ofSeconds(1), clock, audit, closed);
+    late.opaUp();
+
+    late.opaDown("connection refused"); // used to throw RejectedExecutionException
+
+    assertThat(late.available()).isFalse();
+    assertThat(audit.events()).isEmpty();
+  }
+
+  @Test
   void onFailure_rejectedAnswers_doNotOpenBreaker() {
     status.opaUp();
     for (int i = 0; i < 5; i++) {

@@ -1,6 +1,5 @@
 package io.warden.tracestore.clickhouse;
 
-import io.warden.core.WardenException;
 import io.warden.core.trace.SpanQuery;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanStore;
@@ -45,11 +44,11 @@ public final class ClickHouseSpanStore implements SpanStore {
   private static final String INSERT = "INSERT INTO " + SpansTable.NAME + " (" + SpansTable.INSERT_COLUMNS
       + ") VALUES (" + "?, ".repeat(SpansTable.INSERT_COLUMN_COUNT - 1) + "?)";
   /** {@link #costs} group keys and the column expression of each. */
-  private static final Map<String, String> GROUP_KEYS = Map.of(
-      "agent", "agent",
-      "model", "if(response_model != '', response_model, request_model)",
-      "tool", "tool_name",
-      "day", "toString(toDate(start_time))");
+  private static final Map<CostGroup, String> GROUP_KEYS = Map.of(
+      CostGroup.AGENT, "agent",
+      CostGroup.MODEL, "if(response_model != '', response_model, request_model)",
+      CostGroup.TOOL, "tool_name",
+      CostGroup.DAY, "toString(toDate(start_time))");
 
   private final ClickHouseUrl url;
   private final Properties properties;
@@ -223,20 +222,17 @@ public final class ClickHouseSpanStore implements SpanStore {
   /**
    * Cost over [from, to) grouped by {@code agent}, {@code model} (the response model, else the
    * request model), {@code tool} or {@code day} (UTC, {@code yyyy-MM-dd}); spans without a model or
-   * tool are the row with key "". Ordered by key.
+   * tool are the row with key "". Highest total first, then by key.
    */
   @Override
-  public List<CostRow> costs(String groupBy, Instant from, Instant to) throws SQLException {
-    String key = GROUP_KEYS.get(groupBy == null ? "" : groupBy);
-    if (key == null) {
-      throw WardenException.invalid("group_by must be one of agent, model, tool, day; got '" + groupBy + "'");
-    }
+  public List<CostRow> costs(CostGroup group, Instant from, Instant to) throws SQLException {
+    String key = GROUP_KEYS.get(Objects.requireNonNull(group, "group"));
     StringBuilder where = new StringBuilder("1 = 1");
     List<Object> params = new ArrayList<>();
     timeRange(where, params, from, to);
     String sql = "SELECT " + key + " AS k, sum(cost_tokens_usd) AS tokens, sum(cost_actions_usd) AS actions,"
         + " sum(cost_compute_usd) AS compute, sum(cost_usd) AS total, count() AS spans FROM " + SpansTable.NAME
-        + " FINAL WHERE " + where + " GROUP BY k ORDER BY k";
+        + " FINAL WHERE " + where + " GROUP BY k ORDER BY total DESC, k";
     List<CostRow> rows = new ArrayList<>();
     try (ResultSet rs = select(sql, params)) {
       while (rs.next()) {

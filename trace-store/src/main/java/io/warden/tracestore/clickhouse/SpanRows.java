@@ -1,5 +1,6 @@
 package io.warden.tracestore.clickhouse;
 
+import io.warden.core.trace.SpanCost;
 import io.warden.core.trace.SpanRecord;
 import java.math.BigDecimal;
 import java.sql.Array;
@@ -21,9 +22,9 @@ final class SpanRows {
    * they fill the cost roll-up columns; otherwise the whole {@link SpanRecord#costUsd()} counts as
    * one kind, chosen by the operation (see {@link #costSplit}).
    */
-  static final String TOKENS_USD_ATTRIBUTE = "warden.cost.tokens_usd";
-  static final String ACTIONS_USD_ATTRIBUTE = "warden.cost.actions_usd";
-  static final String COMPUTE_USD_ATTRIBUTE = "warden.cost.compute_usd";
+  static final String TOKENS_USD_ATTRIBUTE = SpanCost.TOKENS_USD_ATTRIBUTE;
+  static final String ACTIONS_USD_ATTRIBUTE = SpanCost.ACTIONS_USD_ATTRIBUTE;
+  static final String COMPUTE_USD_ATTRIBUTE = SpanCost.COMPUTE_USD_ATTRIBUTE;
 
   /** The text form ClickHouse parses fastest for DateTime64(9) in VALUES. */
   private static final DateTimeFormatter DATETIME64 =
@@ -85,33 +86,12 @@ final class SpanRows {
    * ({@code execute_tool}: actions, {@code invoke_agent}/{@code create_agent}: compute, else tokens).
    */
   static BigDecimal[] costSplit(SpanRecord s) {
-    BigDecimal tokens = decimal(s.attributes().get(TOKENS_USD_ATTRIBUTE));
-    BigDecimal actions = decimal(s.attributes().get(ACTIONS_USD_ATTRIBUTE));
-    BigDecimal compute = decimal(s.attributes().get(COMPUTE_USD_ATTRIBUTE));
-    if (tokens != null && actions != null && compute != null) {
-      return new BigDecimal[] {tokens, actions, compute};
-    }
-    BigDecimal zero = BigDecimal.ZERO;
-    return switch (s.operation()) {
-      case "execute_tool" -> new BigDecimal[] {zero, s.costUsd(), zero};
-      case "invoke_agent", "create_agent" -> new BigDecimal[] {zero, zero, s.costUsd()};
-      default -> new BigDecimal[] {s.costUsd(), zero, zero};
-    };
+    SpanCost c = SpanCost.of(s);
+    return new BigDecimal[] {c.tokensUsd(), c.actionsUsd(), c.computeUsd()};
   }
 
   static String dateTime64(long epochNanos) {
     return DATETIME64.format(Instant.ofEpochSecond(0, epochNanos));
-  }
-
-  private static BigDecimal decimal(String value) {
-    if (value == null || value.isBlank()) {
-      return null;
-    }
-    try {
-      return new BigDecimal(value.strip());
-    } catch (NumberFormatException e) {
-      return null;
-    }
   }
 
   private static List<String> strings(Array array) throws SQLException {

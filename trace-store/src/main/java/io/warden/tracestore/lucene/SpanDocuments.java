@@ -1,10 +1,9 @@
 package io.warden.tracestore.lucene;
 
+import io.warden.core.trace.SpanCost;
 import io.warden.core.trace.SpanRecord;
-import io.warden.tracestore.internal.Delegation;
-import io.warden.tracestore.internal.SpanCodec;
-import io.warden.tracestore.internal.SpanMapper;
-import io.warden.tracestore.internal.Spans;
+import io.warden.core.trace.Delegation;
+import io.warden.core.trace.SpanCodec;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.LinkedHashSet;
@@ -15,7 +14,10 @@ import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.LowerCaseFilter;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.Tokenizer;
+import org.apache.lucene.analysis.core.FlattenGraphFilter;
 import org.apache.lucene.analysis.core.KeywordTokenizer;
+import org.apache.lucene.analysis.core.WhitespaceTokenizer;
+import org.apache.lucene.analysis.miscellaneous.WordDelimiterGraphFilter;
 import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.Document;
@@ -29,12 +31,11 @@ import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.util.BytesRef;
-
 /**
  * The Lucene document layout of a span ({@code lucene-v1}). Keyword fields are indexed lowercased
  * and queried through a lowercasing keyword analyzer, so {@code agent:Planner} finds
- * {@code planner}; {@code text} (prompts, completions, tool arguments) and {@code name} are analysed
- * full text; the whole record is kept in {@code source} (without its text, which is stored once in
+ * {@code planner}; {@code text} (prompts, completions, tool arguments), {@code name}, {@code intent}
+ * and {@code status_message} are analysed full text and searched when a query names no field; the whole record is kept in {@code source} (without its text, which is stored once in
  * {@code text}, with offsets for highlighting).
  */
 final class SpanDocuments {
@@ -57,6 +58,7 @@ final class SpanDocuments {
   static final String SERVICE = "service";
   static final String CONVERSATION_ID = "conversation_id";
   static final String INTENT = "intent";
+  static final String STATUS_MESSAGE = "status_message";
   static final String NAME = "name";
   static final String TEXT = "text";
   static final String HAS_TEXT = "has_text";
@@ -87,7 +89,18 @@ final class SpanDocuments {
 
   private SpanDocuments() {}
 
-  /** Lowercases keyword fields; full text goes through the standard analyzer. */
+  /**
+   * Fields a query searches when it names none: the text (prompts, completions, reasoning, tool-call
+   * arguments with their keys), the span name, the intent and the status message.
+   */
+  static final String[] DEFAULT_FIELDS = {TEXT, NAME, INTENT, STATUS_MESSAGE};
+
+  /**
+   * Lowercases keyword fields; span names are split into words (dots, slashes, underscores, dashes,
+   * camelCase, letters and digits) keeping the whole name too, so {@code invoice} and
+   * {@code name:"invoice.lookup"} both find {@code invoice.lookup}; other full text goes through the
+   * standard analyzer.
+   */
   static Analyzer analyzer() {
     Analyzer keyword = new Analyzer() {
       @Override
@@ -105,6 +118,22 @@ final class SpanDocuments {
     for (String f : KEYWORD_FIELDS) {
       perField.put(f, keyword);
     }
+    perField.put(NAME, new Analyzer() {
+      @Override
+      protected TokenStreamComponents createComponents(String fieldName) {
+        Tokenizer t = new WhitespaceTokenizer();
+        TokenStream words = new WordDelimiterGraphFilter(t, WordDelimiterGraphFilter.GENERATE_WORD_PARTS
+            | WordDelimiterGraphFilter.GENERATE_NUMBER_PARTS | WordDelimiterGraphFilter.SPLIT_ON_CASE_CHANGE
+            | WordDelimiterGraphFilter.SPLIT_ON_NUMERICS | WordDelimiterGraphFilter.PRESERVE_ORIGINAL, null);
+        // Indexes store no graphs: flatten the parts alongside the whole name.
+        return new TokenStreamComponents(t, new FlattenGraphFilter(new LowerCaseFilter(words)));
+      }
+
+      @Override
+      protected TokenStream normalize(String fieldName, TokenStream in) {
+        return new LowerCaseFilter(in);
+      }
+    });
     return new PerFieldAnalyzerWrapper(new StandardAnalyzer(), perField);
   }
 
@@ -112,19 +141,14 @@ final class SpanDocuments {
     return s.toLowerCase(Locale.ROOT);
   }
 
+  /** Nano-USD, saturated: an absurd reported cost must not make the span unindexable. */
   static long nanoUsd(BigDecimal usd) {
-    return usd.setScale(9, RoundingMode.HALF_UP).unscaledValue().longValueExact();
+    java.math.BigInteger n = usd.setScale(9, RoundingMode.HALF_UP).unscaledValue();
+    return n.bitLength() < 64 ? n.longValue() : n.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
   }
 
-  static long nanoUsd(String usd) {
-    if (usd == null || usd.isEmpty()) {
-      return 0;
-    }
-    try {
-      return nanoUsd(new BigDecimal(usd));
-    } catch (NumberFormatException | ArithmeticException e) {
-      return 0;
-    }
+  static long nanos(java.time.Instant t) {
+    return Math.addExact(Math.multiplyExact(t.getEpochSecond(), 1_000_000_000L), t.getNano());
   }
 
   static String model(SpanRecord s) {
@@ -133,7 +157,7 @@ final class SpanDocuments {
 
   static Document toDocument(SpanRecord s) {
     Document d = new Document();
-    String id = Spans.key(s);
+    String id = s.key();
     d.add(new StringField(KIND, KIND_SPAN, Field.Store.NO));
     d.add(new StringField(ID, id, Field.Store.NO));
     d.add(new NumericDocValuesField(TIEBREAK, tiebreak(s.spanId())));
@@ -158,6 +182,9 @@ final class SpanDocuments {
     if (!s.intent().isEmpty()) {
       d.add(new TextField(INTENT, s.intent(), Field.Store.NO));
     }
+    if (!s.statusMessage().isEmpty()) {
+      d.add(new TextField(STATUS_MESSAGE, s.statusMessage(), Field.Store.NO));
+    }
     d.add(new TextField(NAME, s.name(), Field.Store.NO));
     if (!s.text().isEmpty()) {
       d.add(new Field(TEXT, s.text(), TEXT_TYPE));
@@ -168,10 +195,11 @@ final class SpanDocuments {
     long cost = nanoUsd(s.costUsd());
     d.add(new LongPoint(COST, cost));
     d.add(new NumericDocValuesField(COST, cost));
-    d.add(new NumericDocValuesField(COST_TOKENS, nanoUsd(s.attributes().get(SpanMapper.COST_TOKENS))));
-    d.add(new NumericDocValuesField(COST_ACTIONS, nanoUsd(s.attributes().get(SpanMapper.COST_ACTIONS))));
-    d.add(new NumericDocValuesField(COST_COMPUTE, nanoUsd(s.attributes().get(SpanMapper.COST_COMPUTE))));
-    d.add(new StoredField(SOURCE, SpanCodec.encode(Spans.withText(s, ""))));
+    SpanCost split = SpanCost.of(s);
+    d.add(new NumericDocValuesField(COST_TOKENS, nanoUsd(split.tokensUsd())));
+    d.add(new NumericDocValuesField(COST_ACTIONS, nanoUsd(split.actionsUsd())));
+    d.add(new NumericDocValuesField(COST_COMPUTE, nanoUsd(split.computeUsd())));
+    d.add(new StoredField(SOURCE, SpanCodec.encode(s.withText(""))));
     return d;
   }
 

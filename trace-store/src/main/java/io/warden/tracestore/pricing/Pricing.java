@@ -1,22 +1,19 @@
 package io.warden.tracestore.pricing;
 
 import com.fasterxml.jackson.core.JsonLocation;
-import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.warden.core.Problem;
 import io.warden.core.WardenException;
+import io.warden.core.yaml.LocatedYaml;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -379,47 +376,17 @@ public final class Pricing {
   /** Finds the line and column of a dotted path in the YAML text, for error messages. */
   private static final class Locator {
     private final String file;
-    private final Map<String, JsonLocation> locations = new HashMap<>();
+    private final LocatedYaml yaml;
 
     Locator(String file, byte[] yaml) {
       this.file = file;
-      try (JsonParser p = new YAMLFactory().createParser(yaml)) {
-        Deque<String> path = new ArrayDeque<>();
-        Deque<Boolean> inObject = new ArrayDeque<>();
-        JsonToken tok;
-        while ((tok = p.nextToken()) != null) {
-          switch (tok) {
-            case START_OBJECT -> inObject.push(true);
-            case START_ARRAY -> inObject.push(false);
-            case END_OBJECT, END_ARRAY -> {
-              inObject.pop();
-              if (!path.isEmpty() && !inObject.isEmpty() && inObject.peek()) {
-                path.pop();
-              }
-            }
-            case FIELD_NAME -> {
-              path.push(p.currentName());
-              List<String> parts = new ArrayList<>(path);
-              java.util.Collections.reverse(parts);
-              locations.putIfAbsent(String.join(".", parts), p.currentTokenLocation());
-            }
-            default -> {
-              if (!path.isEmpty() && !inObject.isEmpty() && inObject.peek()) {
-                path.pop();
-              }
-            }
-          }
-        }
-      } catch (IOException e) {
-        // Locations are a convenience; a parse error was already reported by readTree.
-      }
+      this.yaml = LocatedYaml.read(file, yaml);
     }
 
     Problem problem(String path, String message) {
-      JsonLocation loc = locations.get(path);
-      int line = loc == null ? 0 : Math.max(0, loc.getLineNr());
-      int col = loc == null ? 0 : Math.max(0, loc.getColumnNr());
-      return new Problem(file, line, col, path, message);
+      LocatedYaml.Position at = path.isEmpty() ? LocatedYaml.Position.UNKNOWN
+          : yaml.find(path).orElse(LocatedYaml.Position.UNKNOWN);
+      return new Problem(file, at.line(), at.column(), path, message);
     }
   }
 }

@@ -8,7 +8,7 @@ import io.warden.core.trace.SpanQuery;
 import io.warden.tracestore.Identities;
 import io.warden.tracestore.OtelSdk;
 import io.warden.tracestore.TraceStore;
-import io.warden.tracestore.TraceStoreHealth;
+import io.warden.core.health.Health;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -47,15 +47,15 @@ class ClickHouseOutageIT {
       SpanQuery byTrace = new SpanQuery(null, null, null, null, null, null, null, traceId, null, null, 10);
       await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
         assertThat(store.search(byTrace).hits()).hasSize(1);
-        TraceStoreHealth h = store.health();
-        assertThat(h.status()).isEqualTo(TraceStoreHealth.Status.DEGRADED);
+        Health h = store.health();
+        assertThat(h.state()).isEqualTo(Health.State.DEGRADED);
         assertThat(h.message()).contains("clickhouse-v1");
       });
       assertThat((long) store.health().details().get("wal_bytes")).isPositive();
 
       clickhouse.start();
       await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
-          assertThat(store.health().status()).isEqualTo(TraceStoreHealth.Status.OK));
+          assertThat(store.health().state()).isEqualTo(Health.State.UP));
       try (ClickHouseSpanStore reader = ClickHouseSpanStore.create(clickhouse.jdbcUrl("warden"))) {
         assertThat(reader.query(byTrace).spans()).singleElement().satisfies(s -> {
           assertThat(s.agent()).isEqualTo(Identities.PLANNER);

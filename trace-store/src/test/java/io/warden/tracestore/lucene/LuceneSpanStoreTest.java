@@ -7,10 +7,11 @@ import io.warden.core.WardenException;
 import io.warden.core.trace.SpanQuery;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanStore;
+import io.warden.core.trace.SpanStore.CostGroup;
 import io.warden.tracestore.SearchPage;
 import io.warden.tracestore.SpanHit;
-import io.warden.tracestore.internal.SpanMapper;
-import io.warden.tracestore.internal.TextAttachment;
+import io.warden.tracestore.internal.ingest.SpanMapper;
+import io.warden.core.trace.SpanText;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -128,6 +129,53 @@ class LuceneSpanStoreTest {
         "%%%", 10), false)).hasMessageContaining("invalid cursor");
   }
 
+  /** The README's example: both words, one in the status message and one in the intent. */
+  @Test
+  void search_readmeExample_findsWordsOfStatusMessageAndIntentWithStatusFilter() throws Exception {
+    SpanRecord failed = withStatusAndIntent(span(1, "planner", "gpt-4o", "", "ERROR", T0, "0.1", ""),
+        "ledger lookup for invoice 4711 timed out", "Handle the refund for ACME");
+    SpanRecord ok = withStatusAndIntent(span(2, "planner", "gpt-4o", "", "OK", T0 + 1, "0.1", ""),
+        "", "Handle the refund for invoice 4712");
+    store.write(List.of(failed, ok, span(3, "planner", "", "", "ERROR", T0 + 2, "0", "invoice only")));
+    SpanQuery readme = new SpanQuery("invoice AND refund", null, null, "ERROR", null, null, null, null, null,
+        null, 100);
+    assertThat(search(readme)).extracting(SpanRecord::spanId).containsExactly(failed.spanId());
+    assertThat(search(q("refund AND invoice"))).extracting(SpanRecord::spanId)
+        .containsExactly(ok.spanId(), failed.spanId());
+    assertThat(search(q("status_message:\"timed out\""))).extracting(SpanRecord::spanId)
+        .containsExactly(failed.spanId());
+  }
+
+  @Test
+  void search_bareWordOfASpanName_findsTheSpanByEachPartAndWhole() throws Exception {
+    SpanRecord dotted = renamed(span(1, "planner", "", "", "OK", T0, "0", ""), "invoice.lookup");
+    SpanRecord mixed = renamed(span(2, "planner", "", "", "OK", T0 + 1, "0", ""), "mcp/ledgerRead_v2-fetch");
+    store.write(List.of(dotted, mixed));
+    assertThat(search(q("invoice"))).extracting(SpanRecord::spanId).containsExactly(dotted.spanId());
+    assertThat(search(q("lookup"))).extracting(SpanRecord::spanId).containsExactly(dotted.spanId());
+    assertThat(search(q("name:\"invoice.lookup\""))).extracting(SpanRecord::spanId).containsExactly(dotted.spanId());
+    assertThat(search(q("invoice.lookup"))).extracting(SpanRecord::spanId).containsExactly(dotted.spanId());
+    for (String word : List.of("ledger", "Read", "fetch", "mcp", "v2")) {
+      assertThat(search(q(word))).as(word).extracting(SpanRecord::spanId).containsExactly(mixed.spanId());
+    }
+    assertThat(search(q("name:\"mcp/ledgerRead_v2-fetch\""))).extracting(SpanRecord::spanId)
+        .containsExactly(mixed.spanId());
+  }
+
+  private static SpanRecord withStatusAndIntent(SpanRecord s, String statusMessage, String intent) {
+    return new SpanRecord(s.traceId(), s.spanId(), s.parentSpanId(), s.logicalTraceId(), s.name(), s.service(),
+        s.agent(), s.operation(), s.startEpochNanos(), s.endEpochNanos(), s.status(), statusMessage,
+        s.requestModel(), s.responseModel(), s.inputTokens(), s.outputTokens(), s.cachedTokens(), s.toolName(),
+        s.conversationId(), intent, s.delegationChain(), s.costUsd(), s.text(), s.attributes(), s.links());
+  }
+
+  private static SpanRecord renamed(SpanRecord s, String name) {
+    return new SpanRecord(s.traceId(), s.spanId(), s.parentSpanId(), s.logicalTraceId(), name, s.service(),
+        s.agent(), s.operation(), s.startEpochNanos(), s.endEpochNanos(), s.status(), s.statusMessage(),
+        s.requestModel(), s.responseModel(), s.inputTokens(), s.outputTokens(), s.cachedTokens(), s.toolName(),
+        s.conversationId(), s.intent(), s.delegationChain(), s.costUsd(), s.text(), s.attributes(), s.links());
+  }
+
   @Test
   void write_sameSpanTwice_isStoredOnce() throws Exception {
     seed();
@@ -137,50 +185,44 @@ class LuceneSpanStoreTest {
   }
 
   @Test
-  void write_freshBatchResentByAClient_isStillStoredOnce() throws Exception {
-    List<SpanRecord> batch = List.of(span(1, "planner", "", "", "OK", T0, "0", "a"),
-        span(2, "planner", "", "", "OK", T0, "0", "b"));
-    store.write(batch, false);
-    store.write(batch, false);
+  void write_spanResentAfterARestart_isStoredAndCountedOnce() throws Exception {
+    List<SpanRecord> batch = List.of(span(1, "planner", "", "", "OK", T0, "0.25", "a"),
+        span(2, "planner", "", "", "OK", T0, "0.50", "b"));
+    store.write(batch);
+    store.commit();
+    store.close();
+    store = LuceneSpanStore.open(dir);
+    store.write(batch);
     store.refreshNow();
     assertThat(store.count()).isEqualTo(2);
-  }
-
-  @Test
-  void recentIds_rememberAtLeastOneGeneration() {
-    RecentIds ids = new RecentIds(4);
-    assertThat(ids.addAndCheck("t", "1")).isFalse();
-    assertThat(ids.addAndCheck("t", "1")).isTrue();
-    for (int i = 2; i <= 6; i++) {
-      ids.addAndCheck("t", Integer.toString(i));
-    }
-    assertThat(ids.addAndCheck("t", "6")).isTrue();
-    assertThat(ids.addAndCheck("t", "3")).isTrue();
+    assertThat(store.costs(CostGroup.AGENT, null, null)).singleElement()
+        .satisfies(r -> assertThat(r.totalUsd()).isEqualByComparingTo("0.75"));
   }
 
   @Test
   void costs_groupByEachKey() throws Exception {
     seed();
     store.refreshNow();
-    List<SpanStore.CostRow> byAgent = store.costs("agent", null, null);
+    List<SpanStore.CostRow> byAgent = store.costs(CostGroup.AGENT, null, null);
     assertThat(byAgent).extracting(SpanStore.CostRow::key).containsExactly("researcher", "planner");
     assertThat(byAgent.get(0).totalUsd()).isEqualByComparingTo("2.002");
     assertThat(byAgent.get(0).actionsUsd()).isEqualByComparingTo("0.002");
     assertThat(byAgent.get(0).spans()).isEqualTo(2);
-    assertThat(store.costs("day", null, null)).extracting(SpanStore.CostRow::key)
+    assertThat(store.costs(CostGroup.DAY, null, null)).extracting(SpanStore.CostRow::key)
         .containsExactlyInAnyOrder("2026-05-01", "2026-05-02", "2026-05-03");
-    assertThat(store.costs("tool", Instant.ofEpochSecond(0, T0 + DAY), null)).extracting(SpanStore.CostRow::key)
+    assertThat(store.costs(CostGroup.TOOL, Instant.ofEpochSecond(0, T0 + DAY), null)).extracting(SpanStore.CostRow::key)
         .containsExactlyInAnyOrder("ledger-read", "");
-    assertThat(store.costs("model", null, Instant.ofEpochSecond(0, T0 + DAY))).extracting(SpanStore.CostRow::key)
+    assertThat(store.costs(CostGroup.MODEL, null, Instant.ofEpochSecond(0, T0 + DAY))).extracting(SpanStore.CostRow::key)
         .containsExactly("claude-opus-4-7", "gpt-4o");
-    assertThatThrownBy(() -> store.costs("planet", null, null)).hasMessageContaining("expected one of agent");
+    assertThatThrownBy(() -> CostGroup.parse("planet")).hasMessageContaining("expected one of agent");
   }
 
   @Test
   void enforceRetention_dropsOldSpansAndOlderText() throws Exception {
     seed();
-    long[] r = store.enforceRetention(Instant.ofEpochSecond(0, T0 + DAY), Instant.ofEpochSecond(0, T0 + 2 * DAY));
-    assertThat(r).containsExactly(2, 1);
+    SpanStore.Retained r = store.enforceRetention(Instant.ofEpochSecond(0, T0 + DAY),
+        Instant.ofEpochSecond(0, T0 + 2 * DAY));
+    assertThat(r).isEqualTo(new SpanStore.Retained(2, 1));
     assertThat(store.count()).isEqualTo(2);
     assertThat(search(q("ACME"))).isEmpty();
     SpanRecord kept = store.trace("a".repeat(32)).stream().filter(s -> s.spanId().equals("0000000000000004")).findFirst()
@@ -195,8 +237,8 @@ class LuceneSpanStoreTest {
     SpanRecord s1 = span(1, "planner", "", "", "OK", T0, "0", "first");
     store.write(List.of(s1));
     store.attach(List.of(
-        new TextAttachment(s1.traceId(), s1.spanId(), "planner", T0, "prompt about refunds"),
-        new TextAttachment(s1.traceId(), "0000000000000009", "planner", T0, "completion about chargebacks")));
+        new SpanText(s1.traceId(), s1.spanId(), "planner", T0, "prompt about refunds"),
+        new SpanText(s1.traceId(), "0000000000000009", "planner", T0, "completion about chargebacks")));
     assertThat(search(q("refunds"))).extracting(SpanRecord::spanId).containsExactly(s1.spanId());
     assertThat(search(q("chargebacks"))).isEmpty();
     // The waiting text survives a restart and joins its span when it arrives.

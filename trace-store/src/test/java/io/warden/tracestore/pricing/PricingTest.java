@@ -128,6 +128,22 @@ class PricingTest {
   }
 
   @Test
+  void parse_badValueOfTheSecondModel_isLocatedAtThatModel_evenWithDotsInItsName() {
+    String bad = """
+        models:
+          gpt-4.1:
+            input_per_mtok: 2
+            output_per_mtok: 8
+          gpt-4.1-mini:
+            input_per_mtok: 0.4
+            output_per_mtok: lots
+        """;
+    assertThatThrownBy(() -> Pricing.parse("pricing.yaml", bad.getBytes(StandardCharsets.UTF_8)))
+        .isInstanceOfSatisfying(WardenException.class, e -> assertThat(e.problems()).extracting(Problem::toString)
+            .containsExactly("pricing.yaml:7:5: models.gpt-4.1-mini.output_per_mtok: expected a USD amount such as 2.50, got 'lots'"));
+  }
+
+  @Test
   void parse_missingPriceAndBrokenYaml_sayWhatIsExpected() {
     assertThatThrownBy(() -> Pricing.parse("pricing.yaml", "models:\n  x:\n    input_per_mtok: 1\n".getBytes()))
         .hasMessageContaining("models.x: missing output_per_mtok");

@@ -5,7 +5,9 @@ import com.networknt.schema.JsonNodePath;
 import com.networknt.schema.ValidationMessage;
 import io.warden.core.Problem;
 import io.warden.core.descriptor.Names;
-import io.warden.core.descriptor.internal.LocatedYaml.Position;
+import io.warden.core.yaml.FieldPath;
+import io.warden.core.yaml.LocatedYaml;
+import io.warden.core.yaml.LocatedYaml.Position;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -265,7 +267,8 @@ public final class SchemaProblems {
   private static String fallback(ValidationMessage m) {
     String text = m.getMessage();
     int colon = text.indexOf(": ");
-    return LocatedYaml.lowerFirst(colon >= 0 ? text.substring(colon + 2) : text);
+    String message = colon >= 0 ? text.substring(colon + 2) : text;
+    return message.isEmpty() ? message : Character.toLowerCase(message.charAt(0)) + message.substring(1);
   }
 
   /** The known name nearest to a misspelt one (a typo or two, by edit distance), or null. */

@@ -1,0 +1,163 @@
+package io.warden.tracestore.internal.ingest;
+
+import io.warden.tracestore.internal.otlp.Otlp;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.opentelemetry.proto.common.v1.AnyValue;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Pulls the searchable text out of GenAI telemetry: prompts, completions, system instructions,
+ * reasoning, tool-call arguments and results, wherever the instrumentation put them — span
+ * attributes ({@code gen_ai.input.messages} as structured JSON, the older {@code gen_ai.prompt} /
+ * {@code gen_ai.completion} and their indexed {@code gen_ai.prompt.0.content} form), span events
+ * ({@code gen_ai.user.message}, {@code gen_ai.choice}, ...) and log record bodies. Structured
+ * messages are reduced to their text leaves so that highlights read like prose, not JSON.
+ *
+ * <p>Internal: not public API.
+ */
+public final class TextExtractor {
+  /** Largest searchable text kept per span, in characters; longer text is cut. */
+  public static final int MAX_TEXT_CHARS = 256 * 1024;
+
+  static final String TOOL_CALL_ARGUMENTS = "gen_ai.tool.call.arguments";
+
+  /** Attributes whose values are text to search. */
+  static final Set<String> TEXT_ATTRIBUTES = Set.of(
+      "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions",
+      "gen_ai.prompt", "gen_ai.completion", "gen_ai.tool.call.arguments", "gen_ai.tool.call.result",
+      "gen_ai.reasoning", "gen_ai.reasoning.content", "gen_ai.event.content", "warden.text");
+
+  /** Keys inside structured messages that describe structure, not content. */
+  public static final Set<String> STRUCTURAL_KEYS = Set.of(
+      "role", "type", "finish_reason", "id", "mime_type", "index", "gen_ai.system", "gen_ai.provider.name",
+      "event.name");
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private TextExtractor() {}
+
+  /** True when the attribute holds text (and so is left out of the attribute map). */
+  public static boolean isTextAttribute(String key) {
+    return TEXT_ATTRIBUTES.contains(key)
+        || ((key.startsWith("gen_ai.prompt.") || key.startsWith("gen_ai.completion."))
+            && (key.endsWith(".content") || key.endsWith(".arguments")));
+  }
+
+  /** Appends the text of the attribute {@code key} if it is a text attribute. */
+  public static void fromAttribute(String key, AnyValue value, StringBuilder out) {
+    if (!isTextAttribute(key)) {
+      return;
+    }
+    if (value.getValueCase() == AnyValue.ValueCase.STRING_VALUE) {
+      if (TOOL_CALL_ARGUMENTS.equals(key) && compactObject(value.getStringValue(), out)) {
+        return;
+      }
+      fromMaybeJson(value.getStringValue(), out);
+    } else {
+      Otlp.strings(value, out);
+    }
+  }
+
+  /**
+   * Tool-call arguments as compact JSON, keys included ({@code {"account":"ACME-991"}}), as inside
+   * messages: a responder searches for the argument's name as much as for its value. False (nothing
+   * appended) when the value is not a JSON object.
+   */
+  private static boolean compactObject(String s, StringBuilder out) {
+    String t = s.strip();
+    if (!t.startsWith("{") || !t.endsWith("}")) {
+      return false;
+    }
+    try {
+      Otlp.appendLine(out, JSON.readTree(t).toString());
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** Keys of event and log-record attributes that hold message text. */
+  static final Set<String> EVENT_TEXT_KEYS = Set.of(
+      "content", "message", "text", "arguments", "result", "tool_calls", "reasoning", "body");
+
+  /**
+   * Text of a span event or log record named {@code gen_ai.*}: its text attributes and every string
+   * leaf of its body.
+   */
+  public static void fromEvent(List<KeyValue> attributes, AnyValue body, StringBuilder out) {
+    for (KeyValue kv : attributes) {
+      String k = kv.getKey();
+      if (!isTextAttribute(k) && !EVENT_TEXT_KEYS.contains(k)) {
+        continue;
+      }
+      AnyValue v = kv.getValue();
+      if (v.getValueCase() == AnyValue.ValueCase.STRING_VALUE) {
+        fromMaybeJson(v.getStringValue(), out);
+      } else {
+        Otlp.strings(v, out);
+      }
+    }
+    if (body != null) {
+      if (body.getValueCase() == AnyValue.ValueCase.STRING_VALUE) {
+        fromMaybeJson(body.getStringValue(), out);
+      } else {
+        Otlp.strings(body, out);
+      }
+    }
+  }
+
+  /** JSON messages become their text leaves; anything else is taken as it is. */
+  static void fromMaybeJson(String s, StringBuilder out) {
+    String t = s.strip();
+    if ((t.startsWith("[") && t.endsWith("]")) || (t.startsWith("{") && t.endsWith("}"))) {
+      int before = out.length();
+      // Streaming, not a tree: this runs for every prompt and completion on the ingest path.
+      try (JsonParser p = JSON.getFactory().createParser(t)) {
+        p.nextToken();
+        leaves(p, out);
+        return;
+      } catch (Exception e) {
+        out.setLength(before); // Not JSON after all: index the raw text alone.
+      }
+    }
+    Otlp.appendLine(out, s);
+  }
+
+  /** Appends the text leaves of the value at the parser's current token, leaving it on its last token. */
+  private static void leaves(JsonParser p, StringBuilder out) throws IOException {
+    JsonToken token = p.currentToken();
+    if (token == JsonToken.VALUE_STRING) {
+      Otlp.appendLine(out, p.getText());
+    } else if (token == JsonToken.START_ARRAY) {
+      while (p.nextToken() != JsonToken.END_ARRAY) {
+        leaves(p, out);
+      }
+    } else if (token == JsonToken.START_OBJECT) {
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        String key = p.currentName();
+        JsonToken value = p.nextToken();
+        if (STRUCTURAL_KEYS.contains(key)) {
+          p.skipChildren();
+        } else if (value == JsonToken.START_OBJECT
+            && ("arguments".equals(key) || "result".equals(key) || "response".equals(key))) {
+          // Tool-call arguments: keep the compact JSON, which is what a responder searches for.
+          Otlp.appendLine(out, JSON.readTree(p).toString());
+        } else {
+          leaves(p, out);
+        }
+      }
+    }
+    if (token == null) {
+      throw new IOException("empty JSON");
+    }
+  }
+
+  static String cap(StringBuilder text) {
+    return text.length() <= MAX_TEXT_CHARS ? text.toString() : text.substring(0, MAX_TEXT_CHARS) + "…";
+  }
+}

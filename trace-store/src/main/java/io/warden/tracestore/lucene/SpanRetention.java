@@ -1,0 +1,87 @@
+package io.warden.tracestore.lucene;
+
+import io.warden.core.trace.SpanRecord;
+import io.warden.core.trace.SpanStore.Retained;
+import java.io.IOException;
+import java.time.Instant;
+import org.apache.lucene.document.LongPoint;
+import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.search.TopDocs;
+/**
+ * Retention over the span index: deletes old spans (and text still waiting for them), strips the
+ * text of spans older than the text retention, and commits when anything changed.
+ */
+final class SpanRetention {
+  private final IndexWriter writer;
+  private final SearcherManager searchers;
+
+  SpanRetention(IndexWriter writer, SearcherManager searchers) {
+    this.writer = writer;
+    this.searchers = searchers;
+  }
+
+  /**
+   * Retention: deletes spans (and waiting text) that started before {@code spansBefore}, and removes
+   * the text (prompts, completions) of spans that started before {@code textBefore} while keeping
+   * the span. Returns how many spans were deleted and how many lost their text.
+   */
+  Retained enforce(Instant spansBefore, Instant textBefore) throws IOException {
+    long deleted = 0;
+    if (spansBefore != null) {
+      Query old = LongPoint.newRangeQuery(SpanDocuments.START, Long.MIN_VALUE, SpanDocuments.nanos(spansBefore) - 1);
+      searchers.maybeRefreshBlocking();
+      IndexSearcher s = searchers.acquire();
+      try {
+        deleted = s.count(old);
+      } finally {
+        searchers.release(s);
+      }
+      if (deleted > 0) {
+        writer.deleteDocuments(old);
+      }
+    }
+    long stripped = 0;
+    if (textBefore != null) {
+      Query oldText = new BooleanQuery.Builder()
+          .add(SpanSearch.SPANS, BooleanClause.Occur.FILTER)
+          .add(new TermQuery(new Term(SpanDocuments.HAS_TEXT, "1")), BooleanClause.Occur.FILTER)
+          .add(LongPoint.newRangeQuery(SpanDocuments.START, Long.MIN_VALUE, SpanDocuments.nanos(textBefore) - 1),
+              BooleanClause.Occur.FILTER)
+          .build();
+      while (true) {
+        searchers.maybeRefreshBlocking();
+        IndexSearcher s = searchers.acquire();
+        try {
+          TopDocs top = s.search(oldText, 1000);
+          if (top.scoreDocs.length == 0) {
+            break;
+          }
+          StoredFields stored = s.storedFields();
+          for (ScoreDoc sd : top.scoreDocs) {
+            SpanRecord span = SpanSearch.read(stored, sd.doc);
+            writer.updateDocument(new Term(SpanDocuments.ID, span.key()),
+                SpanDocuments.toDocument(span.withText("")));
+            stripped++;
+          }
+        } finally {
+          searchers.release(s);
+        }
+      }
+    }
+    if (deleted > 0 || stripped > 0) {
+      writer.commit();
+      searchers.maybeRefreshBlocking();
+    }
+    return new Retained(deleted, stripped);
+  }
+
+}

@@ -1,0 +1,24 @@
+package io.warden.tracestore.lucene;
+
+import io.warden.core.trace.SpanStore;
+import io.warden.tracestore.SpanStoreContractTest;
+import java.nio.file.Path;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The Lucene store against the {@link SpanStore} contract. */
+class LuceneSpanStoreContractTest extends SpanStoreContractTest {
+  @TempDir
+  Path dir;
+
+  private int stores;
+
+  @Override
+  protected SpanStore newStore() {
+    return LuceneSpanStore.open(dir.resolve("index-" + stores++));
+  }
+
+  @Override
+  protected void settle(SpanStore store) throws Exception {
+    ((LuceneSpanStore) store).refreshNow();
+  }
+}
