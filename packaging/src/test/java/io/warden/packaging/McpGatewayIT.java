@@ -28,7 +28,8 @@ import org.junit.jupiter.api.Timeout;
  * two of its tools, the official SDK client as the agent, the SDK server as the upstream. A read
  * passes; a 5,000 USD payment is held, shown by {@code warden approvals list}, approved over the
  * API and run once with its result returned to the waiting client. A payment held when Warden is
- * killed with SIGKILL is still pending after the restart, and runs exactly once when approved then.
+ * killed with SIGKILL is still pending after the restart, and runs exactly once when approved then
+ * with {@code warden approvals approve}.
  */
 @Timeout(300)
 class McpGatewayIT extends ApplianceTestBase {
@@ -204,13 +205,18 @@ class McpGatewayIT extends ApplianceTestBase {
 
     assertThat(warden.get(s.viewer(), "/api/v1/approvals/" + id).body().path("status").asText()).isEqualTo("pending");
     assertThat(upstream.payments).hasValue(0);
-    WardenProcess.Response approved = warden.post(s.approver(), "/api/v1/approvals/" + id + "/approve",
-        Map.of("reason", "after the restart"));
-    assertThat(approved.status()).as(approved.body().toString()).isEqualTo(200);
+    Result approved = cli("approvals", "approve", id, "--reason", "after the restart",
+        "--server", warden.uri("/").toString(), "--token", s.approver());
+    assertThat(approved.exitCode()).as(approved.output()).isZero();
+    assertThat(approved.output()).contains(id + "  approved").contains("by user:pat");
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() ->
         warden.get(s.viewer(), "/api/v1/approvals/" + id).body().path("execution").asText().equals("done"));
-    JsonNode done = warden.get(s.viewer(), "/api/v1/approvals/" + id).body();
+    Result shown = cli("approvals", "show", id, "--json", "--server", warden.uri("/").toString(), "--token",
+        s.viewer());
+    assertThat(shown.exitCode()).as(shown.output()).isZero();
+    JsonNode done = WardenProcess.JSON.readTree(shown.output());
     assertThat(done.path("result").toString()).contains("paid 5000 USD to acme");
+    assertThat(done.path("reason").asText()).isEqualTo("after the restart");
     assertThat(warden.post(s.approver(), "/api/v1/approvals/" + id + "/approve", Map.of()).status()).isEqualTo(200);
 
     // A second kill -9 and restart runs nothing again.
