@@ -100,8 +100,9 @@ public final class ApiServer extends VerticleBase {
   }
 
   private void authenticate(RoutingContext ctx) {
-    if (ctx.request().path().startsWith("/v1/")) {
-      ctx.next(); // the model gateway authenticates its callers itself, answering in the provider's error shape
+    if (ctx.request().path().startsWith("/v1/") || ctx.request().path().equals("/mcp")) {
+      // The model and MCP gateways authenticate their callers themselves, answering in their protocol's error shape.
+      ctx.next();
       return;
     }
     String bearer = bearer(ctx.request().getHeader("Authorization"));

@@ -24,7 +24,10 @@ import io.warden.core.inventory.AgentExecutor;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.MainBranchListener;
 import io.warden.core.store.StateStore;
+import io.warden.core.approval.ApprovalService;
 import io.warden.executors.gateway.ModelCatalog;
+import io.warden.executors.mcp.McpGateway;
+import io.warden.executors.mcp.McpServers;
 import io.warden.executors.gateway.ModelGateway;
 import io.warden.executors.gateway.ModelGatewayBuilder;
 import io.warden.executors.gateway.UpstreamProvider;
@@ -42,6 +45,7 @@ import io.warden.tracestore.pricing.Pricing;
 import io.warden.api.AgentRoutes;
 import io.warden.api.ApiRoutes;
 import io.warden.api.ApiServer;
+import io.warden.api.ApprovalRoutes;
 import io.warden.api.AuditRoutes;
 import io.warden.api.ChangeRoutes;
 import io.warden.api.DecisionRoutes;
@@ -166,6 +170,23 @@ public final class Appliance implements AutoCloseable {
         Duration.ofMillis(config.positiveLong("budgets.persist_every_ms"))));
     ModelGateway gateway = modelGateway(config, state, identity, inventory, ledger, policy, audit, traces, clock);
     listeners.add(gateway.mainListener());
+    ApprovalService approvals = keep(ApprovalService.create(state, audit, clock,
+        Duration.ofSeconds(config.positiveLong("approvals.timeout_seconds"))));
+    McpGateway mcp = keep(McpGateway.builder()
+        .setVertx(vertx)
+        .setIdentityService(identity)
+        .setInventory(inventory)
+        .setBudgetLedger(ledger)
+        .setPolicyDecider(policy.decider())
+        .setAuditLog(audit)
+        .setSpanSink(traces.spanSink())
+        .setApprovalService(approvals)
+        .setClock(clock)
+        .setUpstreamTimeout(Duration.ofSeconds(config.positiveLong("mcp.upstream_timeout_seconds")))
+        .setProgressEvery(Duration.ofSeconds(config.positiveLong("mcp.progress_every_seconds")))
+        .build());
+    checks.add(McpServers.changeCheck());
+    listeners.add(mcp.mainListener());
 
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
     Reconciler reconciler = Reconciler.create(repo, changes, inventory, executors, listeners, audit, clock);
@@ -206,7 +227,9 @@ public final class Appliance implements AutoCloseable {
         new DecisionRoutes(policy.decisions(), clock),
         new TraceRoutes(traces, clock),
         new MetricsRoutes(metrics),
-        (router, http) -> gateway.mount(router));
+        new ApprovalRoutes(approvals),
+        (router, http) -> gateway.mount(router),
+        (router, http) -> mcp.mount(router));
     Map<String, HealthIndicator> components = new LinkedHashMap<>();
     components.put("policy", policyHealth);
     components.put("traces", traceHealth);

@@ -2,6 +2,7 @@ package io.warden.packaging;
 
 import io.warden.core.WardenException;
 import io.warden.packaging.cli.ApiClient;
+import io.warden.packaging.cli.ApprovalsCommand;
 import io.warden.packaging.cli.AuditCommand;
 import io.warden.packaging.cli.RemoteCommands;
 import io.warden.packaging.cli.RunCommand;
@@ -32,6 +33,7 @@ import picocli.CommandLine.ScopeType;
       RemoteCommands.Token.class,
       TracesCommand.class,
       AuditCommand.class,
+      ApprovalsCommand.class,
     })
 public final class Main {
 

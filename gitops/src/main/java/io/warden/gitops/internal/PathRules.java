@@ -21,7 +21,7 @@ public final class PathRules {
   /** Longest path accepted, in characters. */
   public static final int MAX_PATH_LENGTH = 512;
 
-  private static final Set<String> DIRECTORIES = Set.of("agents", "policies", "tools");
+  private static final Set<String> DIRECTORIES = Set.of("agents", "policies", "tools", "mcp");
   private static final Set<String> TOP_LEVEL_FILES = Set.of("pricing.yaml", "models.yaml", "README.md");
 
   private PathRules() {}
@@ -66,7 +66,7 @@ public final class PathRules {
     boolean topLevel = segments.length == 1 && TOP_LEVEL_FILES.contains(path);
     if (!inDirectory && !topLevel) {
       return Optional.of("path '" + path + "' is outside the repository layout: files go under "
-          + "agents/, policies/ or tools/, or are pricing.yaml, models.yaml or README.md");
+          + "agents/, policies/, tools/ or mcp/, or are pricing.yaml, models.yaml or README.md");
     }
     return Optional.empty();
   }

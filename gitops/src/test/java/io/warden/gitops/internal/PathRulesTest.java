@@ -11,7 +11,7 @@ class PathRulesTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"agents/x.yaml", "policies/admission.rego", "policies/lib/util.rego", "tools/sap.yaml",
-      "pricing.yaml", "models.yaml", "README.md", "tools/README.md"})
+      "pricing.yaml", "models.yaml", "README.md", "tools/README.md", "mcp/erp.yaml"})
   void problem_layoutPaths_accepted(String path) {
     assertThat(PathRules.problem(path)).isEmpty();
   }
