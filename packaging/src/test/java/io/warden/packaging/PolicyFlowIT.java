@@ -95,8 +95,10 @@ class PolicyFlowIT extends ApplianceTestBase {
       long now = Long.parseLong(Files.readString(tmp.resolve("data/policy/opa.pid")).trim());
       return now != pid && "OK".equals(policyState());
     });
-    String actions = warden.get(warden.adminToken(), "/api/v1/audit?limit=1000&action=policy.engine").body().toString();
-    assertThat(actions).contains("policy.engine.down").contains("policy.engine.up");
+    // The engine's audit events are appended off its probe thread, just after the state changes.
+    await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        assertThat(warden.get(warden.adminToken(), "/api/v1/audit?limit=1000&action=policy.engine").body().toString())
+            .contains("policy.engine.down").contains("policy.engine.up"));
     assertThat(warden.get(null, "/metrics").status()).isEqualTo(401);
     assertThat(warden.get(warden.adminToken(), "/metrics").body().asText()).contains("warden_policy_engine_up 1.0");
   }
