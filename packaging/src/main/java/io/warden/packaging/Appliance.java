@@ -25,6 +25,7 @@ import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.MainBranchListener;
 import io.warden.core.store.StateStore;
 import io.warden.core.approval.ApprovalService;
+import io.warden.core.approval.ApprovalWebhook;
 import io.warden.executors.gateway.ModelCatalog;
 import io.warden.executors.mcp.McpGateway;
 import io.warden.executors.mcp.McpServers;
@@ -172,6 +173,9 @@ public final class Appliance implements AutoCloseable {
     listeners.add(gateway.mainListener());
     ApprovalService approvals = keep(ApprovalService.create(state, audit, clock,
         Duration.ofSeconds(config.positiveLong("approvals.timeout_seconds"))));
+    if (!config.string("approvals.webhook_url").isBlank()) {
+      approvals.addHoldListener(keep(ApprovalWebhook.create(URI.create(config.string("approvals.webhook_url")))));
+    }
     McpGateway mcp = keep(McpGateway.builder()
         .setVertx(vertx)
         .setIdentityService(identity)
