@@ -26,6 +26,7 @@ import io.warden.core.inventory.MainBranchListener;
 import io.warden.core.store.StateStore;
 import io.warden.core.approval.ApprovalService;
 import io.warden.core.approval.ApprovalWebhook;
+import io.warden.core.shadow.ShadowLedger;
 import io.warden.executors.gateway.ModelCatalog;
 import io.warden.executors.mcp.McpGateway;
 import io.warden.executors.mcp.McpServers;
@@ -47,6 +48,7 @@ import io.warden.api.AgentRoutes;
 import io.warden.api.ApiRoutes;
 import io.warden.api.ApiServer;
 import io.warden.api.ApprovalRoutes;
+import io.warden.api.ShadowRoutes;
 import io.warden.api.AuditRoutes;
 import io.warden.api.ChangeRoutes;
 import io.warden.api.DecisionRoutes;
@@ -176,6 +178,7 @@ public final class Appliance implements AutoCloseable {
     if (!config.string("approvals.webhook_url").isBlank()) {
       approvals.addHoldListener(keep(ApprovalWebhook.create(URI.create(config.string("approvals.webhook_url")))));
     }
+    ShadowLedger shadow = ShadowLedger.create(state, clock);
     McpGateway mcp = keep(McpGateway.builder()
         .setVertx(vertx)
         .setIdentityService(identity)
@@ -185,6 +188,7 @@ public final class Appliance implements AutoCloseable {
         .setAuditLog(audit)
         .setSpanSink(traces.spanSink())
         .setApprovalService(approvals)
+        .setShadowLedger(shadow)
         .setClock(clock)
         .setUpstreamTimeout(Duration.ofSeconds(config.positiveLong("mcp.upstream_timeout_seconds")))
         .setProgressEvery(Duration.ofSeconds(config.positiveLong("mcp.progress_every_seconds")))
@@ -232,6 +236,7 @@ public final class Appliance implements AutoCloseable {
         new TraceRoutes(traces, clock),
         new MetricsRoutes(metrics),
         new ApprovalRoutes(approvals),
+        new ShadowRoutes(shadow, inventory),
         (router, http) -> gateway.mount(router),
         (router, http) -> mcp.mount(router));
     Map<String, HealthIndicator> components = new LinkedHashMap<>();
