@@ -26,6 +26,7 @@ import io.warden.core.inventory.MainBranchListener;
 import io.warden.core.store.StateStore;
 import io.warden.core.approval.ApprovalService;
 import io.warden.core.approval.ApprovalWebhook;
+import io.warden.core.shadow.ShadowEvidence;
 import io.warden.core.shadow.ShadowLedger;
 import io.warden.executors.gateway.ModelCatalog;
 import io.warden.executors.mcp.McpGateway;
@@ -157,7 +158,8 @@ public final class Appliance implements AutoCloseable {
     List<MainBranchListener> listeners = new ArrayList<>();
     List<AgentExecutor> executors = new ArrayList<>();
 
-    PolicyEngine policy = keep(policyEngine(config, audit, clock));
+    ShadowLedger shadow = ShadowLedger.create(state, clock);
+    PolicyEngine policy = keep(policyEngine(config, audit, clock, shadow));
     policy.start();
     checks.add(policy.admissionCheck());
     checks.add(ModelCatalog.changeCheck());
@@ -178,7 +180,6 @@ public final class Appliance implements AutoCloseable {
     if (!config.string("approvals.webhook_url").isBlank()) {
       approvals.addHoldListener(keep(ApprovalWebhook.create(URI.create(config.string("approvals.webhook_url")))));
     }
-    ShadowLedger shadow = ShadowLedger.create(state, clock);
     McpGateway mcp = keep(McpGateway.builder()
         .setVertx(vertx)
         .setIdentityService(identity)
@@ -249,12 +250,13 @@ public final class Appliance implements AutoCloseable {
         config.string("http.host"), api.port(), config.string("http.host"), api.port(), dataDir);
   }
 
-  private PolicyEngine policyEngine(WardenConfig config, AuditLog audit, Clock clock) {
+  private PolicyEngine policyEngine(WardenConfig config, AuditLog audit, Clock clock, ShadowEvidence shadow) {
     PolicyEngineBuilder builder = PolicyEngine.builder()
         .setOpaBinary(wardenRoot().resolve(config.path("policy.opa_binary")))
         .setDataDir(dataDir.resolve("policy"))
         .setAudit(audit)
         .setClock(clock)
+        .setShadowEvidence(shadow)
         .setDecisionDeadline(Duration.ofMillis(config.positiveLong("policy.decision_deadline_ms")));
     String url = config.string("policy.opa_url");
     if (url.isBlank()) {
