@@ -25,6 +25,9 @@ import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.MainBranchListener;
 import io.warden.core.store.StateStore;
 import io.warden.core.approval.ApprovalService;
+import io.warden.core.approval.ApprovalWebhook;
+import io.warden.core.shadow.ShadowEvidence;
+import io.warden.core.shadow.ShadowLedger;
 import io.warden.executors.gateway.ModelCatalog;
 import io.warden.executors.mcp.McpGateway;
 import io.warden.executors.mcp.McpServers;
@@ -46,6 +49,7 @@ import io.warden.api.AgentRoutes;
 import io.warden.api.ApiRoutes;
 import io.warden.api.ApiServer;
 import io.warden.api.ApprovalRoutes;
+import io.warden.api.ShadowRoutes;
 import io.warden.api.AuditRoutes;
 import io.warden.api.ChangeRoutes;
 import io.warden.api.DecisionRoutes;
@@ -154,7 +158,8 @@ public final class Appliance implements AutoCloseable {
     List<MainBranchListener> listeners = new ArrayList<>();
     List<AgentExecutor> executors = new ArrayList<>();
 
-    PolicyEngine policy = keep(policyEngine(config, audit, clock));
+    ShadowLedger shadow = ShadowLedger.create(state, clock);
+    PolicyEngine policy = keep(policyEngine(config, audit, clock, shadow));
     policy.start();
     checks.add(policy.admissionCheck());
     checks.add(ModelCatalog.changeCheck());
@@ -172,6 +177,9 @@ public final class Appliance implements AutoCloseable {
     listeners.add(gateway.mainListener());
     ApprovalService approvals = keep(ApprovalService.create(state, audit, clock,
         Duration.ofSeconds(config.positiveLong("approvals.timeout_seconds"))));
+    if (!config.string("approvals.webhook_url").isBlank()) {
+      approvals.addHoldListener(keep(ApprovalWebhook.create(URI.create(config.string("approvals.webhook_url")))));
+    }
     McpGateway mcp = keep(McpGateway.builder()
         .setVertx(vertx)
         .setIdentityService(identity)
@@ -181,6 +189,7 @@ public final class Appliance implements AutoCloseable {
         .setAuditLog(audit)
         .setSpanSink(traces.spanSink())
         .setApprovalService(approvals)
+        .setShadowLedger(shadow)
         .setClock(clock)
         .setUpstreamTimeout(Duration.ofSeconds(config.positiveLong("mcp.upstream_timeout_seconds")))
         .setProgressEvery(Duration.ofSeconds(config.positiveLong("mcp.progress_every_seconds")))
@@ -228,6 +237,7 @@ public final class Appliance implements AutoCloseable {
         new TraceRoutes(traces, clock),
         new MetricsRoutes(metrics),
         new ApprovalRoutes(approvals),
+        new ShadowRoutes(shadow, inventory),
         (router, http) -> gateway.mount(router),
         (router, http) -> mcp.mount(router));
     Map<String, HealthIndicator> components = new LinkedHashMap<>();
@@ -240,12 +250,13 @@ public final class Appliance implements AutoCloseable {
         config.string("http.host"), api.port(), config.string("http.host"), api.port(), dataDir);
   }
 
-  private PolicyEngine policyEngine(WardenConfig config, AuditLog audit, Clock clock) {
+  private PolicyEngine policyEngine(WardenConfig config, AuditLog audit, Clock clock, ShadowEvidence shadow) {
     PolicyEngineBuilder builder = PolicyEngine.builder()
         .setOpaBinary(wardenRoot().resolve(config.path("policy.opa_binary")))
         .setDataDir(dataDir.resolve("policy"))
         .setAudit(audit)
         .setClock(clock)
+        .setShadowEvidence(shadow)
         .setDecisionDeadline(Duration.ofMillis(config.positiveLong("policy.decision_deadline_ms")));
     String url = config.string("policy.opa_url");
     if (url.isBlank()) {

@@ -67,6 +67,7 @@ public final class PolicyEngine implements AutoCloseable {
       "policies/payments.rego", "policies/payments_test.rego",
       "policies/governance.rego", "policies/governance_test.rego",
       "policies/runtime.rego", "policies/runtime_test.rego",
+      "policies/autonomy.rego", "policies/autonomy_test.rego",
       "tools/allowed.yaml");
 
   private final ObjectMapper json = JsonMapper.builder().build();
@@ -106,7 +107,7 @@ public final class PolicyEngine implements AutoCloseable {
     // The decider does not exist yet when sync is built; the revision callback reaches it through this.
     this.sync = new PolicySync(client, cli, json, b.callTimeout, revision -> invalidateCache());
     this.decider = new OpaPolicyDecider(client, sync, status, log, json, b.clock, b.decisionDeadline, b.timeBucket, b.cacheSize);
-    this.admission = new OpaAdmissionCheck(client, sync, status, cli, docs, json, b.callTimeout);
+    this.admission = new OpaAdmissionCheck(client, sync, status, cli, docs, json, b.callTimeout, b.shadowEvidence);
     this.sidecar = b.externalOpa != null ? null : new OpaSidecar(b.opaBinary, port, b.dataDir, client,
         new SidecarListener(), b.restartBackoff, b.restartBackoffMax);
     this.mainListener = main -> sync.setMain(PolicyBundle.fromMain(main, docs, json), PolicyBundle.sources(main));

@@ -1,6 +1,7 @@
 package io.warden.policy;
 
 import io.warden.core.audit.AuditLog;
+import io.warden.core.shadow.ShadowEvidence;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -57,6 +58,7 @@ public final class PolicyEngineBuilder {
   long cacheSize = DEFAULT_CACHE_SIZE;
   Duration logSyncInterval = Duration.ofMillis(DEFAULT_LOG_SYNC_INTERVAL_MS);
   Duration decisionRetention = Duration.ofDays(DEFAULT_DECISION_RETENTION_DAYS);
+  ShadowEvidence shadowEvidence = ShadowEvidence.NONE;
 
   PolicyEngineBuilder() {}
 
@@ -110,6 +112,16 @@ public final class PolicyEngineBuilder {
 
   public PolicyEngineBuilder setDecisionDeadline(Duration d) {
     this.decisionDeadline = positive("decisionDeadline", d);
+    return this;
+  }
+
+  /**
+   * Where admission reads the shadow-mode evidence of an agent leaving {@code spec.autonomy: shadow}
+   * ({@code input.shadow_evidence}); defaults to {@link ShadowEvidence#NONE} (no evidence, so the
+   * seeded autonomy rule refuses such a change).
+   */
+  public PolicyEngineBuilder setShadowEvidence(ShadowEvidence evidence) {
+    this.shadowEvidence = Objects.requireNonNull(evidence, "evidence");
     return this;
   }
 

@@ -47,7 +47,7 @@ class PolicyEngineBuilderTest {
     var seed = PolicyEngine.seedFiles();
 
     assertThat(seed).containsKeys("policies/budget.rego", "policies/budget_test.rego", "policies/runtime.rego",
-        "policies/runtime_test.rego", "tools/allowed.yaml");
+        "policies/runtime_test.rego", "policies/autonomy.rego", "policies/autonomy_test.rego", "tools/allowed.yaml");
     assertThat(seed.keySet()).allMatch(p -> p.startsWith("policies/") || p.startsWith("tools/"));
     assertThat(new String(seed.get("tools/allowed.yaml"), StandardCharsets.UTF_8))
         .contains("mcp://gateway/sap-invoice-read", "mcp://gateway/ledger-read", "mcp://gateway/email-draft");

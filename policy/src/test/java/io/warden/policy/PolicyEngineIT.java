@@ -16,11 +16,14 @@ import io.warden.core.identity.Role;
 import io.warden.core.policy.DecisionInput;
 import io.warden.core.policy.PolicyDecision;
 import io.warden.core.policy.PolicyDecision.Outcome;
+import io.warden.core.shadow.ShadowEvidence;
+import io.warden.core.shadow.ShadowReport;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -41,6 +44,8 @@ class PolicyEngineIT {
 
   private PolicyEngine engine;
   private RepoSnapshot main;
+  /** The shadow evidence admission reads (core's ShadowLedger in the appliance). */
+  private final AtomicReference<ShadowReport> evidence = new AtomicReference<>();
 
   @BeforeAll
   void start() throws Exception {
@@ -48,6 +53,7 @@ class PolicyEngineIT {
         .setOpaBinary(PolicyFixtures.opa())
         .setSidecarPort(0)
         .setDataDir(dir.resolve("policy"))
+        .setShadowEvidence(agent -> evidence.get() == null ? ShadowEvidence.NONE.report(agent) : evidence.get())
         .build();
     engine.start();
     main = PolicyFixtures.seededMain();
@@ -152,6 +158,25 @@ class PolicyEngineIT {
       assertThat(p.field()).isEqualTo("spec.tools[3]");
       assertThat(p.message()).contains("tool mcp://gateway/shell is not on the allow-list");
     });
+  }
+
+  @Test
+  void admission_leavingShadowAutonomy_needsTheShadowEvidenceFromTheProvider() throws Exception {
+    RepoSnapshot inShadow = edit(main, AGENT_PATH, AGENT + "  autonomy: shadow\n");
+    RepoSnapshot supervised = edit(inShadow, AGENT_PATH, AGENT + "  autonomy: supervised\n");
+
+    evidence.set(new ShadowReport("reconciliation-finance", 40, 40, 40, 40, List.of()));
+    CheckResult few = engine.admissionCheck().run(change(inShadow, supervised));
+    assertThat(few.status()).isEqualTo(CheckResult.Status.FAILED);
+    assertThat(few.problems()).extracting(Problem::toString).singleElement().asString()
+        .contains("spec.autonomy: agent reconciliation-finance: spec.autonomy may move from shadow to supervised"
+            + " only with shadow evidence of at least 50 paired actions")
+        .contains("it has 40 pairs agreeing 100%");
+
+    evidence.set(new ShadowReport("reconciliation-finance", 60, 60, 60, 58, List.of()));
+    CheckResult enough = engine.admissionCheck().run(change(inShadow, supervised));
+    assertThat(enough.problems()).extracting(Problem::toString).noneMatch(p -> p.contains("spec.autonomy"));
+    assertThat(enough.status()).isNotEqualTo(CheckResult.Status.FAILED);
   }
 
   @Test

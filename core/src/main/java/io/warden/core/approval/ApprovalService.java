@@ -68,6 +68,7 @@ public final class ApprovalService implements AutoCloseable {
   private final Clock clock;
   private final Duration timeout;
   private final List<Consumer<Approval>> listeners = new CopyOnWriteArrayList<>();
+  private final List<Consumer<Approval>> holdListeners = new CopyOnWriteArrayList<>();
   private final Map<String, CompletableFuture<Approval>> waiters = new ConcurrentHashMap<>();
   private final ScheduledExecutorService expiry;
 
@@ -112,6 +113,15 @@ public final class ApprovalService implements AutoCloseable {
     listeners.add(Objects.requireNonNull(listener, "listener"));
   }
 
+  /**
+   * Adds a listener told of every new pending approval, on the holding thread, after it is durable
+   * and audited. It must return at once (the approvals webhook queues and returns); a listener that
+   * throws is logged and ignored, never failing the hold.
+   */
+  public void addHoldListener(Consumer<Approval> listener) {
+    holdListeners.add(Objects.requireNonNull(listener, "listener"));
+  }
+
   // ---------------------------------------------------------------- hold
 
   /** Persists a pending approval, then audits it ({@code approval.request}). */
@@ -132,6 +142,13 @@ public final class ApprovalService implements AutoCloseable {
     details.put("reasons", a.reasons());
     details.put("expires_at", a.expiresAt().toString());
     audit.append("agent:" + a.agent(), "approval.request", "approval/" + a.id(), details);
+    for (Consumer<Approval> l : holdListeners) {
+      try {
+        l.accept(a);
+      } catch (RuntimeException e) {
+        LOG.warn("approval hold listener failed on {}", a.id(), e);
+      }
+    }
     return a;
   }
 

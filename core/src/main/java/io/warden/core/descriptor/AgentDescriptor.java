@@ -1,11 +1,13 @@
 package io.warden.core.descriptor;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.jspecify.annotations.Nullable;
 
 /**
  * An agent as declared in Git under {@code agents/<name>.yaml}. Field names on the wire are the
@@ -55,10 +57,41 @@ public record AgentDescriptor(
       @JsonProperty("scaling") Scaling scaling,
       @JsonProperty("shadow") Shadow shadow,
       @JsonProperty("routing") Routing routing,
-      @JsonProperty("delegates") List<String> delegates) {
+      @JsonProperty("delegates") List<String> delegates,
+      @JsonProperty("autonomy") @Nullable Autonomy autonomy) {
+    @JsonCreator
     public Spec {
       tools = tools == null ? List.of() : List.copyOf(tools);
       delegates = delegates == null ? List.of() : List.copyOf(delegates);
+    }
+
+    /** A spec without {@code autonomy} (so {@link Autonomy#AUTONOMOUS}). */
+    public Spec(Model model, Memory memory, List<String> tools, Budgets budgets, Approval approval,
+        Executor executor, Scaling scaling, Shadow shadow, Routing routing, List<String> delegates) {
+      this(model, memory, tools, budgets, approval, executor, scaling, shadow, routing, delegates, null);
+    }
+
+    /** {@code autonomy} as written, or {@link Autonomy#AUTONOMOUS} when absent. */
+    public Autonomy effectiveAutonomy() {
+      return autonomy == null ? Autonomy.AUTONOMOUS : autonomy;
+    }
+  }
+
+  /**
+   * Warden extension: how far the agent's side-effecting tool calls run without a human. Absent
+   * means {@link #AUTONOMOUS}.
+   */
+  public enum Autonomy {
+    /** Side-effecting calls are captured, never executed, and compared with what a human did. */
+    @JsonProperty("shadow") SHADOW,
+    /** Every side-effecting call waits for an approver. */
+    @JsonProperty("supervised") SUPERVISED,
+    /** Calls run as policy decides (approval thresholds still hold calls). */
+    @JsonProperty("autonomous") AUTONOMOUS;
+
+    /** The name in descriptors and on the API. */
+    public String wireName() {
+      return name().toLowerCase(java.util.Locale.ROOT);
     }
   }
 

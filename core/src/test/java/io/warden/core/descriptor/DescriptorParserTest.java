@@ -75,6 +75,7 @@ class DescriptorParserTest {
         delegates:
           - reconciliation-finance
           - ledger-lookup
+        autonomy: shadow
       """;
 
   private final DescriptorParser parser = DescriptorParser.create();
@@ -104,6 +105,8 @@ class DescriptorParserTest {
     assertThat(d.spec().shadow()).isNull();
     assertThat(d.spec().routing()).isNull();
     assertThat(d.spec().delegates()).isEmpty();
+    assertThat(d.spec().autonomy()).isNull();
+    assertThat(d.spec().effectiveAutonomy()).isEqualTo(AgentDescriptor.Autonomy.AUTONOMOUS);
   }
 
   @Test
@@ -127,6 +130,20 @@ class DescriptorParserTest {
         new AgentDescriptor.Model("anthropic", "claude-haiku-4-5", "2025-10-01"),
         List.of("low_confidence", "tool_error")));
     assertThat(d.spec().delegates()).containsExactly("reconciliation-finance", "ledger-lookup");
+    assertThat(d.spec().autonomy()).isEqualTo(AgentDescriptor.Autonomy.SHADOW);
+  }
+
+  @Test
+  void parse_autonomy_eachValueAccepted_unknownRefusedAtItsPlace() {
+    for (AgentDescriptor.Autonomy a : AgentDescriptor.Autonomy.values()) {
+      Result result = parse(DESIGN_EXAMPLE + "  autonomy: " + a.wireName() + "\n");
+      assertThat(result.problems()).as(a.wireName()).isEmpty();
+      assertThat(result.descriptor().spec().effectiveAutonomy()).isEqualTo(a);
+    }
+    assertThat(problems(DESIGN_EXAMPLE + "  autonomy: yolo\n")).containsExactly(
+        FILE + ":23:13: spec.autonomy: must be one of shadow, supervised, autonomous, got 'yolo'");
+    assertThat(problems(DESIGN_EXAMPLE + "  autonomy: Shadow\n")).containsExactly(
+        FILE + ":23:13: spec.autonomy: must be one of shadow, supervised, autonomous, got 'Shadow'");
   }
 
   @Test
@@ -323,7 +340,7 @@ class DescriptorParserTest {
   void parse_unknownField_atItsKey_withTheKnownFieldsAndASuggestion() {
     assertThat(problems(with(DESIGN_EXAMPLE, "  tools:", "  toolz:"))).containsExactly(FILE
         + ":14:3: spec.toolz: unknown field 'toolz': expected one of model, memory, tools, budgets, approval,"
-        + " executor, scaling, shadow, routing, delegates; did you mean 'tools'?");
+        + " executor, scaling, shadow, routing, delegates, autonomy; did you mean 'tools'?");
   }
 
   @Test

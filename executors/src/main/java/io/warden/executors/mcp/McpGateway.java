@@ -41,7 +41,7 @@ public final class McpGateway implements AutoCloseable {
     this.maxRequestBytes = b.maxRequestBytes;
     this.upstreams = new Upstreams(b.upstreamTimeout);
     this.calls = new McpCalls(new McpCalls.Deps(b.vertx, b.identity, b.inventory, b.ledger, b.policy, b.audit,
-        b.spans, b.approvals, servers::get, upstreams, b.clock, b.progressEvery));
+        b.spans, b.approvals, b.shadow, servers::get, upstreams, b.clock, b.progressEvery));
   }
 
   public static McpGatewayBuilder builder() {

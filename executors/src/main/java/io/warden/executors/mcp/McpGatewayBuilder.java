@@ -2,6 +2,7 @@ package io.warden.executors.mcp;
 
 import io.vertx.core.Vertx;
 import io.warden.core.approval.ApprovalService;
+import io.warden.core.shadow.ShadowLedger;
 import io.warden.core.audit.AuditLog;
 import io.warden.core.budget.BudgetLedger;
 import io.warden.core.identity.IdentityService;
@@ -30,6 +31,7 @@ public final class McpGatewayBuilder {
   @Nullable AuditLog audit;
   SpanSink spans = SpanSink.NOOP;
   @Nullable ApprovalService approvals;
+  @Nullable ShadowLedger shadow;
   McpServers servers = McpServers.none();
   Clock clock = Clock.systemUTC();
   Duration upstreamTimeout = DEFAULT_UPSTREAM_TIMEOUT;
@@ -77,6 +79,15 @@ public final class McpGatewayBuilder {
 
   public McpGatewayBuilder setApprovalService(ApprovalService approvals) {
     this.approvals = Objects.requireNonNull(approvals, "approvals");
+    return this;
+  }
+
+  /**
+   * Where side-effecting calls of agents in {@code spec.autonomy: shadow} are captured. Unset: such
+   * calls are refused (never executed).
+   */
+  public McpGatewayBuilder setShadowLedger(ShadowLedger shadow) {
+    this.shadow = Objects.requireNonNull(shadow, "shadow");
     return this;
   }
 

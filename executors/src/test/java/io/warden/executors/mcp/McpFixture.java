@@ -20,6 +20,7 @@ import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.SyncStatus;
 import io.warden.core.policy.PolicyDecider;
 import io.warden.core.policy.PolicyDecision;
+import io.warden.core.shadow.ShadowLedger;
 import io.warden.core.store.StateStore;
 import io.warden.core.trace.SpanRecord;
 import io.warden.testing.MutableClock;
@@ -55,11 +56,32 @@ final class McpFixture implements AutoCloseable {
   final Inventory inventory = Inventory.create();
   final MutableClock approvalClock = new MutableClock(Instant.now());
   final Queue<SpanRecord> spans = new ConcurrentLinkedQueue<>();
+  private static final String DESCRIPTOR = """
+        apiVersion: agent.os/v1
+        kind: Agent
+        metadata:
+          name: payments-bot
+          owner: finance-platform
+        spec:
+          model:
+            provider: openai
+            name: gpt-4o
+            pinned_revision: "2024-08-06"
+          tools:
+            - mcp://gateway/ledger-read
+            - mcp://gateway/pay-invoice
+          budgets:
+            calls_per_hour: 1000
+            usd_per_day: 40
+          approval:
+            on_action_value_usd_gt: 1000
+        """;
   StateStore state;
   AuditLog audit;
   IdentityService identity;
   BudgetLedger ledger;
   ApprovalService approvals;
+  ShadowLedger shadow;
   McpGateway gateway;
   HttpServer server;
   UserPrincipal admin;
@@ -85,30 +107,7 @@ final class McpFixture implements AutoCloseable {
   McpFixture(Path dir) throws Exception {
     this.dir = dir;
     this.upstream = new UpstreamMcpServer();
-    DescriptorParser.Result r = DescriptorParser.create().parse("agents/" + AGENT + ".yaml", """
-        apiVersion: agent.os/v1
-        kind: Agent
-        metadata:
-          name: payments-bot
-          owner: finance-platform
-        spec:
-          model:
-            provider: openai
-            name: gpt-4o
-            pinned_revision: "2024-08-06"
-          tools:
-            - mcp://gateway/ledger-read
-            - mcp://gateway/pay-invoice
-          budgets:
-            calls_per_hour: 1000
-            usd_per_day: 40
-          approval:
-            on_action_value_usd_gt: 1000
-        """.getBytes(StandardCharsets.UTF_8));
-    if (!r.ok()) {
-      throw new IllegalArgumentException("bad test descriptor: " + r.problems());
-    }
-    inventory.replace("c0ffee", List.of(new AgentState(r.descriptor(), "c0ffee", SyncStatus.SYNCED, "", Instant.now())));
+    useDescriptor("");
     open();
     admin = (UserPrincipal) identity.authenticate(identity.bootstrapAdmin().orElseThrow().secret());
     approver = (UserPrincipal) identity.authenticate(identity.createUser(admin, "alice", Role.APPROVER, Set.of()).secret());
@@ -123,6 +122,17 @@ final class McpFixture implements AutoCloseable {
     identity = IdentityService.create(state, audit, inventory, dir.resolve("signing.key"), Clock.systemUTC());
     ledger = BudgetLedger.open(state, Clock.systemUTC(), Duration.ZERO);
     approvals = ApprovalService.create(state, audit, approvalClock, APPROVAL_TIMEOUT);
+    shadow = ShadowLedger.create(state, Clock.systemUTC());
+  }
+
+  /** Puts the agent's descriptor in the inventory, with {@code specExtra} (indented YAML) appended to spec. */
+  void useDescriptor(String specExtra) {
+    DescriptorParser.Result r = DescriptorParser.create().parse("agents/" + AGENT + ".yaml", (DESCRIPTOR + specExtra)
+        .getBytes(StandardCharsets.UTF_8));
+    if (!r.ok()) {
+      throw new IllegalArgumentException("bad test descriptor: " + r.problems());
+    }
+    inventory.replace("c0ffee", List.of(new AgentState(r.descriptor(), "c0ffee", SyncStatus.SYNCED, "", Instant.now())));
   }
 
   void startGateway() throws Exception {
@@ -134,6 +144,7 @@ final class McpFixture implements AutoCloseable {
         .setPolicyDecider(policy)
         .setAuditLog(audit)
         .setApprovalService(approvals)
+        .setShadowLedger(shadow)
         .setSpanSink(span -> {
           spans.add(span);
           return CompletableFuture.completedFuture(null);

@@ -15,6 +15,8 @@ import java.util.Map;
  * @param agentFiles agent name to the descriptor's path (the proposed path, or main's for a deletion)
  * @param approvals approvals given so far to the change's head
  * @param toolsAllowed the tool allow-list ({@code tools/allowed.yaml}) as it is on main
+ * @param shadowEvidence for each agent the change moves off {@code spec.autonomy: shadow}, its
+ *     shadow-mode evidence (pairs of agent and human actions and how often they agreed)
  */
 public record AdmissionInputV1(
     @JsonProperty("change") ChangeV1 change,
@@ -23,7 +25,8 @@ public record AdmissionInputV1(
     @JsonProperty("new") Map<String, JsonNode> new_,
     @JsonProperty("agent_files") Map<String, String> agentFiles,
     @JsonProperty("approvals") List<ApprovalV1> approvals,
-    @JsonProperty("tools_allowed") List<String> toolsAllowed) {
+    @JsonProperty("tools_allowed") List<String> toolsAllowed,
+    @JsonProperty("shadow_evidence") Map<String, ShadowEvidenceV1> shadowEvidence) {
 
   /** @param base main's commit the change is judged against; @param head the change's head commit */
   public record ChangeV1(
@@ -41,4 +44,10 @@ public record AdmissionInputV1(
       @JsonProperty("role") String role,
       @JsonProperty("teams") List<String> teams,
       @JsonProperty("at") String at) {}
+
+  /** @param agreementRate agreements over pairs, 0 to 1 (0 without pairs) */
+  public record ShadowEvidenceV1(
+      @JsonProperty("pairs") int pairs,
+      @JsonProperty("agreements") int agreements,
+      @JsonProperty("agreement_rate") double agreementRate) {}
 }

@@ -11,6 +11,8 @@ import io.warden.core.change.ProposedChange;
 import io.warden.core.change.RepoSnapshot;
 import io.warden.core.change.RequiredApproval;
 import io.warden.core.identity.Role;
+import io.warden.core.shadow.ShadowEvidence;
+import io.warden.core.shadow.ShadowReport;
 import io.warden.policy.api.AdmissionInputV1;
 import io.warden.policy.api.AdmissionResultV1;
 import java.io.IOException;
@@ -53,9 +55,11 @@ public final class OpaAdmissionCheck implements ChangeCheck {
   private final RepoDocuments docs;
   private final ObjectMapper json;
   private final Duration timeout;
+  private final ShadowEvidence shadowEvidence;
 
   public OpaAdmissionCheck(OpaClient client, PolicySync sync, EngineStatus status, OpaCli cli,
-      RepoDocuments docs, ObjectMapper json, Duration timeout) {
+      RepoDocuments docs, ObjectMapper json, Duration timeout, ShadowEvidence shadowEvidence) {
+    this.shadowEvidence = Objects.requireNonNull(shadowEvidence, "shadowEvidence");
     this.client = Objects.requireNonNull(client, "client");
     this.sync = Objects.requireNonNull(sync, "sync");
     this.status = Objects.requireNonNull(status, "status");
@@ -165,8 +169,24 @@ public final class OpaAdmissionCheck implements ChangeCheck {
     AdmissionInputV1 doc = new AdmissionInputV1(
         new AdmissionInputV1.ChangeV1(change.id(), change.title(), change.author(),
             change.base().commit(), change.head().commit()),
-        files, old, proposed, agentFiles, approvals, docs.allowedTools(change.base()).tools());
+        files, old, proposed, agentFiles, approvals, docs.allowedTools(change.base()).tools(),
+        shadowEvidence(old, proposed));
     return new AdmissionInput(doc, agentPaths.size() == 1 ? agentPaths.get(0) : "(change)");
+  }
+
+  /** The evidence of every agent the change moves off {@code spec.autonomy: shadow}. */
+  private Map<String, AdmissionInputV1.ShadowEvidenceV1> shadowEvidence(Map<String, JsonNode> old,
+      Map<String, JsonNode> proposed) {
+    Map<String, AdmissionInputV1.ShadowEvidenceV1> out = new TreeMap<>();
+    old.forEach((name, before) -> {
+      JsonNode after = proposed.get(name);
+      if (after != null && "shadow".equals(before.at("/spec/autonomy").asText())
+          && !"shadow".equals(after.at("/spec/autonomy").asText())) {
+        ShadowReport r = shadowEvidence.report(name);
+        out.put(name, new AdmissionInputV1.ShadowEvidenceV1(r.pairs(), r.agreements(), r.agreementRate()));
+      }
+    });
+    return out;
   }
 
   private static AdmissionInputV1.ApprovalV1 approval(Approval a) {

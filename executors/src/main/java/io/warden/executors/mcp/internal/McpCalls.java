@@ -22,6 +22,8 @@ import io.warden.core.budget.BudgetLedger;
 import io.warden.core.budget.BudgetRequest;
 import io.warden.core.budget.Reservation;
 import io.warden.core.descriptor.AgentDescriptor;
+import io.warden.core.shadow.ShadowAction;
+import io.warden.core.shadow.ShadowLedger;
 import io.warden.core.identity.AgentPrincipal;
 import io.warden.core.identity.IdentityService;
 import io.warden.core.identity.Principal;
@@ -92,7 +94,8 @@ public final class McpCalls implements AutoCloseable {
   /** What the call path needs. */
   public record Deps(
       Vertx vertx, IdentityService identity, Inventory inventory, BudgetLedger ledger, PolicyDecider policy,
-      AuditLog audit, SpanSink spans, ApprovalService approvals, Supplier<McpServers> servers, Upstreams upstreams,
+      AuditLog audit, SpanSink spans, ApprovalService approvals, @Nullable ShadowLedger shadow,
+      Supplier<McpServers> servers, Upstreams upstreams,
       Clock clock, Duration progressEvery) {}
 
   private final Deps d;
@@ -300,6 +303,8 @@ public final class McpCalls implements AutoCloseable {
     String baggage = req.getHeader("baggage") != null ? req.getHeader("baggage") : meta.path("baggage").asText(null);
     Call call = new Call(agent.name(), agent, name, arguments, TraceContext.of(traceparent, baggage),
         TraceContext.newSpanId(), d.clock().instant(), System.nanoTime());
+    call.correlationKey = meta.path("correlation_key").isValueNode() ? meta.path("correlation_key").asText("").strip()
+        : "";
     JsonNode progressToken = meta.get("progressToken");
     async(vctx, () -> admit(call)).onComplete(ar -> {
       if (ar.failed()) {
@@ -388,6 +393,16 @@ public final class McpCalls implements AutoCloseable {
       return Admission.error(toolError("policy denied tool.call of " + ref + " for agent " + agent.name() + ": "
           + why));
     }
+    AgentDescriptor.Autonomy autonomy = descriptor.spec().effectiveAutonomy();
+    if (tool.sideEffects() && autonomy == AgentDescriptor.Autonomy.SHADOW) {
+      return capture(call, ref);
+    }
+    if (tool.sideEffects() && autonomy == AgentDescriptor.Autonomy.SUPERVISED
+        && outcome == PolicyDecision.Outcome.ALLOW) {
+      outcome = PolicyDecision.Outcome.REQUIRE_APPROVAL;
+      reasons.add("agent " + agent.name() + " is supervised (spec.autonomy): every side-effecting call needs"
+          + " approval");
+    }
     if (outcome == PolicyDecision.Outcome.REQUIRE_APPROVAL) {
       d.ledger().release(call.reservation); // charged when (and if) it runs
       call.reservation = null;
@@ -398,6 +413,36 @@ public final class McpCalls implements AutoCloseable {
       return Admission.held(held);
     }
     return Admission.allowed();
+  }
+
+  /**
+   * Shadow mode: records the side-effecting call instead of running it (nothing charged, the
+   * upstream never sees it) and tells the agent so in a normal tool result.
+   */
+  private Admission capture(Call call, String ref) {
+    d.ledger().release(call.reservation);
+    call.reservation = null;
+    ShadowLedger shadow = d.shadow();
+    if (shadow == null) {
+      audit(call, "refused", Map.of("reason", "shadow mode without a shadow ledger"));
+      return Admission.error(toolError("agent " + call.agentName + " is in shadow mode, and this gateway cannot"
+          + " capture calls: " + ref + " was not executed"));
+    }
+    ShadowAction captured = shadow.capture(call.agentName, call.toolName, call.arguments.toString(),
+        call.correlationKey);
+    audit(call, "captured", Map.of("shadow_action", captured.id(), "correlation_key", call.correlationKey));
+    writeSpan(call, BigDecimal.ZERO, "OK", "", "captured in shadow mode: " + captured.id());
+    ObjectNode result = JSON.createObjectNode();
+    ObjectNode c = result.putArray("content").addObject();
+    c.put("type", "text");
+    c.put("text", "captured in shadow mode, not executed: agent " + call.agentName + " runs with spec.autonomy:"
+        + " shadow, so side-effecting calls are recorded (" + captured.id()
+        + (call.correlationKey.isEmpty() ? ", no correlation_key in _meta: it cannot be paired with a human action"
+            : ", correlation key " + call.correlationKey)
+        + ") and compared with what a human does instead of running");
+    result.put("isError", false);
+    result.putObject("_meta").put("warden/shadow_action", captured.id());
+    return Admission.error(result);
   }
 
   private static @Nullable BigDecimal actionValue(McpTool tool, ObjectNode arguments) {
@@ -860,6 +905,7 @@ public final class McpCalls implements AutoCloseable {
       return new Admission(null, null);
     }
 
+    /** Answered without running the call: a tool error, or a shadow capture's result. */
     static Admission error(ObjectNode toolError) {
       return new Admission(toolError, null);
     }
@@ -886,6 +932,7 @@ public final class McpCalls implements AutoCloseable {
     @Nullable BigDecimal value;
     @Nullable Reservation reservation;
     @Nullable String approvalId;
+    String correlationKey = "";
 
     Call(String agentName, @Nullable AgentPrincipal principal, String toolName, ObjectNode arguments,
         TraceContext trace, String spanId, Instant startTime, long startNanos) {
