@@ -621,7 +621,7 @@ public final class GatewayCalls {
     call.delivered = true;
     if (!out.ended() && !out.closed()) {
       out.putHeader("content-type", a.contentType() == null ? "application/json" : a.contentType())
-          .end(a.body()); // answer first, meter after
+          .end(a.body().copy()); // a copy: the cached buffer is shared; answer first, meter after
     }
     meterWhole(call.format, a.body(), call.meter);
     finish(call);
