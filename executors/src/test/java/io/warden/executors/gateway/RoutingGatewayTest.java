@@ -153,6 +153,21 @@ class RoutingGatewayTest {
   }
 
   @Test
+  void responsesAndChatCompletions_areCachedApart() {
+    com.openai.models.responses.ResponseCreateParams params = com.openai.models.responses.ResponseCreateParams.builder()
+        .model("gpt-4o").input("Say hello").maxOutputTokens(64L).build();
+    String first = cached.responses().create(params).output().toString();
+    String second = cached.responses().create(params).output().toString();
+    assertThat(second).isEqualTo(first).contains(ProviderStandIn.answer(PINNED));
+    assertThat(upstreamCalls()).isEqualTo(1);
+
+    cached.chat().completions().create(ask("Say hello")); // same prompt, other endpoint: its own entry
+    assertThat(upstreamCalls()).isEqualTo(2);
+    assertThat(f.standIn.received).extracting(ProviderStandIn.Received::path)
+        .containsExactly("/v1/responses", "/v1/chat/completions");
+  }
+
+  @Test
   void cacheKey_ignoresKeyOrderUserAndMetadata_butNotTheMessages() throws Exception {
     String key = f.identity.issueCredential(f.admin, "cached-bot").secret();
     String url = f.openAiBaseUrl() + "/chat/completions";
