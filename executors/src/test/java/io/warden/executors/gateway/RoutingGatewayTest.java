@@ -205,12 +205,42 @@ class RoutingGatewayTest {
   }
 
   @Test
-  void streams_areNotCached() {
-    cached.chat().completions().createStreaming(ask("Say hello")).close();
-    cached.chat().completions().createStreaming(ask("Say hello")).close();
+  void streams_areRecordedAndReplayed_keyedApartFromWholeAnswers() {
+    List<String> texts = new ArrayList<>();
+    for (int i = 0; i < 2; i++) {
+      StringBuilder text = new StringBuilder();
+      try (var stream = cached.chat().completions().createStreaming(ask("Say hello"))) {
+        stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+      }
+      texts.add(text.toString());
+    }
+    assertThat(texts).containsOnly(ProviderStandIn.answer(PINNED));
+    assertThat(upstreamCalls()).isEqualTo(1);
+    List<SpanRecord> spans = awaitSpans("cached-bot", 2);
+    assertThat(spans).extracting(s -> s.attributes().get("warden.gateway.cache")).containsExactly("miss", "hit");
+    assertThat(new BigDecimal(spans.get(1).attributes().get("warden.cost.usd"))).isZero();
+    assertThat(new BigDecimal(spans.get(1).attributes().get("warden.cost.unrouted_usd")))
+        .isEqualByComparingTo(spans.get(0).attributes().get("warden.cost.usd"));
+
+    cached.chat().completions().create(ask("Say hello")); // a whole answer: its own entry
     assertThat(upstreamCalls()).isEqualTo(2);
-    assertThat(awaitSpans("cached-bot", 2)).extracting(s -> s.attributes().get("warden.gateway.cache"))
-        .containsOnly("off");
+  }
+
+  @Test
+  void cutStream_isNotCached() {
+    f.standIn.cutStreams = true;
+    try (var stream = cached.chat().completions().createStreaming(ask("Say hello"))) {
+      stream.stream().forEach(chunk -> { });
+    } catch (RuntimeException expected) {
+      // the stream ends with an error event
+    }
+    f.standIn.cutStreams = false;
+    StringBuilder text = new StringBuilder();
+    try (var stream = cached.chat().completions().createStreaming(ask("Say hello"))) {
+      stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+    }
+    assertThat(text.toString()).isEqualTo(ProviderStandIn.answer(PINNED));
+    assertThat(upstreamCalls()).isEqualTo(2);
   }
 
   @Test

@@ -30,7 +30,8 @@ import org.jspecify.annotations.Nullable;
  * The exact response cache of {@code spec.routing.cache}, and the coalescing of identical calls in
  * flight: while one upstream call for a key runs, every other call with that key waits for its
  * answer instead of calling upstream itself. Only successful (2xx) answers are kept, for a TTL, in
- * a bounded cache. Whole (non-streaming) answers only.
+ * a bounded cache. Coalescing is for whole (non-streaming) answers; streams are only stored and
+ * looked up ({@link #store}, {@link #cached}).
  *
  * <p>Internal: not public API. Thread-safe.
  */
@@ -92,6 +93,16 @@ public final class AnswerCache {
       promise.handle(ar);
     });
     return new Lookup(promise.future(), "miss");
+  }
+
+  /** The cached answer for {@code key}, or null (streams: looked up without coalescing). */
+  public @Nullable Answer cached(String key) {
+    return cache.getIfPresent(key);
+  }
+
+  /** Caches a complete answer (a recorded stream). */
+  public void store(String key, Answer answer) {
+    cache.put(key, answer);
   }
 
   /** Calls waiting now for an identical call in flight. */

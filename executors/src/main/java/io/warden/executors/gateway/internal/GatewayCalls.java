@@ -77,6 +77,8 @@ public final class GatewayCalls {
   private static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
   /** Escalation recorded when the small model answers with an error or not at all (always escalated). */
   static final String SMALL_MODEL_ERROR = "small_model_error";
+  /** Longest stream recorded for the response cache, in characters; longer ones are not cached. */
+  private static final int MAX_RECORDED_STREAM_CHARS = 1 << 20;
   private static final String[] RELAYED_ERROR_HEADERS = {"retry-after", "retry-after-ms", "x-should-retry"};
 
   /** What the call path needs. */
@@ -317,12 +319,22 @@ public final class GatewayCalls {
    * small model answers first when one is declared with {@code escalate_on} (its wire format and
    * key permitting), and
    * the answer may come from the response cache. Streams are relayed as they arrive, so they are
-   * neither routed nor cached.
+   * not routed; with {@code cache: true} a complete stream is recorded and replayed to identical
+   * streaming requests (keyed apart from whole answers; not coalesced).
    */
   private void route(Call call, AgentPrincipal agent, AgentDescriptor descriptor, AgentDescriptor.Model pinned,
       AgentDescriptor.@Nullable Model small) {
     AgentDescriptor.Routing r = descriptor.spec().routing();
-    if (r == null || call.stream) {
+    if (r == null) {
+      return;
+    }
+    if (call.stream) {
+      if (Boolean.TRUE.equals(r.cache())) {
+        // What is relayed depends on whether the client asked for the usage chunk: key on it.
+        call.cacheKey = AnswerCache.key(agent.name(), call.format, true, call.snapshot + "|usage="
+            + call.body.path("stream_options").path("include_usage").asBoolean(false), call.body,
+            call.headers.get("anthropic-version"), call.headers.get("anthropic-beta"));
+      }
       return;
     }
     StringBuilder route = new StringBuilder(call.snapshot);
@@ -481,6 +493,16 @@ public final class GatewayCalls {
       }
       answer.onSuccess(a -> deliverWhole(out, call, a)).onFailure(err -> upstreamDown(out, call, err));
       return;
+    }
+    if (call.cacheKey != null) {
+      AnswerCache.Answer hit = d.cache().cached(call.cacheKey);
+      if (hit != null) {
+        call.cacheOutcome = "hit";
+        replayStream(out, call, hit);
+        return;
+      }
+      call.cacheOutcome = "miss";
+      call.recorded = new StringBuilder();
     }
     Buffer payload = Buffer.buffer(body.toString());
     d.client().request(options(call, call.provider, call.apiKey, path))
@@ -659,12 +681,31 @@ public final class GatewayCalls {
     }
   }
 
-  private void relayStream(HttpServerResponse out, Call call, HttpClientResponse resp) {
+  private static void streamHead(HttpServerResponse out) {
     out.setStatusCode(200).setChunked(true)
         .putHeader("content-type", "text/event-stream; charset=utf-8")
         .putHeader("cache-control", "no-cache")
         // Compression would hold events back in the deflater.
         .putHeader("content-encoding", "identity");
+  }
+
+  /** Sends a recorded stream again, event by event, as it was relayed the first time. */
+  private void replayStream(HttpServerResponse out, Call call, AnswerCache.Answer recorded) {
+    call.answer = recorded;
+    call.upstreamStatus = recorded.status();
+    streamHead(out);
+    call.delivered = true;
+    SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
+    splitter.feed(recorded.body().getBytes());
+    splitter.finish();
+    if (!out.ended() && !out.closed()) {
+      out.end();
+    }
+    finish(call);
+  }
+
+  private void relayStream(HttpServerResponse out, Call call, HttpClientResponse resp) {
+    streamHead(out);
     call.delivered = true;
     SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
     resp.handler(buf -> {
@@ -676,6 +717,12 @@ public final class GatewayCalls {
     });
     resp.endHandler(v -> {
       splitter.finish();
+      if (call.recorded != null && call.streamComplete && call.error == null) {
+        Metering m = call.meter;
+        d.cache().store(call.cacheKey, new AnswerCache.Answer(200, "text/event-stream; charset=utf-8", Map.of(),
+            Buffer.buffer(call.recorded.toString()), List.of(new AnswerCache.Leg(call.model, call.snapshot,
+                m.responseModel, m.inputTokens, m.outputTokens, m.cachedTokens, m.usageSeen)), ""));
+      }
       if (!call.streamComplete) {
         breakOff(out, call, "the upstream stream ended before the answer was complete");
       } else if (!out.ended() && !out.closed()) {
@@ -753,6 +800,12 @@ public final class GatewayCalls {
         call.firstByteNanos = System.nanoTime();
       }
       out.write(event + "\n\n");
+      if (call.recorded != null) {
+        call.recorded.append(event).append("\n\n");
+        if (call.recorded.length() > MAX_RECORDED_STREAM_CHARS) {
+          call.recorded = null; // too long to keep: relayed, not cached
+        }
+      }
     }
   }
 
@@ -1091,6 +1144,8 @@ public final class GatewayCalls {
     String cacheOutcome = "";
     /** The whole answer delivered (null for streams) and the model that answered it. */
     AnswerCache.@Nullable Answer answer;
+    /** A stream's relayed events, kept to be cached when it completes. */
+    @Nullable StringBuilder recorded;
     AgentDescriptor.Model answeredModel;
     String answeredSnapshot;
 
