@@ -17,6 +17,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The responders' API over the trace store (viewer role):
@@ -36,10 +37,20 @@ public final class TraceRoutes implements ApiRoutes {
 
   private final TraceStore traces;
   private final Clock clock;
+  private final Supplier<? extends Map<String, ?>> savings;
 
   public TraceRoutes(TraceStore traces, Clock clock) {
+    this(traces, clock, Map::of);
+  }
+
+  /**
+   * With {@code savings}: per agent, what the model gateway's routing (cache, coalescing, small
+   * model first) saved since start, added to {@code group_by=agent} answers as {@code savings}.
+   */
+  public TraceRoutes(TraceStore traces, Clock clock, Supplier<? extends Map<String, ?>> savings) {
     this.traces = traces;
     this.clock = clock;
+    this.savings = savings;
   }
 
   @Override
@@ -77,7 +88,13 @@ public final class TraceRoutes implements ApiRoutes {
       }
       Instant from = QueryParams.time(param(ctx, "from"), "from", clock);
       Instant to = QueryParams.time(param(ctx, "to"), "to", clock);
-      http.respond(ctx, 200, () -> costBody(groupBy, from, to, traces.costs(groupBy, from, to)));
+      http.respond(ctx, 200, () -> {
+        Map<String, Object> body = costBody(groupBy, from, to, traces.costs(groupBy, from, to));
+        if (groupBy.equals("agent")) {
+          body.put("savings", savings.get()); // since start, not windowed by from/to
+        }
+        return body;
+      });
     });
   }
 

@@ -225,6 +225,18 @@ public final class Appliance implements AutoCloseable {
             ModelGateway::driftEventsTotal)
         .description("model calls whose provider reported another model or system fingerprint than the pinned one")
         .register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_routing_saved_usd", gateway,
+            ModelGateway::savedUsdTotal)
+        .description("USD spec.routing saved: what model calls would have cost unrouted and uncached minus their cost")
+        .register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_cache_hits", gateway,
+            ModelGateway::cacheHitsTotal)
+        .description("model calls answered from the response cache or by an identical call in flight")
+        .register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_escalations", gateway,
+            ModelGateway::escalationsTotal)
+        .description("model calls the small model passed up to the pinned model (spec.routing.escalate_on)")
+        .register(metrics);
 
     ObjectMapper json = jsonMapper();
     List<ApiRoutes> routes = List.of(
@@ -234,7 +246,7 @@ public final class Appliance implements AutoCloseable {
         new AuditRoutes(audit),
         new GitRoutes(GitSmartHttp.create(repo, changes, config.positiveLong("git.max_push_bytes"))),
         new DecisionRoutes(policy.decisions(), clock),
-        new TraceRoutes(traces, clock),
+        new TraceRoutes(traces, clock, () -> savingsByAgent(gateway)),
         new MetricsRoutes(metrics),
         new ApprovalRoutes(approvals),
         new ShadowRoutes(shadow, inventory),
@@ -291,6 +303,24 @@ public final class Appliance implements AutoCloseable {
     return builder.build();
   }
 
+  /** {@code GET /api/v1/costs?group_by=agent}'s {@code savings}: per agent, since start. */
+  private static Map<String, Object> savingsByAgent(ModelGateway gateway) {
+    Map<String, Object> out = new TreeMap<>();
+    gateway.savings().forEach((agent, s) -> {
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("calls", s.calls());
+      row.put("cache_hits", s.cacheHits());
+      row.put("coalesced", s.coalesced());
+      row.put("small_model_answers", s.smallModelAnswers());
+      row.put("escalations", s.escalations());
+      row.put("unrouted_usd", s.unroutedUsd());
+      row.put("actual_usd", s.actualUsd());
+      row.put("saved_usd", s.savedUsd());
+      out.put(agent, row);
+    });
+    return out;
+  }
+
   /** The model gateway on the API port, forwarding to {@code gateway.providers.<name>}. */
   private ModelGateway modelGateway(WardenConfig config, StateStore state, IdentityService identity,
       Inventory inventory, BudgetLedger ledger, PolicyEngine policy, AuditLog audit, TraceStore traces, Clock clock) {
@@ -305,7 +335,9 @@ public final class Appliance implements AutoCloseable {
         .setTokenPrices(tokenPrices(traces))
         .setClock(clock)
         .setStateStore(state)
-        .setMaxRequestBytes(config.positiveLong("gateway.max_request_bytes"));
+        .setMaxRequestBytes(config.positiveLong("gateway.max_request_bytes"))
+        .setCacheTtl(java.time.Duration.ofSeconds(config.positiveLong("gateway.cache.ttl_seconds")))
+        .setCacheMaxEntries(config.positiveLong("gateway.cache.max_entries"));
     String prefix = "gateway.providers.";
     for (String key : config.asMap().keySet()) {
       if (key.startsWith(prefix) && key.endsWith(".base_url")) {

@@ -117,6 +117,16 @@ class ModelGatewayIT extends ApplianceTestBase {
     // Priced from the seeded pricing.yaml: 900 x 15 + 300 x 1.50 + 120 x 75 per 1M tokens.
     assertThat(span.path("costUsd").decimalValue()).isEqualByComparingTo("0.02295");
 
+    // Savings per agent in the cost API and on /metrics (the seeded agent declares no spec.routing: nothing saved).
+    await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(200)).until(() ->
+        warden.get(admin, "/api/v1/costs?group_by=agent").body().path("savings").path(AGENT).path("calls").asLong() == 1);
+    JsonNode savings = warden.get(admin, "/api/v1/costs?group_by=agent").body().path("savings").path(AGENT);
+    assertThat(savings.path("actual_usd").decimalValue()).isEqualByComparingTo("0.02295");
+    assertThat(savings.path("unrouted_usd").decimalValue()).isEqualByComparingTo("0.02295");
+    assertThat(savings.path("saved_usd").decimalValue()).isZero();
+    assertThat(warden.get(admin, "/metrics").body().asText()).contains("warden_model_routing_saved_usd_total 0.0")
+        .contains("warden_model_cache_hits_total 0.0").contains("warden_model_escalations_total 0.0");
+
     HttpResponse<String> models = http.send(HttpRequest.newBuilder(warden.uri("/v1/models"))
         .header("x-api-key", credential).header("anthropic-version", "2023-06-01").GET().build(),
         HttpResponse.BodyHandlers.ofString());

@@ -8,6 +8,7 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.warden.core.change.RepoSnapshot;
 import io.warden.core.inventory.MainBranchListener;
+import io.warden.executors.gateway.internal.AnswerCache;
 import io.warden.executors.gateway.internal.GatewayCalls;
 import io.warden.executors.gateway.internal.GatewayError;
 import io.warden.executors.gateway.internal.WireFormat;
@@ -48,7 +49,7 @@ public final class ModelGateway implements AutoCloseable {
         new PoolOptions().setHttp1MaxSize(256));
     this.calls = new GatewayCalls(new GatewayCalls.Deps(b.vertx, client, b.identity, b.inventory, b.ledger,
         b.policy, b.audit, b.spans, b.prices, catalog::get, Map.copyOf(b.providers), b.env, b.clock,
-        b.upstreamIdleTimeout, b.store));
+        b.upstreamIdleTimeout, b.store, new AnswerCache(b.cacheTtl, b.cacheMaxEntries, b.cacheTicker)));
   }
 
   public static ModelGatewayBuilder builder() {
@@ -129,6 +130,31 @@ public final class ModelGateway implements AutoCloseable {
   /** Total drift events since start. */
   public long driftEventsTotal() {
     return driftEvents().values().stream().mapToLong(Long::longValue).sum();
+  }
+
+  /** What {@code spec.routing} (cache, coalescing, small model first) saved per agent since start. */
+  public Map<String, ModelSavings> savings() {
+    return calls.savings();
+  }
+
+  /** Calls waiting now for the answer of an identical call in flight instead of calling upstream. */
+  public long coalescedWaiting() {
+    return calls.coalescedWaiting();
+  }
+
+  /** USD saved over all agents since start: unrouted, uncached cost minus what the calls cost. */
+  public double savedUsdTotal() {
+    return savings().values().stream().mapToDouble(s -> s.savedUsd().doubleValue()).sum();
+  }
+
+  /** Calls answered from the response cache or by joining an identical call in flight, since start. */
+  public long cacheHitsTotal() {
+    return savings().values().stream().mapToLong(s -> s.cacheHits() + s.coalesced()).sum();
+  }
+
+  /** Calls the small model passed up to the pinned model, since start. */
+  public long escalationsTotal() {
+    return savings().values().stream().mapToLong(ModelSavings::escalations).sum();
   }
 
   @Override

@@ -1,5 +1,6 @@
 package io.warden.executors.gateway;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import io.vertx.core.Vertx;
 import io.warden.core.audit.AuditLog;
 import io.warden.core.budget.BudgetLedger;
@@ -23,6 +24,10 @@ public final class ModelGatewayBuilder {
   public static final long DEFAULT_MAX_REQUEST_BYTES = 8L << 20;
   /** Longest silence from an upstream before the call is given up: 10 minutes. */
   public static final Duration DEFAULT_UPSTREAM_IDLE_TIMEOUT = Duration.ofMinutes(10);
+  /** How long a cached answer ({@code spec.routing.cache}) is reused: 5 minutes. */
+  public static final Duration DEFAULT_CACHE_TTL = Duration.ofMinutes(5);
+  /** Most answers the response cache holds: {@value}. */
+  public static final long DEFAULT_CACHE_MAX_ENTRIES = 10_000;
 
   @Nullable Vertx vertx;
   @Nullable IdentityService identity;
@@ -39,6 +44,9 @@ public final class ModelGatewayBuilder {
   long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
   Duration upstreamIdleTimeout = DEFAULT_UPSTREAM_IDLE_TIMEOUT;
   @Nullable StateStore store;
+  Duration cacheTtl = DEFAULT_CACHE_TTL;
+  long cacheMaxEntries = DEFAULT_CACHE_MAX_ENTRIES;
+  Ticker cacheTicker = Ticker.systemTicker();
 
   ModelGatewayBuilder() {}
 
@@ -133,6 +141,31 @@ public final class ModelGatewayBuilder {
    */
   public ModelGatewayBuilder setStateStore(StateStore store) {
     this.store = Objects.requireNonNull(store, "store");
+    return this;
+  }
+
+  /** How long a cached answer is reused; defaults to 5 minutes ({@code gateway.cache.ttl_seconds}). */
+  public ModelGatewayBuilder setCacheTtl(Duration ttl) {
+    Objects.requireNonNull(ttl, "ttl");
+    if (ttl.isNegative() || ttl.isZero()) {
+      throw new IllegalArgumentException("cacheTtl must be positive, got " + ttl);
+    }
+    this.cacheTtl = ttl;
+    return this;
+  }
+
+  /** Most answers the response cache holds; defaults to {@value #DEFAULT_CACHE_MAX_ENTRIES}. */
+  public ModelGatewayBuilder setCacheMaxEntries(long maxEntries) {
+    if (maxEntries <= 0) {
+      throw new IllegalArgumentException("cacheMaxEntries must be positive, got " + maxEntries);
+    }
+    this.cacheMaxEntries = maxEntries;
+    return this;
+  }
+
+  /** The time source of cache expiry; defaults to {@link Ticker#systemTicker()} (tests move it). */
+  public ModelGatewayBuilder setCacheTicker(Ticker ticker) {
+    this.cacheTicker = Objects.requireNonNull(ticker, "ticker");
     return this;
   }
 

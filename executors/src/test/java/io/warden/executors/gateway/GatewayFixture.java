@@ -53,7 +53,8 @@ final class GatewayFixture implements AutoCloseable {
   static final Map<String, BigDecimal[]> PRICES = Map.of(
       "gpt-4o", new BigDecimal[] {new BigDecimal("2.50"), new BigDecimal("10.00"), new BigDecimal("1.25")},
       "claude-opus-4-7", new BigDecimal[] {new BigDecimal("15.00"), new BigDecimal("75.00"), new BigDecimal("1.50")},
-      "claude-haiku-4-5", new BigDecimal[] {new BigDecimal("1.00"), new BigDecimal("5.00"), new BigDecimal("0.10")});
+      "claude-haiku-4-5", new BigDecimal[] {new BigDecimal("1.00"), new BigDecimal("5.00"), new BigDecimal("0.10")},
+      "gpt-4.1-nano", new BigDecimal[] {new BigDecimal("0.10"), new BigDecimal("0.40"), new BigDecimal("0.025")});
 
   static final TokenPrices TOKEN_PRICES = (model, revision, in, out, cached) -> {
     for (var e : PRICES.entrySet()) {
@@ -74,6 +75,11 @@ final class GatewayFixture implements AutoCloseable {
   final AtomicReference<PolicyDecider> policy = new AtomicReference<>(input -> PolicyDecision.allow("test-rev"));
   final Clock clock = Clock.systemUTC();
   final Duration persistEvery;
+  /** Added to the response cache's clock, so tests can move past its TTL. */
+  final java.util.concurrent.atomic.AtomicLong cacheClockAdvance = new java.util.concurrent.atomic.AtomicLong();
+  /** Agents added with {@link #addAgent}, kept when {@link #putAgents} replaces the two standard ones. */
+  final List<AgentState> extraAgents = new java.util.concurrent.CopyOnWriteArrayList<>();
+  private List<AgentState> standardAgents = List.of();
   StateStore state;
   AuditLog audit;
   IdentityService identity;
@@ -107,7 +113,7 @@ final class GatewayFixture implements AutoCloseable {
 
   /** Replaces both agents, with the given {@code spec.budgets} bodies. */
   void putAgents(String openAiBudgets, String anthropicBudgets) {
-    inventory.replace("c0ffee", List.of(
+    standardAgents = List.of(
         agent(OPENAI_AGENT, """
             apiVersion: agent.os/v1
             kind: Agent
@@ -140,7 +146,21 @@ final class GatewayFixture implements AutoCloseable {
                   provider: anthropic
                   name: claude-haiku-4-5
                   pinned_revision: "2025-10-01"
-            """.formatted(anthropicBudgets))));
+            """.formatted(anthropicBudgets)));
+    replaceAgents();
+  }
+
+  /** Adds an agent from its descriptor YAML and returns a credential issued for it. */
+  String addAgent(String name, String yaml) {
+    extraAgents.add(agent(name, yaml));
+    replaceAgents();
+    return identity.issueCredential(admin, name).secret();
+  }
+
+  private void replaceAgents() {
+    List<AgentState> all = new ArrayList<>(standardAgents);
+    all.addAll(extraAgents);
+    inventory.replace("c0ffee", all);
   }
 
   private static AgentState agent(String name, String yaml) {
@@ -178,6 +198,7 @@ final class GatewayFixture implements AutoCloseable {
         .setEnvironment(Map.of("STANDIN_OPENAI_KEY", OPENAI_KEY, "STANDIN_ANTHROPIC_KEY", ANTHROPIC_KEY)::get)
         .setMaxRequestBytes(MAX_REQUEST_BYTES)
         .setStateStore(state)
+        .setCacheTicker(() -> System.nanoTime() + cacheClockAdvance.get())
         .build();
     Router router = Router.router(vertx);
     gateway.mount(router);

@@ -42,6 +42,13 @@ final class ProviderStandIn implements AutoCloseable {
   volatile CompletableFuture<Void> holdAfterFirstChunk;
   /** When true, streams stop after the first content event, without their final events. */
   volatile boolean cutStreams;
+  /** When set, whole (non-streaming) Chat Completions answers wait until it completes. */
+  volatile CompletableFuture<Void> holdWhole;
+  /**
+   * How a whole Chat Completions or Messages answer looks, from the requested model and the request:
+   * {@code answer} (the default), {@code refusal}, {@code empty}, {@code length} or {@code tool_call}.
+   */
+  volatile java.util.function.BiFunction<String, JsonNode, String> behaviour = (model, body) -> "answer";
 
   private final Vertx vertx;
   private HttpServer server;
@@ -116,11 +123,33 @@ final class ProviderStandIn implements AutoCloseable {
           .put("model", model).put("system_fingerprint", fingerprint);
       ObjectNode choice = out.putArray("choices").addObject();
       choice.put("index", 0);
-      choice.putObject("message").put("role", "assistant").put("content", text).putNull("refusal");
+      ObjectNode message = choice.putObject("message").put("role", "assistant").put("content", text).putNull("refusal");
       choice.putNull("logprobs");
       choice.put("finish_reason", "stop");
+      switch (behaviour.apply(body.path("model").asText(), body)) {
+        case "refusal" -> message.putNull("content").put("refusal", "I can't help with that.");
+        case "empty" -> message.put("content", "");
+        case "length" -> {
+          message.put("content", "Hello");
+          choice.put("finish_reason", "length");
+        }
+        case "tool_call" -> {
+          message.putNull("content");
+          ObjectNode call = message.putArray("tool_calls").addObject().put("id", "call_standin").put("type", "function");
+          call.putObject("function").put("name", "lookup").put("arguments", "{}");
+          choice.put("finish_reason", "tool_calls");
+        }
+        default -> { }
+      }
       out.set("usage", openAiUsage());
-      ctx.response().putHeader("content-type", "application/json").end(out.toString());
+      CompletableFuture<Void> hold = holdWhole;
+      if (hold == null) {
+        ctx.response().putHeader("content-type", "application/json").end(out.toString());
+      } else {
+        io.vertx.core.Context context = vertx.getOrCreateContext();
+        hold.whenComplete((v, e) -> context.runOnContext(x ->
+            ctx.response().putHeader("content-type", "application/json").end(out.toString())));
+      }
       return;
     }
     boolean usage = body.path("stream_options").path("include_usage").asBoolean(false);
@@ -301,8 +330,21 @@ final class ProviderStandIn implements AutoCloseable {
         content.addObject().put("type", "thinking").put("thinking", "The user greets me; greet back.")
             .put("signature", "c2lnbmF0dXJl");
       }
-      content.addObject().put("type", "text").put("text", text);
       out.put("stop_reason", "end_turn").putNull("stop_sequence");
+      switch (behaviour.apply(body.path("model").asText(), body)) {
+        case "refusal" -> out.put("stop_reason", "refusal");
+        case "empty" -> content.addObject().put("type", "text").put("text", "");
+        case "length" -> {
+          content.addObject().put("type", "text").put("text", "Hello");
+          out.put("stop_reason", "max_tokens");
+        }
+        case "tool_call" -> {
+          content.addObject().put("type", "tool_use").put("id", "toolu_standin").put("name", "lookup")
+              .putObject("input");
+          out.put("stop_reason", "tool_use");
+        }
+        default -> content.addObject().put("type", "text").put("text", text);
+      }
       out.putObject("usage").put("input_tokens", input).put("output_tokens", COMPLETION_TOKENS)
           .put("cache_creation_input_tokens", 0).put("cache_read_input_tokens", CACHED_TOKENS);
       ctx.response().putHeader("content-type", "application/json").end(out.toString());

@@ -36,6 +36,7 @@ import io.warden.core.store.StateStore;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanSink;
 import io.warden.executors.gateway.ModelCatalog;
+import io.warden.executors.gateway.ModelSavings;
 import io.warden.executors.gateway.UpstreamProvider;
 import java.io.IOException;
 import java.math.BigDecimal;
@@ -74,13 +75,18 @@ public final class GatewayCalls {
   public static final long DEFAULT_ESTIMATED_OUTPUT_TOKENS = 4096;
   static final String SERVICE = "warden-model-gateway";
   private static final String DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
+  /** Escalation recorded when the small model answers with an error or not at all (always escalated). */
+  static final String SMALL_MODEL_ERROR = "small_model_error";
+  /** Longest stream recorded for the response cache, in characters; longer ones are not cached. */
+  private static final int MAX_RECORDED_STREAM_CHARS = 1 << 20;
+  private static final String[] RELAYED_ERROR_HEADERS = {"retry-after", "retry-after-ms", "x-should-retry"};
 
   /** What the call path needs. */
   public record Deps(
       Vertx vertx, HttpClient client, IdentityService identity, Inventory inventory, BudgetLedger ledger,
       PolicyDecider policy, AuditLog audit, SpanSink spans, TokenPrices prices, Supplier<ModelCatalog> catalog,
       Map<String, UpstreamProvider> providers, Function<String, @Nullable String> env, Clock clock,
-      Duration upstreamIdleTimeout, @Nullable StateStore store) {}
+      Duration upstreamIdleTimeout, @Nullable StateStore store, AnswerCache cache) {}
 
   /** State store table of the last {@code system_fingerprint} seen per provider snapshot. */
   static final String FINGERPRINTS = "model_fingerprints";
@@ -88,6 +94,7 @@ public final class GatewayCalls {
   private final Deps d;
   private final Map<String, String> fingerprints = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> drift = new ConcurrentHashMap<>();
+  private final Map<String, ModelSavings> savings = new ConcurrentHashMap<>();
 
   public GatewayCalls(Deps deps) {
     this.d = Objects.requireNonNull(deps, "deps");
@@ -101,6 +108,16 @@ public final class GatewayCalls {
     Map<String, Long> out = new LinkedHashMap<>();
     drift.forEach((k, v) -> out.put(k, v.sum()));
     return out;
+  }
+
+  /** Calls waiting now for an identical call in flight (coalesced). */
+  public long coalescedWaiting() {
+    return d.cache().waiting();
+  }
+
+  /** Savings of routing and caching per agent since start. */
+  public Map<String, ModelSavings> savings() {
+    return Map.copyOf(savings);
   }
 
   // ---------------------------------------------------------------- entry points
@@ -230,6 +247,8 @@ public final class GatewayCalls {
     }
     call.model = chosen;
     call.snapshot = catalog.snapshot(chosen);
+    call.answeredModel = chosen;
+    call.answeredSnapshot = call.snapshot;
     UpstreamProvider provider = d.providers().get(chosen.provider());
     if (provider == null) {
       throw new GatewayError(502, "no_upstream", "no upstream configured for provider '" + chosen.provider()
@@ -251,6 +270,7 @@ public final class GatewayCalls {
       }
       call.apiKey = key;
     }
+    route(call, agent, descriptor, pinned, small);
 
     long estIn = Math.max(1, call.bodyBytes / 4);
     long estOut = maxTokens(call.body);
@@ -292,6 +312,57 @@ public final class GatewayCalls {
       throw e;
     }
     return null;
+  }
+
+  /**
+   * Applies {@code spec.routing} to a whole (non-streaming) call made for the pinned model: the
+   * small model answers first when one is declared with {@code escalate_on} (its wire format and
+   * key permitting), and
+   * the answer may come from the response cache. Streams are relayed as they arrive, so they are
+   * not routed; with {@code cache: true} a complete stream is recorded and replayed to identical
+   * streaming requests (keyed apart from whole answers; not coalesced).
+   */
+  private void route(Call call, AgentPrincipal agent, AgentDescriptor descriptor, AgentDescriptor.Model pinned,
+      AgentDescriptor.@Nullable Model small) {
+    AgentDescriptor.Routing r = descriptor.spec().routing();
+    if (r == null) {
+      return;
+    }
+    if (call.stream) {
+      if (Boolean.TRUE.equals(r.cache())) {
+        // What is relayed depends on whether the client asked for the usage chunk: key on it.
+        call.cacheKey = AnswerCache.key(agent.name(), call.format, true, call.snapshot + "|usage="
+            + call.body.path("stream_options").path("include_usage").asBoolean(false), call.body,
+            call.headers.get("anthropic-version"), call.headers.get("anthropic-beta"));
+      }
+      return;
+    }
+    StringBuilder route = new StringBuilder(call.snapshot);
+    // Without escalate_on the small model is only a model the caller may name: routing every call to
+    // it with no way back would lower answers silently. An explicit empty list means "never escalate".
+    if (small != null && call.model == pinned && r.escalateOn() != null) {
+      List<String> listed = r.escalateOn().stream().filter(Escalation.DETECTED::contains).toList();
+      UpstreamProvider sp = d.providers().get(small.provider());
+      String smallKey = sp == null || sp.apiKeyEnv().isEmpty() ? null : d.env().apply(sp.apiKeyEnv());
+      if (listed.contains(Escalation.TOOL_ERROR) && Escalation.toolErrorInRequest(call.format, call.body)) {
+        call.escalatedOn = Escalation.TOOL_ERROR; // a failed tool result goes straight to the pinned model
+      } else if (sp == null || sp.speaksAnthropic() != call.provider.speaksAnthropic()
+          || (!sp.apiKeyEnv().isEmpty() && (smallKey == null || smallKey.isBlank()))) {
+        LOG.warn("agent {}: small model {} cannot be called (no upstream '{}' of the same wire format with its key);"
+            + " the pinned model answers", agent.name(), describe(small), small.provider());
+      } else {
+        call.small = small;
+        call.smallSnapshot = d.catalog().get().snapshot(small);
+        call.smallProvider = sp;
+        call.smallApiKey = smallKey;
+        call.escalateOn = listed;
+        route.append('|').append(call.smallSnapshot).append('|').append(String.join(",", listed));
+      }
+    }
+    if (Boolean.TRUE.equals(r.cache())) {
+      call.cacheKey = AnswerCache.key(agent.name(), call.format, false, route.toString(), call.body,
+          call.headers.get("anthropic-version"), call.headers.get("anthropic-beta"));
+    }
   }
 
   /** The client address failed authentications are counted under (as on the API and OTLP ports). */
@@ -409,7 +480,54 @@ public final class GatewayCalls {
     } else {
       path = "/v1/messages";
     }
-    String base = call.provider.baseUrl().toString();
+    HttpServerResponse out = ctx.response();
+    if (!call.stream) {
+      Supplier<Future<AnswerCache.Answer>> load = () -> routed(call, path);
+      Future<AnswerCache.Answer> answer;
+      if (call.cacheKey != null) {
+        AnswerCache.Lookup lookup = d.cache().lookup(call.cacheKey, load);
+        call.cacheOutcome = lookup.outcome();
+        answer = lookup.answer();
+      } else {
+        answer = load.get();
+      }
+      answer.onSuccess(a -> deliverWhole(out, call, a)).onFailure(err -> upstreamDown(out, call, err));
+      return;
+    }
+    if (call.cacheKey != null) {
+      AnswerCache.Answer hit = d.cache().cached(call.cacheKey);
+      if (hit != null) {
+        call.cacheOutcome = "hit";
+        replayStream(out, call, hit);
+        return;
+      }
+      call.cacheOutcome = "miss";
+      call.recorded = new StringBuilder();
+    }
+    Buffer payload = Buffer.buffer(body.toString());
+    d.client().request(options(call, call.provider, call.apiKey, path))
+        .compose(req -> req.send(payload))
+        .onSuccess(resp -> {
+          call.upstreamStatus = resp.statusCode();
+          if (resp.statusCode() / 100 != 2) {
+            relayError(out, call, resp);
+          } else {
+            relayStream(out, call, resp);
+          }
+        })
+        .onFailure(err -> upstreamDown(out, call, err));
+  }
+
+  private void upstreamDown(HttpServerResponse out, Call call, Throwable err) {
+    String msg = "upstream " + call.provider.name() + " (" + call.provider.baseUrl() + ") did not answer: "
+        + firstLine(String.valueOf(err.getMessage())) + "; nothing was charged";
+    call.error = msg;
+    sendError(out, call.format, new GatewayError(502, "upstream_unavailable", msg));
+    finish(call);
+  }
+
+  private RequestOptions options(Call call, UpstreamProvider provider, @Nullable String apiKey, String path) {
+    String base = provider.baseUrl().toString();
     String url = (base.endsWith("/") ? base.substring(0, base.length() - 1) : base) + path;
     RequestOptions options = new RequestOptions().setMethod(HttpMethod.POST).setAbsoluteURI(url)
         .setIdleTimeout(d.upstreamIdleTimeout().toMillis())
@@ -423,96 +541,171 @@ public final class GatewayCalls {
       if (beta != null) {
         options.putHeader("anthropic-beta", beta);
       }
-      if (call.apiKey != null) {
-        options.putHeader("x-api-key", call.apiKey);
+      if (apiKey != null) {
+        options.putHeader("x-api-key", apiKey);
       }
-    } else if (call.apiKey != null) {
-      options.putHeader("authorization", "Bearer " + call.apiKey);
+    } else if (apiKey != null) {
+      options.putHeader("authorization", "Bearer " + apiKey);
     }
-    Buffer payload = Buffer.buffer(body.toString());
-    HttpServerResponse out = ctx.response();
-    d.client().request(options)
-        .compose(req -> req.send(payload))
-        .onSuccess(resp -> {
-          call.upstreamStatus = resp.statusCode();
-          if (resp.statusCode() / 100 != 2) {
-            relayError(out, call, resp);
-          } else if (call.stream) {
-            relayStream(out, call, resp);
-          } else {
-            relayWhole(out, call, resp);
-          }
+    return options;
+  }
+
+  /** The whole answer: the small model's when it shows no listed signal, otherwise the pinned model's. */
+  private Future<AnswerCache.Answer> routed(Call call, String path) {
+    if (call.small == null) {
+      return fetch(call, call.model, call.snapshot, call.provider, call.apiKey, path, call.body);
+    }
+    ObjectNode smallBody = call.body.deepCopy();
+    smallBody.put("model", call.smallSnapshot);
+    return fetch(call, call.small, call.smallSnapshot, call.smallProvider, call.smallApiKey, path, smallBody)
+        .otherwise(err -> {
+          LOG.info("small model {} did not answer ({}); escalating", call.smallSnapshot, err.getMessage());
+          return null;
         })
-        .onFailure(err -> {
-          String msg = "upstream " + call.provider.name() + " (" + call.provider.baseUrl() + ") did not answer: "
-              + firstLine(String.valueOf(err.getMessage())) + "; nothing was charged";
-          call.error = msg;
-          sendError(out, call.format, new GatewayError(502, "upstream_unavailable", msg));
-          finish(call);
+        .compose(small -> {
+          String signal;
+          if (small == null || small.status() / 100 != 2) {
+            signal = SMALL_MODEL_ERROR;
+          } else {
+            try {
+              signal = Escalation.inAnswer(call.format, JSON.readTree(small.body().getBytes()), call.escalateOn);
+            } catch (IOException e) {
+              signal = SMALL_MODEL_ERROR;
+            }
+          }
+          if (signal.isEmpty()) {
+            return Future.succeededFuture(small);
+          }
+          String why = signal;
+          return fetch(call, call.model, call.snapshot, call.provider, call.apiKey, path, call.body).map(pinned -> {
+            List<AnswerCache.Leg> legs = new ArrayList<>(small == null ? List.of() : small.legs());
+            legs.addAll(pinned.legs());
+            return new AnswerCache.Answer(pinned.status(), pinned.contentType(), pinned.headers(), pinned.body(),
+                List.copyOf(legs), why);
+          });
         });
+  }
+
+  /** One whole upstream call, read to its end, with the usage it reported. */
+  private Future<AnswerCache.Answer> fetch(Call call, AgentDescriptor.Model model, String snapshot,
+      UpstreamProvider provider, @Nullable String apiKey, String path, ObjectNode body) {
+    Buffer payload = Buffer.buffer(body.toString());
+    return d.client().request(options(call, provider, apiKey, path))
+        .compose(req -> req.send(payload))
+        .compose(resp -> resp.body().map(b -> {
+          Map<String, String> headers = new LinkedHashMap<>();
+          for (String h : RELAYED_ERROR_HEADERS) {
+            String v = resp.getHeader(h);
+            if (v != null) {
+              headers.put(h, v);
+            }
+          }
+          Metering m = new Metering();
+          if (resp.statusCode() / 100 == 2) {
+            meterWhole(call.format, b, m);
+          }
+          return new AnswerCache.Answer(resp.statusCode(), resp.getHeader("content-type"), Map.copyOf(headers), b,
+              List.of(new AnswerCache.Leg(model, snapshot, m.responseModel, m.inputTokens, m.outputTokens,
+                  m.cachedTokens, m.usageSeen)), "");
+        }));
+  }
+
+  private void meterWhole(WireFormat format, Buffer b, Metering m) {
+    try {
+      JsonNode n = JSON.readTree(b.getBytes());
+      if (format == WireFormat.ANTHROPIC) {
+        m.anthropicMessage(n);
+      } else if (format == WireFormat.OPENAI_RESPONSES) {
+        m.openAiResponse(n, true);
+      } else {
+        m.openAi(n);
+      }
+    } catch (IOException e) {
+      LOG.debug("upstream answer is not JSON; usage unknown");
+    }
+  }
+
+  /** Sends a whole answer (fresh, cached or shared with a coalesced call) to this caller. */
+  private void deliverWhole(HttpServerResponse out, Call call, AnswerCache.Answer a) {
+    call.answer = a;
+    call.upstreamStatus = a.status();
+    AnswerCache.Leg last = a.legs().getLast();
+    call.answeredModel = last.model();
+    call.answeredSnapshot = last.snapshot();
+    if (!a.escalatedOn().isEmpty()) {
+      call.escalatedOn = a.escalatedOn();
+    }
+    if (a.status() / 100 != 2) {
+      writeUpstreamError(out, call, a.status(), a.contentType(), a.headers(), a.body());
+      finish(call);
+      return;
+    }
+    call.delivered = true;
+    if (!out.ended() && !out.closed()) {
+      out.putHeader("content-type", a.contentType() == null ? "application/json" : a.contentType())
+          .end(a.body().copy()); // a copy: the cached buffer is shared; answer first, meter after
+    }
+    meterWhole(call.format, a.body(), call.meter);
+    finish(call);
   }
 
   private void relayError(HttpServerResponse out, Call call, HttpClientResponse resp) {
     resp.body().onComplete(ar -> {
-      Buffer b = ar.succeeded() ? ar.result() : Buffer.buffer();
-      call.error = "upstream answered " + resp.statusCode() + ": " + firstLine(b.toString()).substring(0,
-          Math.min(200, firstLine(b.toString()).length()));
-      if (!out.ended() && !out.closed()) {
-        out.setStatusCode(resp.statusCode());
-        String type = resp.getHeader("content-type");
-        out.putHeader("content-type", type == null ? "application/json" : type);
-        for (String h : new String[] {"retry-after", "retry-after-ms", "x-should-retry"}) {
-          String v = resp.getHeader(h);
-          if (v != null) {
-            out.putHeader(h, v);
-          }
-        }
-        if (b.length() == 0) {
-          out.end(call.format.errorBody(resp.statusCode(), "upstream_error", call.error));
-        } else {
-          out.end(b);
+      Map<String, String> headers = new LinkedHashMap<>();
+      for (String h : RELAYED_ERROR_HEADERS) {
+        String v = resp.getHeader(h);
+        if (v != null) {
+          headers.put(h, v);
         }
       }
+      writeUpstreamError(out, call, resp.statusCode(), resp.getHeader("content-type"), headers,
+          ar.succeeded() ? ar.result() : Buffer.buffer());
       finish(call);
     });
   }
 
-  private void relayWhole(HttpServerResponse out, Call call, HttpClientResponse resp) {
-    resp.body().onComplete(ar -> {
-      if (ar.failed()) {
-        call.error = "upstream response broke off: " + ar.cause().getMessage();
-        sendError(out, call.format, new GatewayError(502, "upstream_error", call.error));
-        finish(call);
-        return;
+  /** Passes a provider's error on as the provider sent it (status, body, retry headers). */
+  private static void writeUpstreamError(HttpServerResponse out, Call call, int status, @Nullable String type,
+      Map<String, String> headers, Buffer b) {
+    call.error = "upstream answered " + status + ": " + firstLine(b.toString()).substring(0,
+        Math.min(200, firstLine(b.toString()).length()));
+    if (!out.ended() && !out.closed()) {
+      out.setStatusCode(status);
+      out.putHeader("content-type", type == null ? "application/json" : type);
+      headers.forEach(out::putHeader);
+      if (b.length() == 0) {
+        out.end(call.format.errorBody(status, "upstream_error", call.error));
+      } else {
+        out.end(b);
       }
-      Buffer b = ar.result();
-      call.delivered = true;
-      if (!out.ended() && !out.closed()) {
-        String type = resp.getHeader("content-type");
-        out.putHeader("content-type", type == null ? "application/json" : type).end(b); // answer first, meter after
-      }
-      try {
-        JsonNode n = JSON.readTree(b.getBytes());
-        if (call.format == WireFormat.ANTHROPIC) {
-          call.meter.anthropicMessage(n);
-        } else if (call.format == WireFormat.OPENAI_RESPONSES) {
-          call.meter.openAiResponse(n, true);
-        } else {
-          call.meter.openAi(n);
-        }
-      } catch (IOException e) {
-        LOG.debug("upstream answer of {} is not JSON; usage unknown", call.provider.name());
-      }
-      finish(call);
-    });
+    }
   }
 
-  private void relayStream(HttpServerResponse out, Call call, HttpClientResponse resp) {
+  private static void streamHead(HttpServerResponse out) {
     out.setStatusCode(200).setChunked(true)
         .putHeader("content-type", "text/event-stream; charset=utf-8")
         .putHeader("cache-control", "no-cache")
         // Compression would hold events back in the deflater.
         .putHeader("content-encoding", "identity");
+  }
+
+  /** Sends a recorded stream again, event by event, as it was relayed the first time. */
+  private void replayStream(HttpServerResponse out, Call call, AnswerCache.Answer recorded) {
+    call.answer = recorded;
+    call.upstreamStatus = recorded.status();
+    streamHead(out);
+    call.delivered = true;
+    SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
+    splitter.feed(recorded.body().getBytes());
+    splitter.finish();
+    if (!out.ended() && !out.closed()) {
+      out.end();
+    }
+    finish(call);
+  }
+
+  private void relayStream(HttpServerResponse out, Call call, HttpClientResponse resp) {
+    streamHead(out);
     call.delivered = true;
     SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
     resp.handler(buf -> {
@@ -524,6 +717,12 @@ public final class GatewayCalls {
     });
     resp.endHandler(v -> {
       splitter.finish();
+      if (call.recorded != null && call.streamComplete && call.error == null) {
+        Metering m = call.meter;
+        d.cache().store(call.cacheKey, new AnswerCache.Answer(200, "text/event-stream; charset=utf-8", Map.of(),
+            Buffer.buffer(call.recorded.toString()), List.of(new AnswerCache.Leg(call.model, call.snapshot,
+                m.responseModel, m.inputTokens, m.outputTokens, m.cachedTokens, m.usageSeen)), ""));
+      }
       if (!call.streamComplete) {
         breakOff(out, call, "the upstream stream ended before the answer was complete");
       } else if (!out.ended() && !out.closed()) {
@@ -601,6 +800,12 @@ public final class GatewayCalls {
         call.firstByteNanos = System.nanoTime();
       }
       out.write(event + "\n\n");
+      if (call.recorded != null) {
+        call.recorded.append(event).append("\n\n");
+        if (call.recorded.length() > MAX_RECORDED_STREAM_CHARS) {
+          call.recorded = null; // too long to keep: relayed, not cached
+        }
+      }
     }
   }
 
@@ -630,10 +835,36 @@ public final class GatewayCalls {
   private void settle(Call call) {
     Metering m = call.meter;
     BigDecimal cost = BigDecimal.ZERO;
+    BigDecimal unrouted = BigDecimal.ZERO;
     String unpriced = "";
+    boolean fresh = !call.cacheOutcome.equals("hit") && !call.cacheOutcome.equals("coalesced");
     if (call.reservation != null) {
       if (!call.delivered) {
         d.ledger().release(call.reservation); // nothing reached the caller: nothing charged
+      } else if (call.answer != null) {
+        // A whole answer: priced per upstream call behind it; a replayed or shared answer cost nothing upstream.
+        AnswerCache.Answer a = call.answer;
+        AnswerCache.Leg last = a.legs().getLast();
+        BigDecimal unroutedPrice = price(call.snapshot, call.model.pinnedRevision(), last.inputTokens(),
+            last.outputTokens(), last.cachedTokens());
+        if (fresh) {
+          for (AnswerCache.Leg leg : a.legs()) {
+            BigDecimal priced = price(leg.responseModel().isEmpty() ? leg.snapshot() : leg.responseModel(),
+                leg.model().pinnedRevision(), leg.inputTokens(), leg.outputTokens(), leg.cachedTokens());
+            if (priced == null) {
+              unpriced = leg.snapshot();
+            } else {
+              cost = cost.add(priced);
+            }
+          }
+          if (a.legs().size() == 1 && !last.usageSeen()) {
+            cost = call.estimatedUsd; // the provider reported no usage: charge what was held
+            unroutedPrice = cost;
+          }
+        }
+        // What the same call would have cost sent to the requested model without routing or cache.
+        unrouted = unroutedPrice == null ? cost : unroutedPrice;
+        d.ledger().settle(call.reservation, cost);
       } else {
         if (m.usageSeen) {
           BigDecimal priced = price(m.responseModel.isEmpty() ? call.snapshot : m.responseModel,
@@ -651,15 +882,42 @@ public final class GatewayCalls {
         } else {
           cost = call.estimatedUsd; // the provider reported no usage: charge what was held
         }
+        unrouted = cost;
         d.ledger().settle(call.reservation, cost);
       }
     }
-    String driftKind = detectDrift(call);
+    if (call.delivered) {
+      boolean escalated = fresh && !call.escalatedOn.isEmpty();
+      boolean bySmall = fresh && call.small != null && call.answeredModel == call.small;
+      savings.merge(call.agent.name(), new ModelSavings(1, call.cacheOutcome.equals("hit") ? 1 : 0,
+          call.cacheOutcome.equals("coalesced") ? 1 : 0, bySmall ? 1 : 0, escalated ? 1 : 0, unrouted, cost),
+          GatewayCalls::add);
+      if (escalated) {
+        recordEscalation(call);
+      }
+    }
+    String driftKind = fresh ? detectDrift(call) : "";
     try {
-      d.spans().write(span(call, cost, unpriced, driftKind)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+      d.spans().write(span(call, cost, unrouted, unpriced, driftKind)).toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("could not record the span of a model call of {}", call.agent.name(), e);
     }
+  }
+
+  private static ModelSavings add(ModelSavings a, ModelSavings b) {
+    return new ModelSavings(a.calls() + b.calls(), a.cacheHits() + b.cacheHits(), a.coalesced() + b.coalesced(),
+        a.smallModelAnswers() + b.smallModelAnswers(), a.escalations() + b.escalations(),
+        a.unroutedUsd().add(b.unroutedUsd()), a.actualUsd().add(b.actualUsd()));
+  }
+
+  private void recordEscalation(Call call) {
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("signal", call.escalatedOn);
+    details.put("small_model", call.small == null ? "" : describe(call.small));
+    details.put("pinned", describe(call.model));
+    details.put("trace_id", call.trace.traceId());
+    LOG.info("model call of agent {} escalated to {} on {}", call.agent.name(), describe(call.model), call.escalatedOn);
+    d.audit().append(call.agent.subject(), "model.escalation", "agent/" + call.agent.name(), details);
   }
 
   /** Compares what the provider answered with the pinned snapshot; records drift. */
@@ -667,14 +925,14 @@ public final class GatewayCalls {
     Metering m = call.meter;
     List<String> kinds = new ArrayList<>();
     Map<String, Object> details = new LinkedHashMap<>();
-    details.put("pinned", describe(call.model));
-    details.put("snapshot", call.snapshot);
-    if (!m.responseModel.isEmpty() && !m.responseModel.equals(call.snapshot)) {
+    details.put("pinned", describe(call.answeredModel));
+    details.put("snapshot", call.answeredSnapshot);
+    if (!m.responseModel.isEmpty() && !m.responseModel.equals(call.answeredSnapshot)) {
       kinds.add("model");
       details.put("reported_model", m.responseModel);
     }
     if (!m.fingerprint.isEmpty()) {
-      String key = call.provider.name() + "/" + call.snapshot;
+      String key = call.provider.name() + "/" + call.answeredSnapshot;
       String previous = fingerprints.put(key, m.fingerprint);
       if (d.store() != null && !m.fingerprint.equals(previous)) {
         d.store().put(FINGERPRINTS, key, m.fingerprint);
@@ -692,18 +950,18 @@ public final class GatewayCalls {
     details.put("kind", kind);
     details.put("trace_id", call.trace.traceId());
     drift.computeIfAbsent(call.agent.name(), k -> new LongAdder()).increment();
-    LOG.warn("model drift for agent {}: pinned {} ({}), provider reported {}", call.agent.name(), describe(call.model),
-        call.snapshot, details);
+    LOG.warn("model drift for agent {}: pinned {} ({}), provider reported {}", call.agent.name(), describe(call.answeredModel),
+        call.answeredSnapshot, details);
     d.audit().append(call.agent.subject(), "model.drift", "agent/" + call.agent.name(), details);
     return kind;
   }
 
-  private SpanRecord span(Call call, BigDecimal cost, String unpriced, String driftKind) {
+  private SpanRecord span(Call call, BigDecimal cost, BigDecimal unrouted, String unpriced, String driftKind) {
     Metering m = call.meter;
     Map<String, String> a = new LinkedHashMap<>();
     a.put("gen_ai.operation.name", "chat");
     a.put("gen_ai.provider.name", call.model.provider());
-    a.put("gen_ai.request.model", call.snapshot);
+    a.put("gen_ai.request.model", call.answeredSnapshot);
     if (!m.responseModel.isEmpty()) {
       a.put("gen_ai.response.model", m.responseModel);
     }
@@ -721,6 +979,14 @@ public final class GatewayCalls {
       a.put("openai.response.system_fingerprint", m.fingerprint);
     }
     a.put("warden.model.pinned", describe(call.model));
+    a.put("warden.gateway.cache", call.cacheKey == null ? "off" : call.cacheOutcome);
+    if (call.small != null || !call.escalatedOn.isEmpty()) {
+      a.put("warden.routing.answered_by", describe(call.answeredModel));
+      a.put("warden.routing.escalated_on", call.escalatedOn.isEmpty() ? "none" : call.escalatedOn);
+    }
+    if (call.small != null) {
+      a.put("warden.routing.small_model", describe(call.small));
+    }
     a.put("warden.model.revision", call.model.pinnedRevision());
     a.put("warden.model.client_requested", call.requestedModel);
     a.put("warden.model.drift", driftKind.isEmpty() ? "none" : driftKind);
@@ -731,6 +997,7 @@ public final class GatewayCalls {
     }
     a.put("warden.cost.usd", cost.toPlainString());
     a.put("warden.cost.tokens_usd", cost.toPlainString());
+    a.put("warden.cost.unrouted_usd", unrouted.toPlainString());
     a.put("warden.cost.source", "gateway");
     if (!unpriced.isEmpty()) {
       a.put("warden.cost.unpriced_model", unpriced);
@@ -753,8 +1020,9 @@ public final class GatewayCalls {
     long start = call.startTime.getEpochSecond() * 1_000_000_000L + call.startTime.getNano();
     long end = call.endTime.getEpochSecond() * 1_000_000_000L + call.endTime.getNano();
     return new SpanRecord(call.trace.traceId(), call.spanId, call.trace.parentSpanId(), call.trace.logicalTraceId(),
-        "chat " + call.snapshot, SERVICE, call.agent.name(), "chat", start, end,
-        call.error == null ? "OK" : "ERROR", call.error == null ? "" : call.error, call.snapshot, m.responseModel,
+        "chat " + call.answeredSnapshot, SERVICE, call.agent.name(), "chat", start, end,
+        call.error == null ? "OK" : "ERROR", call.error == null ? "" : call.error, call.answeredSnapshot,
+        m.responseModel,
         m.inputTokens, m.outputTokens, m.cachedTokens, "", "", call.trace.intent(), chain(call.agent),
         cost.setScale(9, RoundingMode.HALF_UP), text.length() > 2 * Metering.MAX_TEXT
             ? text.substring(0, 2 * Metering.MAX_TEXT) : text.toString(), a, List.of());
@@ -864,6 +1132,22 @@ public final class GatewayCalls {
     long endNanos;
     Instant endTime;
     volatile @Nullable String error;
+    /** Routing: the small model tried first, its upstream and the signals that escalate. */
+    AgentDescriptor.@Nullable Model small;
+    String smallSnapshot = "";
+    @Nullable UpstreamProvider smallProvider;
+    @Nullable String smallApiKey;
+    List<String> escalateOn = List.of();
+    String escalatedOn = "";
+    /** Cache key when {@code spec.routing.cache} applies; how the lookup went (hit, coalesced, miss). */
+    @Nullable String cacheKey;
+    String cacheOutcome = "";
+    /** The whole answer delivered (null for streams) and the model that answered it. */
+    AnswerCache.@Nullable Answer answer;
+    /** A stream's relayed events, kept to be cached when it completes. */
+    @Nullable StringBuilder recorded;
+    AgentDescriptor.Model answeredModel;
+    String answeredSnapshot;
 
     Call(WireFormat format, long startNanos, Instant startTime) {
       this.format = format;
