@@ -30,7 +30,18 @@ public final class TextExtractor {
   static final Set<String> TEXT_ATTRIBUTES = Set.of(
       "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions",
       "gen_ai.prompt", "gen_ai.completion", "gen_ai.tool.call.arguments", "gen_ai.tool.call.result",
-      "gen_ai.reasoning", "gen_ai.reasoning.content", "gen_ai.event.content", "warden.text");
+      "gen_ai.reasoning", "gen_ai.reasoning.content", "gen_ai.event.content", "warden.text",
+      // OpenInference: the request and response as a whole (used when there are no messages).
+      "input.value", "output.value",
+      // Vercel AI SDK.
+      "ai.prompt", "ai.prompt.messages", "ai.response.text", "ai.response.object", "ai.response.toolCalls",
+      "ai.toolCall.args", "ai.toolCall.result", "ai.response.reasoning");
+
+  /** OpenInference's whole request or response, searched only when the span has no messages. */
+  static final String INPUT_VALUE = "input.value";
+  static final String OUTPUT_VALUE = "output.value";
+  static final String OI_INPUT_MESSAGES = "llm.input_messages.";
+  static final String OI_OUTPUT_MESSAGES = "llm.output_messages.";
 
   /** Keys inside structured messages that describe structure, not content. */
   public static final Set<String> STRUCTURAL_KEYS = Set.of(
@@ -45,7 +56,10 @@ public final class TextExtractor {
   public static boolean isTextAttribute(String key) {
     return TEXT_ATTRIBUTES.contains(key)
         || ((key.startsWith("gen_ai.prompt.") || key.startsWith("gen_ai.completion."))
-            && (key.endsWith(".content") || key.endsWith(".arguments")));
+            && (key.endsWith(".content") || key.endsWith(".arguments")))
+        || ((key.startsWith(OI_INPUT_MESSAGES) || key.startsWith(OI_OUTPUT_MESSAGES))
+            && (key.endsWith(".message.content") || key.endsWith(".message_content.text")
+                || key.endsWith(".function.arguments")));
   }
 
   /** Appends the text of the attribute {@code key} if it is a text attribute. */
@@ -54,7 +68,7 @@ public final class TextExtractor {
       return;
     }
     if (value.getValueCase() == AnyValue.ValueCase.STRING_VALUE) {
-      if (TOOL_CALL_ARGUMENTS.equals(key) && compactObject(value.getStringValue(), out)) {
+      if ((TOOL_CALL_ARGUMENTS.equals(key) || "ai.toolCall.args".equals(key)) && compactObject(value.getStringValue(), out)) {
         return;
       }
       fromMaybeJson(value.getStringValue(), out);
