@@ -71,6 +71,7 @@ public final class AttributeMappings {
               + "other ai.* (the wrapping generateText, streamText, ...)→chain"),
       new Mapping(GEN_AI, "gen_ai.request.model", Field.REQUEST_MODEL, ""),
       new Mapping(OPENINFERENCE, "llm.model_name", Field.REQUEST_MODEL, ""),
+      new Mapping(OPENINFERENCE, "embedding.model_name", Field.REQUEST_MODEL, ""),
       new Mapping(VERCEL, "ai.model.id", Field.REQUEST_MODEL, ""),
       new Mapping(GEN_AI, "gen_ai.response.model", Field.RESPONSE_MODEL, ""),
       new Mapping(OPENINFERENCE, "llm.model_name", Field.RESPONSE_MODEL, ""),
@@ -138,7 +139,7 @@ public final class AttributeMappings {
       new Mapping(VERCEL, "ai.response.object", Field.TEXT, ""),
       new Mapping(VERCEL, "ai.response.toolCalls", Field.TEXT, ""),
       new Mapping(VERCEL, "ai.toolCall.args", Field.TEXT, "compact JSON"),
-      new Mapping(VERCEL, "ai.toolCall.result", Field.TEXT, ""),
+      new Mapping(VERCEL, "ai.toolCall.result", Field.TEXT, "compact JSON"),
       new Mapping(VERCEL, "ai.response.reasoning", Field.TEXT, ""));
 
   /** Attribute names per non-text field, in priority order. */

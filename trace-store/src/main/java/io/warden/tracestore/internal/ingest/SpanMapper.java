@@ -205,6 +205,7 @@ public final class SpanMapper {
     Map<String, AnyValue> a = Otlp.attributes(s.getAttributesList());
     StringBuilder text = new StringBuilder();
     Map<String, String> attrs = new HashMap<>();
+    StringBuilder reasoning = new StringBuilder();
     AnyValue wholeInput = null;
     AnyValue wholeOutput = null;
     boolean inputMessages = false;
@@ -218,7 +219,7 @@ public final class SpanMapper {
       } else if (TextExtractor.isTextAttribute(k)) {
         inputMessages |= k.startsWith(TextExtractor.OI_INPUT_MESSAGES);
         outputMessages |= k.startsWith(TextExtractor.OI_OUTPUT_MESSAGES);
-        TextExtractor.fromAttribute(k, kv.getValue(), text);
+        TextExtractor.fromAttribute(k, kv.getValue(), text, reasoning);
       } else if (!MAPPED.contains(k)) {
         attrs.put(k, Otlp.cap(Otlp.string(kv.getValue()), Otlp.MAX_ATTRIBUTE_CHARS));
       }
@@ -240,6 +241,10 @@ public final class SpanMapper {
         Map<String, AnyValue> ea = Otlp.attributes(e.getAttributesList());
         statusMessage = (str(ea, "exception.type") + ": " + str(ea, "exception.message")).strip();
       }
+    }
+    attrs.remove(TextExtractor.REASONING_RANGES); // only Warden says where the reasoning is
+    if (!reasoning.isEmpty()) {
+      attrs.put(TextExtractor.REASONING_RANGES, reasoning.toString());
     }
     if (!scope.isEmpty()) {
       attrs.put("otel.scope.name", scope);
@@ -306,13 +311,13 @@ public final class SpanMapper {
         output = total - input;
       }
       cached = count(a, attrs, Field.CACHED_INPUT_TOKENS);
-      long reasoning = count(a, attrs, Field.REASONING_TOKENS);
-      if (reasoning > 0) {
-        attrs.put(REASONING_TOKENS, Long.toString(reasoning));
+      long reasoningTokens = count(a, attrs, Field.REASONING_TOKENS);
+      if (reasoningTokens > 0) {
+        attrs.put(REASONING_TOKENS, Long.toString(reasoningTokens));
         // Reasoning is output: counted inside the output tokens where the provider reports it so
         // (OpenAI, OpenInference); added when the span's output tokens cannot contain it.
-        if (output < reasoning) {
-          output += reasoning;
+        if (output < reasoningTokens) {
+          output += reasoningTokens;
         }
       }
     }
