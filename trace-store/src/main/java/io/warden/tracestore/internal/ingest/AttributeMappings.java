@@ -1,7 +1,6 @@
 package io.warden.tracestore.internal.ingest;
 
 import io.opentelemetry.proto.common.v1.AnyValue;
-import io.warden.tracestore.internal.otlp.Otlp;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -204,15 +203,5 @@ public final class AttributeMappings {
       }
       default -> v;
     };
-  }
-
-  /** The value of {@code key} as a string ("" when absent). */
-  static String string(Map<String, AnyValue> attributes, String key) {
-    return key == null ? "" : SpanMapper.str(attributes, key);
-  }
-
-  /** The value of {@code key} as a count (0 when absent or not a number). */
-  static long count(Map<String, AnyValue> attributes, String key) {
-    return key == null ? 0 : Math.max(0, Otlp.longValue(attributes.get(key)));
   }
 }
