@@ -213,7 +213,8 @@ public final class OtlpIngestBench {
             .startSpan();
         s.end();
       }
+      // Before the provider closes: closing shuts the exporter down, which empties it.
+      return collect.getFinishedSpanItems();
     }
-    return collect.getFinishedSpanItems();
   }
 }

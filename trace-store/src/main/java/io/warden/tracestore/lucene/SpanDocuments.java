@@ -61,6 +61,13 @@ final class SpanDocuments {
   static final String STATUS_MESSAGE = "status_message";
   static final String NAME = "name";
   static final String TEXT = "text";
+  /** The reasoning part of the text (also in {@link #TEXT}), for {@code reasoning:refund}. */
+  static final String REASONING = "reasoning";
+  /**
+   * The span attribute, set at ingest, with the {@code start-end} character ranges of the text that
+   * are reasoning (the ingest side's {@code TextExtractor.REASONING_RANGES}; a test keeps them equal).
+   */
+  static final String REASONING_RANGES = "warden.text.reasoning";
   static final String HAS_TEXT = "has_text";
   static final String START = "start";
   static final String COST = "cost";
@@ -91,9 +98,33 @@ final class SpanDocuments {
 
   /**
    * Fields a query searches when it names none: the text (prompts, completions, reasoning, tool-call
-   * arguments with their keys), the span name, the intent and the status message.
+   * arguments with their keys), the span name, the intent, the status message and the reasoning.
    */
-  static final String[] DEFAULT_FIELDS = {TEXT, NAME, INTENT, STATUS_MESSAGE};
+  static final String[] DEFAULT_FIELDS = {TEXT, NAME, INTENT, STATUS_MESSAGE, REASONING};
+
+  /** The reasoning of {@code text}, from the {@link #REASONING_RANGES} attribute's value ("" if none). */
+  static String reasoning(String text, String ranges) {
+    if (ranges.isEmpty() || text.isEmpty()) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder();
+    for (String r : ranges.split(",")) {
+      int dash = r.indexOf('-');
+      try {
+        int start = Math.min(Integer.parseInt(r.substring(0, dash)), text.length());
+        int end = Math.min(Integer.parseInt(r.substring(dash + 1)), text.length());
+        if (end > start) {
+          if (!out.isEmpty()) {
+            out.append('\n');
+          }
+          out.append(text, start, end);
+        }
+      } catch (RuntimeException e) {
+        // A client-sent or damaged value: no reasoning rather than a failed write.
+      }
+    }
+    return out.toString();
+  }
 
   /**
    * Lowercases keyword fields; span names are split into words (dots, slashes, underscores, dashes,
@@ -189,6 +220,10 @@ final class SpanDocuments {
     if (!s.text().isEmpty()) {
       d.add(new Field(TEXT, s.text(), TEXT_TYPE));
       d.add(new StringField(HAS_TEXT, "1", Field.Store.NO));
+      String reasoning = reasoning(s.text(), s.attributes().getOrDefault(REASONING_RANGES, ""));
+      if (!reasoning.isEmpty()) {
+        d.add(new TextField(REASONING, reasoning, Field.Store.NO));
+      }
     }
     d.add(new LongPoint(START, s.startEpochNanos()));
     d.add(new NumericDocValuesField(START, s.startEpochNanos()));

@@ -147,6 +147,34 @@ class LuceneSpanStoreTest {
   }
 
   @Test
+  void search_reasoningField_findsOnlyWhatTheModelReasoned() throws Exception {
+    String text = "Can order 9913 be refunded?\nThe refund policy allows 30 days.\nYes.";
+    int start = text.indexOf("The refund");
+    int end = text.indexOf("\nYes");
+    SpanRecord reasoned = span(1, "planner", "gpt-4o", "", "OK", T0, "0.1", text);
+    reasoned = new SpanRecord(reasoned.traceId(), reasoned.spanId(), "", reasoned.logicalTraceId(), reasoned.name(),
+        "svc", "planner", "chat", T0, T0 + 1000, "OK", "", "gpt-4o", "", 10, 5, 0, "", "", "", List.of("planner"),
+        reasoned.costUsd(), text, Map.of(SpanDocuments.REASONING_RANGES, start + "-" + end), List.of());
+    SpanRecord asked = span(2, "planner", "gpt-4o", "", "OK", T0 + 1, "0.1", "Is a refund possible?");
+    store.write(List.of(reasoned, asked));
+    assertThat(search(q("reasoning:refund"))).extracting(SpanRecord::spanId).containsExactly(reasoned.spanId());
+    assertThat(search(q("reasoning:policy AND 9913"))).extracting(SpanRecord::spanId)
+        .containsExactly(reasoned.spanId());
+    assertThat(search(q("reasoning:refunded"))).as("the question is not reasoning").isEmpty();
+    assertThat(search(q("refund"))).extracting(SpanRecord::spanId)
+        .containsExactlyInAnyOrder(reasoned.spanId(), asked.spanId());
+  }
+
+  @Test
+  void reasoning_rangesPastTheTextOrDamaged_giveWhatIsThere() {
+    assertThat(SpanDocuments.reasoning("abcdef", "1-3,4-99")).isEqualTo("bc\nef");
+    assertThat(SpanDocuments.reasoning("abcdef", "x-3,7-9,")).isEmpty();
+    assertThat(SpanDocuments.reasoning("", "0-3")).isEmpty();
+    assertThat(SpanDocuments.REASONING_RANGES)
+        .isEqualTo(io.warden.tracestore.internal.ingest.TextExtractor.REASONING_RANGES);
+  }
+
+  @Test
   void search_bareWordOfASpanName_findsTheSpanByEachPartAndWhole() throws Exception {
     SpanRecord dotted = renamed(span(1, "planner", "", "", "OK", T0, "0", ""), "invoice.lookup");
     SpanRecord mixed = renamed(span(2, "planner", "", "", "OK", T0 + 1, "0", ""), "mcp/ledgerRead_v2-fetch");

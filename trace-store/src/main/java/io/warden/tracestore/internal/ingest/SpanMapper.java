@@ -17,6 +17,7 @@ import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import io.warden.core.trace.SpanCost;
 import io.warden.core.trace.SpanRecord;
+import io.warden.tracestore.internal.ingest.AttributeMappings.Field;
 import io.warden.tracestore.pricing.Pricing;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -61,9 +62,12 @@ public final class SpanMapper {
       "gen_ai.usage.input_tokens.cached", "gen_ai.usage.cached_tokens", "gen_ai.tool.name",
       "gen_ai.conversation.id");
 
-  private static final String[] CACHED_KEYS = {
-      "gen_ai.usage.cache_read.input_tokens", "gen_ai.usage.cache_read_input_tokens",
-      "gen_ai.usage.input_tokens.cached", "gen_ai.usage.cached_tokens"};
+  /** Where the provider, whatever attribute named it, is kept. */
+  static final String PROVIDER = "gen_ai.provider.name";
+  /** Where reasoning tokens, whatever attribute reported them, are kept. */
+  static final String REASONING_TOKENS = "gen_ai.usage.reasoning_tokens";
+  /** The attribute and value an operation was derived from, when not {@code gen_ai.operation.name}. */
+  public static final String OPERATION_SOURCE = "warden.operation.source";
 
   private final Supplier<Pricing> pricing;
   private final LogicalTraceHints hints;
@@ -201,13 +205,32 @@ public final class SpanMapper {
     Map<String, AnyValue> a = Otlp.attributes(s.getAttributesList());
     StringBuilder text = new StringBuilder();
     Map<String, String> attrs = new HashMap<>();
+    StringBuilder reasoning = new StringBuilder();
+    AnyValue wholeInput = null;
+    AnyValue wholeOutput = null;
+    boolean inputMessages = false;
+    boolean outputMessages = false;
     for (KeyValue kv : s.getAttributesList()) {
       String k = kv.getKey();
-      if (TextExtractor.isTextAttribute(k)) {
-        TextExtractor.fromAttribute(k, kv.getValue(), text);
+      if (TextExtractor.INPUT_VALUE.equals(k)) {
+        wholeInput = kv.getValue();
+      } else if (TextExtractor.OUTPUT_VALUE.equals(k)) {
+        wholeOutput = kv.getValue();
+      } else if (TextExtractor.isTextAttribute(k)) {
+        inputMessages |= k.startsWith(TextExtractor.OI_INPUT_MESSAGES);
+        outputMessages |= k.startsWith(TextExtractor.OI_OUTPUT_MESSAGES);
+        TextExtractor.fromAttribute(k, kv.getValue(), text, reasoning);
       } else if (!MAPPED.contains(k)) {
         attrs.put(k, Otlp.cap(Otlp.string(kv.getValue()), Otlp.MAX_ATTRIBUTE_CHARS));
       }
+    }
+    // OpenInference repeats the messages in input.value / output.value (the whole request and
+    // response as JSON): search them only when there are no messages, so text is not indexed twice.
+    if (wholeInput != null && !inputMessages) {
+      TextExtractor.fromAttribute(TextExtractor.INPUT_VALUE, wholeInput, text);
+    }
+    if (wholeOutput != null && !outputMessages) {
+      TextExtractor.fromAttribute(TextExtractor.OUTPUT_VALUE, wholeOutput, text);
     }
     String statusMessage = s.getStatus().getMessage();
     for (Span.Event e : s.getEventsList()) {
@@ -218,6 +241,10 @@ public final class SpanMapper {
         Map<String, AnyValue> ea = Otlp.attributes(e.getAttributesList());
         statusMessage = (str(ea, "exception.type") + ": " + str(ea, "exception.message")).strip();
       }
+    }
+    attrs.remove(TextExtractor.REASONING_RANGES); // only Warden says where the reasoning is
+    if (!reasoning.isEmpty()) {
+      attrs.put(TextExtractor.REASONING_RANGES, reasoning.toString());
     }
     if (!scope.isEmpty()) {
       attrs.put("otel.scope.name", scope);
@@ -263,19 +290,42 @@ public final class SpanMapper {
     if (intent.isEmpty()) {
       intent = str(resource, WARDEN_INTENT);
     }
-    String operation = str(a, "gen_ai.operation.name");
-    String requestModel = str(a, "gen_ai.request.model");
-    String responseModel = str(a, "gen_ai.response.model");
-    long input = Otlp.longValue(a.get("gen_ai.usage.input_tokens"));
-    long output = Otlp.longValue(a.get("gen_ai.usage.output_tokens"));
+    String operationKey = AttributeMappings.firstKey(a, Field.OPERATION);
+    String operation = operationKey == null ? "" : AttributeMappings.operation(operationKey, str(a, operationKey));
+    String requestModel = mapped(a, attrs, Field.REQUEST_MODEL);
+    String responseModel = mapped(a, attrs, Field.RESPONSE_MODEL);
+    String provider = mapped(a, attrs, Field.PROVIDER);
+    if (!provider.isEmpty()) {
+      attrs.put(PROVIDER, provider);
+    }
+    long input = 0;
+    long output = 0;
     long cached = 0;
-    for (String k : CACHED_KEYS) {
-      if (a.containsKey(k)) {
-        cached = Otlp.longValue(a.get(k));
-        break;
+    if (!"chain".equals(operation)) {
+      // A chain span wraps model calls that report their own usage (the Vercel AI SDK's generateText
+      // around its doGenerate steps): its totals stay attributes, not priced a second time.
+      input = count(a, attrs, Field.INPUT_TOKENS);
+      output = count(a, attrs, Field.OUTPUT_TOKENS);
+      long total = count(a, attrs, Field.TOTAL_TOKENS);
+      if (output == 0 && total > input) {
+        output = total - input;
+      }
+      cached = count(a, attrs, Field.CACHED_INPUT_TOKENS);
+      long reasoningTokens = count(a, attrs, Field.REASONING_TOKENS);
+      if (reasoningTokens > 0) {
+        attrs.put(REASONING_TOKENS, Long.toString(reasoningTokens));
+        // Reasoning is output: counted inside the output tokens where the provider reports it so
+        // (OpenAI, OpenInference); added when the span's output tokens cannot contain it.
+        if (output < reasoningTokens) {
+          output += reasoningTokens;
+        }
       }
     }
-    String tool = str(a, "gen_ai.tool.name");
+    if (operationKey != null && !operationKey.equals("gen_ai.operation.name")) {
+      attrs.remove(operationKey);
+      attrs.put(OPERATION_SOURCE, operationKey + "=" + str(a, operationKey));
+    }
+    String tool = mapped(a, attrs, Field.TOOL);
     long start = s.getStartTimeUnixNano();
     long end = s.getEndTimeUnixNano();
 
@@ -318,8 +368,27 @@ public final class SpanMapper {
     };
     return new SpanRecord(traceId, spanId, Otlp.validId(s.getParentSpanId(), 8) ? Otlp.hex(s.getParentSpanId()) : "",
         logical, s.getName(), service, agent, operation, start, end, status, statusMessage, requestModel,
-        responseModel, input, output, cached, tool, str(a, "gen_ai.conversation.id"), intent, chain, cost,
+        responseModel, input, output, cached, tool, mapped(a, attrs, Field.CONVERSATION_ID), intent, chain, cost,
         TextExtractor.cap(text), attrs, links);
+  }
+
+  /** The value of the first of {@code field}'s attributes the span carries; it is no longer an attribute. */
+  private static String mapped(Map<String, AnyValue> a, Map<String, String> attrs, Field field) {
+    String key = AttributeMappings.firstKey(a, field);
+    if (key == null) {
+      return "";
+    }
+    attrs.remove(key);
+    return str(a, key);
+  }
+
+  private static long count(Map<String, AnyValue> a, Map<String, String> attrs, Field field) {
+    String key = AttributeMappings.firstKey(a, field);
+    if (key == null) {
+      return 0;
+    }
+    attrs.remove(key);
+    return Math.max(0, Otlp.longValue(a.get(key)));
   }
 
   private String logicalTrace(String traceId, List<Delegation.Hop> hops, List<String> links) {

@@ -9,6 +9,7 @@ import io.opentelemetry.proto.common.v1.KeyValue;
 import java.io.IOException;
 import java.util.List;
 import java.util.Set;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Pulls the searchable text out of GenAI telemetry: prompts, completions, system instructions,
@@ -26,11 +27,25 @@ public final class TextExtractor {
 
   static final String TOOL_CALL_ARGUMENTS = "gen_ai.tool.call.arguments";
 
+  /** Tool-call arguments and results kept as compact JSON, keys included. */
+  static final Set<String> COMPACT_JSON = Set.of(TOOL_CALL_ARGUMENTS, "ai.toolCall.args", "ai.toolCall.result");
+
   /** Attributes whose values are text to search. */
   static final Set<String> TEXT_ATTRIBUTES = Set.of(
       "gen_ai.input.messages", "gen_ai.output.messages", "gen_ai.system_instructions",
       "gen_ai.prompt", "gen_ai.completion", "gen_ai.tool.call.arguments", "gen_ai.tool.call.result",
-      "gen_ai.reasoning", "gen_ai.reasoning.content", "gen_ai.event.content", "warden.text");
+      "gen_ai.reasoning", "gen_ai.reasoning.content", "gen_ai.event.content", "warden.text",
+      // OpenInference: the request and response as a whole (used when there are no messages).
+      "input.value", "output.value",
+      // Vercel AI SDK.
+      "ai.prompt", "ai.prompt.messages", "ai.response.text", "ai.response.object", "ai.response.toolCalls",
+      "ai.toolCall.args", "ai.toolCall.result", "ai.response.reasoning");
+
+  /** OpenInference's whole request or response, searched only when the span has no messages. */
+  static final String INPUT_VALUE = "input.value";
+  static final String OUTPUT_VALUE = "output.value";
+  static final String OI_INPUT_MESSAGES = "llm.input_messages.";
+  static final String OI_OUTPUT_MESSAGES = "llm.output_messages.";
 
   /** Keys inside structured messages that describe structure, not content. */
   public static final Set<String> STRUCTURAL_KEYS = Set.of(
@@ -45,21 +60,57 @@ public final class TextExtractor {
   public static boolean isTextAttribute(String key) {
     return TEXT_ATTRIBUTES.contains(key)
         || ((key.startsWith("gen_ai.prompt.") || key.startsWith("gen_ai.completion."))
-            && (key.endsWith(".content") || key.endsWith(".arguments")));
+            && (key.endsWith(".content") || key.endsWith(".arguments")))
+        || ((key.startsWith(OI_INPUT_MESSAGES) || key.startsWith(OI_OUTPUT_MESSAGES))
+            && (key.endsWith(".message.content") || key.endsWith(".message_content.text")
+                || key.endsWith(".function.arguments")));
   }
+
+  /** Attributes whose whole value is reasoning. */
+  static final Set<String> REASONING_ATTRIBUTES = Set.of(
+      "gen_ai.reasoning", "gen_ai.reasoning.content", "ai.response.reasoning");
+
+  /**
+   * The attribute that records where in a span's text its reasoning is: {@code start-end} character
+   * ranges, comma-separated, so the search index can keep reasoning in a field of its own while the
+   * text stays whole.
+   */
+  public static final String REASONING_RANGES = "warden.text.reasoning";
 
   /** Appends the text of the attribute {@code key} if it is a text attribute. */
   public static void fromAttribute(String key, AnyValue value, StringBuilder out) {
+    fromAttribute(key, value, out, null);
+  }
+
+  /**
+   * Appends the text of the attribute {@code key} if it is a text attribute, and the ranges of
+   * {@code out} that are reasoning (message parts of type {@code reasoning} or {@code thinking}, and
+   * the reasoning attributes) to {@code reasoning} when it is not null.
+   */
+  public static void fromAttribute(String key, AnyValue value, StringBuilder out, @Nullable StringBuilder reasoning) {
     if (!isTextAttribute(key)) {
       return;
     }
+    int before = out.length();
     if (value.getValueCase() == AnyValue.ValueCase.STRING_VALUE) {
-      if (TOOL_CALL_ARGUMENTS.equals(key) && compactObject(value.getStringValue(), out)) {
+      if (COMPACT_JSON.contains(key) && compactObject(value.getStringValue(), out)) {
         return;
       }
-      fromMaybeJson(value.getStringValue(), out);
+      fromMaybeJson(value.getStringValue(), out, REASONING_ATTRIBUTES.contains(key) ? null : reasoning);
     } else {
       Otlp.strings(value, out);
+    }
+    if (reasoning != null && REASONING_ATTRIBUTES.contains(key)) {
+      range(reasoning, before, out.length());
+    }
+  }
+
+  private static void range(StringBuilder ranges, int start, int end) {
+    if (end > start) {
+      if (!ranges.isEmpty()) {
+        ranges.append(',');
+      }
+      ranges.append(start).append('-').append(end);
     }
   }
 
@@ -113,43 +164,59 @@ public final class TextExtractor {
 
   /** JSON messages become their text leaves; anything else is taken as it is. */
   static void fromMaybeJson(String s, StringBuilder out) {
+    fromMaybeJson(s, out, null);
+  }
+
+  private static void fromMaybeJson(String s, StringBuilder out, @Nullable StringBuilder reasoning) {
     String t = s.strip();
     if ((t.startsWith("[") && t.endsWith("]")) || (t.startsWith("{") && t.endsWith("}"))) {
       int before = out.length();
+      int rangesBefore = reasoning == null ? 0 : reasoning.length();
       // Streaming, not a tree: this runs for every prompt and completion on the ingest path.
       try (JsonParser p = JSON.getFactory().createParser(t)) {
         p.nextToken();
-        leaves(p, out);
+        leaves(p, out, reasoning);
         return;
       } catch (Exception e) {
         out.setLength(before); // Not JSON after all: index the raw text alone.
+        if (reasoning != null) {
+          reasoning.setLength(rangesBefore);
+        }
       }
     }
     Otlp.appendLine(out, s);
   }
 
   /** Appends the text leaves of the value at the parser's current token, leaving it on its last token. */
-  private static void leaves(JsonParser p, StringBuilder out) throws IOException {
+  private static void leaves(JsonParser p, StringBuilder out, @Nullable StringBuilder reasoning) throws IOException {
     JsonToken token = p.currentToken();
     if (token == JsonToken.VALUE_STRING) {
       Otlp.appendLine(out, p.getText());
     } else if (token == JsonToken.START_ARRAY) {
       while (p.nextToken() != JsonToken.END_ARRAY) {
-        leaves(p, out);
+        leaves(p, out, reasoning);
       }
     } else if (token == JsonToken.START_OBJECT) {
+      int start = out.length();
+      boolean isReasoning = false;
       while (p.nextToken() == JsonToken.FIELD_NAME) {
         String key = p.currentName();
         JsonToken value = p.nextToken();
-        if (STRUCTURAL_KEYS.contains(key)) {
+        if ("type".equals(key) && value == JsonToken.VALUE_STRING) {
+          String type = p.getText();
+          isReasoning = "reasoning".equals(type) || "thinking".equals(type);
+        } else if (STRUCTURAL_KEYS.contains(key)) {
           p.skipChildren();
         } else if (value == JsonToken.START_OBJECT
             && ("arguments".equals(key) || "result".equals(key) || "response".equals(key))) {
           // Tool-call arguments: keep the compact JSON, which is what a responder searches for.
           Otlp.appendLine(out, JSON.readTree(p).toString());
         } else {
-          leaves(p, out);
+          leaves(p, out, isReasoning ? null : reasoning);
         }
+      }
+      if (isReasoning && reasoning != null) {
+        range(reasoning, start, out.length());
       }
     }
     if (token == null) {

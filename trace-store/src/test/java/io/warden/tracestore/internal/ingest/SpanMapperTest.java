@@ -234,4 +234,72 @@ class SpanMapperTest {
     assertThat(r.rejected()).isEqualTo(8);
     assertThat(r.message()).endsWith("; and 3 more");
   }
+  @Test
+  void mapTraces_currentAndOlderNamesTogether_currentNamesWin() {
+    Span.Builder s = span(T1, "00000000000000c1")
+        .addAttributes(kv("openinference.span.kind", "TOOL"))
+        .addAttributes(kv("gen_ai.operation.name", "chat"))
+        .addAttributes(kv("llm.model_name", "gpt-4o-mini"))
+        .addAttributes(kv("ai.model.id", "claude-opus-4-7"))
+        .addAttributes(kv("gen_ai.request.model", "gpt-4o"))
+        .addAttributes(kv("llm.token_count.prompt", 7))
+        .addAttributes(kv("gen_ai.usage.prompt_tokens", 999))
+        .addAttributes(kv("gen_ai.usage.input_tokens", 1000))
+        .addAttributes(kv("ai.usage.completionTokens", 9))
+        .addAttributes(kv("gen_ai.usage.output_tokens", 100))
+        .addAttributes(kv("session.id", "older"))
+        .addAttributes(kv("gen_ai.conversation.id", "current"));
+    SpanRecord m = mapper.mapTraces(request(List.of(), s), Caller.agent("planner", List.of())).accepted().get(0);
+    assertThat(m.operation()).isEqualTo("chat");
+    assertThat(m.requestModel()).isEqualTo("gpt-4o");
+    assertThat(m.responseModel()).as("llm.model_name is also the response model").isEqualTo("gpt-4o-mini");
+    assertThat(m.inputTokens()).isEqualTo(1000);
+    assertThat(m.outputTokens()).isEqualTo(100);
+    assertThat(m.conversationId()).isEqualTo("current");
+    assertThat(m.attributes()).containsEntry("gen_ai.usage.prompt_tokens", "999")
+        .containsEntry("ai.model.id", "claude-opus-4-7").doesNotContainKey("gen_ai.usage.input_tokens")
+        .doesNotContainKey(SpanMapper.OPERATION_SOURCE);
+  }
+
+  @Test
+  void mapTraces_reasoningParts_recordedAsRangesOfTheText_andClientRangesDropped() {
+    Span.Builder s = span(T1, "00000000000000c2")
+        .addAttributes(kv("gen_ai.operation.name", "chat"))
+        .addAttributes(kv(TextExtractor.REASONING_RANGES, "0-5"))
+        .addAttributes(kv("gen_ai.input.messages", "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\","
+            + "\"content\":\"refund?\"}]}]"))
+        .addAttributes(kv("gen_ai.output.messages", "[{\"role\":\"assistant\",\"parts\":[{\"content\":"
+            + "\"weighing the policy\",\"type\":\"reasoning\"},{\"type\":\"text\",\"content\":\"yes\"},"
+            + "{\"type\":\"thinking\",\"thinking\":\"second thought\"}]}]"))
+        .addAttributes(kv("gen_ai.usage.output_tokens", 10))
+        .addAttributes(kv("gen_ai.usage.reasoning_tokens", 40));
+    SpanRecord m = mapper.mapTraces(request(List.of(), s), Caller.agent("planner", List.of())).accepted().get(0);
+    assertThat(m.text()).isEqualTo("refund?\nweighing the policy\nyes\nsecond thought");
+    String ranges = m.attributes().get(TextExtractor.REASONING_RANGES);
+    StringBuilder reasoning = new StringBuilder();
+    for (String r : ranges.split(",")) {
+      String[] se = r.split("-");
+      reasoning.append(m.text(), Integer.parseInt(se[0]), Integer.parseInt(se[1])).append('|');
+    }
+    assertThat(reasoning.toString()).isEqualTo("\nweighing the policy|\nsecond thought|");
+    assertThat(m.attributes()).containsEntry("gen_ai.usage.reasoning_tokens", "40");
+    assertThat(m.outputTokens()).as("fewer output than reasoning tokens: reasoning added").isEqualTo(50);
+  }
+
+  @Test
+  void mapTraces_noOperationName_operationFromWhatTheOtherAttributesSay() {
+    String[][] cases = {
+        {"openinference.span.kind", "LLM", "chat"}, {"openinference.span.kind", "AGENT", "invoke_agent"},
+        {"openinference.span.kind", "RETRIEVER", "retrieval"}, {"openinference.span.kind", "EMBEDDING", "embeddings"},
+        {"llm.request.type", "completion", "text_completion"}, {"ai.operationId", "ai.streamText.doStream", "chat"},
+        {"ai.operationId", "ai.embed.doEmbed", "embeddings"}, {"ai.operationId", "ai.streamText", "chain"}};
+    for (String[] c : cases) {
+      Span.Builder s = span(T1, "00000000000000c3").addAttributes(kv(c[0], c[1]))
+          .addAttributes(kv("ai.usage.promptTokens", 10));
+      SpanRecord m = mapper.mapTraces(request(List.of(), s), Caller.agent("planner", List.of())).accepted().get(0);
+      assertThat(m.operation()).as("%s=%s", c[0], c[1]).isEqualTo(c[2]);
+      assertThat(m.attributes()).containsEntry(SpanMapper.OPERATION_SOURCE, c[0] + "=" + c[1]);
+      assertThat(m.inputTokens()).as("a chain's tokens are not priced again").isEqualTo("chain".equals(c[2]) ? 0 : 10);
+    }
+  }
 }
