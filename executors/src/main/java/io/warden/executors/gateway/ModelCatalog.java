@@ -161,27 +161,21 @@ public final class ModelCatalog {
    * breaks the file's rules, cannot merge. Without a {@code models.yaml} the built-in naming applies.
    */
   public static ChangeCheck changeCheck() {
-    return new ChangeCheck() {
-      @Override
-      public String name() {
-        return CHECK;
-      }
+    return ChangeCheck.of(CHECK, ModelCatalog::check);
+  }
 
-      @Override
-      public CheckResult run(ProposedChange change) {
-        byte[] file = change.head().files().get(FILE);
-        if (file == null) {
-          return CheckResult.passed(CHECK, FILE + " absent: snapshots follow the built-in naming");
-        }
-        try {
-          parse(FILE, file);
-          return CheckResult.passed(CHECK, FILE + " is valid");
-        } catch (WardenException e) {
-          return CheckResult.failed(CHECK, e.problems().isEmpty()
-              ? List.of(Problem.ofFile(FILE, e.getMessage())) : e.problems());
-        }
-      }
-    };
+  private static CheckResult check(ProposedChange change) {
+    byte[] file = change.head().files().get(FILE);
+    if (file == null) {
+      return CheckResult.passed(CHECK, FILE + " absent: snapshots follow the built-in naming");
+    }
+    try {
+      parse(FILE, file);
+      return CheckResult.passed(CHECK, FILE + " is valid");
+    } catch (WardenException e) {
+      return CheckResult.failed(CHECK, e.problems().isEmpty()
+          ? List.of(Problem.ofFile(FILE, e.getMessage())) : e.problems());
+    }
   }
 
   /** Name of the change check that validates {@code models.yaml}. */

@@ -5,7 +5,6 @@ import io.warden.core.Problem;
 import io.warden.core.WardenException;
 import io.warden.core.change.ChangeCheck;
 import io.warden.core.change.CheckResult;
-import io.warden.core.change.ProposedChange;
 import io.warden.core.change.RepoSnapshot;
 import io.warden.core.yaml.FieldPath;
 import io.warden.core.yaml.LocatedYaml;
@@ -109,23 +108,15 @@ public final class McpServers {
    * naming an undeclared {@code mcp://gateway/} tool keeps a change from merging.
    */
   public static ChangeCheck changeCheck() {
-    return new ChangeCheck() {
-      @Override
-      public String name() {
-        return CHECK;
+    return ChangeCheck.of(CHECK, change -> {
+      List<Problem> problems = new ArrayList<>();
+      McpServers s = read(change.head(), problems);
+      if (!problems.isEmpty()) {
+        return CheckResult.failed(CHECK, problems);
       }
-
-      @Override
-      public CheckResult run(ProposedChange change) {
-        List<Problem> problems = new ArrayList<>();
-        McpServers s = read(change.head(), problems);
-        if (!problems.isEmpty()) {
-          return CheckResult.failed(CHECK, problems);
-        }
-        return CheckResult.passed(CHECK, s.servers.size() + " MCP server(s) with " + s.tools.size()
-            + " tool(s) declared");
-      }
-    };
+      return CheckResult.passed(CHECK, s.servers.size() + " MCP server(s) with " + s.tools.size()
+          + " tool(s) declared");
+    });
   }
 
   // ---------------------------------------------------------------- reading
