@@ -36,6 +36,8 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -56,6 +58,8 @@ final class McpFixture implements AutoCloseable {
   final Inventory inventory = Inventory.create();
   final MutableClock approvalClock = new MutableClock(Instant.now());
   final Queue<SpanRecord> spans = new ConcurrentLinkedQueue<>();
+  /** Platform threads for the blocking SDK calls (the common pool may have a single thread here). */
+  final ExecutorService callers = Executors.newCachedThreadPool();
   private static final String DESCRIPTOR = """
         apiVersion: agent.os/v1
         kind: Agent
@@ -196,8 +200,14 @@ final class McpFixture implements AutoCloseable {
     return client(credential, p -> {});
   }
 
+  /** The text of a tool result's first content item. */
+  static String text(McpSchema.CallToolResult r) {
+    return ((McpSchema.TextContent) r.content().getFirst()).text();
+  }
+
   @Override
   public void close() throws Exception {
+    callers.shutdownNow();
     try {
       stopGateway();
     } finally {

@@ -20,8 +20,6 @@ import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -37,8 +35,6 @@ class McpGatewayTest {
 
   @TempDir Path dir;
   private McpFixture f;
-  /** Platform threads for the blocking SDK calls (the common pool may have a single thread here). */
-  private final ExecutorService callers = Executors.newCachedThreadPool();
 
   @BeforeEach
   void start() throws Exception {
@@ -47,12 +43,7 @@ class McpGatewayTest {
 
   @AfterEach
   void stop() throws Exception {
-    callers.shutdownNow();
     f.close();
-  }
-
-  private static String text(McpSchema.CallToolResult r) {
-    return ((McpSchema.TextContent) r.content().getFirst()).text();
   }
 
   private List<AuditEvent> toolAudit() {
@@ -71,7 +62,7 @@ class McpGatewayTest {
           Map.of("account", "4711"), Map.of("traceparent", "00-" + TRACE + "-" + PARENT + "-01")));
 
       assertThat(r.isError()).isFalse();
-      assertThat(text(r)).isEqualTo("balance of 4711: 100.00 USD");
+      assertThat(McpFixture.text(r)).isEqualTo("balance of 4711: 100.00 USD");
     }
     assertThat(f.upstream.reads).hasValue(1);
     var usage = f.ledger.usage(McpFixture.AGENT, "");
@@ -115,7 +106,7 @@ class McpGatewayTest {
     Queue<McpSchema.ProgressNotification> progress = new ConcurrentLinkedQueue<>();
     try (McpSyncClient client = f.client(f.credential, progress::add)) {
       CompletableFuture<McpSchema.CallToolResult> call = CompletableFuture.supplyAsync(
-          () -> client.callTool(payment("5000", Map.of("progressToken", "pay-1"))), callers);
+          () -> client.callTool(payment("5000", Map.of("progressToken", "pay-1"))), f.callers);
 
       Approval held = await().atMost(Duration.ofSeconds(20))
           .until(() -> f.approvals.list(Approval.Status.PENDING, McpFixture.AGENT), l -> l.size() == 1).getFirst();
@@ -137,7 +128,7 @@ class McpGatewayTest {
       f.approvals.approve(f.approver, held.id(), "invoice 88 checked");
       McpSchema.CallToolResult r = call.get(30, TimeUnit.SECONDS);
       assertThat(r.isError()).isFalse();
-      assertThat(text(r)).isEqualTo("paid 5000 USD to acme");
+      assertThat(McpFixture.text(r)).isEqualTo("paid 5000 USD to acme");
 
       Approval again = f.approvals.approve(f.approver, held.id(), "twice");
       assertThat(again.status()).isEqualTo(Approval.Status.APPROVED);
@@ -158,7 +149,7 @@ class McpGatewayTest {
   void heldPayment_denied_givesClearToolError_andNeverRuns() throws Exception {
     try (McpSyncClient client = f.client()) {
       CompletableFuture<McpSchema.CallToolResult> call = CompletableFuture.supplyAsync(
-          () -> client.callTool(payment("5000", Map.of())), callers);
+          () -> client.callTool(payment("5000", Map.of())), f.callers);
       Approval held = await().atMost(Duration.ofSeconds(20))
           .until(() -> f.approvals.list(Approval.Status.PENDING, null), l -> l.size() == 1).getFirst();
 
@@ -166,7 +157,7 @@ class McpGatewayTest {
 
       McpSchema.CallToolResult r = call.get(30, TimeUnit.SECONDS);
       assertThat(r.isError()).isTrue();
-      assertThat(text(r)).isEqualTo("the call of mcp://gateway/pay-invoice was denied by user:alice: supplier not"
+      assertThat(McpFixture.text(r)).isEqualTo("the call of mcp://gateway/pay-invoice was denied by user:alice: supplier not"
           + " verified (approval " + held.id() + ")");
     }
     assertThat(f.upstream.payments).hasValue(0);
@@ -177,7 +168,7 @@ class McpGatewayTest {
   void heldPayment_expires_givesClearToolError() throws Exception {
     try (McpSyncClient client = f.client()) {
       CompletableFuture<McpSchema.CallToolResult> call = CompletableFuture.supplyAsync(
-          () -> client.callTool(payment("5000", Map.of())), callers);
+          () -> client.callTool(payment("5000", Map.of())), f.callers);
       Approval held = await().atMost(Duration.ofSeconds(20))
           .until(() -> f.approvals.list(Approval.Status.PENDING, null), l -> l.size() == 1).getFirst();
 
@@ -186,7 +177,7 @@ class McpGatewayTest {
 
       McpSchema.CallToolResult r = call.get(30, TimeUnit.SECONDS);
       assertThat(r.isError()).isTrue();
-      assertThat(text(r)).startsWith("the call of mcp://gateway/pay-invoice expired unapproved at")
+      assertThat(McpFixture.text(r)).startsWith("the call of mcp://gateway/pay-invoice expired unapproved at")
           .contains(held.id());
       assertThatThrownBy(() -> f.approvals.approve(f.approver, held.id(), "too late"))
           .hasMessageContaining("already expired");
@@ -198,7 +189,7 @@ class McpGatewayTest {
   void missingActionValue_needsApproval_neverReadAsZero() throws Exception {
     try (McpSyncClient client = f.client()) {
       CompletableFuture<McpSchema.CallToolResult> call = CompletableFuture.supplyAsync(
-          () -> client.callTool(new McpSchema.CallToolRequest("pay-invoice", Map.of("supplier", "acme"))), callers);
+          () -> client.callTool(new McpSchema.CallToolRequest("pay-invoice", Map.of("supplier", "acme"))), f.callers);
       Approval held = await().atMost(Duration.ofSeconds(20))
           .until(() -> f.approvals.list(Approval.Status.PENDING, null), l -> l.size() == 1).getFirst();
       assertThat(held.actionValueUsd()).isNull();
@@ -218,7 +209,7 @@ class McpGatewayTest {
       } catch (RuntimeException expected) {
         // the connection drops with the restart
       }
-    }, callers);
+    }, f.callers);
     Approval held = await().atMost(Duration.ofSeconds(20))
         .until(() -> f.approvals.list(Approval.Status.PENDING, null), l -> l.size() == 1).getFirst();
 

@@ -14,8 +14,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 class McpShadowModeTest {
   @TempDir Path dir;
   private McpFixture f;
-  private final ExecutorService callers = Executors.newCachedThreadPool();
 
   @BeforeEach
   void start() throws Exception {
@@ -37,12 +34,7 @@ class McpShadowModeTest {
 
   @AfterEach
   void stop() throws Exception {
-    callers.shutdownNow();
     f.close();
-  }
-
-  private static String text(McpSchema.CallToolResult r) {
-    return ((McpSchema.TextContent) r.content().getFirst()).text();
   }
 
   private static McpSchema.CallToolRequest payment(String amount, String correlationKey) {
@@ -57,14 +49,14 @@ class McpShadowModeTest {
       McpSchema.CallToolResult read = client.callTool(new McpSchema.CallToolRequest("ledger-read",
           Map.of("account", "4711")));
       assertThat(read.isError()).isFalse();
-      assertThat(text(read)).isEqualTo("balance of 4711: 100.00 USD");
+      assertThat(McpFixture.text(read)).isEqualTo("balance of 4711: 100.00 USD");
 
       // 5,000 USD is over the approval threshold too: in shadow mode it is neither held nor run.
       McpSchema.CallToolResult pay = client.callTool(payment("5000", "INV-1"));
       assertThat(pay.isError()).isFalse();
-      assertThat(text(pay)).startsWith("captured in shadow mode, not executed").contains("correlation key INV-1");
+      assertThat(McpFixture.text(pay)).startsWith("captured in shadow mode, not executed").contains("correlation key INV-1");
       McpSchema.CallToolResult unkeyed = client.callTool(payment("20", ""));
-      assertThat(text(unkeyed)).contains("no correlation_key in _meta");
+      assertThat(McpFixture.text(unkeyed)).contains("no correlation_key in _meta");
     }
     assertThat(f.upstream.reads).hasValue(1);
     assertThat(f.upstream.payments).hasValue(0); // the upstream never saw a payment
@@ -91,7 +83,7 @@ class McpShadowModeTest {
       assertThat(client.callTool(new McpSchema.CallToolRequest("ledger-read", Map.of("account", "1"))).isError())
           .isFalse();
       CompletableFuture<McpSchema.CallToolResult> call = CompletableFuture.supplyAsync(
-          () -> client.callTool(payment("20", "")), callers);
+          () -> client.callTool(payment("20", "")), f.callers);
       Approval held = await().atMost(Duration.ofSeconds(20))
           .until(() -> f.approvals.list(Approval.Status.PENDING, null), l -> l.size() == 1).getFirst();
       assertThat(held.reasons()).contains("agent payments-bot is supervised (spec.autonomy): every side-effecting"
@@ -101,7 +93,7 @@ class McpShadowModeTest {
       f.approvals.approve(f.approver, held.id(), "ok");
       McpSchema.CallToolResult r = call.get(30, TimeUnit.SECONDS);
       assertThat(r.isError()).isFalse();
-      assertThat(text(r)).isEqualTo("paid 20 USD to acme");
+      assertThat(McpFixture.text(r)).isEqualTo("paid 20 USD to acme");
     }
     assertThat(f.upstream.payments).hasValue(1);
   }
@@ -110,7 +102,7 @@ class McpShadowModeTest {
   void autonomous_isTodaysBehaviour_smallPaymentRunsAtOnce() {
     f.useDescriptor("  autonomy: autonomous\n");
     try (McpSyncClient client = f.client()) {
-      assertThat(text(client.callTool(payment("20", "INV-2")))).isEqualTo("paid 20 USD to acme");
+      assertThat(McpFixture.text(client.callTool(payment("20", "INV-2")))).isEqualTo("paid 20 USD to acme");
     }
     assertThat(f.upstream.payments).hasValue(1);
     assertThat(f.shadow.actions(McpFixture.AGENT)).isEmpty();
