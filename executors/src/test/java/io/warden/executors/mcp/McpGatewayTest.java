@@ -102,6 +102,42 @@ class McpGatewayTest {
   }
 
   @Test
+  void argumentsAgainstTheUpstreamInputSchema_badOnesAreRefusedNamingTheField_beforeBudgetOrApproval() {
+    try (McpSyncClient client = f.client()) {
+      McpSchema.CallToolResult missing = client.callTool(new McpSchema.CallToolRequest("pay-invoice",
+          Map.of("amount_usd", 5000)));
+      McpSchema.CallToolResult wrongType = client.callTool(new McpSchema.CallToolRequest("pay-invoice",
+          Map.of("supplier", "acme", "amount_usd", "lots")));
+      McpSchema.CallToolResult extra = client.callTool(new McpSchema.CallToolRequest("pay-invoice",
+          Map.of("supplier", "acme", "amount_usd", 10, "iban", "DE00")));
+
+      assertThat(missing.isError()).isTrue();
+      assertThat(McpFixture.text(missing)).isEqualTo("invalid arguments for tool 'pay-invoice' (its inputSchema):"
+          + " /supplier: required, but missing. Fix the arguments and call again.");
+      assertThat(wrongType.isError()).isTrue();
+      assertThat(McpFixture.text(wrongType)).startsWith("invalid arguments for tool 'pay-invoice' (its inputSchema):"
+          + " /amount_usd: ").contains("number expected");
+      assertThat(extra.isError()).isTrue();
+      assertThat(McpFixture.text(extra)).contains("/iban: not allowed: the tool's input schema accepts no such"
+          + " property");
+      assertThat(f.upstream.payments).hasValue(0);
+      assertThat(f.approvals.list(null, null)).isEmpty();
+      assertThat(f.ledger.usage(McpFixture.AGENT, "").callsLastHour()).isZero();
+      assertThat(toolAudit()).extracting(e -> e.details().get("outcome"))
+          .containsExactly("refused", "refused", "refused");
+      assertThat(toolAudit()).extracting(e -> e.details().get("reason"))
+          .allSatisfy(r -> assertThat(r.toString()).startsWith("invalid arguments for tool 'pay-invoice'"));
+
+      McpSchema.CallToolResult valid = client.callTool(payment("10", Map.of()));
+      assertThat(valid.isError()).isFalse();
+      assertThat(McpFixture.text(valid)).isEqualTo("paid 10 USD to acme");
+    }
+    assertThat(f.upstream.payments).hasValue(1);
+    assertThat(f.ledger.usage(McpFixture.AGENT, "").callsLastHour()).isEqualTo(1);
+    assertThat(f.ledger.usage(McpFixture.AGENT, "").usdSpentToday()).isEqualByComparingTo("0.05");
+  }
+
+  @Test
   void largePayment_isHeld_approved_executedOnce_resultReachesWaitingClient() throws Exception {
     Queue<McpSchema.ProgressNotification> progress = new ConcurrentLinkedQueue<>();
     try (McpSyncClient client = f.client(f.credential, progress::add)) {

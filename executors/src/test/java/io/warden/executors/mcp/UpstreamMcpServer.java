@@ -52,7 +52,8 @@ public final class UpstreamMcpServer implements AutoCloseable {
                 }),
             tool("pay-invoice", "Pays a supplier invoice.",
                 "{\"type\":\"object\",\"properties\":{\"supplier\":{\"type\":\"string\"},"
-                    + "\"amount_usd\":{\"type\":\"number\"}}}", req -> {
+                    + "\"amount_usd\":{\"type\":\"number\"}},\"required\":[\"supplier\"],"
+                    + "\"additionalProperties\":false}", req -> {
                   payments.incrementAndGet();
                   paymentMeta.add(req.meta() == null ? Map.of() : req.meta());
                   return text("paid " + req.arguments().get("amount_usd") + " USD to " + req.arguments().get("supplier"));

@@ -102,6 +102,7 @@ public final class McpCalls implements AutoCloseable {
   private final Map<String, String> sessions = new ConcurrentHashMap<>(); // session id -> agent name
   private final Map<String, CompletableFuture<ObjectNode>> outcomes = new ConcurrentHashMap<>();
   private final Map<String, List<McpSchema.Tool>> upstreamTools = new ConcurrentHashMap<>();
+  private final ToolInputSchemas inputSchemas = new ToolInputSchemas();
   private final ExecutorService blocking = Executors.newThreadPerTaskExecutor(
       Thread.ofVirtual().name("McpGateway_Worker-", 0).factory());
 
@@ -113,6 +114,7 @@ public final class McpCalls implements AutoCloseable {
   /** Forgets the upstream tool lists, e.g. when the declarations change. */
   public void forgetUpstreamTools() {
     upstreamTools.clear();
+    inputSchemas.clear();
   }
 
   // ---------------------------------------------------------------- HTTP entry points
@@ -242,8 +244,7 @@ public final class McpCalls implements AutoCloseable {
       McpServer server = servers.server(e.getKey()).orElseThrow();
       Map<String, McpSchema.Tool> upstream = new LinkedHashMap<>();
       try {
-        for (McpSchema.Tool t : upstreamTools.computeIfAbsent(server.name() + " " + server.url(),
-            k -> d.upstreams().list(server))) {
+        for (McpSchema.Tool t : upstreamTools.computeIfAbsent(upstreamKey(server), k -> d.upstreams().list(server))) {
           upstream.put(t.name(), t);
         }
       } catch (RuntimeException ex) {
@@ -351,6 +352,11 @@ public final class McpCalls implements AutoCloseable {
     call.tool = tool;
     call.server = servers.server(tool.server()).orElseThrow();
     call.revision = servers.revision();
+    String invalid = invalidArguments(Objects.requireNonNull(call.server), call.toolName, call.arguments);
+    if (invalid != null) {
+      audit(call, "refused", Map.of("reason", invalid));
+      return Admission.error(toolError(invalid));
+    }
     call.value = actionValue(tool, call.arguments);
 
     AgentDescriptor.Budgets budgets = descriptor.spec().budgets();
@@ -413,6 +419,48 @@ public final class McpCalls implements AutoCloseable {
       return Admission.held(held);
     }
     return Admission.allowed();
+  }
+
+  private static String upstreamKey(McpServer server) {
+    return server.name() + " " + server.url();
+  }
+
+  /**
+   * Why the arguments do not fit the tool's upstream {@code inputSchema}, or null when they do. The
+   * upstream's tool list is cached per server (dropped when the declarations change) and fetched
+   * again when it lacks the tool. Fails closed: arguments that cannot be checked are refused.
+   */
+  private @Nullable String invalidArguments(McpServer server, String toolName, ObjectNode arguments) {
+    McpSchema.Tool declared;
+    try {
+      declared = upstreamTool(upstreamTools.computeIfAbsent(upstreamKey(server), k -> d.upstreams().list(server)),
+          toolName);
+      if (declared == null) {
+        List<McpSchema.Tool> fresh = d.upstreams().list(server);
+        upstreamTools.put(upstreamKey(server), fresh);
+        declared = upstreamTool(fresh, toolName);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("could not list the tools of upstream MCP server {} ({})", server.name(), server.url(), e);
+      return "invalid arguments cannot be ruled out: the tools/list of upstream MCP server " + server.name() + " ("
+          + server.url() + ") failed (" + firstLine(String.valueOf(rootMessage(e))) + "); try again later";
+    }
+    if (declared == null) {
+      return "upstream MCP server " + server.name() + " (" + server.url() + ") does not list tool '" + toolName
+          + "' in its tools/list: fix mcp/*.yaml or the upstream";
+    }
+    List<String> problems = inputSchemas.problems(declared, arguments);
+    return problems.isEmpty() ? null : "invalid arguments for tool '" + toolName + "' (its inputSchema): "
+        + String.join("; ", problems) + ". Fix the arguments and call again.";
+  }
+
+  private static McpSchema.@Nullable Tool upstreamTool(List<McpSchema.Tool> tools, String name) {
+    for (McpSchema.Tool t : tools) {
+      if (t.name().equals(name)) {
+        return t;
+      }
+    }
+    return null;
   }
 
   /**
