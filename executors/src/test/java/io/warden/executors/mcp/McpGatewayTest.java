@@ -138,6 +138,24 @@ class McpGatewayTest {
   }
 
   @Test
+  void upstreamSchemaChange_isPickedUpWhenTheDeclarationsChange() {
+    try (McpSyncClient client = f.client()) {
+      assertThat(client.callTool(payment("10", Map.of())).isError()).isFalse();
+      f.upstream.redeclarePayInvoice("{\"type\":\"object\",\"properties\":{\"supplier\":{\"type\":\"string\"},"
+          + "\"amount_usd\":{\"type\":\"number\"},\"po\":{\"type\":\"string\"}},\"required\":[\"supplier\",\"po\"]}");
+      assertThat(client.callTool(payment("10", Map.of())).isError()).as("cached schema until the declarations change")
+          .isFalse();
+
+      f.gateway.setServers(f.upstream.declaration());
+      McpSchema.CallToolResult r = client.callTool(payment("10", Map.of()));
+
+      assertThat(r.isError()).isTrue();
+      assertThat(McpFixture.text(r)).contains("/po: required, but missing");
+    }
+    assertThat(f.upstream.payments).hasValue(2);
+  }
+
+  @Test
   void largePayment_isHeld_approved_executedOnce_resultReachesWaitingClient() throws Exception {
     Queue<McpSchema.ProgressNotification> progress = new ConcurrentLinkedQueue<>();
     try (McpSyncClient client = f.client(f.credential, progress::add)) {

@@ -67,6 +67,15 @@ public final class UpstreamMcpServer implements AutoCloseable {
     jetty.start();
   }
 
+  /** Replaces pay-invoice's input schema, as an upstream's new release would. */
+  void redeclarePayInvoice(String schema) {
+    mcp.removeTool("pay-invoice");
+    mcp.addTool(tool("pay-invoice", "Pays a supplier invoice.", schema, req -> {
+      payments.incrementAndGet();
+      return text("paid " + req.arguments().get("amount_usd") + " USD to " + req.arguments().get("supplier"));
+    }));
+  }
+
   private static SyncToolSpecification tool(String name, String description, String schema,
       java.util.function.Function<McpSchema.CallToolRequest, McpSchema.CallToolResult> handler) {
     return SyncToolSpecification.builder()
