@@ -9,6 +9,7 @@ import io.warden.core.identity.UserPrincipal;
 import io.warden.core.inventory.AgentState;
 import io.warden.core.inventory.Inventory;
 import io.warden.gitops.Reconciler;
+import io.warden.tracestore.IngestRejections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -17,11 +18,19 @@ public final class AgentRoutes implements ApiRoutes {
   private final Inventory inventory;
   private final Reconciler reconciler;
   private final IdentityService identity;
+  private final IngestRejections rejections;
 
   public AgentRoutes(Inventory inventory, Reconciler reconciler, IdentityService identity) {
+    this(inventory, reconciler, identity, IngestRejections.create(java.time.Clock.systemUTC()));
+  }
+
+  /** @param rejections what the trace store's ingest rejected, for {@code GET /api/v1/agents/{name}/ingest} */
+  public AgentRoutes(Inventory inventory, Reconciler reconciler, IdentityService identity,
+      IngestRejections rejections) {
     this.inventory = inventory;
     this.reconciler = reconciler;
     this.identity = identity;
+    this.rejections = rejections;
   }
 
   @Override
@@ -31,6 +40,11 @@ public final class AgentRoutes implements ApiRoutes {
       http.respond(ctx, 200, () -> Map.of(
           "applied_commit", inventory.appliedCommit(),
           "agents", inventory.list().stream().map(AgentRoutes::summary).toList()));
+    });
+    router.get("/api/v1/agents/:name/ingest").handler(ctx -> {
+      http.user(ctx, Role.VIEWER);
+      String name = ctx.pathParam("name");
+      http.respond(ctx, 200, () -> ingest(name));
     });
     router.get("/api/v1/agents/:name").handler(ctx -> {
       http.user(ctx, Role.VIEWER);
@@ -70,6 +84,30 @@ public final class AgentRoutes implements ApiRoutes {
       String revision = Http.body(ctx, "{revision: the commit to restore, from the agent's history}").string("revision");
       http.respond(ctx, 201, () -> reconciler.rollback(author, ctx.pathParam("name"), revision));
     });
+  }
+
+  /** The agent's rejected spans: counts per reason and the last rejections, newest first. */
+  private Map<String, Object> ingest(String name) {
+    find(name);
+    IngestRejections.Summary summary = rejections.summary(name);
+    Map<String, Object> counts = new LinkedHashMap<>();
+    for (IngestRejections.Reason r : IngestRejections.Reason.values()) {
+      counts.put(r.label(), summary.counts().getOrDefault(r, 0L));
+    }
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("agent", name);
+    body.put("rejected_spans", summary.total());
+    body.put("rejected_by_reason", counts);
+    body.put("recent_rejections", summary.recent().stream().map(x -> {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("at", x.at().toString());
+      m.put("reason", x.reason().label());
+      m.put("span_id", x.spanId());
+      m.put("trace_id", x.traceId());
+      m.put("message", x.message());
+      return m;
+    }).toList());
+    return body;
   }
 
   private AgentState find(String name) {

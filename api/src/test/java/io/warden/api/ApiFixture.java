@@ -42,6 +42,8 @@ final class ApiFixture implements AutoCloseable {
   final StateStore state;
   final AuditLog audit;
   final Inventory inventory = Inventory.create();
+  final io.warden.tracestore.IngestRejections rejections =
+      io.warden.tracestore.IngestRejections.create(Clock.systemUTC());
   final IdentityService identity;
   final WardenRepository repo;
   final ChangeRequests changes;
@@ -73,7 +75,7 @@ final class ApiFixture implements AutoCloseable {
     inventory.replace("c0ffee", List.of(agent(AGENT)));
     List<ApiRoutes> routes = new java.util.ArrayList<>(List.of(
         new IdentityRoutes(identity, clock),
-        new AgentRoutes(inventory, reconciler, identity),
+        new AgentRoutes(inventory, reconciler, identity, rejections),
         new ChangeRoutes(changes),
         new AuditRoutes(audit),
         new GitRoutes(GitSmartHttp.create(repo, changes))));

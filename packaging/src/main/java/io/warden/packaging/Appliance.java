@@ -221,6 +221,7 @@ public final class Appliance implements AutoCloseable {
     Gauge.builder("warden_trace_store_up", traceHealth, h -> h.health().isUp() ? 1 : 0)
         .description("1 while every span store takes writes; 0 while spans wait in the write-ahead log")
         .register(metrics);
+    io.warden.api.IngestRejectionMetrics.register(metrics, traces.ingestRejections());
     io.micrometer.core.instrument.FunctionCounter.builder("warden_model_drift_events", gateway,
             ModelGateway::driftEventsTotal)
         .description("model calls whose provider reported another model or system fingerprint than the pinned one")
@@ -241,7 +242,7 @@ public final class Appliance implements AutoCloseable {
     ObjectMapper json = jsonMapper();
     List<ApiRoutes> routes = List.of(
         new IdentityRoutes(identity, clock),
-        new AgentRoutes(inventory, reconciler, identity),
+        new AgentRoutes(inventory, reconciler, identity, traces.ingestRejections()),
         new ChangeRoutes(changes),
         new AuditRoutes(audit),
         new GitRoutes(GitSmartHttp.create(repo, changes, config.positiveLong("git.max_push_bytes"))),

@@ -74,6 +74,7 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
   private LuceneSpanStore lucene;
   private WriteAheadLog wal;
   private IngestPipeline pipeline;
+  private final IngestRejections ingestRejections;
   private LogicalTraceAssembler assembler;
   private ScheduledExecutorService maintenance;
   private ScheduledExecutorService healthUpdater;
@@ -86,6 +87,7 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
 
   TraceStore(TraceStoreBuilder options) {
     this.options = options;
+    this.ingestRejections = IngestRejections.create(options.clock);
     this.pricing.set(Pricing.parse(Pricing.FILE + " (built-in seed)", Pricing.seedYaml()));
   }
 
@@ -131,7 +133,7 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
       assembler = new LogicalTraceAssembler(lucene, options.maxLogicalTraceSpans);
       Inventory inventory = options.inventory;
       SpanMapper mapper = new SpanMapper(name -> inventory.get(name).isPresent(), pricing::get,
-          new LogicalTraceHints(100_000));
+          new LogicalTraceHints(100_000), ingestRejections);
       Authenticator auth = options.authenticator != null ? options.authenticator : options.identity::authenticate;
       pipeline = new IngestPipeline(auth, mapper, wal, options.maxRequestBytes, options.ingestThreads,
           options.maxQueuedRequests, options.clock);
@@ -205,6 +207,11 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
   }
 
   /** The bound OTLP/HTTP port (useful with port 0). */
+  /** What ingest rejected per agent and reason (counts, the last rejections), kept in memory. */
+  public IngestRejections ingestRejections() {
+    return ingestRejections;
+  }
+
   public int httpPort() {
     return httpPort.get();
   }

@@ -72,14 +72,43 @@ public final class RemoteCommands {
     }
   }
 
-  @Command(name = "show", description = "Show one agent: descriptor, status, history, credentials.")
+  @Command(name = "show",
+      description = "Show one agent: descriptor, status, history, credentials, spans ingest rejected.")
   static final class AgentsShow extends Remote {
+    /** How many of the last rejections the summary lists. */
+    static final int RECENT_SHOWN = 5;
+
     @Parameters(paramLabel = "NAME")
     String name;
 
     @Override
     void run() throws Exception {
       print(api.get("/api/v1/agents/" + name));
+      printIngest(api.get("/api/v1/agents/" + name + "/ingest"), out());
+    }
+
+    /** The short "ingest rejections" section: counts per reason and the last few, newest first. */
+    static void printIngest(JsonNode ingest, PrintWriter out) {
+      long total = ingest.path("rejected_spans").asLong();
+      if (total == 0) {
+        out.println("ingest rejections: none");
+        return;
+      }
+      StringBuilder reasons = new StringBuilder();
+      ingest.path("rejected_by_reason").properties().forEach(e -> {
+        if (e.getValue().asLong() > 0) {
+          reasons.append(reasons.isEmpty() ? "" : ", ").append(e.getKey()).append(' ').append(e.getValue().asLong());
+        }
+      });
+      out.printf("ingest rejections: %d spans (%s)%n", total, reasons);
+      int shown = 0;
+      for (JsonNode r : ingest.path("recent_rejections")) {
+        if (shown++ == RECENT_SHOWN) {
+          break;
+        }
+        out.printf("  %s  %s  span %s: %s%n", r.path("at").asText(), r.path("reason").asText(),
+            r.path("span_id").asText(), r.path("message").asText());
+      }
     }
   }
 

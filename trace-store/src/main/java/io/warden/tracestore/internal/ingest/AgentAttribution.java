@@ -1,5 +1,6 @@
 package io.warden.tracestore.internal.ingest;
 
+import io.warden.tracestore.IngestRejections;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
 import java.util.List;
@@ -38,13 +39,13 @@ final class AgentAttribution {
   }
 
   /** The agent to attribute to, or why the item is refused (exactly one is non-null). */
-  record Decision(String agent, String refusal) {
+  record Decision(String agent, String refusal, IngestRejections.Reason reason) {
     static Decision attribute(String agent) {
-      return new Decision(agent, null);
+      return new Decision(agent, null, null);
     }
 
-    static Decision refuse(String refusal) {
-      return new Decision(null, refusal);
+    static Decision refuse(IngestRejections.Reason reason, String refusal) {
+      return new Decision(null, refusal, reason);
     }
 
     boolean accepted() {
@@ -105,10 +106,10 @@ final class AgentAttribution {
     String where = (item == Item.SPAN ? "span " : "log record for span ") + spanId + " in trace " + traceId;
     if (caller.isAgent()) {
       if (!knownAgent.test(caller.agent())) {
-        return Decision.refuse(where + ": agent '" + caller.agent() + "' is not in the inventory");
+        return Decision.refuse(IngestRejections.Reason.AGENT_NOT_IN_INVENTORY, where + ": agent '" + caller.agent() + "' is not in the inventory");
       }
       if (claim != null && !claim.agent().equals(caller.agent())) {
-        return Decision.refuse(item == Item.SPAN
+        return Decision.refuse(IngestRejections.Reason.OTHER_AGENT_CLAIMED, item == Item.SPAN
             ? where + ": claims agent '" + claim.agent() + "' (" + claim.source() + ") but the credential belongs to '"
                 + caller.agent() + "'; an agent may only send its own spans"
             : where + ": claims agent '" + claim.agent() + "' but the credential belongs to '" + caller.agent()
@@ -117,13 +118,13 @@ final class AgentAttribution {
       return Decision.attribute(caller.agent());
     }
     if (claim == null) {
-      return Decision.refuse(item == Item.SPAN
+      return Decision.refuse(IngestRejections.Reason.NO_AGENT, item == Item.SPAN
           ? where + ": names no agent; set the warden.agent span or resource attribute "
               + "(an ingest token must say which agent each span belongs to)"
           : where + ": names no agent; set the warden.agent attribute");
     }
     if (!knownAgent.test(claim.agent())) {
-      return Decision.refuse(item == Item.SPAN
+      return Decision.refuse(IngestRejections.Reason.UNKNOWN_AGENT, item == Item.SPAN
           ? where + ": names unknown agent '" + claim.agent() + "' (" + claim.source() + "); it is not in the inventory"
           : where + ": names unknown agent '" + claim.agent() + "'");
     }

@@ -1,5 +1,6 @@
 package io.warden.tracestore.internal.ingest;
 
+import io.warden.tracestore.IngestRejections;
 import io.warden.tracestore.internal.assembly.LogicalTraceHints;
 import io.warden.tracestore.internal.otlp.Otlp;
 import io.warden.core.trace.Delegation;
@@ -72,6 +73,7 @@ public final class SpanMapper {
   private final Supplier<Pricing> pricing;
   private final LogicalTraceHints hints;
   private final AgentAttribution attribution;
+  private final IngestRejections rejected;
 
   /** Accepted items and what was rejected. */
   public record Result<T>(List<T> accepted, long rejected, String message) {
@@ -82,6 +84,13 @@ public final class SpanMapper {
   }
 
   public SpanMapper(Predicate<String> knownAgent, Supplier<Pricing> pricing, LogicalTraceHints hints) {
+    this(knownAgent, pricing, hints, null);
+  }
+
+  /** @param rejections where an agent caller's rejected spans are recorded, or null */
+  public SpanMapper(Predicate<String> knownAgent, Supplier<Pricing> pricing, LogicalTraceHints hints,
+      IngestRejections rejections) {
+    this.rejected = rejections;
     this.pricing = Objects.requireNonNull(pricing, "pricing");
     this.hints = Objects.requireNonNull(hints, "hints");
     this.attribution = new AgentAttribution(knownAgent);
@@ -140,6 +149,7 @@ public final class SpanMapper {
           String problem = check(s);
           if (problem != null) {
             rejections.reject(problem);
+            recordRejection(caller, IngestRejections.Reason.INVALID_SPAN, problem, s);
             continue;
           }
           String spanId = Otlp.hex(s.getSpanId());
@@ -162,6 +172,7 @@ public final class SpanMapper {
               attribution.decide(caller, claim, AgentAttribution.Item.SPAN, traceId, spanId);
           if (!decision.accepted()) {
             rejections.reject(decision.refusal());
+            recordRejection(caller, decision.reason(), decision.refusal(), s);
             continue;
           }
           String agent = decision.agent();
@@ -170,6 +181,13 @@ public final class SpanMapper {
       }
     }
     return new Result<>(out, rejections.count, rejections.message("spans"));
+  }
+
+  /** Keeps an agent caller's rejected span where its owner can see it; a collector names no agent. */
+  private void recordRejection(Caller caller, IngestRejections.Reason reason, String message, Span s) {
+    if (rejected != null && caller.isAgent()) {
+      rejected.record(caller.agent(), reason, message, Otlp.hex(s.getSpanId()), Otlp.hex(s.getTraceId()));
+    }
   }
 
   private static String check(Span s) {
