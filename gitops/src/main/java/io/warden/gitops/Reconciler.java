@@ -5,8 +5,8 @@ import io.warden.core.audit.AuditLog;
 import io.warden.core.change.RepoSnapshot;
 import io.warden.core.descriptor.AgentDescriptor;
 import io.warden.core.descriptor.DescriptorParser;
+import io.warden.core.executor.AgentExecutor;
 import io.warden.core.identity.UserPrincipal;
-import io.warden.core.inventory.AgentExecutor;
 import io.warden.core.inventory.AgentState;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.MainBranchListener;
@@ -138,7 +138,7 @@ public final class Reconciler {
     Map<String, String> degraded = new LinkedHashMap<>();
     for (String name : toApply) {
       AgentState pending = next.get(name);
-      Optional<String> failure = apply(pending.descriptor());
+      Optional<String> failure = apply(pending.descriptor(), pending.revision());
       failure.ifPresent(reason -> degraded.put(name, reason));
       next.put(name, new AgentState(pending.descriptor(), pending.revision(),
           failure.isPresent() ? SyncStatus.DEGRADED : SyncStatus.SYNCED, failure.orElse(""), clock.instant()));
@@ -216,7 +216,7 @@ public final class Reconciler {
         Map.of(path, content), Set.of());
   }
 
-  private Optional<String> apply(AgentDescriptor descriptor) {
+  private Optional<String> apply(AgentDescriptor descriptor, String revision) {
     AgentDescriptor.Executor spec = descriptor.spec().executor();
     if (spec == null || spec.type() == null) {
       return Optional.empty();
@@ -228,7 +228,7 @@ public final class Reconciler {
           + ": fix spec.executor.type or install the executor");
     }
     try {
-      executor.apply(descriptor);
+      executor.apply(descriptor, revision);
       return Optional.empty();
     } catch (Exception e) {
       LOG.warn("executor {} failed to apply agent {}", spec.type(), descriptor.name(), e);

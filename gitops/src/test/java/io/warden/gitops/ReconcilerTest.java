@@ -10,7 +10,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.warden.core.WardenException;
 import io.warden.core.change.RepoSnapshot;
 import io.warden.core.descriptor.AgentDescriptor;
-import io.warden.core.inventory.AgentExecutor;
+import io.warden.core.executor.AgentExecutor;
+import io.warden.core.executor.ExecutorException;
+import io.warden.core.executor.ExecutorStatus;
+import io.warden.core.executor.Invocation;
+import io.warden.core.executor.InvocationResult;
 import io.warden.core.inventory.AgentState;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.MainBranchListener;
@@ -39,7 +43,7 @@ class ReconcilerTest {
     }
 
     @Override
-    public void apply(AgentDescriptor descriptor) {
+    public void apply(AgentDescriptor descriptor, String revision) {
       calls.add("apply " + descriptor.name());
       if (failing.contains(descriptor.name())) {
         throw new IllegalStateException("cluster refused " + descriptor.name());
@@ -49,6 +53,16 @@ class ReconcilerTest {
     @Override
     public void remove(String agent) {
       calls.add("remove " + agent);
+    }
+
+    @Override
+    public InvocationResult invoke(Invocation invocation) throws ExecutorException {
+      throw new ExecutorException("reconcile never invokes", false);
+    }
+
+    @Override
+    public ExecutorStatus status(String agent) {
+      return new ExecutorStatus(agent, ExecutorStatus.State.READY, null, "");
     }
   }
 
