@@ -8,7 +8,7 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
-import io.warden.executors.mcp.UpstreamMcpServer;
+import io.warden.demo.standin.UpstreamMcpServer;
 import java.math.BigDecimal;
 import java.net.http.HttpRequest;
 import java.time.Duration;

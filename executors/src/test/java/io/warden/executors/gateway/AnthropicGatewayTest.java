@@ -17,6 +17,7 @@ import com.anthropic.models.messages.MessageCreateParams;
 import com.anthropic.models.messages.RawMessageStreamEvent;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.warden.core.trace.SpanRecord;
+import io.warden.demo.standin.ProviderStandIn;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;

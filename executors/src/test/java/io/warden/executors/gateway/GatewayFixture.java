@@ -19,6 +19,7 @@ import io.warden.core.policy.PolicyDecision;
 import io.warden.core.store.StateStore;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanSink;
+import io.warden.demo.standin.ProviderStandIn;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;

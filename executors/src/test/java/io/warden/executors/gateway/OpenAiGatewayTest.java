@@ -23,6 +23,7 @@ import io.warden.core.identity.AgentPrincipal;
 import io.warden.core.identity.TokenScope;
 import io.warden.core.policy.PolicyDecision;
 import io.warden.core.trace.SpanRecord;
+import io.warden.demo.standin.ProviderStandIn;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;

@@ -13,6 +13,7 @@ import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
 import io.warden.core.trace.SpanRecord;
+import io.warden.demo.standin.ProviderStandIn;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,6 +1,7 @@
 package io.warden.executors.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.warden.demo.standin.ProviderStandIn;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;

@@ -13,6 +13,7 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.warden.core.audit.AuditEvent;
 import io.warden.core.trace.SpanRecord;
+import io.warden.demo.standin.ProviderStandIn;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.http.HttpResponse;

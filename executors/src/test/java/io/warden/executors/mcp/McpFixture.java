@@ -23,6 +23,7 @@ import io.warden.core.policy.PolicyDecision;
 import io.warden.core.shadow.ShadowLedger;
 import io.warden.core.store.StateStore;
 import io.warden.core.trace.SpanRecord;
+import io.warden.demo.standin.UpstreamMcpServer;
 import io.warden.testing.MutableClock;
 import java.math.BigDecimal;
 import java.net.http.HttpRequest;
@@ -153,7 +154,7 @@ final class McpFixture implements AutoCloseable {
           spans.add(span);
           return CompletableFuture.completedFuture(null);
         })
-        .setServers(upstream.declaration())
+        .setServers(declaration(upstream))
         .setProgressEvery(Duration.ofMillis(200))
         .setUpstreamTimeout(Duration.ofSeconds(20))
         .build();
@@ -218,5 +219,13 @@ final class McpFixture implements AutoCloseable {
       audit.close();
       state.close();
     }
+  }
+
+  /** The declaration of {@code upstream}, as {@code mcp/erp.yaml} would give it. */
+  static McpServers declaration(UpstreamMcpServer upstream) {
+    return McpServers.of(List.<McpServer>of(new McpServer("erp", upstream.url(), List.of(
+        new McpTool("ledger-read", "erp", false, new BigDecimal("0.002"), ""),
+        new McpTool("pay-invoice", "erp", true, new BigDecimal("0.05"), "/amount_usd"),
+        new McpTool("admin-reset", "erp", true, BigDecimal.ZERO, "")), "mcp/erp.yaml")));
   }
 }

@@ -146,7 +146,7 @@ class McpGatewayTest {
       assertThat(client.callTool(payment("10", Map.of())).isError()).as("cached schema until the declarations change")
           .isFalse();
 
-      f.gateway.setServers(f.upstream.declaration());
+      f.gateway.setServers(McpFixture.declaration(f.upstream));
       McpSchema.CallToolResult r = client.callTool(payment("10", Map.of()));
 
       assertThat(r.isError()).isTrue();

@@ -4,6 +4,7 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
+import io.warden.demo.standin.UpstreamMcpServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

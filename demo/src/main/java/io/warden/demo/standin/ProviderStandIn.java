@@ -1,4 +1,4 @@
-package io.warden.executors.gateway;
+package io.warden.demo.standin;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -20,44 +20,45 @@ import java.util.concurrent.TimeUnit;
  * ({@code POST /v1/chat/completions}, base URL {@code http://host:port/v1}) and Anthropic Messages
  * ({@code POST /v1/messages}, base URL {@code http://host:port}), whole and as SSE streams with
  * their real event sequences, usage with cached and reasoning tokens, error shapes and 429s.
- * Answers are deterministic: {@code "Hello from <model>."}.
+ * Answers are deterministic: {@code "Hello from <model>."}. Used by the gateway tests and by
+ * {@code warden demo} as the model provider.
  */
-final class ProviderStandIn implements AutoCloseable {
-  static final ObjectMapper JSON = new ObjectMapper();
-  static final long PROMPT_TOKENS = 12;
-  static final long CACHED_TOKENS = 4;
-  static final long COMPLETION_TOKENS = 5;
-  static final long REASONING_TOKENS = 2;
+public final class ProviderStandIn implements AutoCloseable {
+  public static final ObjectMapper JSON = new ObjectMapper();
+  public static final long PROMPT_TOKENS = 12;
+  public static final long CACHED_TOKENS = 4;
+  public static final long COMPLETION_TOKENS = 5;
+  public static final long REASONING_TOKENS = 2;
 
   /** A request as the stand-in received it. */
-  record Received(String path, Map<String, String> headers, JsonNode body) {}
+  public record Received(String path, Map<String, String> headers, JsonNode body) {}
 
-  final List<Received> received = new CopyOnWriteArrayList<>();
+  public final List<Received> received = new CopyOnWriteArrayList<>();
   /** When set, the model reported in answers instead of the requested one (drift). */
-  volatile String reportModel;
-  volatile String fingerprint = "fp_standin_1";
+  public volatile String reportModel;
+  public volatile String fingerprint = "fp_standin_1";
   /** When set, answer 429 with this Retry-After (seconds). */
-  volatile Integer rateLimitRetryAfter;
+  public volatile Integer rateLimitRetryAfter;
   /** When set, Chat Completions streams stop after their first content chunk until it completes. */
-  volatile CompletableFuture<Void> holdAfterFirstChunk;
+  public volatile CompletableFuture<Void> holdAfterFirstChunk;
   /** When true, streams stop after the first content event, without their final events. */
-  volatile boolean cutStreams;
+  public volatile boolean cutStreams;
   /** When set, whole (non-streaming) Chat Completions answers wait until it completes. */
-  volatile CompletableFuture<Void> holdWhole;
+  public volatile CompletableFuture<Void> holdWhole;
   /**
    * How a whole Chat Completions or Messages answer looks, from the requested model and the request:
    * {@code answer} (the default), {@code refusal}, {@code empty}, {@code length} or {@code tool_call}.
    */
-  volatile java.util.function.BiFunction<String, JsonNode, String> behaviour = (model, body) -> "answer";
+  public volatile java.util.function.BiFunction<String, JsonNode, String> behaviour = (model, body) -> "answer";
 
   private final Vertx vertx;
   private HttpServer server;
 
-  ProviderStandIn(Vertx vertx) {
+  public ProviderStandIn(Vertx vertx) {
     this.vertx = vertx;
   }
 
-  ProviderStandIn start() throws Exception {
+  public ProviderStandIn start() throws Exception {
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create());
     router.post("/v1/chat/completions").handler(this::openAi);
@@ -68,23 +69,23 @@ final class ProviderStandIn implements AutoCloseable {
     return this;
   }
 
-  int port() {
+  public int port() {
     return server.actualPort();
   }
 
-  String openAiBaseUrl() {
+  public String openAiBaseUrl() {
     return "http://127.0.0.1:" + port() + "/v1";
   }
 
-  String anthropicBaseUrl() {
+  public String anthropicBaseUrl() {
     return "http://127.0.0.1:" + port();
   }
 
-  Received last() {
+  public Received last() {
     return received.getLast();
   }
 
-  static String answer(String model) {
+  public static String answer(String model) {
     return "Hello from " + model + ".";
   }
 

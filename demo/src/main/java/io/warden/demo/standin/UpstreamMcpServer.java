@@ -1,4 +1,4 @@
-package io.warden.executors.mcp;
+package io.warden.demo.standin;
 
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.json.schema.JsonSchemaValidator;
@@ -9,7 +9,6 @@ import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTrans
 import io.modelcontextprotocol.spec.McpSchema;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -23,7 +22,7 @@ import org.eclipse.jetty.server.ServerConnector;
  * A third-party system that speaks real MCP: the official SDK's server with its Streamable HTTP
  * servlet transport on an embedded Jetty, on an OS-chosen port. Tools: {@code ledger-read} (no side
  * effects), {@code pay-invoice} (counts its executions) and {@code admin-reset} (never in a test
- * agent's spec.tools).
+ * agent's spec.tools). Used by the MCP gateway tests and, as the ERP system, by {@code warden demo}.
  */
 public final class UpstreamMcpServer implements AutoCloseable {
   /** Accepts every value: the test upstream does not check schemas. */
@@ -32,7 +31,7 @@ public final class UpstreamMcpServer implements AutoCloseable {
 
   public final AtomicInteger payments = new AtomicInteger();
   public final AtomicInteger reads = new AtomicInteger();
-  final Queue<Map<String, Object>> paymentMeta = new ConcurrentLinkedQueue<>();
+  public final Queue<Map<String, Object>> paymentMeta = new ConcurrentLinkedQueue<>();
   private final Server jetty;
   private final McpSyncServer mcp;
 
@@ -68,7 +67,7 @@ public final class UpstreamMcpServer implements AutoCloseable {
   }
 
   /** Replaces pay-invoice's input schema, as an upstream's new release would. */
-  void redeclarePayInvoice(String schema) {
+  public void redeclarePayInvoice(String schema) {
     mcp.removeTool("pay-invoice");
     mcp.addTool(tool("pay-invoice", "Pays a supplier invoice.", schema, req -> {
       payments.incrementAndGet();
@@ -91,14 +90,6 @@ public final class UpstreamMcpServer implements AutoCloseable {
 
   public URI url() {
     return URI.create("http://127.0.0.1:" + ((ServerConnector) jetty.getConnectors()[0]).getLocalPort() + "/mcp");
-  }
-
-  /** The declaration of this server, as {@code mcp/erp.yaml} would give it. */
-  McpServers declaration() {
-    return McpServers.of(List.<io.warden.executors.mcp.McpServer>of(new io.warden.executors.mcp.McpServer("erp", url(), List.of(
-        new McpTool("ledger-read", "erp", false, new java.math.BigDecimal("0.002"), ""),
-        new McpTool("pay-invoice", "erp", true, new java.math.BigDecimal("0.05"), "/amount_usd"),
-        new McpTool("admin-reset", "erp", true, java.math.BigDecimal.ZERO, "")), "mcp/erp.yaml")));
   }
 
   @Override
