@@ -114,6 +114,7 @@ public final class Appliance implements AutoCloseable {
   private final Path dataDir;
   private Vertx vertx;
   private ApiServer api;
+  private TraceStore traceStore;
   private String apiDeployment;
   private boolean closed;
 
@@ -168,6 +169,7 @@ public final class Appliance implements AutoCloseable {
 
     vertx = Vertx.vertx();
     TraceStore traces = keep(traceStore(config, identity, inventory, clock));
+    traceStore = traces;
     await(traces.start());
     listeners.add(traces.mainListener());
 
@@ -417,6 +419,11 @@ public final class Appliance implements AutoCloseable {
   /** The HTTP API port actually bound. */
   public int httpPort() {
     return api.port();
+  }
+
+  /** The OTLP/HTTP ingest port actually bound. */
+  public int otlpHttpPort() {
+    return traceStore.httpPort();
   }
 
   public Path dataDir() {

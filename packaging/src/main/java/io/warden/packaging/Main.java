@@ -4,6 +4,7 @@ import io.warden.core.WardenException;
 import io.warden.packaging.cli.ApiClient;
 import io.warden.packaging.cli.ApprovalsCommand;
 import io.warden.packaging.cli.AuditCommand;
+import io.warden.packaging.cli.DemoCommand;
 import io.warden.packaging.cli.RemoteCommands;
 import io.warden.packaging.cli.RunCommand;
 import io.warden.packaging.cli.TracesCommand;
@@ -26,6 +27,7 @@ import picocli.CommandLine.ScopeType;
     description = "Governance and observability for production AI agents.",
     subcommands = {
       RunCommand.class,
+      DemoCommand.class,
       ValidateCommand.class,
       RemoteCommands.Agents.class,
       RemoteCommands.Changes.class,

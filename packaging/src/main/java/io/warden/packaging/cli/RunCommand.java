@@ -27,36 +27,54 @@ public final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
-    org.slf4j.bridge.SLF4JBridgeHandler.install();
     Path file = config != null ? config : (Files.exists(Path.of("warden.yaml")) ? Path.of("warden.yaml") : null);
     WardenConfig cfg = WardenConfig.load(file, System.getenv());
     if (data != null) {
       cfg = cfg.with("data_dir", data);
     }
-    Appliance app;
+    Appliance app = start(cfg);
+    stopOnSignal("Warden", app).await();
+    return 0;
+  }
+
+  /** Starts the appliance; a start-up failure is one line for whoever started Warden. */
+  static Appliance start(WardenConfig cfg) {
+    org.slf4j.bridge.SLF4JBridgeHandler.removeHandlersForRootLogger();
+    org.slf4j.bridge.SLF4JBridgeHandler.install();
     try {
-      app = Appliance.start(cfg);
+      return Appliance.start(cfg);
     } catch (WardenException e) {
       throw e;
     } catch (RuntimeException e) {
-      // A start-up failure is one line for whoever started Warden; the trace is for debugging.
+      // The trace is for debugging.
       LoggerFactory.getLogger(RunCommand.class).debug("start failed", e);
       throw new WardenException("unavailable", "cannot start: " + e.getMessage()
           + " (WARDEN_LOG_LEVEL=DEBUG shows where)");
     }
+  }
+
+  /**
+   * On Ctrl-C or SIGTERM: closes {@code parts} in order, logs "{@code what} stopped" and exits 0.
+   * The latch opens when that is done (await it to run until stopped).
+   */
+  static CountDownLatch stopOnSignal(String what, AutoCloseable... parts) {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       Logger log = LoggerFactory.getLogger(RunCommand.class);
       StopLog.stopping();
-      log.info("stopping Warden");
-      app.close();
-      log.info("Warden stopped");
+      log.info("stopping {}", what);
+      for (AutoCloseable part : parts) {
+        try {
+          part.close();
+        } catch (Exception e) {
+          log.warn("{} did not stop cleanly: {}", part.getClass().getSimpleName(), e.toString());
+        }
+      }
+      log.info("{} stopped", what);
       stopped.countDown();
       // A requested stop is a normal end: exit 0, not the 130/143 the signal would give.
       Runtime.getRuntime().halt(0);
     }, "warden-shutdown"));
-    stopped.await();
-    return 0;
+    return stopped;
   }
 }
