@@ -166,7 +166,7 @@ public final class DemoTraffic implements AutoCloseable {
   private void awaitSynced(String agent) {
     until(agent + " Synced", Duration.ofSeconds(60), () -> {
       WardenHttp.Reply r = warden.get(adminToken, "/api/v1/agents/" + agent);
-      return r.ok() && r.body().toString().toLowerCase(java.util.Locale.ROOT).contains("synced") ? r : null;
+      return r.ok() && r.body().path("status").asText().equalsIgnoreCase("synced") ? r : null;
     });
   }
 
@@ -201,8 +201,8 @@ public final class DemoTraffic implements AutoCloseable {
   private record Held(Invoice invoice, String approvalId, CompletableFuture<McpSchema.CallToolResult> result) {}
 
   /**
-   * Drives invoices for {@code duration}, then the month-end close. Held payments are decided in
-   * turn (approved, then denied) one invoice later; the last one stays pending.
+   * Drives invoices for {@code duration} (at least four), then the month-end close. Held payments
+   * are decided in turn (approved, then denied) one invoice later; the last one stays pending.
    */
   public Summary drive(Duration duration) throws InterruptedException {
     long end = System.nanoTime() + duration.toNanos();
@@ -213,7 +213,8 @@ public final class DemoTraffic implements AutoCloseable {
     int n = 0;
     boolean approveNext = true;
     Held undecided = null;
-    while (System.nanoTime() < end || n < 2) {
+    // At least four invoices whatever the duration: the second is held, then approved during the third.
+    while (System.nanoTime() < end || n < 4) {
       Held h = processInvoice(invoice(n++));
       if (undecided != null) {
         decide(undecided, approveNext);
@@ -368,10 +369,16 @@ public final class DemoTraffic implements AutoCloseable {
         : "Duplicate of an invoice paid last week; asked " + h.invoice().supplier() + " for a credit note.";
     warden.expect(warden.post(p.approverToken(), "/api/v1/approvals/" + h.approvalId() + "/" + verb,
         Map.of("reason", reason)), verb + " approval " + h.approvalId());
-    McpSchema.CallToolResult r = h.result().join();
-    out.println("demo: pat " + (approve ? "approved" : "denied") + " the payment of " + h.invoice().text()
-        + (approve ? ": paid once" : ": billing-agent was told why") + (Boolean.TRUE.equals(r.isError()) && approve
-            ? " (but the call failed: " + r.content() + ")" : ""));
+    String outcome;
+    try {
+      McpSchema.CallToolResult r = h.result().join();
+      outcome = Boolean.TRUE.equals(r.isError()) == approve ? " (the call ended with " + r.content() + ")"
+          : approve ? ": paid once" : ": billing-agent was told why";
+    } catch (java.util.concurrent.CompletionException e) {
+      failures++;
+      outcome = " (the waiting call failed: " + e.getCause() + ")";
+    }
+    out.println("demo: pat " + (approve ? "approved" : "denied") + " the payment of " + h.invoice().text() + outcome);
   }
 
   /**

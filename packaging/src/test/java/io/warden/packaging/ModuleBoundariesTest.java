@@ -16,13 +16,14 @@ import org.junit.jupiter.api.Test;
 /**
  * The module graph of DESIGN.md, enforced: core depends on no Warden module; policy, gitops,
  * trace-store and executors depend only on core; the HTTP API (api) builds on those but not on the
- * console or packaging; only packaging knows everything. Runs here because packaging's classpath
- * holds every module.
+ * console or packaging; the demo (stand-ins and traffic driver) knows only core, and nothing but
+ * packaging (the {@code demo} command) and tests knows it; only packaging knows everything. Runs
+ * here because packaging's classpath holds every module.
  */
 class ModuleBoundariesTest {
   private static final String[] MODULES = {
     "io.warden.core", "io.warden.policy", "io.warden.gitops", "io.warden.tracestore",
-    "io.warden.executors", "io.warden.api", "io.warden.ui", "io.warden.packaging"};
+    "io.warden.executors", "io.warden.api", "io.warden.ui", "io.warden.demo", "io.warden.packaging"};
 
   private static JavaClasses classes;
 
@@ -38,7 +39,22 @@ class ModuleBoundariesTest {
     noClasses().that().resideInAPackage("io.warden.core..")
         .should().dependOnClassesThat().resideInAnyPackage(
             "io.warden.policy..", "io.warden.gitops..", "io.warden.tracestore..",
-            "io.warden.executors..", "io.warden.ui..", "io.warden.packaging..", "io.warden.api..")
+            "io.warden.executors..", "io.warden.ui..", "io.warden.packaging..", "io.warden.api..",
+            "io.warden.demo..")
+        .check(classes);
+  }
+
+  @Test
+  void demo_dependsOnlyOnCore() {
+    onlyCore("io.warden.demo..", "io.warden.policy..", "io.warden.gitops..", "io.warden.tracestore..",
+        "io.warden.executors..");
+  }
+
+  @Test
+  void nothingButPackagingKnowsTheDemo() {
+    noClasses().that().resideOutsideOfPackages("io.warden.demo..", "io.warden.packaging..")
+        .should().dependOnClassesThat().resideInAPackage("io.warden.demo..")
+        .because("the stand-ins and the traffic driver are for warden demo and the tests only")
         .check(classes);
   }
 

@@ -32,6 +32,8 @@ final class WardenProcess implements AutoCloseable {
   final int httpPort;
   final Map<String, String> env;
   private final Path logFile;
+  /** The CLI command that starts the appliance: {@code run}, or {@code demo} and its options. */
+  private List<String> command = List.of("run");
   private Process process;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
@@ -59,8 +61,18 @@ final class WardenProcess implements AutoCloseable {
     return w;
   }
 
+  /** {@code warden demo} with {@code args}, on free ports and {@code dataDir}; running once /healthz answers. */
+  static WardenProcess demo(Path dataDir, String... args) throws IOException {
+    WardenProcess w = new WardenProcess(dataDir, Map.of());
+    List<String> cmd = new ArrayList<>(List.of("demo", "--data", dataDir.toString()));
+    cmd.addAll(List.of(args));
+    w.command = List.copyOf(cmd);
+    w.launch();
+    return w;
+  }
+
   void launch() throws IOException {
-    List<String> cmd = new ArrayList<>(cli("run"));
+    List<String> cmd = new ArrayList<>(cli(command.toArray(String[]::new)));
     ProcessBuilder pb = new ProcessBuilder(cmd)
         .directory(root().toFile())
         .redirectErrorStream(true)

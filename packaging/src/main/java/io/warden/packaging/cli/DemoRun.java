@@ -41,6 +41,10 @@ final class DemoRun {
     }
     Path dir = dataDirectory();
     PrintStream out = System.out;
+    // The SDK's and Jetty's start-up and session lines would bury the demo's own.
+    for (String noisy : new String[] {"io.modelcontextprotocol", "org.eclipse.jetty"}) {
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(noisy)).setLevel(ch.qos.logback.classic.Level.WARN);
+    }
     // Warden's embedded defaults (not ./warden.yaml), with the WARDEN_* ports and the demo's
     // stand-ins as the model providers (they need no key).
     WardenConfig cfg = WardenConfig.load(null, System.getenv()).with("data_dir", dir.toString());
