@@ -198,7 +198,8 @@ public final class DemoTraffic implements AutoCloseable {
   }
 
   /** A held payment: the call waiting in the MCP gateway and its approval. */
-  private record Held(Invoice invoice, String approvalId, CompletableFuture<McpSchema.CallToolResult> result) {}
+  private record Held(Invoice invoice, String approvalId, CompletableFuture<McpSchema.CallToolResult> result,
+      Span pay, Baggage baggage) {}
 
   /**
    * Drives invoices for {@code duration} (at least four), then the month-end close. Held payments
@@ -280,7 +281,7 @@ public final class DemoTraffic implements AutoCloseable {
               "pay-invoice", args, Map.of());
           toolCalls++;
           if (Boolean.TRUE.equals(paid.isError())) {
-            pay.setStatus(StatusCode.ERROR, String.valueOf(paid.content()));
+            pay.setStatus(StatusCode.ERROR, text(paid));
             failures++;
           }
         }
@@ -322,7 +323,7 @@ public final class DemoTraffic implements AutoCloseable {
             Map.of());
         toolCalls++;
         if (Boolean.TRUE.equals(r.isError())) {
-          run.setStatus(StatusCode.ERROR, String.valueOf(r.content()));
+          run.setStatus(StatusCode.ERROR, text(r));
           failures++;
         }
       }
@@ -352,7 +353,7 @@ public final class DemoTraffic implements AutoCloseable {
       return now.isEmpty() ? null : now.getFirst();
     });
     out.println("demo: " + inv.text() + " is over billing-agent's 1000 USD approval threshold: held as approval " + id);
-    return new Held(inv, id, result);
+    return new Held(inv, id, result, pay, baggage);
   }
 
   private List<String> pendingIds() {
@@ -370,15 +371,31 @@ public final class DemoTraffic implements AutoCloseable {
     warden.expect(warden.post(p.approverToken(), "/api/v1/approvals/" + h.approvalId() + "/" + verb,
         Map.of("reason", reason)), verb + " approval " + h.approvalId());
     String outcome;
+    // billing-agent handles the answer in the payment's trace; a refused payment is an error there.
+    Span handled = Objects.requireNonNull(billing).step(h.pay(), "payment decision " + h.invoice().id(), h.baggage());
     try {
       McpSchema.CallToolResult r = h.result().join();
-      outcome = Boolean.TRUE.equals(r.isError()) == approve ? " (the call ended with " + r.content() + ")"
+      if (Boolean.TRUE.equals(r.isError())) {
+        handled.setStatus(StatusCode.ERROR, "pay-invoice refused: " + text(r));
+      }
+      outcome = Boolean.TRUE.equals(r.isError()) == approve ? " (the call ended with " + text(r) + ")"
           : approve ? ": paid once" : ": billing-agent was told why";
     } catch (java.util.concurrent.CompletionException e) {
       failures++;
+      handled.setStatus(StatusCode.ERROR, String.valueOf(e.getCause()));
       outcome = " (the waiting call failed: " + e.getCause() + ")";
+    } finally {
+      handled.end();
     }
     out.println("demo: pat " + (approve ? "approved" : "denied") + " the payment of " + h.invoice().text() + outcome);
+  }
+
+  private static String text(McpSchema.CallToolResult r) {
+    StringBuilder b = new StringBuilder();
+    for (McpSchema.Content c : r.content()) {
+      b.append(c instanceof McpSchema.TextContent t ? t.text() : c.toString());
+    }
+    return b.toString();
   }
 
   /**
