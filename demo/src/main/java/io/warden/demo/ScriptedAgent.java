@@ -23,7 +23,6 @@ import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -175,10 +174,6 @@ final class ScriptedAgent implements AutoCloseable {
 
     private static String encode(String s) {
       return URLEncoder.encode(s, StandardCharsets.UTF_8).replace("+", "%20");
-    }
-
-    List<String> hops() {
-      return delegation.isEmpty() ? List.of() : List.of(delegation.split(","));
     }
   }
 }
