@@ -78,6 +78,7 @@ public final class DemoTraffic implements AutoCloseable {
   private String billingKey = "";
   private @Nullable McpSyncClient billingTools;
   private @Nullable McpSyncClient candidateTools;
+  private int invoices;
   private int modelCalls;
   private int toolCalls;
   private int failures;
@@ -210,7 +211,6 @@ public final class DemoTraffic implements AutoCloseable {
     // About twenty invoices a minute: a pace a person can follow in the console.
     long pause = Math.max(200, Math.min(3000, duration.toMillis() / 20));
     List<Held> held = new ArrayList<>();
-    List<String> pending = new ArrayList<>();
     int n = 0;
     boolean approveNext = true;
     Held undecided = null;
@@ -228,23 +228,24 @@ public final class DemoTraffic implements AutoCloseable {
       }
       Thread.sleep(pause);
     }
-    if (undecided == null) {
-      // Make sure one payment waits for a human, whatever the duration was.
-      while (undecided == null) {
-        Invoice big = invoice(n++);
-        if (big.amount().equals(PAYMENT_OVER_THRESHOLD)) {
-          undecided = processInvoice(big);
-          if (undecided != null) {
-            held.add(undecided);
-          }
-        }
+    // Make sure one payment waits for a human, whatever the duration was.
+    for (int tries = 0; undecided == null; tries++) {
+      if (tries == 3) {
+        throw new IllegalStateException("no payment over the threshold could be held: see the lines above");
+      }
+      while (!invoice(n).amount().equals(PAYMENT_OVER_THRESHOLD)) {
+        n++;
+      }
+      undecided = processInvoice(invoice(n++));
+      if (undecided != null) {
+        held.add(undecided);
       }
     }
-    pending.add(undecided.approvalId());
+    List<String> pending = List.of(undecided.approvalId());
     out.println("demo: payment of " + undecided.invoice().text() + " is waiting for an approver: approval "
         + undecided.approvalId());
     monthEndClose();
-    return new Summary(n, held.size(), pending, modelCalls, toolCalls, failures, lastTraceId);
+    return new Summary(invoices, held.size(), pending, modelCalls, toolCalls, failures, lastTraceId);
   }
 
   /** One invoice, one logical trace; the held payment when it went over the threshold. */
@@ -254,6 +255,7 @@ public final class DemoTraffic implements AutoCloseable {
     Baggage baggage = Baggage.of(intent);
     Span root = b.startRun(intent, baggage);
     lastTraceId = root.getSpanContext().getTraceId();
+    invoices++;
     Held held = null;
     try {
       // The supplier's payment terms rarely change: identical questions, answered from the cache.

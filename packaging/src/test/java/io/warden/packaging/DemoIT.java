@@ -33,7 +33,7 @@ class DemoIT extends ApplianceTestBase {
     warden = WardenProcess.demo(tmp.resolve("demo-data"), "--duration", "5");
     await("the demo's summary").atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> {
       String log = warden.log();
-      if (log.contains("error:") || log.contains("Exception in thread \"main\"")) {
+      if (log.contains("error:") || log.contains("the traffic stopped early")) {
         throw new AssertionError("the demo failed:\n" + log);
       }
       return log.contains("Warden demo is running");

@@ -80,11 +80,18 @@ final class DemoRun {
     CountDownLatch stopped = RunCommand.stopOnSignal("Warden demo", traffic, app, erpToClose, providerToClose,
         () -> vertx.close().await(5, TimeUnit.SECONDS));
 
-    DemoTraffic.People people = traffic.setUp();
-    out.println("demo: driving " + durationSeconds + " s of traffic: invoices paid by billing-agent, delegations to "
-        + "ledger-agent, payments held for approval, billing-agent-v2 in shadow");
-    DemoTraffic.Summary summary = traffic.drive(Duration.ofSeconds(durationSeconds));
-    out.println(whereToLook(cfg, api, otlp, dir, people, summary));
+    try {
+      DemoTraffic.People people = traffic.setUp();
+      out.println("demo: driving " + durationSeconds + " s of traffic: invoices paid by billing-agent, delegations to "
+          + "ledger-agent, payments held for approval, billing-agent-v2 in shadow");
+      DemoTraffic.Summary summary = traffic.drive(Duration.ofSeconds(durationSeconds));
+      out.println(whereToLook(cfg, api, otlp, dir, people, summary));
+    } catch (RuntimeException e) {
+      // Warden stays up so what did happen can be looked at; the log above says where it went wrong.
+      org.slf4j.LoggerFactory.getLogger(DemoRun.class).debug("demo traffic failed", e);
+      out.println("demo: the traffic stopped early: " + e.getMessage() + "\nWarden keeps running at " + api
+          + " (admin token " + adminToken + ", data " + dir + "); Ctrl-C stops it.");
+    }
     out.flush();
     stopped.await();
     return 0;
