@@ -19,12 +19,12 @@ import java.util.concurrent.TimeUnit;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What {@link DemoCommand} runs: Warden on its embedded defaults (ports from the environment as for {@code
- * run}, never the user's data) with a model provider and an ERP system standing in on free ports,
- * then a minute of agent traffic through the real paths ({@link DemoTraffic}), then a summary of
- * where to look. It keeps running until Ctrl-C or SIGTERM, which stop everything. Apart from {@link DemoCommand}
- * so that the command tree, which the short client class path also loads, never sees the demo's
- * classes.
+ * What {@link DemoCommand} runs: Warden on its embedded defaults (ports from the environment as
+ * for {@code run}, never the user's data) with a model provider and an ERP system standing in on
+ * free ports, then a minute of agent traffic through the real paths ({@link DemoTraffic}), then a
+ * summary of where to look. It keeps running until Ctrl-C or SIGTERM, which stop everything. Kept
+ * apart from {@link DemoCommand} so that the command tree, which the short client class path also
+ * loads, never sees the demo's classes.
  */
 final class DemoRun {
   private final long durationSeconds;
@@ -43,7 +43,8 @@ final class DemoRun {
     PrintStream out = System.out;
     // The SDK's and Jetty's start-up and session lines would bury the demo's own.
     for (String noisy : new String[] {"io.modelcontextprotocol", "org.eclipse.jetty"}) {
-      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(noisy)).setLevel(ch.qos.logback.classic.Level.WARN);
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(noisy))
+          .setLevel(ch.qos.logback.classic.Level.WARN);
     }
     // Warden's embedded defaults (not ./warden.yaml), with the WARDEN_* ports and the demo's
     // stand-ins as the model providers (they need no key).
