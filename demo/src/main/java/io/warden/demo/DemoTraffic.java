@@ -50,6 +50,7 @@ public final class DemoTraffic implements AutoCloseable {
   private static final String OPENAI_MODEL = "gpt-4o";
   private static final String ANTHROPIC_MODEL = "claude-opus-4-7";
   private static final BigDecimal PAYMENT_OVER_THRESHOLD = new BigDecimal("4850.00");
+  private static final int MIN_INVOICES = 7;
 
   /** The people of the demo, with their tokens (shown once by the API). */
   public record People(String adminToken, String authorName, String authorToken, String approverName,
@@ -203,7 +204,7 @@ public final class DemoTraffic implements AutoCloseable {
       Span pay, Baggage baggage) {}
 
   /**
-   * Drives invoices for {@code duration} (at least four), then the month-end close. Held payments
+   * Drives invoices for {@code duration} (at least {@value #MIN_INVOICES}), then the month-end close. Held payments
    * are decided in turn (approved, then denied) one invoice later; the last one stays pending.
    */
   public Summary drive(Duration duration) throws InterruptedException {
@@ -214,8 +215,9 @@ public final class DemoTraffic implements AutoCloseable {
     int n = 0;
     boolean approveNext = true;
     Held undecided = null;
-    // At least four invoices whatever the duration: the second is held, then approved during the third.
-    while (System.nanoTime() < end || n < 4) {
+    // At least seven invoices whatever the duration: the second is held, then approved during the
+    // third; the sixth is held, then denied during the seventh.
+    while (System.nanoTime() < end || n < MIN_INVOICES) {
       Held h = processInvoice(invoice(n++));
       if (undecided != null) {
         decide(undecided, approveNext);

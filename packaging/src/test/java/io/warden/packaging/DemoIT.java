@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Timeout;
  * {@code warden demo} as the packaged launcher runs it, on free ports and a temp data directory,
  * with a few seconds of traffic: afterwards the API shows every kind of data the demo promises —
  * the agents merged through change requests and Synced, a logical trace across billing-agent and
- * ledger-agent whose delegation is verified, a payment approved and executed and one still held,
+ * ledger-agent whose delegation is verified, payments held for approval (one approved and executed,
+ * one denied and an error in its trace, one still waiting),
  * costs for the three agents, ledger-agent near (not over) its daily budget, shadow evidence for
  * the candidate — and the summary says where to look. SIGTERM stops it with exit code 0.
  */
@@ -76,15 +77,25 @@ class DemoIT extends ApplianceTestBase {
     JsonNode approvals = warden.get(admin, "/api/v1/approvals?agent=billing-agent").body().path("approvals");
     List<JsonNode> pending = new ArrayList<>();
     List<JsonNode> executed = new ArrayList<>();
+    List<JsonNode> denied = new ArrayList<>();
     approvals.forEach(a -> {
-      if (a.path("status").asText().equals("pending")) {
-        pending.add(a);
-      } else if (a.path("status").asText().equals("approved") && a.path("execution").asText().equals("done")) {
-        executed.add(a);
+      switch (a.path("status").asText()) {
+        case "pending" -> pending.add(a);
+        case "approved" -> {
+          if (a.path("execution").asText().equals("done")) {
+            executed.add(a);
+          }
+        }
+        case "denied" -> denied.add(a);
+        default -> { }
       }
     });
-    assertThat(pending).as(approvals.toString()).isNotEmpty();
+    assertThat(pending).as(approvals.toString()).hasSize(1);
     assertThat(executed).as(approvals.toString()).isNotEmpty();
+    assertThat(denied).as(approvals.toString()).isNotEmpty();
+    // The refused payment is an error in billing-agent's trace.
+    JsonNode errors = warden.get(admin, "/api/v1/traces/search?q=refused&agent=billing-agent&status=ERROR").body();
+    assertThat(errors.path("hits").size()).as(errors.toString()).isPositive();
     assertThat(pending.getFirst().path("action_value_usd").decimalValue()).isGreaterThan(new BigDecimal("1000"));
     assertThat(pending.getFirst().path("reasons").toString()).contains("approval threshold");
     assertThat(log).contains(pending.getFirst().path("id").asText());
