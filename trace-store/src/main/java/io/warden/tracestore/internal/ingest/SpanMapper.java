@@ -74,6 +74,7 @@ public final class SpanMapper {
   private final LogicalTraceHints hints;
   private final AgentAttribution attribution;
   private final IngestRejections rejected;
+  private final ProviderCalls calls;
 
   /** Accepted items and what was rejected. */
   public record Result<T>(List<T> accepted, long rejected, String message) {
@@ -90,6 +91,16 @@ public final class SpanMapper {
   /** @param rejections where an agent caller's rejected spans are recorded, or null */
   public SpanMapper(Predicate<String> knownAgent, Supplier<Pricing> pricing, LogicalTraceHints hints,
       IngestRejections rejections) {
+    this(knownAgent, pricing, hints, rejections, new ProviderCalls(PROVIDER_CALL_KEYS));
+  }
+
+  /** How many provider-call keys a mapper remembers to price each call once (about three per call). */
+  public static final int PROVIDER_CALL_KEYS = 100_000;
+
+  /** @param calls what prices each provider call once, shared with spans that bypass mapping */
+  public SpanMapper(Predicate<String> knownAgent, Supplier<Pricing> pricing, LogicalTraceHints hints,
+      IngestRejections rejections, ProviderCalls calls) {
+    this.calls = Objects.requireNonNull(calls, "calls");
     this.rejected = rejections;
     this.pricing = Objects.requireNonNull(pricing, "pricing");
     this.hints = Objects.requireNonNull(hints, "hints");
@@ -176,7 +187,7 @@ public final class SpanMapper {
             continue;
           }
           String agent = decision.agent();
-          out.add(map(s, traceId, spanId, service, scope, resource, agent, caller, prices));
+          out.add(calls.priceOnce(map(s, traceId, spanId, service, scope, resource, agent, caller, prices)));
         }
       }
     }
