@@ -20,14 +20,15 @@ import java.util.concurrent.TimeUnit;
  * ({@code POST /v1/chat/completions}, base URL {@code http://host:port/v1}) and Anthropic Messages
  * ({@code POST /v1/messages}, base URL {@code http://host:port}), whole and as SSE streams with
  * their real event sequences, usage with cached and reasoning tokens, error shapes and 429s.
- * Answers are deterministic: {@code "Hello from <model>."}.
+ * Answers are deterministic: {@code "Hello from <model>."}. Public for other modules' tests (packaging runs
+ * real instrumentation libraries against it).
  */
-final class ProviderStandIn implements AutoCloseable {
+public final class ProviderStandIn implements AutoCloseable {
   static final ObjectMapper JSON = new ObjectMapper();
-  static final long PROMPT_TOKENS = 12;
-  static final long CACHED_TOKENS = 4;
-  static final long COMPLETION_TOKENS = 5;
-  static final long REASONING_TOKENS = 2;
+  public static final long PROMPT_TOKENS = 12;
+  public static final long CACHED_TOKENS = 4;
+  public static final long COMPLETION_TOKENS = 5;
+  public static final long REASONING_TOKENS = 2;
 
   /** A request as the stand-in received it. */
   record Received(String path, Map<String, String> headers, JsonNode body) {}
@@ -49,15 +50,18 @@ final class ProviderStandIn implements AutoCloseable {
    * {@code answer} (the default), {@code refusal}, {@code empty}, {@code length} or {@code tool_call}.
    */
   volatile java.util.function.BiFunction<String, JsonNode, String> behaviour = (model, body) -> "answer";
+  /** When true, each whole Chat Completions answer has an id of its own (chatcmpl-standin-N), as a provider's has. */
+  public volatile boolean uniqueResponseIds;
+  private final java.util.concurrent.atomic.AtomicLong responses = new java.util.concurrent.atomic.AtomicLong();
 
   private final Vertx vertx;
   private HttpServer server;
 
-  ProviderStandIn(Vertx vertx) {
+  public ProviderStandIn(Vertx vertx) {
     this.vertx = vertx;
   }
 
-  ProviderStandIn start() throws Exception {
+  public ProviderStandIn start() throws Exception {
     Router router = Router.router(vertx);
     router.route().handler(BodyHandler.create());
     router.post("/v1/chat/completions").handler(this::openAi);
@@ -72,7 +76,7 @@ final class ProviderStandIn implements AutoCloseable {
     return server.actualPort();
   }
 
-  String openAiBaseUrl() {
+  public String openAiBaseUrl() {
     return "http://127.0.0.1:" + port() + "/v1";
   }
 
@@ -84,7 +88,7 @@ final class ProviderStandIn implements AutoCloseable {
     return received.getLast();
   }
 
-  static String answer(String model) {
+  public static String answer(String model) {
     return "Hello from " + model + ".";
   }
 
@@ -119,7 +123,8 @@ final class ProviderStandIn implements AutoCloseable {
     String text = answer(body.path("model").asText());
     if (!body.path("stream").asBoolean(false)) {
       ObjectNode out = JSON.createObjectNode();
-      out.put("id", "chatcmpl-standin").put("object", "chat.completion").put("created", 1_764_460_800L)
+      out.put("id", uniqueResponseIds ? "chatcmpl-standin-" + responses.incrementAndGet() : "chatcmpl-standin")
+          .put("object", "chat.completion").put("created", 1_764_460_800L)
           .put("model", model).put("system_fingerprint", fingerprint);
       ObjectNode choice = out.putArray("choices").addObject();
       choice.put("index", 0);
