@@ -69,6 +69,8 @@ public final class SpanMapper {
   static final String REASONING_TOKENS = "gen_ai.usage.reasoning_tokens";
   /** The attribute and value an operation was derived from, when not {@code gen_ai.operation.name}. */
   public static final String OPERATION_SOURCE = "warden.operation.source";
+  /** {@code token} when a span's delegation hops came from its scoped token, not from baggage. */
+  public static final String DELEGATION_SOURCE = "warden.delegation.source";
 
   private final Supplier<Pricing> pricing;
   private final LogicalTraceHints hints;
@@ -292,8 +294,15 @@ public final class SpanMapper {
       delegationValue = str(resource, Delegation.ATTRIBUTE);
     }
     List<Delegation.Hop> hops = Delegation.parse(delegationValue);
+    attrs.remove(DELEGATION_SOURCE); // only Warden says where the hops came from
     if (!delegationValue.isEmpty()) {
       attrs.put(Delegation.ATTRIBUTE, Delegation.format(hops));
+    } else if (!caller.scopeHops().isEmpty()) {
+      // Identity-carried context: the scoped token names the delegating span, so the span joins the
+      // parent's logical trace even when the runtime dropped every propagation header.
+      hops = caller.scopeHops();
+      attrs.put(Delegation.ATTRIBUTE, Delegation.format(hops));
+      attrs.put(DELEGATION_SOURCE, "token");
     }
 
     List<String> chain = chain(a.get(WARDEN_CHAIN));
