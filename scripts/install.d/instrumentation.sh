@@ -6,6 +6,7 @@
 #
 #   .tools/instrumentation-venv   Python: the OpenAI SDK with OpenInference's, OpenLLMetry's
 #                                 (Traceloop) and the official OpenTelemetry instrumentations
+#   .tools/instrumentation-legacy-venv  the same with OpenLLMetry 0.54.0 (the older attribute names)
 #   .tools/instrumentation-node   Node (only when node and npm are on the machine): the Vercel AI SDK
 #                                 with its OpenAI provider and the OpenTelemetry Node SDK
 set -euo pipefail
@@ -32,11 +33,27 @@ PY_PINS=(
   # 2.4b0 imports opentelemetry.util.genai.instruments, which 1.2b0 and later no longer have.
   "opentelemetry-util-genai==1.1b0"
 )
-check="import sys
-from importlib.metadata import version
-want = {$(for p in "${PY_PINS[@]}"; do printf "'%s': '%s', " "${p%%==*}" "${p##*==}"; done)}
-sys.exit(0 if all(version(n) == v for n, v in want.items()) else 1)"
-warden_venv "$ROOT/.tools/instrumentation-venv" "for the instrumentation-library tests" "$check" "${PY_PINS[@]}"
+pins_check() { # a Python snippet that exits 0 when every pin given is installed
+  printf "import sys\nfrom importlib.metadata import version\nwant = {"
+  for p in "$@"; do printf "'%s': '%s', " "${p%%==*}" "${p##*==}"; done
+  printf "}\nsys.exit(0 if all(version(n) == v for n, v in want.items()) else 1)\n"
+}
+warden_venv "$ROOT/.tools/instrumentation-venv" "for the instrumentation-library tests" \
+  "$(pins_check "${PY_PINS[@]}")" "${PY_PINS[@]}"
+
+# OpenLLMetry's last version that emits the older attribute names (gen_ai.prompt.N.content,
+# llm.request.type, llm.usage.total_tokens, gen_ai.system): 0.55.0 moved to the current ones. Same
+# pins otherwise, in a venv of its own (one version of a package per venv).
+LEGACY_PINS=()
+for p in "${PY_PINS[@]}"; do
+  case "$p" in
+    opentelemetry-instrumentation-openai==*) LEGACY_PINS+=("opentelemetry-instrumentation-openai==0.54.0") ;;
+    openinference-*|opentelemetry-instrumentation-openai-v2==*|opentelemetry-util-genai==*) ;;
+    *) LEGACY_PINS+=("$p") ;;
+  esac
+done
+warden_venv "$ROOT/.tools/instrumentation-legacy-venv" "for the instrumentation-library tests (older names)" \
+  "$(pins_check "${LEGACY_PINS[@]}")" "${LEGACY_PINS[@]}"
 
 # Node: the Vercel AI SDK. package.json + package-lock.json pin it; npm ci only when they changed.
 NODE_SRC="$ROOT/packaging/src/test/node"

@@ -6,7 +6,9 @@ scripts/install.d/instrumentation.sh --test). Each library is configured the way
 says to capture prompts (trace-store/README.md, "Settings that make prompts arrive").
 
   python instrumented_openai_call.py LIBRARY
-    LIBRARY: openinference | openllmetry | otel-genai-span | otel-genai-event
+    LIBRARY: openinference | openllmetry | openllmetry-legacy | otel-genai-span | otel-genai-event
+      (openllmetry-legacy: the same instrumentation, run from the venv with its last version that
+      emits the older attribute names)
   environment:
     OPENAI_BASE_URL, OPENAI_API_KEY   the provider (or Warden's model gateway)
     WARDEN_OTLP_ENDPOINT              e.g. http://127.0.0.1:4318 (no path)
@@ -26,7 +28,7 @@ def main() -> int:
         os.environ["OTEL_SEMCONV_STABILITY_OPT_IN"] = "gen_ai_latest_experimental"
         os.environ["OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT"] = (
             "SPAN_ONLY" if library == "otel-genai-span" else "EVENT_ONLY")
-    elif library == "openllmetry":
+    elif library.startswith("openllmetry"):
         os.environ["TRACELOOP_TRACE_CONTENT"] = "true"
     elif library == "openinference":
         os.environ["OPENINFERENCE_HIDE_INPUTS"] = "false"
@@ -50,7 +52,7 @@ def main() -> int:
     if library == "openinference":
         from openinference.instrumentation.openai import OpenAIInstrumentor
         OpenAIInstrumentor().instrument(tracer_provider=tracer_provider)
-    elif library == "openllmetry":
+    elif library.startswith("openllmetry"):
         from opentelemetry.instrumentation.openai import OpenAIInstrumentor
         OpenAIInstrumentor().instrument(tracer_provider=tracer_provider)
     elif library.startswith("otel-genai"):
