@@ -44,13 +44,19 @@ public final class ProviderCalls {
 
   private record Call(String carrier, long input, long output) {}
 
-  private final Map<String, Call> calls;
+  /** What is remembered of a call: a response id, a span, or the spans under a parent span. */
+  private enum Kind { RESPONSE, SPAN, CHILDREN }
+
+  /** A key without concatenating ids (cheaper on the ingest path than string keys). */
+  private record Key(Kind kind, String agent, String a, String b) {}
+
+  private final Map<Key, Call> calls;
 
   /** @param maxEntries how many keys (about three per call) are remembered */
   public ProviderCalls(int maxEntries) {
     this.calls = new LinkedHashMap<>(1024, 0.75f, false) {
       @Override
-      protected boolean removeEldestEntry(Map.Entry<String, Call> eldest) {
+      protected boolean removeEldestEntry(Map.Entry<Key, Call> eldest) {
         return size() > maxEntries;
       }
     };
@@ -61,55 +67,56 @@ public final class ProviderCalls {
     if (!MODEL_CALLS.contains(span.operation()) || span.inputTokens() + span.outputTokens() == 0) {
       return span;
     }
-    String self = span.key();
-    String responseKey = responseKey(span);
-    String selfKey = span.agent() + "\0s\0" + self;
-    String childrenKey = span.agent() + "\0c\0" + self;
-    String parentKey = span.parentSpanId().isEmpty() ? null
-        : span.agent() + "\0s\0" + span.traceId() + ":" + span.parentSpanId();
-    String carrier;
+    String agent = span.agent();
+    Key responseKey = responseKey(span);
+    Key selfKey = new Key(Kind.SPAN, agent, span.traceId(), span.spanId());
+    boolean hasParent = !span.parentSpanId().isEmpty();
+    Call carrier;
+    Call call;
     synchronized (calls) {
-      carrier = carrier(span, responseKey, parentKey, childrenKey);
-      Call call = new Call(carrier == null ? self : carrier, span.inputTokens(), span.outputTokens());
+      carrier = carrier(span, selfKey, responseKey, hasParent);
+      call = carrier != null ? carrier : new Call(span.key(), span.inputTokens(), span.outputTokens());
       if (responseKey != null) {
         calls.putIfAbsent(responseKey, call);
       }
       calls.put(selfKey, call);
-      if (parentKey != null) {
-        calls.putIfAbsent(span.agent() + "\0c\0" + span.traceId() + ":" + span.parentSpanId(), call);
+      if (hasParent) {
+        calls.putIfAbsent(new Key(Kind.CHILDREN, agent, span.traceId(), span.parentSpanId()), call);
       }
     }
-    return carrier == null ? span : duplicate(span, carrier);
+    return carrier == null || carrier.carrier.equals(span.key()) ? span : duplicate(span, carrier.carrier);
   }
 
-  /** The span carrying the cost of {@code span}'s call when that is another span, else null. */
-  private String carrier(SpanRecord span, String responseKey, String parentKey, String childrenKey) {
-    String self = span.key();
-    Call known = calls.get(span.agent() + "\0s\0" + self);
+  /** The call {@code span} belongs to when another span (or this one, resent) carries it, else null. */
+  private Call carrier(SpanRecord span, Key selfKey, Key responseKey, boolean hasParent) {
+    Call known = calls.get(selfKey);
     if (known != null) {
-      return known.carrier.equals(self) ? null : known.carrier; // a resend keeps its verdict
+      return known; // a resend keeps its verdict
     }
     if (responseKey != null) {
       Call c = calls.get(responseKey);
       if (c != null) {
-        return c.carrier;
+        return c;
       }
     }
-    for (String key : parentKey == null ? new String[] {childrenKey} : new String[] {parentKey, childrenKey}) {
-      Call c = calls.get(key);
-      if (c != null && c.input == span.inputTokens() && c.output == span.outputTokens()) {
-        return c.carrier;
-      }
+    Call under = hasParent ? calls.get(new Key(Kind.SPAN, span.agent(), span.traceId(), span.parentSpanId())) : null;
+    if (sameCounts(under, span)) {
+      return under;
     }
-    return null;
+    Call child = calls.get(new Key(Kind.CHILDREN, span.agent(), span.traceId(), span.spanId()));
+    return sameCounts(child, span) ? child : null;
   }
 
-  private static String responseKey(SpanRecord span) {
+  private static boolean sameCounts(Call c, SpanRecord span) {
+    return c != null && c.input == span.inputTokens() && c.output == span.outputTokens();
+  }
+
+  private static Key responseKey(SpanRecord span) {
     String id = span.attributes().get("gen_ai.response.id");
     if (id == null || id.isEmpty()) {
       id = span.attributes().get("ai.response.id");
     }
-    return id == null || id.isEmpty() ? null : span.agent() + "\0r\0" + id;
+    return id == null || id.isEmpty() ? null : new Key(Kind.RESPONSE, span.agent(), id, "");
   }
 
   private static SpanRecord duplicate(SpanRecord s, String carrier) {
