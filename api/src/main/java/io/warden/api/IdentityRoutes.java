@@ -9,6 +9,7 @@ import io.warden.core.identity.Principal;
 import io.warden.core.identity.Role;
 import io.warden.core.identity.ScopeNarrowing;
 import io.warden.core.identity.TokenScope;
+import io.warden.core.trace.Delegation;
 import io.warden.core.identity.UserPrincipal;
 import java.math.BigDecimal;
 import java.time.Clock;
@@ -61,7 +62,7 @@ public final class IdentityRoutes implements ApiRoutes {
     });
     router.post("/api/v1/tokens").handler(ctx -> {
       AgentPrincipal holder = http.agent(ctx);
-      JsonBody body = Http.body(ctx, "{session, agent, tools: [tool], usd_budget, ttl_seconds}");
+      JsonBody body = Http.body(ctx, "{session, agent, tools: [tool], usd_budget, ttl_seconds, parent: {trace_id, span_id}}");
       String session = body.string("session");
       String forAgent = body.string("agent", holder.name());
       long ttl = body.integer("ttl_seconds", 900L);
@@ -70,17 +71,45 @@ public final class IdentityRoutes implements ApiRoutes {
       }
       Set<String> tools = body.strings("tools");
       BigDecimal usd = body.decimal("usd_budget");
-      TokenScope requested = new TokenScope(session, tools, usd, clock.instant().plusSeconds(ttl), List.of());
+      List<Delegation.Hop> parent = parent(body.objectField("parent"), holder.name());
+      TokenScope requested = new TokenScope(session, tools, usd, clock.instant().plusSeconds(ttl), List.of(), parent);
       http.respond(ctx, 201, () -> {
         IdentityService.MintedToken minted = identity.mintScopedToken(holder, forAgent, requested);
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("token", minted.token());
         out.put("agent", forAgent);
         out.put("expires_at", requested.expiresAt());
+        if (!minted.granted().scope().delegationHops().isEmpty()) {
+          out.put("delegation", Delegation.format(minted.granted().scope().delegationHops()));
+        }
         tellBudget(out, minted.granted());
         return out;
       });
     });
+  }
+
+  /**
+   * The delegating span named in {@code parent: {trace_id, span_id}} (lowercase or uppercase hex), as
+   * the hop the holder adds; none when the field is absent.
+   */
+  static List<Delegation.Hop> parent(io.vertx.core.json.JsonObject parent, String holder) {
+    if (parent.isEmpty()) {
+      return List.of();
+    }
+    String trace = hexField(parent, "trace_id", 32);
+    String span = hexField(parent, "span_id", 16);
+    return List.of(new Delegation.Hop(holder, trace, span));
+  }
+
+  private static String hexField(io.vertx.core.json.JsonObject parent, String field, int digits) {
+    Object v = parent.getValue(field);
+    String s = v instanceof String str ? str.strip().toLowerCase(java.util.Locale.ROOT) : "";
+    if (s.length() != digits || !s.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+        || s.chars().allMatch(c -> c == '0')) {
+      throw WardenException.invalid("parent." + field + " must be " + digits + " hex digits, not all zero (the "
+          + "delegating span's W3C " + (digits == 32 ? "trace id" : "span id") + "), got " + (v == null ? "nothing" : "'" + v + "'"));
+    }
+    return s;
   }
 
   /** The usd budget granted, and when it is lower than asked, that it was capped, at what and why. */

@@ -52,7 +52,8 @@ class RequestBodiesIT {
       "/api/v1/tokens", List.of("{\"session\": 5}", "{\"session\": \"s\", \"ttl_seconds\": \"60\"}",
           "{\"session\": \"s\", \"ttl_seconds\": 1.5}", "{\"session\": \"s\", \"ttl_seconds\": 1e30}",
           "{\"session\": \"s\", \"tools\": \"a\"}", "{\"session\": \"s\", \"usd_budget\": \"lots\"}",
-          "{\"session\": \"s\", \"usd_budget\": {}}", "{\"session\": \"s\", \"agent\": 7}"),
+          "{\"session\": \"s\", \"usd_budget\": {}}", "{\"session\": \"s\", \"agent\": 7}",
+          "{\"session\": \"s\", \"parent\": \"4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7\"}"),
       "/api/v1/agents/" + ApiFixture.AGENT + "/rollback", List.of("{\"revision\": 5}", "{\"revision\": \"\"}",
           "{\"revision\": null}", "{\"revision\": [\"abc\"]}"));
 

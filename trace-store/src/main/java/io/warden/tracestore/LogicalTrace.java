@@ -45,7 +45,8 @@ public record LogicalTrace(
    * hangs under the span that delegated to it.
    *
    * @param delegatedFrom set when this span is the first of a sub-agent, reached across a trace
-   *     boundary: how ({@code link}, {@code baggage}), else ""
+   *     boundary: how ({@code link}, {@code baggage}, or {@code token}: the scoped token it was
+   *     exported with names the delegating span), else ""
    * @param delegationVerified false when the span's delegation chain (its own, or the one it
    *     inherits from the span above it) was only claimed in baggage or attributes and not backed
    *     by a scoped token carrying it ({@code warden.delegation.verified=false} at ingest); true when

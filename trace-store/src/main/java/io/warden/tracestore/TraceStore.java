@@ -18,6 +18,7 @@ import io.warden.tracestore.internal.ingest.IngestBatch;
 import io.warden.tracestore.internal.ingest.IngestPipeline;
 import io.warden.tracestore.internal.assembly.LogicalTraceAssembler;
 import io.warden.tracestore.internal.assembly.LogicalTraceHints;
+import io.warden.tracestore.internal.ingest.ProviderCalls;
 import io.warden.tracestore.internal.otlp.OtlpGrpcReceiver;
 import io.warden.tracestore.internal.otlp.OtlpHttpReceiver;
 import io.warden.tracestore.internal.ingest.SpanMapper;
@@ -75,6 +76,8 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
   private WriteAheadLog wal;
   private IngestPipeline pipeline;
   private final IngestRejections ingestRejections;
+  /** Prices each provider call once, for ingested spans and the gateway's alike. */
+  private final ProviderCalls providerCalls = new ProviderCalls(SpanMapper.PROVIDER_CALL_KEYS);
   private LogicalTraceAssembler assembler;
   private ScheduledExecutorService maintenance;
   private ScheduledExecutorService healthUpdater;
@@ -133,7 +136,7 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
       assembler = new LogicalTraceAssembler(lucene, options.maxLogicalTraceSpans);
       Inventory inventory = options.inventory;
       SpanMapper mapper = new SpanMapper(name -> inventory.get(name).isPresent(), pricing::get,
-          new LogicalTraceHints(100_000), ingestRejections);
+          new LogicalTraceHints(100_000), ingestRejections, providerCalls);
       Authenticator auth = options.authenticator != null ? options.authenticator : options.identity::authenticate;
       pipeline = new IngestPipeline(auth, mapper, wal, options.maxRequestBytes, options.ingestThreads,
           options.maxQueuedRequests, options.clock);
@@ -227,7 +230,7 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
    */
   public io.warden.core.trace.SpanSink spanSink() {
     return span -> {
-      IngestBatch batch = new IngestBatch(List.of(span), List.of());
+      IngestBatch batch = new IngestBatch(List.of(providerCalls.priceOnce(span)), List.of());
       try {
         return wal.append(batch.encode(), batch).thenApply(seq -> null);
       } catch (RuntimeException e) {

@@ -232,6 +232,66 @@ class LogicalTraceIT extends RunningStore {
     }
   }
 
+  @Test
+  void logicalTrace_subAgentExportingWithATokenNamingTheParentSpan_joinsWithoutAnyPropagation() throws Exception {
+    String host = "127.0.0.1";
+    try (OtelSdk plannerSdk = new OtelSdk(OtelSdk.Protocol.HTTP, host, store.httpPort(),
+        ids.secret(Identities.PLANNER), "planner-runtime")) {
+      Span plannerRoot = plannerSdk.tracer().spanBuilder("invoke_agent planner")
+          .setAttribute("gen_ai.operation.name", "invoke_agent").startSpan();
+      Span delegate = plannerSdk.tracer().spanBuilder("delegate researcher").setSpanKind(SpanKind.CLIENT)
+          .setParent(Context.root().with(plannerRoot)).setAttribute("gen_ai.operation.name", "invoke_agent")
+          .startSpan();
+      SpanContext d = delegate.getSpanContext();
+      // The planner names the delegating span when it mints the researcher's token, and that is all:
+      // the researcher's runtime propagates nothing (no traceparent, no link, no baggage).
+      AgentPrincipal planner = (AgentPrincipal) ids.identity.authenticate(ids.secret(Identities.PLANNER));
+      String token = ids.identity.mintToken(planner, Identities.RESEARCHER, new TokenScope("task-4712",
+          Set.of("mcp://gateway/ledger-read"), null, Instant.now().plus(Duration.ofMinutes(10)), List.of(),
+          List.of(new io.warden.core.trace.Delegation.Hop(Identities.PLANNER, d.getTraceId(), d.getSpanId()))));
+      Span researcherRoot;
+      Span chat;
+      try (OtelSdk researcherSdk = new OtelSdk(OtelSdk.Protocol.GRPC, host, store.grpcPort(), token,
+          "researcher-runtime")) {
+        researcherRoot = researcherSdk.tracer().spanBuilder("invoke_agent researcher").setNoParent()
+            .setAttribute("gen_ai.operation.name", "invoke_agent").startSpan();
+        chat = researcherSdk.tracer().spanBuilder("chat claude-opus-4-7")
+            .setParent(Context.root().with(researcherRoot))
+            .setAttribute("gen_ai.operation.name", "chat").setAttribute("gen_ai.request.model", "claude-opus-4-7")
+            .setAttribute("gen_ai.usage.input_tokens", 1000L).setAttribute("gen_ai.usage.output_tokens", 10L)
+            .startSpan();
+        chat.end();
+        researcherRoot.end();
+        assertThat(researcherSdk.flush()).isTrue(); // the sub-agent's spans arrive first
+      }
+      delegate.end();
+      plannerRoot.end();
+      assertThat(plannerSdk.flush()).isTrue();
+
+      String t1 = d.getTraceId();
+      String t2 = researcherRoot.getSpanContext().getTraceId();
+      assertThat(t2).isNotEqualTo(t1);
+      await().atMost(Duration.ofSeconds(10)).ignoreExceptions().untilAsserted(() ->
+          assertThat(store.logicalTrace(t2).spanCount()).isEqualTo(4));
+      LogicalTrace lt = store.logicalTrace(t2);
+      assertThat(lt.id()).isEqualTo(t1);
+      assertThat(lt.traceIds()).containsExactlyInAnyOrder(t1, t2);
+      LogicalTrace.Node research = only(only(only(lt.roots()).children()).children());
+      assertThat(research.span().spanId()).isEqualTo(researcherRoot.getSpanContext().getSpanId());
+      assertThat(research.delegatedFrom()).isEqualTo("token");
+      assertThat(research.delegationVerified()).isTrue();
+      assertThat(research.span().delegationChain()).containsExactly(Identities.PLANNER, Identities.RESEARCHER);
+      assertThat(research.span().attributes()).containsEntry("warden.delegation.source", "token")
+          .containsEntry("warden.delegation.verified", "true")
+          .containsEntry("warden.delegation", Identities.PLANNER + "@" + t1 + ":" + d.getSpanId());
+      LogicalTrace.Node chatNode = only(research.children());
+      assertThat(chatNode.span().spanId()).isEqualTo(chat.getSpanContext().getSpanId());
+      assertThat(chatNode.delegationVerified()).isTrue();
+      assertThat(lt.spans()).allSatisfy(s -> assertThat(s.logicalTraceId()).isEqualTo(t1));
+      assertThat(lt.costByAgent()).containsKey(Identities.RESEARCHER);
+    }
+  }
+
   private static LogicalTrace.Node only(List<LogicalTrace.Node> nodes) {
     assertThat(nodes).hasSize(1);
     return nodes.get(0);

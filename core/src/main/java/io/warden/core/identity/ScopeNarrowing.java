@@ -1,6 +1,7 @@
 package io.warden.core.identity;
 
 import io.warden.core.WardenException;
+import io.warden.core.trace.Delegation;
 import io.warden.core.descriptor.AgentDescriptor;
 import java.math.BigDecimal;
 import java.time.Instant;
@@ -156,6 +157,16 @@ public final class ScopeNarrowing {
     if (!expiresAt.isAfter(now)) {
       throw WardenException.invalid("expiresAt must be in the future: " + requested.expiresAt());
     }
-    return new Narrowed(new TokenScope(requested.session(), requested.tools(), granted, expiresAt, chain), usd, usdCap);
+    // The holder's delegation hops, plus the one it names now (always from itself: a hop is the
+    // minting agent's own span).
+    List<Delegation.Hop> hops = new ArrayList<>(holder.scope() == null ? List.of() : holder.scope().delegationHops());
+    for (Delegation.Hop h : requested.delegationHops()) {
+      hops.add(new Delegation.Hop(holder.name(), h.traceId(), h.spanId()));
+    }
+    if (hops.size() > IdentityService.MAX_CHAIN_LENGTH) {
+      throw WardenException.forbidden("delegation hops " + hops + " are more than " + IdentityService.MAX_CHAIN_LENGTH);
+    }
+    return new Narrowed(new TokenScope(requested.session(), requested.tools(), granted, expiresAt, chain, hops),
+        usd, usdCap);
   }
 }

@@ -1,5 +1,6 @@
 package io.warden.core.identity;
 
+import io.warden.core.trace.Delegation;
 import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.List;
@@ -15,14 +16,25 @@ import java.util.Set;
  * @param usdBudget the most this token may spend, or null for the agent's own budget
  * @param expiresAt when the token stops working
  * @param delegationChain agent names from the original caller to the holder; the holder is last
+ * @param delegationHops the spans the delegations were made from, outermost first, when the minting
+ *     agents named them ({@code parent} in {@code POST /api/v1/tokens}): spans exported with the
+ *     token join the parent's logical trace as if they carried this {@code warden.delegation} baggage
  */
 public record TokenScope(
-    String session, Set<String> tools, BigDecimal usdBudget, Instant expiresAt, List<String> delegationChain) {
+    String session, Set<String> tools, BigDecimal usdBudget, Instant expiresAt, List<String> delegationChain,
+    List<Delegation.Hop> delegationHops) {
   public TokenScope {
     Objects.requireNonNull(session, "session");
     Objects.requireNonNull(expiresAt, "expiresAt");
     tools = tools == null ? Set.of() : Set.copyOf(tools);
     delegationChain = delegationChain == null ? List.of() : List.copyOf(delegationChain);
+    delegationHops = delegationHops == null ? List.of() : List.copyOf(delegationHops);
+  }
+
+  /** A scope whose delegations name no span. */
+  public TokenScope(
+      String session, Set<String> tools, BigDecimal usdBudget, Instant expiresAt, List<String> delegationChain) {
+    this(session, tools, usdBudget, expiresAt, delegationChain, List.of());
   }
 
   /** True when this scope allows nothing that {@code wider} does not. */

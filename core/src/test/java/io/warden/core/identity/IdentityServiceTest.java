@@ -402,6 +402,31 @@ class IdentityServiceTest {
   }
 
   @Test
+  void mintToken_namingTheDelegatingSpan_carriesTheHopsOfEveryMinter() {
+    String t1 = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String t2 = "7c1e5a1b2c3d4e5f60718293a4b5c6d7";
+    AgentPrincipal orchestrator = credentialPrincipal("orchestrator");
+    TokenScope asked = scope("job-2", Set.of(READ, EMAIL), null, Duration.ofMinutes(10));
+    AgentPrincipal worker = (AgentPrincipal) identity.authenticate(identity.mintToken(orchestrator, "worker",
+        new TokenScope(asked.session(), asked.tools(), null, asked.expiresAt(), List.of(),
+            // The hop's agent is always the minter, whatever the request says.
+            List.of(new io.warden.core.trace.Delegation.Hop("someone-else", t1, "00f067aa0ba902b7")))));
+    assertThat(worker.scope().delegationHops()).extracting(Object::toString)
+        .containsExactly("orchestrator@" + t1 + ":00f067aa0ba902b7");
+
+    // The worker delegates on from its own span: the hops grow like the chain.
+    AgentPrincipal helper = (AgentPrincipal) identity.authenticate(identity.mintToken(worker, "helper",
+        new TokenScope("job-2", Set.of(READ), null, asked.expiresAt(), List.of(),
+            List.of(new io.warden.core.trace.Delegation.Hop("worker", t2, "b7ad6b7169203331")))));
+    assertThat(helper.scope().delegationChain()).containsExactly("orchestrator", "worker", "helper");
+    assertThat(helper.scope().delegationHops()).extracting(Object::toString)
+        .containsExactly("orchestrator@" + t1 + ":00f067aa0ba902b7", "worker@" + t2 + ":b7ad6b7169203331");
+    // Without a parent, a token names no span.
+    assertThat(((AgentPrincipal) identity.authenticate(identity.mintToken(orchestrator, "worker", asked)))
+        .scope().delegationHops()).isEmpty();
+  }
+
+  @Test
   void mintToken_forDelegate_fromCredentialStartsChainWithHolder() {
     AgentPrincipal orchestrator = credentialPrincipal("orchestrator");
 

@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
  * ({@code POST /v1/chat/completions}, base URL {@code http://host:port/v1}) and Anthropic Messages
  * ({@code POST /v1/messages}, base URL {@code http://host:port}), whole and as SSE streams with
  * their real event sequences, usage with cached and reasoning tokens, error shapes and 429s.
- * Answers are deterministic: {@code "Hello from <model>."}. Used by the gateway tests and by
- * {@code warden demo} as the model provider.
+ * Answers are deterministic: {@code "Hello from <model>."}. Used by the gateway tests, by packaging's
+ * tests of real instrumentation libraries and by {@code warden demo} as the model provider.
  */
 public final class ProviderStandIn implements AutoCloseable {
   public static final ObjectMapper JSON = new ObjectMapper();
@@ -50,6 +50,9 @@ public final class ProviderStandIn implements AutoCloseable {
    * {@code answer} (the default), {@code refusal}, {@code empty}, {@code length} or {@code tool_call}.
    */
   public volatile java.util.function.BiFunction<String, JsonNode, String> behaviour = (model, body) -> "answer";
+  /** When true, each whole Chat Completions answer has an id of its own (chatcmpl-standin-N), as a provider's has. */
+  public volatile boolean uniqueResponseIds;
+  private final java.util.concurrent.atomic.AtomicLong responses = new java.util.concurrent.atomic.AtomicLong();
 
   private final Vertx vertx;
   private HttpServer server;
@@ -120,7 +123,8 @@ public final class ProviderStandIn implements AutoCloseable {
     String text = answer(body.path("model").asText());
     if (!body.path("stream").asBoolean(false)) {
       ObjectNode out = JSON.createObjectNode();
-      out.put("id", "chatcmpl-standin").put("object", "chat.completion").put("created", 1_764_460_800L)
+      out.put("id", uniqueResponseIds ? "chatcmpl-standin-" + responses.incrementAndGet() : "chatcmpl-standin")
+          .put("object", "chat.completion").put("created", 1_764_460_800L)
           .put("model", model).put("system_fingerprint", fingerprint);
       ObjectNode choice = out.putArray("choices").addObject();
       choice.put("index", 0);

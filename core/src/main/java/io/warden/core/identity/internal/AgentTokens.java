@@ -9,6 +9,7 @@ import com.nimbusds.jose.crypto.MACVerifier;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import io.warden.core.identity.TokenScope;
+import io.warden.core.trace.Delegation;
 import java.math.BigDecimal;
 import java.text.ParseException;
 import java.time.Instant;
@@ -70,6 +71,9 @@ public final class AgentTokens {
         .claim("sid", scope.session())
         .claim("tools", List.copyOf(new TreeSet<>(scope.tools())))
         .claim("chain", scope.delegationChain());
+    if (!scope.delegationHops().isEmpty()) {
+      claims.claim("dlg", Delegation.format(scope.delegationHops()));
+    }
     if (scope.usdBudget() != null) {
       claims.claim("usd", scope.usdBudget().toPlainString());
     }
@@ -132,8 +136,8 @@ public final class AgentTokens {
         throw new InvalidTokenException("token delegation chain does not end with its subject", claimedCredential);
       }
       String usd = claims.getStringClaim("usd");
-      TokenScope scope = new TokenScope(
-          session, new TreeSet<>(tools), usd == null ? null : new BigDecimal(usd), exp.toInstant(), chain);
+      TokenScope scope = new TokenScope(session, new TreeSet<>(tools), usd == null ? null : new BigDecimal(usd),
+          exp.toInstant(), chain, Delegation.parse(claims.getStringClaim("dlg")));
       return new Claims(claims.getJWTID(), agent, credentialId, scope);
     } catch (ParseException | NumberFormatException e) {
       throw new InvalidTokenException("malformed token claims", claimedCredential);

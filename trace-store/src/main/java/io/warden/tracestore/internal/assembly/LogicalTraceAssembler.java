@@ -182,7 +182,8 @@ public final class LogicalTraceAssembler {
     if (!hops.isEmpty()) {
       String k = hops.get(hops.size() - 1).spanKey();
       if (spans.containsKey(k) && !k.equals(s.key()) && !hops.get(hops.size() - 1).traceId().equals(s.traceId())) {
-        return new Parent(k, "baggage");
+        // The hops came from the exporting scoped token (identity-carried) or from baggage.
+        return new Parent(k, "token".equals(s.attributes().get("warden.delegation.source")) ? "token" : "baggage");
       }
     }
     for (String l : s.links()) {

@@ -104,6 +104,8 @@ public final class AttributeMappings {
       new Mapping(VERCEL, "ai.usage.cachedInputTokens", Field.CACHED_INPUT_TOKENS, ""),
       new Mapping(GEN_AI, "gen_ai.usage.reasoning_tokens", Field.REASONING_TOKENS,
           "attribute gen_ai.usage.reasoning_tokens; priced as output (see Cost)"),
+      new Mapping(GEN_AI_OLD, "llm.usage.reasoning_tokens", Field.REASONING_TOKENS,
+          "attribute gen_ai.usage.reasoning_tokens; priced as output (see Cost)"),
       new Mapping(OPENINFERENCE, "llm.token_count.completion_details.reasoning", Field.REASONING_TOKENS,
           "attribute gen_ai.usage.reasoning_tokens; priced as output (see Cost)"),
       new Mapping(VERCEL, "ai.usage.reasoningTokens", Field.REASONING_TOKENS,

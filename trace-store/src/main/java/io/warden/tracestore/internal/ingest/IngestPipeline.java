@@ -195,7 +195,8 @@ public final class IngestPipeline implements AutoCloseable {
       if (a.scope() != null && a.scope().expiresAt().isBefore(clock.instant())) {
         throw new WardenException("unauthorized", "the scoped token of agent '" + a.name() + "' has expired");
       }
-      return Caller.agent(a.name(), a.scope() == null ? List.of() : a.scope().delegationChain());
+      return a.scope() == null ? Caller.agent(a.name(), List.of())
+          : Caller.agent(a.name(), a.scope().delegationChain(), a.scope().delegationHops());
     }
     UserPrincipal u = (UserPrincipal) p;
     if (!u.has(Role.AUTHOR)) {

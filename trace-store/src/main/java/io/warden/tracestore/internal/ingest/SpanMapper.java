@@ -69,11 +69,14 @@ public final class SpanMapper {
   static final String REASONING_TOKENS = "gen_ai.usage.reasoning_tokens";
   /** The attribute and value an operation was derived from, when not {@code gen_ai.operation.name}. */
   public static final String OPERATION_SOURCE = "warden.operation.source";
+  /** {@code token} when a span's delegation hops came from its scoped token, not from baggage. */
+  public static final String DELEGATION_SOURCE = "warden.delegation.source";
 
   private final Supplier<Pricing> pricing;
   private final LogicalTraceHints hints;
   private final AgentAttribution attribution;
   private final IngestRejections rejected;
+  private final ProviderCalls calls;
 
   /** Accepted items and what was rejected. */
   public record Result<T>(List<T> accepted, long rejected, String message) {
@@ -90,6 +93,16 @@ public final class SpanMapper {
   /** @param rejections where an agent caller's rejected spans are recorded, or null */
   public SpanMapper(Predicate<String> knownAgent, Supplier<Pricing> pricing, LogicalTraceHints hints,
       IngestRejections rejections) {
+    this(knownAgent, pricing, hints, rejections, new ProviderCalls(PROVIDER_CALL_KEYS));
+  }
+
+  /** How many provider-call keys a mapper remembers to price each call once (about three per call). */
+  public static final int PROVIDER_CALL_KEYS = 100_000;
+
+  /** @param calls what prices each provider call once, shared with spans that bypass mapping */
+  public SpanMapper(Predicate<String> knownAgent, Supplier<Pricing> pricing, LogicalTraceHints hints,
+      IngestRejections rejections, ProviderCalls calls) {
+    this.calls = Objects.requireNonNull(calls, "calls");
     this.rejected = rejections;
     this.pricing = Objects.requireNonNull(pricing, "pricing");
     this.hints = Objects.requireNonNull(hints, "hints");
@@ -176,7 +189,7 @@ public final class SpanMapper {
             continue;
           }
           String agent = decision.agent();
-          out.add(map(s, traceId, spanId, service, scope, resource, agent, caller, prices));
+          out.add(calls.priceOnce(map(s, traceId, spanId, service, scope, resource, agent, caller, prices)));
         }
       }
     }
@@ -281,8 +294,15 @@ public final class SpanMapper {
       delegationValue = str(resource, Delegation.ATTRIBUTE);
     }
     List<Delegation.Hop> hops = Delegation.parse(delegationValue);
+    attrs.remove(DELEGATION_SOURCE); // only Warden says where the hops came from
     if (!delegationValue.isEmpty()) {
       attrs.put(Delegation.ATTRIBUTE, Delegation.format(hops));
+    } else if (!caller.scopeHops().isEmpty()) {
+      // Identity-carried context: the scoped token names the delegating span, so the span joins the
+      // parent's logical trace even when the runtime dropped every propagation header.
+      hops = caller.scopeHops();
+      attrs.put(Delegation.ATTRIBUTE, Delegation.format(hops));
+      attrs.put(DELEGATION_SOURCE, "token");
     }
 
     List<String> chain = chain(a.get(WARDEN_CHAIN));

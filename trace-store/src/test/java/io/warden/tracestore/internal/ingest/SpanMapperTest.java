@@ -302,4 +302,24 @@ class SpanMapperTest {
       assertThat(m.inputTokens()).as("a chain's tokens are not priced again").isEqualTo("chain".equals(c[2]) ? 0 : 10);
     }
   }
+
+  @Test
+  void mapTraces_scopedTokenNamingTheDelegatingSpan_joinsWithoutBaggage() {
+    var hop = new io.warden.core.trace.Delegation.Hop("planner", T1, "00000000000000a1");
+    Caller viaToken = Caller.agent("researcher", List.of("planner", "researcher"), List.of(hop));
+    Span.Builder s = span(T2, "00000000000000b1").addAttributes(kv("warden.delegation.source", "forged"));
+    SpanRecord m = mapper.mapTraces(request(List.of(), s), viaToken).accepted().get(0);
+    assertThat(m.logicalTraceId()).isEqualTo(T1);
+    assertThat(m.delegationChain()).containsExactly("planner", "researcher");
+    assertThat(m.attributes()).containsEntry("warden.delegation", "planner@" + T1 + ":00000000000000a1")
+        .containsEntry("warden.delegation.source", "token").containsEntry("warden.delegation.verified", "true");
+
+    // Baggage, when the runtime did propagate it, is what the span says; no source is claimed.
+    Span.Builder withBaggage = span(T2, "00000000000000b2")
+        .addAttributes(kv("warden.delegation", "planner@" + T1 + ":00000000000000a2"))
+        .addAttributes(kv("warden.delegation.source", "token"));
+    SpanRecord b = mapper.mapTraces(request(List.of(), withBaggage), viaToken).accepted().get(0);
+    assertThat(b.attributes()).containsEntry("warden.delegation", "planner@" + T1 + ":00000000000000a2")
+        .doesNotContainKey("warden.delegation.source");
+  }
 }
