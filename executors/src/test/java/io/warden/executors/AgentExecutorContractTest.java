@@ -127,7 +127,7 @@ public abstract class AgentExecutorContractTest {
 
   @Test
   void apply_whenTheRuntimeReportsAnotherRevision_failsSayingWhich() throws Exception {
-    AgentDescriptor stale = descriptor("alpha", Map.of("health_path", "/healthz-stale", "apply_timeout_seconds", "1"));
+    AgentDescriptor stale = descriptor("alpha", Map.of("health_path", "/healthz-stale", "apply_timeout_seconds", "8"));
 
     assertThatThrownBy(() -> executor.apply(stale, "rev-1"))
         .isInstanceOf(ExecutorException.class)

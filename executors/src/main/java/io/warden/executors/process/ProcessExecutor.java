@@ -40,10 +40,12 @@ import java.util.concurrent.ScheduledExecutorService;
  * URLs, a scoped token as {@code OPENAI_API_KEY} / {@code ANTHROPIC_API_KEY}, the OTLP endpoint),
  * {@code PORT}, {@code PYTHONUNBUFFERED=1} and the descriptor's {@code settings.env.<NAME>} entries.
  *
- * <p>Settings besides {@link HttpAgentRuntime}'s ({@code configure_path} defaults to {@code none}
+ * <p>The program is {@code spec.executor.endpoint} as a {@code file://} URL ({@code file:///abs/agent.py},
+ * or {@code file://examples/agents/reference_agent.py} relative to the base directory) or
+ * {@code settings.script}. Settings besides {@link HttpAgentRuntime}'s ({@code configure_path} defaults to {@code none}
  * here: the environment carries the configuration): {@code interpreter} (default {@code python3} for
  * {@code .py}, {@code node} for {@code .js}/{@code .mjs}/{@code .cjs}, none otherwise), {@code args},
- * {@code working_dir}, {@code output_lines} ({@value #DEFAULT_OUTPUT_LINES}),
+ * {@code working_dir}, {@code port} (default: a free one Warden picks at each launch), {@code output_lines} ({@value #DEFAULT_OUTPUT_LINES}),
  * {@code restart_backoff_ms} ({@value #DEFAULT_BACKOFF_MS}), {@code restart_backoff_max_ms}
  * ({@value #DEFAULT_BACKOFF_MAX_MS}), {@code stable_after_seconds} ({@value #DEFAULT_STABLE_SECONDS}:
  * a process that ran that long starts the back-off over), {@code apply_timeout_seconds}. Relative
@@ -122,16 +124,8 @@ public final class ProcessExecutor implements AgentExecutor {
   private Running launch(AgentDescriptor descriptor, String revision, Map<String, String> settings)
       throws ExecutorException {
     String name = descriptor.name();
-    String endpoint = descriptor.spec().executor() == null ? null : descriptor.spec().executor().endpoint();
-    if (endpoint == null || endpoint.isBlank()) {
-      throw new ExecutorException("agent " + name + ": spec.executor.endpoint is missing: give the script or program"
-          + " to run, e.g. examples/agents/reference_agent.py", false);
-    }
-    Path program = baseDir.resolve(endpoint.strip()).normalize();
-    if (!Files.isRegularFile(program)) {
-      throw new ExecutorException("agent " + name + ": spec.executor.endpoint '" + endpoint + "' is not a file ("
-          + program + "): paths are relative to " + baseDir, false);
-    }
+    Path program = program(name, descriptor.spec().executor() == null ? null : descriptor.spec().executor().endpoint(),
+        settings.get("script"));
     List<String> command = new ArrayList<>();
     String interpreter = settings.getOrDefault("interpreter", defaultInterpreter(program)).strip();
     if (!interpreter.isEmpty()) {
@@ -147,7 +141,12 @@ public final class ProcessExecutor implements AgentExecutor {
       throw new ExecutorException("agent " + name + ": spec.executor.settings.working_dir '" + workingDir
           + "' is not a directory", false);
     }
-    int port = freePort();
+    long fixedPort = settings.containsKey("port") ? HttpAgentExecutor.positive(name, settings, "port", 0) : 0;
+    if (fixedPort > 65_535) {
+      throw new ExecutorException("agent " + name + ": spec.executor.settings.port '" + fixedPort
+          + "' is not a port: use 1-65535, or leave it out for a free one", false);
+    }
+    int port = fixedPort > 0 ? (int) fixedPort : freePort();
     HttpAgentRuntime runtime = HttpAgentRuntime.fromSettings(name, URI.create("http://127.0.0.1:" + port), settings, client);
     String token = handoff.token(name, AgentHandoff.RUNTIME_SESSION);
 
@@ -174,6 +173,36 @@ public final class ProcessExecutor implements AgentExecutor {
         Duration.ofSeconds(HttpAgentExecutor.positive(name, settings, "stable_after_seconds", DEFAULT_STABLE_SECONDS)));
     return new Running(descriptor, revision, runtime,
         new SupervisedProcess(name, launch, scheduler, handoff.context().clock()));
+  }
+
+  /**
+   * The program: {@code spec.executor.endpoint} as {@code file://<path>} (the descriptor schema wants a
+   * URL; {@code file:///abs/agent.py} is absolute, {@code file://examples/agent.py} relative to the
+   * base directory), else {@code settings.script}, a path.
+   */
+  private Path program(String name, String endpoint, String script) throws ExecutorException {
+    String path;
+    if (endpoint != null && !endpoint.isBlank()) {
+      String e = endpoint.strip();
+      if (!e.regionMatches(true, 0, "file://", 0, 7) || e.length() == 7) {
+        throw new ExecutorException("agent " + name + ": spec.executor.endpoint '" + endpoint + "' is not a file:// URL:"
+            + " give the script to run, e.g. file://examples/agents/reference_agent.py (relative to " + baseDir
+            + ") or file:///opt/agents/agent.py", false);
+      }
+      path = e.substring(7);
+    } else if (script != null && !script.isBlank()) {
+      path = script.strip();
+    } else {
+      throw new ExecutorException("agent " + name + ": give the program to run as spec.executor.endpoint"
+          + " (file://examples/agents/reference_agent.py) or spec.executor.settings.script", false);
+    }
+    Path program = baseDir.resolve(path).normalize();
+    if (!Files.isRegularFile(program)) {
+      throw new ExecutorException("agent " + name + ": the program " + program + " (from "
+          + (endpoint != null && !endpoint.isBlank() ? "spec.executor.endpoint '" + endpoint + "'" : "spec.executor.settings.script")
+          + ") is not a file: relative paths start at " + baseDir, false);
+    }
+    return program;
   }
 
   private static String defaultInterpreter(Path program) {

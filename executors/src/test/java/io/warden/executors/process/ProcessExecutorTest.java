@@ -33,7 +33,7 @@ class ProcessExecutorTest extends AgentExecutorContractTest {
   protected AgentDescriptor descriptor(String name, Map<String, String> settings) {
     Map<String, String> s = with(settings, "args", marker);
     s.putIfAbsent("restart_backoff_ms", "200");
-    return descriptorOf(name, "process", "src/test/python/test_agent.py", s);
+    return descriptorOf(name, "process", "file://src/test/python/test_agent.py", s);
   }
 
   private ProcessExecutor processes() {
@@ -140,10 +140,28 @@ class ProcessExecutorTest extends AgentExecutorContractTest {
 
   @Test
   void apply_aMissingScript_isRefusedNamingThePath() {
-    AgentDescriptor missing = descriptorOf("alpha", "process", "agents/nope.py", Map.of());
+    AgentDescriptor missing = descriptorOf("alpha", "process", "file://agents/nope.py", Map.of());
 
     assertThatThrownBy(() -> executor.apply(missing, "rev-1"))
         .isInstanceOf(ExecutorException.class)
-        .hasMessageContaining("spec.executor.endpoint 'agents/nope.py' is not a file");
+        .hasMessageContaining("(from spec.executor.endpoint 'file://agents/nope.py') is not a file");
+  }
+
+  @Test
+  void apply_anEndpointThatIsNotAFileUrl_isRefusedSayingWhatToGive() {
+    AgentDescriptor http = descriptorOf("alpha", "process", "http://127.0.0.1:9000", Map.of());
+
+    assertThatThrownBy(() -> executor.apply(http, "rev-1"))
+        .isInstanceOf(ExecutorException.class)
+        .hasMessageContaining("spec.executor.endpoint 'http://127.0.0.1:9000' is not a file:// URL")
+        .hasMessageContaining("file://examples/agents/reference_agent.py");
+  }
+
+  @Test
+  void apply_aScriptSetting_runsThatScript() throws Exception {
+    executor.apply(descriptorOf("alpha", "process", null,
+        Map.of("script", "src/test/python/test_agent.py", "args", marker)), "rev-1");
+
+    assertThat(executor.status("alpha").state()).isEqualTo(ExecutorStatus.State.READY);
   }
 }

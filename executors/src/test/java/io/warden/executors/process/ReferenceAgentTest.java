@@ -94,7 +94,7 @@ class ReferenceAgentTest {
     AgentDescriptor descriptor = new AgentDescriptor(AgentDescriptor.API_VERSION, AgentDescriptor.KIND,
         new AgentDescriptor.Metadata("ledger-bot", "finance", Map.of()),
         new AgentDescriptor.Spec(new AgentDescriptor.Model("openai", "gpt-4o", "2024-08-06"), null, List.of(), null, null,
-            new AgentDescriptor.Executor("process", "examples/agents/reference_agent.py",
+            new AgentDescriptor.Executor("process", "file://examples/agents/reference_agent.py",
                 Map.of("interpreter", venvPython().toString(), "apply_timeout_seconds", "120")),
             null, null, null, List.of()));
 
