@@ -104,7 +104,8 @@ def call_tool(name, arguments, token):
                     await session.initialize()
                     result = await session.call_tool(name, arguments)
                     texts = [c.text for c in result.content if getattr(c, "text", None) is not None]
-                    return ("error: " if result.isError else "") + "\n".join(texts)
+                    failed = getattr(result, "is_error", getattr(result, "isError", False))
+                    return ("error: " if failed else "") + "\n".join(texts)
 
     with tracer().start_as_current_span("execute_tool " + name) as span:
         span.set_attribute("gen_ai.operation.name", "execute_tool")

@@ -12,6 +12,7 @@ import io.warden.core.executor.ExecutorContext;
 import io.warden.core.executor.ExecutorStatus;
 import io.warden.core.executor.Invocation;
 import io.warden.core.executor.InvocationResult;
+import io.warden.executors.mcp.UpstreamMcpServer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,6 +72,10 @@ class ReferenceAgentTest {
     return server.actualPort();
   }
 
+  private static String latin1(byte[] bytes) {
+    return new String(bytes, StandardCharsets.ISO_8859_1);
+  }
+
   static Path root() {
     Path dir = Path.of("").toAbsolutePath();
     return Files.isDirectory(dir.resolve("examples")) ? dir : dir.getParent();
@@ -114,10 +119,46 @@ class ReferenceAgentTest {
     assertThat(model.headers().get("traceparent")).startsWith("00-" + trace + "-");
     assertThat(JSON.readTree(model.body()).path("model").asText()).isEqualTo("gpt-4o");
 
-    await().atMost(Duration.ofSeconds(30)).until(() -> received.stream().anyMatch(r -> r.path().equals("/v1/traces")));
-    Received spans = received.stream().filter(r -> r.path().equals("/v1/traces")).findFirst().orElseThrow();
+    // The agent's own span, with its token, over OTLP/HTTP (protobuf; its strings are readable bytes).
+    await().atMost(Duration.ofSeconds(30)).until(() -> received.stream()
+        .anyMatch(r -> r.path().equals("/v1/traces") && latin1(r.body()).contains("invoke_agent ledger-bot")));
+    Received spans = received.stream()
+        .filter(r -> r.path().equals("/v1/traces") && latin1(r.body()).contains("invoke_agent ledger-bot"))
+        .findFirst().orElseThrow();
     assertThat(spans.headers()).containsEntry("authorization", "Bearer token-ledger-bot-runtime");
-    String protobuf = new String(spans.body(), StandardCharsets.ISO_8859_1);
-    assertThat(protobuf).contains("invoke_agent ledger-bot").contains("ledger-bot");
+    assertThat(received.stream().filter(r -> r.path().equals("/v1/traces")).map(r -> latin1(r.body())))
+        .anySatisfy(body -> assertThat(body).contains("chat gpt-4o"));
+  }
+
+  @Test
+  void referenceAgent_callsAToolWithTheOfficialMcpClient() throws Exception {
+    int port = startStandIn();
+    URI base = URI.create("http://127.0.0.1:" + port);
+    try (UpstreamMcpServer mcp = new UpstreamMcpServer()) {
+      executor = ProcessExecutor.create(new ExecutorContext(base.resolve("/v1"), mcp.url(), base,
+          (agent, session, ttl) -> "token-" + agent + "-" + session, tmp, Clock.systemUTC()), root());
+      executor.apply(descriptor("plain json"), "rev-ref-1");
+
+      InvocationResult result = executor.invoke(new Invocation("ledger-bot", "s-3", null, null, "application/json",
+          "{\"tool\":\"ledger-read\",\"arguments\":{\"account\":\"4711\"}}".getBytes(StandardCharsets.UTF_8),
+          Map.of(), Duration.ofSeconds(60)));
+
+      assertThat(JSON.readTree(result.body()).path("output").asText()).as(new String(result.body(), StandardCharsets.UTF_8))
+          .isEqualTo("balance of 4711: 100.00 USD");
+      assertThat(mcp.reads).hasValue(1);
+    }
+  }
+
+  private static AgentDescriptor descriptor(String protocol) {
+    Map<String, String> settings = new java.util.HashMap<>(Map.of("interpreter", venvPython().toString(),
+        "apply_timeout_seconds", "120"));
+    if (protocol.equals("plain json")) {
+      settings.put("protocol", "json");
+    }
+    return new AgentDescriptor(AgentDescriptor.API_VERSION, AgentDescriptor.KIND,
+        new AgentDescriptor.Metadata("ledger-bot", "finance", Map.of()),
+        new AgentDescriptor.Spec(new AgentDescriptor.Model("openai", "gpt-4o", "2024-08-06"), null, List.of(), null, null,
+            new AgentDescriptor.Executor("process", "file://examples/agents/reference_agent.py", settings),
+            null, null, null, List.of()));
   }
 }
