@@ -70,8 +70,10 @@ public final class HttpAgentExecutor implements AgentExecutor {
     }
     HttpAgentRuntime runtime = HttpAgentRuntime.fromSettings(descriptor.name(), base, spec.settings(), client);
     Duration timeout = applyTimeout(descriptor.name(), spec.settings());
-    String token = handoff.token(descriptor.name(), AgentHandoff.RUNTIME_SESSION);
-    runtime.configure(handoff.configuration(descriptor, revision, token), timeout);
+    if (runtime.configures()) {
+      String token = handoff.token(descriptor.name(), AgentHandoff.RUNTIME_SESSION);
+      runtime.configure(handoff.configuration(descriptor, revision, token), timeout);
+    }
     runtime.awaitRevision(revision, timeout, () -> null);
     agents.put(descriptor.name(), new Applied(descriptor, revision, runtime));
   }

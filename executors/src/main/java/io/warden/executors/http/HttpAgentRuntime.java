@@ -140,6 +140,11 @@ public final class HttpAgentRuntime {
     return base;
   }
 
+  /** Whether {@link #configure} calls the runtime (its {@code configure_path} is not {@code none}). */
+  public boolean configures() {
+    return configurePath != null;
+  }
+
   /**
    * POSTs {@code configuration} (JSON) to the configure path; a no-op when it is {@code none}. The
    * configuration carries the agent's token: it is never logged.
@@ -160,7 +165,9 @@ public final class HttpAgentRuntime {
     HttpResponse<byte[]> response = send(request, timeout, "configure");
     if (response.statusCode() / 100 != 2) {
       throw new ExecutorException("agent " + agent + "'s runtime refused its configuration at " + request.uri() + ": "
-          + response.statusCode() + " " + snippet(response.body()), false);
+          + response.statusCode() + " " + snippet(response.body())
+          + (response.statusCode() == 404 ? " (a runtime without a configure endpoint: set"
+              + " spec.executor.settings.configure_path: none)" : ""), false);
     }
   }
 

@@ -292,7 +292,18 @@ public final class ProcessExecutor implements AgentExecutor {
   public void close() {
     List<Running> all = new ArrayList<>(agents.values());
     agents.clear();
-    all.parallelStream().forEach(r -> r.process().stop());
     scheduler.shutdownNow();
+    // In parallel: each stop may wait out its process's grace period.
+    List<Thread> stopping = all.stream()
+        .map(r -> Thread.ofVirtual().name("agent-stop-" + r.descriptor().name()).start(r.process()::stop))
+        .toList();
+    for (Thread t : stopping) {
+      try {
+        t.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
   }
 }

@@ -1,10 +1,14 @@
 package io.warden.executors.http;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.warden.core.descriptor.AgentDescriptor;
 import io.warden.core.executor.AgentExecutor;
 import io.warden.core.executor.ExecutorContext;
+import io.warden.core.executor.ExecutorException;
+import io.warden.core.executor.ExecutorStatus;
 import io.warden.executors.AgentExecutorContractTest;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -14,6 +18,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 /** The contract for {@code http}, against the test agent started by the test as its own HTTP service. */
 class HttpAgentExecutorTest extends AgentExecutorContractTest {
@@ -64,5 +69,24 @@ class HttpAgentExecutorTest extends AgentExecutorContractTest {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
+  }
+
+  @Test
+  void apply_aRuntimeWithoutTheConfigureEndpoint_saysHowToSkipIt() throws Exception {
+    AgentDescriptor descriptor = descriptor("alpha", Map.of("configure_path", "/no-such-path"));
+
+    assertThatThrownBy(() -> executor.apply(descriptor, "rev-1"))
+        .isInstanceOf(ExecutorException.class)
+        .hasMessageContaining("refused its configuration")
+        .hasMessageContaining("404")
+        .hasMessageContaining("configure_path: none");
+  }
+
+  @Test
+  void apply_withoutConfigureCallOrRevisionConfirmation_acceptsAHealthyRuntime() throws Exception {
+    executor.apply(descriptor("alpha", Map.of("configure_path", "none", "confirm_revision", "false")), "rev-1");
+
+    assertThat(executor.status("alpha").state()).isEqualTo(ExecutorStatus.State.READY);
+    assertThat(minted).isEmpty();
   }
 }
