@@ -6,6 +6,7 @@ import io.warden.core.change.RepoSnapshot;
 import io.warden.core.descriptor.AgentDescriptor;
 import io.warden.core.descriptor.DescriptorParser;
 import io.warden.core.executor.AgentExecutor;
+import io.warden.core.executor.ExecutorStatus;
 import io.warden.core.identity.UserPrincipal;
 import io.warden.core.inventory.AgentState;
 import io.warden.core.inventory.Inventory;
@@ -30,8 +31,10 @@ import org.slf4j.LoggerFactory;
  * with the revision (the last {@code main} commit that changed its file) and a status — SYNCED,
  * OUT_OF_SYNC while being applied, or DEGRADED with the reason when its executor failed or no
  * executor of its {@code spec.executor.type} is registered. Agents without {@code spec.executor} are
- * SYNCED once in the inventory: Warden governs them at its gateways. Degraded agents are retried on
- * every reconcile. After the agents, the {@link MainBranchListener}s (policy sync, pricing) are told.
+ * SYNCED once in the inventory: Warden governs them at its gateways. An executor's {@code apply}
+ * returns only once the runtime confirms the revision, so SYNCED means the runtime runs it. Degraded
+ * agents are retried on every reconcile and every {@link #recheckExecutors()}, which also marks a
+ * SYNCED agent DEGRADED when its runtime stops being READY at its revision. After the agents, the {@link MainBranchListener}s (policy sync, pricing) are told.
  *
  * <p>Call {@link #reconcile()} at startup and after every merge
  * ({@code changes.addMergeListener(cr -> reconciler.reconcile())}). Reconciles are serialised.
@@ -179,6 +182,79 @@ public final class Reconciler {
       audit.append("system", "reconcile.apply", "repo/main", details);
     }
     return report;
+  }
+
+  /**
+   * Asks each applied agent's executor about its runtime, between reconciles (the appliance calls it
+   * periodically). A SYNCED agent whose executor no longer reports it READY at its revision becomes
+   * DEGRADED with the executor's message; a DEGRADED agent is applied again and becomes SYNCED once
+   * its executor confirms the revision. Agents without {@code spec.executor} and OUT_OF_SYNC ones are
+   * left alone. Each change of status is audited ({@code reconcile.executor_status}); a re-check that
+   * changes nothing writes nothing.
+   *
+   * @return the agents whose status changed, with their new status
+   */
+  public synchronized Map<String, SyncStatus> recheckExecutors() {
+    String commit = inventory.appliedCommit();
+    Map<String, AgentState> next = new TreeMap<>();
+    Map<String, SyncStatus> changedStatus = new TreeMap<>();
+    boolean touched = false;
+    for (AgentState state : inventory.list()) {
+      next.put(state.name(), state);
+      AgentDescriptor.Executor spec = state.descriptor().spec().executor();
+      if (spec == null || spec.type() == null || state.status() == SyncStatus.OUT_OF_SYNC) {
+        continue;
+      }
+      AgentState updated = state;
+      if (state.status() == SyncStatus.SYNCED) {
+        AgentExecutor executor = executors.get(spec.type());
+        Optional<String> problem = executor == null ? Optional.empty() : notReady(executor, state);
+        if (problem.isPresent()) {
+          updated = new AgentState(state.descriptor(), state.revision(), SyncStatus.DEGRADED, problem.get(), clock.instant());
+        }
+      } else if (state.status() == SyncStatus.DEGRADED) {
+        Optional<String> failure = apply(state.descriptor(), state.revision());
+        if (failure.isEmpty()) {
+          updated = new AgentState(state.descriptor(), state.revision(), SyncStatus.SYNCED, "", clock.instant());
+        } else if (!failure.get().equals(state.message())) {
+          updated = new AgentState(state.descriptor(), state.revision(), SyncStatus.DEGRADED, failure.get(), state.updatedAt());
+        }
+      }
+      if (updated != state) {
+        next.put(state.name(), updated);
+        touched = true;
+        if (updated.status() != state.status()) {
+          changedStatus.put(state.name(), updated.status());
+          Map<String, Object> details = new LinkedHashMap<>();
+          details.put("revision", state.revision());
+          details.put("from", state.status().name());
+          details.put("to", updated.status().name());
+          details.put("message", updated.message());
+          audit.append("system", "reconcile.executor_status", "agent/" + state.name(), details);
+        }
+      }
+    }
+    if (touched) {
+      inventory.replace(commit, next.values());
+    }
+    return changedStatus;
+  }
+
+  /** Why the executor does not report the agent READY at its revision, or empty when it does. */
+  private static Optional<String> notReady(AgentExecutor executor, AgentState state) {
+    ExecutorStatus status;
+    try {
+      status = executor.status(state.name());
+    } catch (RuntimeException e) {
+      return Optional.of("executor '" + executor.type() + "' status failed: " + e.getMessage());
+    }
+    if (status.state() == ExecutorStatus.State.READY && state.revision().equals(status.revision())) {
+      return Optional.empty();
+    }
+    String why = status.state() == ExecutorStatus.State.READY
+        ? "runtime runs revision " + status.revision() + ", not " + shortId(state.revision())
+        : status.state().name().toLowerCase(java.util.Locale.ROOT) + (status.message().isEmpty() ? "" : ": " + status.message());
+    return Optional.of("executor '" + executor.type() + "': " + why);
   }
 
   /** The revisions of an agent's descriptor on {@code main}, newest first. */

@@ -186,4 +186,91 @@ class ReconcilerTest {
       assertThat(main.commit()).isEqualTo(f.repo.mainCommit());
     }
   }
+
+  /** An executor whose runtime confirms what was applied until told it is down. */
+  static final class RuntimeExecutor implements AgentExecutor {
+    final Map<String, String> running = new java.util.concurrent.ConcurrentHashMap<>();
+    volatile String down;
+
+    @Override
+    public String type() {
+      return "k8s";
+    }
+
+    @Override
+    public void remove(String agent) {
+      running.remove(agent);
+    }
+
+    @Override
+    public InvocationResult invoke(Invocation invocation) throws ExecutorException {
+      throw new ExecutorException("reconcile never invokes", false);
+    }
+
+    @Override
+    public void apply(AgentDescriptor descriptor, String revision) {
+      if (down != null) {
+        throw new IllegalStateException("runtime did not confirm revision: " + down);
+      }
+      running.put(descriptor.name(), revision);
+    }
+
+    @Override
+    public ExecutorStatus status(String agent) {
+      return down != null ? new ExecutorStatus(agent, ExecutorStatus.State.DEGRADED, null, down)
+          : new ExecutorStatus(agent, ExecutorStatus.State.READY, running.get(agent), "");
+    }
+  }
+
+  @Test
+  void recheckExecutors_degradesWhenTheRuntimeFailsAndSyncsWhenItConfirmsAgain() {
+    try (Fixture f = Fixture.open(dir)) {
+      Inventory inventory = Inventory.create();
+      RuntimeExecutor k8s = new RuntimeExecutor();
+      Reconciler reconciler = Reconciler.create(f.repo, inventory, List.of(k8s), List.of(), f.audit, Clock.systemUTC());
+      f.changes.addMergeListener(cr -> reconciler.reconcile());
+      mergeNow(f, Map.of("agents/worker.yaml", agentYaml("worker", "executor:\n  type: k8s\n")));
+      assertThat(inventory.get("worker").orElseThrow().status()).isEqualTo(SyncStatus.SYNCED);
+      long audited = f.auditActions().size();
+
+      // Nothing changed: nothing written.
+      assertThat(reconciler.recheckExecutors()).isEmpty();
+      assertThat(f.auditActions()).hasSize((int) audited);
+
+      k8s.down = "health probe http://10.0.0.7/healthz: connection refused";
+      assertThat(reconciler.recheckExecutors()).containsEntry("worker", SyncStatus.DEGRADED);
+      assertThat(inventory.get("worker")).hasValueSatisfying(a -> {
+        assertThat(a.status()).isEqualTo(SyncStatus.DEGRADED);
+        assertThat(a.message()).isEqualTo("executor 'k8s': degraded: health probe http://10.0.0.7/healthz: connection refused");
+      });
+      // Still down: the retried apply fails, the agent stays DEGRADED with the executor's message.
+      assertThat(reconciler.recheckExecutors()).isEmpty();
+      assertThat(inventory.get("worker").orElseThrow().message())
+          .isEqualTo("executor 'k8s' failed: runtime did not confirm revision: health probe http://10.0.0.7/healthz: connection refused");
+
+      k8s.down = null;
+      assertThat(reconciler.recheckExecutors()).containsEntry("worker", SyncStatus.SYNCED);
+      assertThat(inventory.get("worker").orElseThrow().message()).isEmpty();
+      assertThat(f.auditActions().stream().filter("reconcile.executor_status"::equals).count()).isEqualTo(2);
+      // The reconcile-only agent without an executor was never asked about.
+      assertThat(inventory.get("reconciliation-finance").orElseThrow().status()).isEqualTo(SyncStatus.SYNCED);
+    }
+  }
+
+  @Test
+  void recheckExecutors_aRuntimeAtAnotherRevision_isDegraded() {
+    try (Fixture f = Fixture.open(dir)) {
+      Inventory inventory = Inventory.create();
+      RuntimeExecutor k8s = new RuntimeExecutor();
+      Reconciler reconciler = Reconciler.create(f.repo, inventory, List.of(k8s), List.of(), f.audit, Clock.systemUTC());
+      f.changes.addMergeListener(cr -> reconciler.reconcile());
+      mergeNow(f, Map.of("agents/worker.yaml", agentYaml("worker", "executor:\n  type: k8s\n")));
+      k8s.running.put("worker", "0123456789abcdef");
+
+      reconciler.recheckExecutors();
+
+      assertThat(inventory.get("worker").orElseThrow().message())
+          .isEqualTo("executor 'k8s': runtime runs revision 0123456789abcdef, not " + f.repo.mainCommit().substring(0, 10));
+    }
+  }
 }

@@ -32,7 +32,11 @@ import io.warden.core.audit.AuditLog;
 import io.warden.core.budget.BudgetLedger;
 import io.warden.core.budget.TokenPrices;
 import io.warden.core.change.ChangeCheck;
+import io.warden.core.executor.AgentCredentials;
 import io.warden.core.executor.AgentExecutor;
+import io.warden.core.executor.AgentExecutorProvider;
+import io.warden.core.executor.ExecutorContext;
+import io.warden.core.executor.ExecutorException;
 import io.warden.core.health.Health;
 import io.warden.core.health.HealthIndicator;
 import io.warden.core.identity.IdentityService;
@@ -75,6 +79,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -93,10 +98,13 @@ import org.slf4j.LoggerFactory;
  *   keys/               token-signing key (0600)
  *   policy/             OPA sidecar log and pid, the decision log
  *   traces/             the span write-ahead log and the Lucene index
+ *   executors/          the executors' own state
  * </pre>
  */
 public final class Appliance implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Appliance.class);
+  /** How often the executors are asked whether each agent's runtime still runs its revision. */
+  static final Duration RECHECK_EXECUTORS_EVERY = Duration.ofSeconds(15);
   /** How often component health is recomputed, off the event loops. */
   private static final Duration HEALTH_EVERY = Duration.ofSeconds(1);
 
@@ -199,10 +207,15 @@ public final class Appliance implements AutoCloseable {
     checks.add(McpServers.changeCheck());
     listeners.add(mcp.mainListener());
 
+    executors.addAll(executors(config, identity, traces, clock));
+
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
     Reconciler reconciler = Reconciler.create(repo, changes, inventory, executors, listeners, audit, clock);
     changes.addMergeListener(merged -> reconciler.reconcile());
     reconciler.reconcile();
+    if (!executors.isEmpty()) {
+      keep(recheckExecutors(reconciler));
+    }
     // Checks that errored while OPA was down (admission fails closed) re-run once it is back, and now.
     Runnable recheckErrored = () -> Thread.ofVirtual().name("recheck-errored").start(changes::recheckErrored);
     policy.onAvailable(recheckErrored);
@@ -263,6 +276,51 @@ public final class Appliance implements AutoCloseable {
     apiDeployment = await(vertx.deployVerticle(api));
     log.info("Warden is up: API http://{}:{}/api/v1  git http://{}:{}/git/warden.git  data {}",
         config.string("http.host"), api.port(), config.string("http.host"), api.port(), dataDir);
+  }
+
+  /**
+   * Every executor adapter on the class path ({@link ServiceLoader} of {@link AgentExecutorProvider}),
+   * each told where agents reach Warden: the model gateway and MCP gateway on the API port, the
+   * trace store's OTLP/HTTP receiver, and scoped tokens minted by the identity service. Closed (their
+   * processes stopped) before the stores.
+   */
+  private List<AgentExecutor> executors(WardenConfig config, IdentityService identity, TraceStore traces, Clock clock) {
+    String api = "http://" + reachable(config.string("http.host")) + ":" + config.port("http.port");
+    AgentCredentials credentials = (agent, session, ttl) -> {
+      try {
+        return identity.mintForExecutor(agent, session == null ? "runtime" : session, ttl);
+      } catch (WardenException e) {
+        throw new ExecutorException("no token for agent " + agent + ": " + e.getMessage(), true);
+      }
+    };
+    ExecutorContext context = new ExecutorContext(URI.create(api + "/v1"), URI.create(api + "/mcp"),
+        URI.create("http://" + reachable(config.string("otlp.host")) + ":" + traces.httpPort()), credentials,
+        dataDir.resolve("executors"), clock);
+    List<AgentExecutor> found = new ArrayList<>();
+    for (AgentExecutorProvider provider : ServiceLoader.load(AgentExecutorProvider.class)) {
+      found.add(keep(provider.create(context)));
+    }
+    log.info("executors: {}", found.stream().map(AgentExecutor::type).toList());
+    return found;
+  }
+
+  /** A listen address as agents on this machine reach it: a wildcard address means loopback. */
+  private static String reachable(String host) {
+    return host.isBlank() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "127.0.0.1" : host;
+  }
+
+  /** Asks the executors about their runtimes every {@link #RECHECK_EXECUTORS_EVERY} (see Reconciler). */
+  private static AutoCloseable recheckExecutors(Reconciler reconciler) {
+    java.util.concurrent.ScheduledExecutorService scheduler = java.util.concurrent.Executors
+        .newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("Executors_Recheck").factory());
+    scheduler.scheduleWithFixedDelay(() -> {
+      try {
+        reconciler.recheckExecutors();
+      } catch (RuntimeException e) {
+        log.warn("re-checking the executors failed", e);
+      }
+    }, RECHECK_EXECUTORS_EVERY.toSeconds(), RECHECK_EXECUTORS_EVERY.toSeconds(), TimeUnit.SECONDS);
+    return scheduler::shutdownNow;
   }
 
   private PolicyEngine policyEngine(WardenConfig config, AuditLog audit, Clock clock, ShadowEvidence shadow) {
@@ -559,6 +617,7 @@ public final class Appliance implements AutoCloseable {
       case AuditLog a -> "the audit log";
       case StateStore s -> "the state store";
       case FileChannel f -> "the data directory lock";
+      case AgentExecutor e -> "executor " + e.type() + " (its agents' processes)";
       default -> c.getClass().getSimpleName();
     };
   }

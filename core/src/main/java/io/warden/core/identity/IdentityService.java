@@ -386,8 +386,55 @@ public final class IdentityService implements AutoCloseable {
     }
   }
 
+  /**
+   * Mints, on the system's behalf, a token for an agent Warden runs (an executor hands it to the
+   * runtime): bound to {@code session}, with the agent's {@code spec.tools}, no budget cap below the
+   * agent's own, valid for {@code ttl} (at most {@link #MAX_TOKEN_TTL}). It traces back to the agent's
+   * newest live credential. An agent that never had a credential gets one issued by {@code system}
+   * (audited {@code credential.issue}; its secret is discarded, only tokens are ever handed out); an
+   * agent whose credentials were all revoked gets nothing — revocation cuts it off. Audited
+   * {@code token.mint} with actor {@code system}; the token is never logged.
+   *
+   * @throws WardenException {@code not_found} when the agent is not in the inventory,
+   *     {@code forbidden} when every credential it had is revoked
+   */
+  public String mintForExecutor(String agent, String session, Duration ttl) {
+    Objects.requireNonNull(agent, "agent");
+    Objects.requireNonNull(session, "session");
+    Objects.requireNonNull(ttl, "ttl");
+    requireAgent(agent);
+    StoredCredential credential;
+    synchronized (this) {
+      List<StoredCredential> all = store.table(CREDENTIALS).values().stream()
+          .map(StoredCredential::fromJson)
+          .filter(c -> c.agent().equals(agent))
+          .sorted(Comparator.comparing(StoredCredential::createdInstant).reversed())
+          .toList();
+      credential = all.stream().filter(c -> !c.revoked()).findFirst().orElse(null);
+      if (credential == null && !all.isEmpty()) {
+        throw WardenException.forbidden("every credential of agent '" + agent + "' is revoked, so Warden hands its"
+            + " runtime no token: an admin issues a new one with POST /api/v1/agents/" + agent + "/credentials");
+      }
+      if (credential == null) {
+        credential = new StoredCredential(Secrets.newId(), agent, Secrets.hash(Secrets.newSecret()),
+            clock.instant().toString(), SYSTEM, null, null);
+        store.put(CREDENTIALS, credential.id(), credential.toJson());
+        audit.append(SYSTEM, "credential.issue", "agent/" + agent,
+            Map.of("credential", credential.id(), "reason", "executor: the agent had no credential"));
+      }
+    }
+    Duration capped = ttl.compareTo(MAX_TOKEN_TTL) > 0 ? MAX_TOKEN_TTL : ttl;
+    Set<String> tools = Set.copyOf(inventory.get(agent).map(a -> a.descriptor().spec().tools()).orElse(List.of()));
+    TokenScope requested = new TokenScope(session, tools, null, clock.instant().plus(capped), null);
+    return mintScopedToken(new AgentPrincipal(agent, credential.id(), null), agent, requested, SYSTEM).token();
+  }
+
   /** As {@link #mintToken}, returning the scope granted too, for telling the caller what it got. */
   public MintedToken mintScopedToken(AgentPrincipal holder, String forAgent, TokenScope requested) {
+    return mintScopedToken(holder, forAgent, requested, holder.subject());
+  }
+
+  private MintedToken mintScopedToken(AgentPrincipal holder, String forAgent, TokenScope requested, String actor) {
     Objects.requireNonNull(holder, "holder");
     Objects.requireNonNull(forAgent, "forAgent");
     Objects.requireNonNull(requested, "requested");
@@ -425,7 +472,7 @@ public final class IdentityService implements AutoCloseable {
     }
     details.put("expiresAt", granted.expiresAt().toString());
     details.put("chain", granted.delegationChain());
-    audit.append(holder.subject(), "token.mint", "agent/" + forAgent, details);
+    audit.append(actor, "token.mint", "agent/" + forAgent, details);
     return new MintedToken(token, narrowed);
   }
 

@@ -540,4 +540,49 @@ class IdentityServiceTest {
         .containsExactly("user.create", "user.create", "credential.issue", "token.mint", "credential.revoke");
     assertThat(AuditVerifier.verify(dir.resolve("audit.jsonl")).ok()).isTrue();
   }
+
+  // ---------------------------------------------------------------- tokens for executors
+
+  @Test
+  void mintForExecutor_agentWithoutCredential_issuesOneAsSystemAndMintsASessionToken() {
+    String token = identity.mintForExecutor("worker", "s-7", Duration.ofMinutes(15));
+
+    AgentPrincipal principal = (AgentPrincipal) identity.authenticate(token);
+    assertThat(principal.name()).isEqualTo("worker");
+    assertThat(principal.scope().session()).isEqualTo("s-7");
+    assertThat(principal.scope().tools()).containsExactlyInAnyOrder(READ, EMAIL, OTHER);
+    assertThat(principal.scope().expiresAt()).isEqualTo(clock.instant().plus(Duration.ofMinutes(15)));
+    assertThat(identity.credentials("worker")).singleElement()
+        .satisfies(c -> assertThat(c.id()).isEqualTo(principal.credentialId()));
+    assertThat(auditOf("credential.issue")).singleElement().satisfies(e -> assertThat(e.actor()).isEqualTo("system"));
+    assertThat(auditOf("token.mint")).singleElement().satisfies(e -> {
+      assertThat(e.actor()).isEqualTo("system");
+      assertThat(e.details()).containsEntry("session", "s-7");
+      assertThat(e.details().toString()).doesNotContain(token);
+    });
+
+    // A second mint reuses the credential and is capped at the longest token lifetime.
+    String later = identity.mintForExecutor("worker", "runtime", Duration.ofDays(2));
+    assertThat(identity.credentials("worker")).hasSize(1);
+    assertThat(((AgentPrincipal) identity.authenticate(later)).scope().expiresAt())
+        .isEqualTo(clock.instant().plus(IdentityService.MAX_TOKEN_TTL));
+  }
+
+  @Test
+  void mintForExecutor_usesTheNewestLiveCredential_andRevocationCutsTheAgentOff() {
+    AgentPrincipal first = credentialPrincipal("worker");
+    clock.advance(Duration.ofSeconds(1));
+    AgentPrincipal second = credentialPrincipal("worker");
+    assertThat(((AgentPrincipal) identity.authenticate(identity.mintForExecutor("worker", "s", Duration.ofMinutes(1))))
+        .credentialId()).isEqualTo(second.credentialId());
+
+    identity.revokeCredential(admin, "worker", first.credentialId());
+    identity.revokeCredential(admin, "worker", second.credentialId());
+
+    assertRefused(() -> identity.mintForExecutor("worker", "s", Duration.ofMinutes(1)), "forbidden",
+        "every credential of agent 'worker' is revoked");
+    assertThat(identity.credentials("worker")).hasSize(2);
+    assertRefused(() -> identity.mintForExecutor("nobody", "s", Duration.ofMinutes(1)), "not_found",
+        "agent 'nobody' is not in the inventory");
+  }
 }
