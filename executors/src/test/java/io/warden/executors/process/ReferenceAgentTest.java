@@ -12,7 +12,7 @@ import io.warden.core.executor.ExecutorContext;
 import io.warden.core.executor.ExecutorStatus;
 import io.warden.core.executor.Invocation;
 import io.warden.core.executor.InvocationResult;
-import io.warden.executors.mcp.UpstreamMcpServer;
+import io.warden.demo.standin.UpstreamMcpServer;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
