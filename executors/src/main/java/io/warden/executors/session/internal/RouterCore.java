@@ -283,34 +283,44 @@ public final class RouterCore implements SessionRouter {
 
   /** A request of the session is done; parks it when that was asked and this was the last one. */
   private void leaveSession(String session) {
-    boolean[] park = {false};
-    SessionWait[] wait = {SessionWait.MANUAL};
+    SessionWait park = leave(session);
+    if (park != null) {
+      park(session, park);
+    }
+  }
+
+  /** Counts a request out of its session's flight; returns what to park it for when it is to be parked now. */
+  private @Nullable SessionWait leave(String session) {
+    SessionWait[] park = {null};
     live.computeIfPresent(session, (k, v) -> {
       v.inflight--;
       if (v.inflight > 0) {
         return v;
       }
       if (v.parking) {
-        park[0] = true;
-        wait[0] = v.wait;
+        park[0] = v.wait;
         return v; // stays, marking the park in progress
       }
       return null;
     });
-    if (park[0]) {
-      try {
-        parkNow(session, wait[0]);
-      } catch (RuntimeException e) {
-        LOG.warn("could not park session {} after its last request", session, e);
-      } finally {
-        live.remove(session);
-      }
+    return park[0];
+  }
+
+  private void park(String session, SessionWait wait) {
+    try {
+      parkNow(session, wait);
+    } catch (RuntimeException e) {
+      LOG.warn("could not park session {} after its last request", session, e);
+    } finally {
+      live.remove(session);
     }
   }
 
   private void run(Call c) {
     InvokeRequest r = c.request();
     String agent = c.agent().name();
+    InvocationResult result = null;
+    Throwable failure = null;
     try {
       if (c.idempotencyKey() != null) {
         String record = write(new StoredInvocation(StoredInvocation.RUNNING, c.fingerprint(), 0, "", "", "", "",
@@ -324,26 +334,31 @@ public final class RouterCore implements SessionRouter {
       if (r.session() != null && !c.memory().equals("none")) {
         ensureStarted(c);
       }
-      InvocationResult result = execute(c);
+      result = execute(c);
       finish(c, result, null);
-      c.result().complete(result);
     } catch (WardenException e) {
+      failure = e;
       try {
         finish(c, null, e);
       } catch (RuntimeException writeFailure) {
         LOG.warn("could not record the failed request of agent {}", agent, writeFailure);
       }
-      c.result().completeExceptionally(e);
     } catch (RuntimeException | Error e) {
       LOG.warn("request of agent {} failed inside Warden", agent, e);
-      c.result().completeExceptionally(e);
-    } finally {
-      if (c.idempotencyKey() != null) {
-        inflightKeys.remove(c.idempotencyKey());
-      }
-      if (r.session() != null && !c.memory().equals("none")) {
-        leaveSession(r.session());
-      }
+      failure = e;
+    }
+    // The session is out of flight before the caller hears back, so the caller may suspend or end it at once.
+    SessionWait park = r.session() != null && !c.memory().equals("none") ? leave(r.session()) : null;
+    if (c.idempotencyKey() != null) {
+      inflightKeys.remove(c.idempotencyKey());
+    }
+    if (failure == null) {
+      c.result().complete(result);
+    } else {
+      c.result().completeExceptionally(failure);
+    }
+    if (park != null) {
+      park(r.session(), park);
     }
   }
 
@@ -422,7 +437,9 @@ public final class RouterCore implements SessionRouter {
       }
     }
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
-    BigDecimal cost = d.computePrice().usd(c.agent().name(), took).max(BigDecimal.ZERO);
+    // Rounded once, so the ledger and the span carry the same figure.
+    BigDecimal cost = d.computePrice().usd(c.agent().name(), took).max(BigDecimal.ZERO)
+        .setScale(9, RoundingMode.HALF_UP);
     try {
       d.ledger().settle(reservation, cost);
     } catch (RuntimeException e) {
@@ -1089,7 +1106,13 @@ public final class RouterCore implements SessionRouter {
 
   @Override
   public void close() {
-    scheduler.shutdownNow();
+    // Never shutdownNow(): an interrupt during a read closes the store's FileChannel under it.
+    scheduler.shutdown();
+    try {
+      scheduler.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     writer.close();
   }
 }
