@@ -28,7 +28,7 @@ final class AgentLane {
   private int maxQueue;
   private int running;
   private int queued;
-  private final Map<String, ArrayDeque<Runnable>> waiting = new HashMap<>();
+  private final Map<String, ArrayDeque<Task>> waiting = new HashMap<>();
   private final Set<String> busy = new HashSet<>();
   private final ArrayDeque<String> ready = new ArrayDeque<>();
   private final long[] completions = new long[RATE_WINDOW];
@@ -55,10 +55,19 @@ final class AgentLane {
   }
 
   /**
+   * A request's work. It gets the call that frees its slot, so it can hand the slot to the next
+   * request before it finishes its own bookkeeping; the slot is freed when it returns in any case.
+   */
+  @FunctionalInterface
+  interface Task {
+    void run(Runnable releaseSlot);
+  }
+
+  /**
    * Admits {@code task} under {@code key}; false (nothing queued) when the queue is full.
    * {@code task} must not throw.
    */
-  boolean submit(String key, Runnable task) {
+  boolean submit(String key, Task task) {
     List<Runnable> start;
     lock.lock();
     try {
@@ -71,7 +80,7 @@ final class AgentLane {
           return false;
         }
         queued++;
-        ArrayDeque<Runnable> q = waiting.computeIfAbsent(key, k -> new ArrayDeque<>());
+        ArrayDeque<Task> q = waiting.computeIfAbsent(key, k -> new ArrayDeque<>());
         q.add(task);
         if (q.size() == 1 && !busy.contains(key)) {
           ready.add(key);
@@ -85,12 +94,18 @@ final class AgentLane {
     return true;
   }
 
-  private Runnable wrap(String key, Runnable task) {
+  private Runnable wrap(String key, Task task) {
     return () -> {
+      java.util.concurrent.atomic.AtomicBoolean released = new java.util.concurrent.atomic.AtomicBoolean();
+      Runnable release = () -> {
+        if (released.compareAndSet(false, true)) {
+          finished(key);
+        }
+      };
       try {
-        task.run();
+        task.run(release);
       } finally {
-        finished(key);
+        release.run();
       }
     };
   }
@@ -117,8 +132,8 @@ final class AgentLane {
     List<Runnable> start = new ArrayList<>();
     while (running < maxConcurrency && !ready.isEmpty()) {
       String key = ready.poll();
-      ArrayDeque<Runnable> q = waiting.get(key);
-      Runnable task = q.poll();
+      ArrayDeque<Task> q = waiting.get(key);
+      Task task = q.poll();
       if (q.isEmpty()) {
         waiting.remove(key);
       }

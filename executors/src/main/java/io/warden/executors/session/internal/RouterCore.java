@@ -212,13 +212,20 @@ public final class RouterCore implements SessionRouter {
       AgentLane lane = lanes.computeIfAbsent(agent.name(), n -> new AgentLane(n, maxConcurrency, maxQueue));
       lane.limits(maxConcurrency, maxQueue);
       String key = partitionKey(agent.descriptor(), r);
-      if (!lane.submit(key, () -> run(call))) {
+      CompletableFuture<CompletableFuture<Void>> running = new CompletableFuture<>();
+      if (!lane.submit(key, release -> run(call, running.join(), release))) {
         if (tracked) {
           leaveSession(r.session());
         }
         throw new RouterBusyException("agent " + agent.name() + " is busy: " + lane.running() + " requests running"
             + " (max_concurrency " + maxConcurrency + ") and " + lane.queued() + " waiting (max_queue " + maxQueue
             + "); retry after the Retry-After seconds", lane.retryAfterSeconds());
+      }
+      // The key's "running" record is written while the request waits its turn; it runs only once it is on disk.
+      try {
+        running.complete(ikey == null ? CompletableFuture.completedFuture(null) : markRunning(ikey, fingerprint));
+      } catch (RuntimeException e) {
+        running.complete(CompletableFuture.failedFuture(e)); // the request fails in its slot, never runs
       }
       return result;
     } catch (RuntimeException e) {
@@ -316,36 +323,49 @@ public final class RouterCore implements SessionRouter {
     }
   }
 
-  private void run(Call c) {
+  private CompletableFuture<Void> markRunning(String ikey, String fingerprint) {
+    long now = d.clock().millis();
+    String record = write(new StoredInvocation(StoredInvocation.RUNNING, fingerprint, 0, "", "", "", "", now));
+    String byTime = byTimeKey(now, ikey);
+    return writer.submit(tx -> {
+      tx.put(INVOCATIONS, ikey, record);
+      tx.put(INVOCATIONS_BY_TIME, byTime, ikey);
+    });
+  }
+
+  /**
+   * Runs one admitted request in its slot. The slot is handed on as soon as the runtime has answered
+   * (the next request of the session may start); the caller hears back once the outcome is on disk.
+   */
+  private void run(Call c, CompletableFuture<Void> markedRunning, Runnable releaseSlot) {
     InvokeRequest r = c.request();
     String agent = c.agent().name();
     InvocationResult result = null;
+    WardenException refused = null;
     Throwable failure = null;
     try {
-      if (c.idempotencyKey() != null) {
-        String record = write(new StoredInvocation(StoredInvocation.RUNNING, c.fingerprint(), 0, "", "", "", "",
-            d.clock().millis()));
-        String byTime = byTimeKey(d.clock().millis(), c.idempotencyKey());
-        writer.write(tx -> {
-          tx.put(INVOCATIONS, c.idempotencyKey(), record);
-          tx.put(INVOCATIONS_BY_TIME, byTime, c.idempotencyKey());
-        });
-      }
+      StoreWriter.await(markedRunning);
       if (r.session() != null && !c.memory().equals("none")) {
         ensureStarted(c);
       }
       result = execute(c);
-      finish(c, result, null);
     } catch (WardenException e) {
+      refused = e;
       failure = e;
-      try {
-        finish(c, null, e);
-      } catch (RuntimeException writeFailure) {
-        LOG.warn("could not record the failed request of agent {}", agent, writeFailure);
-      }
     } catch (RuntimeException | Error e) {
       LOG.warn("request of agent {} failed inside Warden", agent, e);
       failure = e;
+    }
+    releaseSlot.run();
+    try {
+      if (failure == null || refused != null) {
+        finish(c, result, refused);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("could not record the outcome of a request of agent {}", agent, e);
+      if (failure == null) {
+        failure = e;
+      }
     }
     // The session is out of flight before the caller hears back, so the caller may suspend or end it at once.
     SessionWait park = r.session() != null && !c.memory().equals("none") ? leave(r.session()) : null;

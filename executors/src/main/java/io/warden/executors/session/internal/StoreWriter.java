@@ -40,6 +40,14 @@ final class StoreWriter implements AutoCloseable {
 
   /** Applies {@code writes} durably; returns when they are on disk. Writes must not throw. */
   void write(Consumer<StateStore.Transaction> writes) {
+    await(submit(writes));
+  }
+
+  /**
+   * Queues {@code writes} (blocking while the queue is full) and returns at once; the future
+   * completes when they are on disk. Writes must not throw.
+   */
+  CompletableFuture<Void> submit(Consumer<StateStore.Transaction> writes) {
     CompletableFuture<Void> done = new CompletableFuture<>();
     if (closed) {
       throw new IllegalStateException("the session store is closed");
@@ -50,8 +58,13 @@ final class StoreWriter implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while queueing a session store write", e);
     }
+    return done;
+  }
+
+  /** Waits for a write {@link #submit} queued. */
+  static void await(CompletableFuture<Void> written) {
     try {
-      done.join();
+      written.join();
     } catch (java.util.concurrent.CompletionException e) {
       throw e.getCause() instanceof RuntimeException re ? re : e;
     }
