@@ -99,9 +99,17 @@ public final class SessionRouterBench {
     ApiServer api = new ApiServer("127.0.0.1", 0, identity, new ObjectMapper(), HealthRoutes.of(Map.of()),
         List.of(new SessionRoutes(router)));
     vertx.deployVerticle(api).toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    String phases = System.getProperty("phases", "http,inprocess,parked");
     try {
-      burst(api.port(), operator, runtime, sessions, requests, delayMs, heap);
-      parked(router, runtime, sessionStore, dir, parked, api.port(), operator);
+      if (phases.contains("http")) {
+        burst(api.port(), operator, runtime, sessions, requests, delayMs, heap);
+      }
+      if (phases.contains("inprocess")) {
+        burstInProcess(router, runtime, sessions, requests, delayMs, heap);
+      }
+      if (phases.contains("parked")) {
+        parked(router, runtime, sessionStore, dir, parked, api.port(), operator);
+      }
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
       router.close();
@@ -197,11 +205,86 @@ public final class SessionRouterBench {
     check(runtime, sessions, requests);
   }
 
+  /**
+   * The same burst without HTTP: callers invoke the router in the process, so the figures are the
+   * router's own (queueing, durable idempotency records, the runtime) without the HTTP stack's cost.
+   */
+  private static void burstInProcess(SessionRouter router, StandInRuntime runtime, int sessions, int requests,
+      int delayMs, HeapWatch heap) throws Exception {
+    Principal operator = new UserPrincipal("operator", Role.AUTHOR, Set.of());
+    long[] attemptNanos = new long[sessions * requests];
+    long[] endToEndNanos = new long[sessions * requests];
+    AtomicInteger ok = new AtomicInteger();
+    AtomicInteger tooMany = new AtomicInteger();
+    AtomicInteger errors = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(sessions);
+    int logBefore = runtime.log().size();
+    heap.reset();
+    long start = System.nanoTime();
+    for (int s = 0; s < sessions; s++) {
+      String session = "q-" + s;
+      int base = s * requests;
+      Thread.ofVirtual().start(() -> {
+        try {
+          for (int seq = 0; seq < requests; seq++) {
+            byte[] body = ("{\"session\":\"" + session + "\",\"seq\":" + seq + "}").getBytes(StandardCharsets.UTF_8);
+            InvokeRequest request = new InvokeRequest(AGENT, session, null, session + "-" + seq, "application/json",
+                body, Map.of());
+            long first = System.nanoTime();
+            while (true) {
+              long t0 = System.nanoTime();
+              try {
+                router.invoke(operator, request).toCompletableFuture().get(120, TimeUnit.SECONDS);
+                attemptNanos[base + seq] = System.nanoTime() - t0;
+                endToEndNanos[base + seq] = System.nanoTime() - first;
+                ok.incrementAndGet();
+                break;
+              } catch (java.util.concurrent.ExecutionException e) {
+                if (e.getCause() instanceof io.warden.core.session.RouterBusyException busy) {
+                  tooMany.incrementAndGet();
+                  Thread.sleep(Duration.ofSeconds(busy.retryAfterSeconds()));
+                  continue;
+                }
+                throw e;
+              }
+            }
+          }
+        } catch (Exception e) {
+          errors.incrementAndGet();
+          System.err.println("session " + session + " failed: " + e);
+        } finally {
+          done.countDown();
+        }
+      });
+    }
+    done.await();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    int n = sessions * requests;
+    long[] attempts = java.util.Arrays.stream(attemptNanos).filter(v -> v > 0).toArray();
+    long[] endToEnd = java.util.Arrays.stream(endToEndNanos).filter(v -> v > 0).toArray();
+    System.out.printf(Locale.ROOT, "%nburst in process (no HTTP): %d sessions x %d requests, runtime %d ms%n", sessions,
+        requests, delayMs);
+    System.out.printf(Locale.ROOT, "  answered: %d of %d, failures: %d, wall %.1f s, throughput %.0f req/s; 429 (busy):"
+        + " %d%n", ok.get(), n, errors.get(), seconds, ok.get() / seconds, tooMany.get());
+    System.out.printf(Locale.ROOT, "  latency of an admitted attempt: p50 %.1f ms, p99 %.1f ms; including busy waits:"
+        + " p50 %.1f ms, p99 %.1f ms; peak heap used %d MiB%n",
+        Machine.percentileMillis(attempts, attempts.length, 0.50),
+        Machine.percentileMillis(attempts, attempts.length, 0.99),
+        Machine.percentileMillis(endToEnd, endToEnd.length, 0.50),
+        Machine.percentileMillis(endToEnd, endToEnd.length, 0.99), heap.peak() >> 20);
+    check(runtime, "q-", sessions, requests, logBefore);
+  }
+
   /** Reads the runtime's own log: every request exactly once, each session in order, never two at once. */
   private static void check(StandInRuntime runtime, int sessions, int requests) {
+    check(runtime, "s-", sessions, requests, 0);
+  }
+
+  private static void check(StandInRuntime runtime, String prefix, int sessions, int requests, int skip) {
     Map<String, List<Integer>> bySession = new HashMap<>();
     int unparsed = 0;
     List<StandInRuntime.Ran> log = runtime.log();
+    log = log.subList(Math.min(skip, log.size()), log.size());
     for (StandInRuntime.Ran ran : log) {
       Matcher m = RAN.matcher(ran.body());
       if (!m.matches()) {
@@ -214,7 +297,7 @@ public final class SessionRouterBench {
     int twice = 0;
     int outOfOrder = 0;
     for (int s = 0; s < sessions; s++) {
-      List<Integer> seqs = bySession.getOrDefault("s-" + s, List.of());
+      List<Integer> seqs = bySession.getOrDefault(prefix + s, List.of());
       boolean[] seen = new boolean[requests];
       int last = -1;
       for (int seq : seqs) {
@@ -234,7 +317,8 @@ public final class SessionRouterBench {
       }
     }
     System.out.printf(Locale.ROOT, "  runtime log: %d entries; lost %d, run twice %d, out of order %d, two of one"
-        + " session at once %d, unreadable %d%n", log.size(), lost, twice, outOfOrder, runtime.overlaps(), unparsed);
+        + " session at once %d (whole run), unreadable %d%n", log.size(), lost, twice, outOfOrder, runtime.overlaps(),
+        unparsed);
   }
 
   private static void parked(SessionRouter router, StandInRuntime runtime, StateStore store, Path dir, int count,
