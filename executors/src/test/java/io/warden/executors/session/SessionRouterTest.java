@@ -326,6 +326,35 @@ class SessionRouterTest {
   }
 
   @Test
+  void sessionParkedOnATimer_resumesByItselfWhenItIsDue() throws Exception {
+    f.agent("bot", 2, 10, "session");
+    await(f.invoke(request("bot", "s1", "{}")));
+    String due = f.clock.instant().plus(Duration.ofMinutes(10)).toString();
+    assertThat(f.router.suspend(OPERATOR, "s1", SessionWait.parse("timer:" + due)).waitingFor())
+        .isEqualTo("timer:" + due);
+    f.clock.advance(Duration.ofMinutes(11));
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> f.router.get(OPERATOR, "s1").state() == SessionInfo.State.ACTIVE);
+    assertThat(f.runtime.events()).containsExactly("start s1", "suspend s1", "resume s1 1");
+  }
+
+  @Test
+  void endingAParkedPersistentSession_dropsItsWait() throws Exception {
+    f.agent("bot", 2, 10, "session", "persistent", 30, Map.of(), List.of());
+    await(f.invoke(request("bot", "s1", "{}")));
+    Approval held = f.approvals.hold(new ApprovalRequest("bot", "mcp://gateway/pay-invoice", "{}",
+        new BigDecimal("5000"), "0af7651916cd43dd8448eb211c80319c", "pay", List.of("over 1000 USD"), ""));
+    f.router.suspend(OPERATOR, "s1", new SessionWait(SessionWait.Kind.APPROVAL, held.id()));
+    SessionInfo ended = f.router.end(OPERATOR, "s1");
+    assertThat(ended.state()).isEqualTo(SessionInfo.State.ENDED);
+    assertThat(ended.expiresAt()).isEqualTo(f.clock.instant().plus(Duration.ofDays(30)));
+    assertThat(f.sessionsStore.table("session_waits")).isEmpty();
+    assertThat(f.sessionsStore.table("session_checkpoints")).isEmpty();
+    assertThat(f.router.list(OPERATOR, "bot", "", 10)).extracting(SessionInfo::state)
+        .containsExactly(SessionInfo.State.ENDED);
+  }
+
+  @Test
   void suspendWhileARequestRuns_parksWhenItIsDone_andRefusesNewOnesMeanwhile() throws Exception {
     f.agent("bot", 2, 10, "session");
     gated();

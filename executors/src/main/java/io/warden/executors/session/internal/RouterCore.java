@@ -797,12 +797,11 @@ public final class RouterCore implements SessionRouter {
       boolean keep = ended.expiresAt() != null;
       StoredSession before = s;
       writer.write(tx -> {
+        deleteSession(tx, before); // the record, its index entry, checkpoint and wait
         if (keep) {
           tx.put(SESSIONS, id, write(ended));
-        } else {
-          deleteSession(tx, before);
+          tx.put(BY_AGENT, ended.agent() + "/" + id, "");
         }
-        tx.remove(CHECKPOINTS, id);
       });
       return ended.info();
     }
