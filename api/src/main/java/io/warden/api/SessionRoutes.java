@@ -103,9 +103,10 @@ public final class SessionRoutes implements ApiRoutes {
     }
     InvokeRequest request = new InvokeRequest(ctx.pathParam("name"), session, tenant, header(ctx, "Idempotency-Key"),
         contentType == null ? "application/json" : contentType, body, trace);
+    io.vertx.core.Context loop = ctx.vertx().getOrCreateContext(); // the request's own event loop
     http.blocking(ctx, () -> {
       var answer = sessions.invoke(caller, request);
-      Future.fromCompletionStage(answer, ctx.vertx().getOrCreateContext())
+      Future.fromCompletionStage(answer, loop)
           .onSuccess(result -> send(ctx, result, session))
           .onFailure(err -> {
             Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
