@@ -1128,7 +1128,7 @@ public final class RouterCore implements SessionRouter {
     // Never shutdownNow(): an interrupt during a read closes the store's FileChannel under it.
     scheduler.shutdown();
     try {
-      scheduler.awaitTermination(10, TimeUnit.SECONDS);
+      scheduler.awaitTermination(1, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

@@ -120,7 +120,7 @@ final class StoreWriter implements AutoCloseable {
   public void close() {
     closed = true;
     try {
-      worker.join(5000);
+      worker.join(2000);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
