@@ -23,7 +23,11 @@ public enum ErrorCode {
   TOO_MANY_REQUESTS(429),
   BUDGET_EXCEEDED(429),
   INTERNAL_ERROR(500),
-  UNAVAILABLE(503);
+  /** An agent's runtime failed a request (the session router). */
+  EXECUTOR_FAILED(502),
+  UNAVAILABLE(503),
+  /** An agent's runtime did not answer in time (the session router). */
+  EXECUTOR_TIMEOUT(504);
 
   private static final Map<String, ErrorCode> BY_WIRE =
       Arrays.stream(values()).collect(Collectors.toUnmodifiableMap(ErrorCode::wire, Function.identity()));

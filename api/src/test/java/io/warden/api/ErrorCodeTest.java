@@ -23,10 +23,11 @@ class ErrorCodeTest {
     for (ErrorCode c : ErrorCode.values()) {
       all.put(c.wire(), c.status());
     }
-    assertThat(all).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "invalid_input", 400, "unauthorized", 401, "forbidden", 403, "not_found", 404, "conflict", 409,
-        "too_large", 413, "too_many_requests", 429, "budget_exceeded", 429, "internal_error", 500,
-        "unavailable", 503));
+    assertThat(all).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
+        Map.entry("invalid_input", 400), Map.entry("unauthorized", 401), Map.entry("forbidden", 403),
+        Map.entry("not_found", 404), Map.entry("conflict", 409), Map.entry("too_large", 413),
+        Map.entry("too_many_requests", 429), Map.entry("budget_exceeded", 429), Map.entry("internal_error", 500),
+        Map.entry("executor_failed", 502), Map.entry("unavailable", 503), Map.entry("executor_timeout", 504)));
   }
 
   @Test

@@ -23,6 +23,7 @@ import io.warden.api.HealthRoutes;
 import io.warden.api.IdentityRoutes;
 import io.warden.api.MetricsRoutes;
 import io.warden.api.PolledHealth;
+import io.warden.api.SessionRoutes;
 import io.warden.api.ShadowRoutes;
 import io.warden.api.TraceRoutes;
 import io.warden.core.WardenException;
@@ -37,6 +38,7 @@ import io.warden.core.executor.AgentExecutor;
 import io.warden.core.executor.AgentExecutorProvider;
 import io.warden.core.executor.ExecutorContext;
 import io.warden.core.executor.ExecutorException;
+import io.warden.core.session.SessionRouter;
 import io.warden.core.health.Health;
 import io.warden.core.health.HealthIndicator;
 import io.warden.core.identity.IdentityService;
@@ -52,6 +54,7 @@ import io.warden.executors.gateway.ModelGatewayBuilder;
 import io.warden.executors.gateway.UpstreamProvider;
 import io.warden.executors.mcp.McpGateway;
 import io.warden.executors.mcp.McpServers;
+import io.warden.executors.session.SessionRouters;
 import io.warden.gitops.ChangeRequests;
 import io.warden.gitops.GitSmartHttp;
 import io.warden.gitops.Reconciler;
@@ -212,6 +215,7 @@ public final class Appliance implements AutoCloseable {
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
     Reconciler reconciler = Reconciler.create(repo, changes, inventory, executors, listeners, audit, clock);
     changes.addMergeListener(merged -> reconciler.reconcile());
+    SessionRouter sessions = keep(sessionRouter(executors, inventory, audit, ledger, approvals, traces, clock));
     reconciler.reconcile();
     if (!executors.isEmpty()) {
       keep(recheckExecutors(reconciler));
@@ -266,6 +270,7 @@ public final class Appliance implements AutoCloseable {
         new MetricsRoutes(metrics),
         new ApprovalRoutes(approvals),
         new ShadowRoutes(shadow, inventory),
+        new SessionRoutes(sessions),
         (router, http) -> gateway.mount(router),
         (router, http) -> mcp.mount(router));
     Map<String, HealthIndicator> components = new LinkedHashMap<>();
@@ -415,6 +420,28 @@ public final class Appliance implements AutoCloseable {
       }
     }
     return builder.build();
+  }
+
+  /**
+   * The session router on its own store file (its group-committed writes never wait behind the state
+   * store's), with the executors by {@code spec.executor.type} and compute priced by {@code pricing.yaml}.
+   */
+  private SessionRouter sessionRouter(List<AgentExecutor> executors, Inventory inventory, AuditLog audit,
+      BudgetLedger ledger, ApprovalService approvals, TraceStore traces, Clock clock) {
+    Map<String, AgentExecutor> byType = new TreeMap<>();
+    executors.forEach(e -> byType.putIfAbsent(e.type(), e));
+    return SessionRouters.builder()
+        .setStore(keep(StateStore.open(dataDir.resolve("sessions").resolve("sessions.mv"))))
+        .setInventory(inventory)
+        .setExecutors(byType)
+        .setAuditLog(audit)
+        .setBudgetLedger(ledger)
+        .setApprovalService(approvals)
+        .setSpanSink(traces.spanSink())
+        .setComputePrice((agent, time) -> traces.pricing().price(new Pricing.SpanFacts("invoke_agent", agent, "", "",
+            "", 0, 0, 0, "", time.toNanos())).computeUsd())
+        .setClock(clock)
+        .build();
   }
 
   /** Token prices from the trace store's {@code pricing.yaml}, for budget estimates and settlement. */

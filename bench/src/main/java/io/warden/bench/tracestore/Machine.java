@@ -8,11 +8,11 @@ import java.util.Comparator;
 import java.util.Locale;
 import java.util.stream.Stream;
 
-/** What the numbers were measured on, and small statistics helpers. */
-final class Machine {
+/** What the numbers were measured on, and small statistics helpers (shared by the benchmarks). */
+public final class Machine {
   private Machine() {}
 
-  static String describe() {
+  public static String describe() {
     String cpu = firstLine(Path.of("/proc/cpuinfo"), "model name");
     String mem = firstLine(Path.of("/proc/meminfo"), "MemTotal");
     String load = "";
@@ -36,7 +36,7 @@ final class Machine {
   }
 
   /** The q-quantile (0..1) of nanosecond samples, in milliseconds. */
-  static double percentileMillis(long[] nanos, int count, double q) {
+  public static double percentileMillis(long[] nanos, int count, double q) {
     long[] sorted = Arrays.copyOf(nanos, count);
     Arrays.sort(sorted);
     if (count == 0) {
@@ -46,13 +46,13 @@ final class Machine {
     return sorted[Math.max(0, i)] / 1e6;
   }
 
-  static long directorySize(Path dir) throws IOException {
+  public static long directorySize(Path dir) throws IOException {
     try (Stream<Path> files = Files.walk(dir)) {
       return files.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
     }
   }
 
-  static void deleteTree(Path dir) throws IOException {
+  public static void deleteTree(Path dir) throws IOException {
     if (!Files.exists(dir)) {
       return;
     }

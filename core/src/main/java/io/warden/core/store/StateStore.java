@@ -3,6 +3,8 @@ package io.warden.core.store;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -16,6 +18,23 @@ public interface StateStore extends AutoCloseable {
 
   /** A consistent copy of one table, sorted by key. */
   Map<String, String> table(String table);
+
+  /**
+   * Up to {@code limit} entries of one table whose keys are greater than {@code after} ("" for the
+   * first) and start with {@code prefix}, in key order: a page of a large table without copying it.
+   */
+  default SortedMap<String, String> page(String table, String prefix, String after, int limit) {
+    SortedMap<String, String> out = new TreeMap<>();
+    for (Map.Entry<String, String> e : table(table).entrySet()) {
+      if (out.size() >= limit) {
+        break;
+      }
+      if (e.getKey().startsWith(prefix) && e.getKey().compareTo(after) > 0) {
+        out.put(e.getKey(), e.getValue());
+      }
+    }
+    return out;
+  }
 
   /** Applies every write made through the transaction at once, then syncs. */
   void update(Consumer<Transaction> writes);

@@ -130,6 +130,40 @@ public final class MvStateStore implements StateStore {
   }
 
   @Override
+  public java.util.SortedMap<String, String> page(String table, String prefix, String after, int limit) {
+    checkTable(table);
+    Objects.requireNonNull(prefix, "prefix");
+    Objects.requireNonNull(after, "after");
+    TreeMap<String, String> out = new TreeMap<>();
+    lock.readLock().lock();
+    try {
+      checkUsable();
+      MVMap<String, String> map = existingMap(table);
+      if (map == null || limit <= 0) {
+        return out;
+      }
+      String start = after.compareTo(prefix) < 0 ? prefix : after;
+      // Reads pages off disk as it goes: a page of a million-entry table costs only the page.
+      var cursor = map.cursor(start);
+      while (cursor.hasNext() && out.size() < limit) {
+        String key = cursor.next();
+        if (!key.startsWith(prefix)) {
+          if (key.compareTo(prefix) > 0) {
+            break;
+          }
+          continue;
+        }
+        if (key.compareTo(after) > 0) {
+          out.put(key, cursor.getValue());
+        }
+      }
+      return out;
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  @Override
   public void update(Consumer<Transaction> writes) {
     Objects.requireNonNull(writes, "writes");
     if (lock.isWriteLockedByCurrentThread()) {

@@ -65,6 +65,23 @@ class MvStateStoreTest {
   }
 
   @Test
+  void page_readsKeysAfterAPoint_withinAPrefix_inOrder() {
+    try (StateStore store = open()) {
+      store.update(tx -> {
+        for (String k : new String[] {"a/1", "a/2", "a/3", "b/1", "a/0", "c/9"}) {
+          tx.put("t", k, "v" + k);
+        }
+      });
+      assertThat(store.page("t", "a/", "", 2)).containsExactly(Map.entry("a/0", "va/0"), Map.entry("a/1", "va/1"));
+      assertThat(store.page("t", "a/", "a/1", 10).keySet()).containsExactly("a/2", "a/3");
+      assertThat(store.page("t", "", "a/3", 10).keySet()).containsExactly("b/1", "c/9");
+      assertThat(store.page("t", "b/", "", 10).keySet()).containsExactly("b/1");
+      assertThat(store.page("t", "d/", "", 10)).isEmpty();
+      assertThat(store.page("missing", "", "", 10)).isEmpty();
+    }
+  }
+
+  @Test
   void update_throwingHalfway_appliesNothing() {
     try (StateStore store = open()) {
       store.put("t", "kept", "old");

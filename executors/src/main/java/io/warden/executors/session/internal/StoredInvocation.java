@@ -1,0 +1,25 @@
+package io.warden.executors.session.internal;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * The first execution under an idempotency key (table {@code invocations}, JSON): {@code running}
+ * while it runs (found after a crash, it means the outcome is unknown), then {@code done} with the
+ * runtime's answer or {@code failed} with the error the caller got.
+ *
+ * <p>Internal: not public API.
+ */
+record StoredInvocation(
+    @JsonProperty("state") String state,
+    @JsonProperty("fingerprint") String fingerprint,
+    @JsonProperty("status") int status,
+    @JsonProperty("content_type") String contentType,
+    @JsonProperty("body") String body,
+    @JsonProperty("code") String code,
+    @JsonProperty("message") String message,
+    @JsonProperty("at") long at) {
+
+  static final String RUNNING = "running";
+  static final String DONE = "done";
+  static final String FAILED = "failed";
+}
