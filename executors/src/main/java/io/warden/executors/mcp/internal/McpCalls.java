@@ -249,7 +249,7 @@ public final class McpCalls implements AutoCloseable {
         }
       } catch (RuntimeException ex) {
         LOG.warn("could not list the tools of upstream MCP server {} ({}); listing its declared tools without"
-            + " schemas", server.name(), server.url(), ex);
+            + " schemas", server.name(), server.transport(), ex);
       }
       for (String name : e.getValue()) {
         McpSchema.Tool t = upstream.get(name);
@@ -422,7 +422,7 @@ public final class McpCalls implements AutoCloseable {
   }
 
   private static String upstreamKey(McpServer server) {
-    return server.name() + " " + server.url();
+    return server.name() + " " + server.transport();
   }
 
   /**
@@ -441,12 +441,12 @@ public final class McpCalls implements AutoCloseable {
         declared = upstreamTool(fresh, toolName);
       }
     } catch (RuntimeException e) {
-      LOG.warn("could not list the tools of upstream MCP server {} ({})", server.name(), server.url(), e);
+      LOG.warn("could not list the tools of upstream MCP server {} ({})", server.name(), server.transport(), e);
       return "invalid arguments cannot be ruled out: the tools/list of upstream MCP server " + server.name() + " ("
-          + server.url() + ") failed (" + firstLine(String.valueOf(rootMessage(e))) + "); try again later";
+          + server.transport() + ") failed (" + firstLine(Upstreams.rootMessage(e)) + "); try again later";
     }
     if (declared == null) {
-      return "upstream MCP server " + server.name() + " (" + server.url() + ") does not list tool '" + toolName
+      return "upstream MCP server " + server.name() + " (" + server.transport() + ") does not list tool '" + toolName
           + "' in its tools/list: fix mcp/*.yaml or the upstream";
     }
     List<String> problems = inputSchemas.problems(declared, arguments);
@@ -701,8 +701,8 @@ public final class McpCalls implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       reached = false;
-      error = "upstream MCP server " + call.server.name() + " (" + call.server.url() + ") failed: "
-          + firstLine(String.valueOf(rootMessage(e)));
+      error = "upstream MCP server " + call.server.name() + " (" + call.server.transport() + ") failed: "
+          + firstLine(Upstreams.rootMessage(e));
       LOG.warn("MCP upstream call {} on {} failed", call.toolName, call.server.name(), e);
       result = toolError(error);
     }
@@ -723,14 +723,6 @@ public final class McpCalls implements AutoCloseable {
     audit(call, reached && error.isEmpty() ? "executed" : "failed", details);
     writeSpan(call, cost, error.isEmpty() ? "OK" : "ERROR", error, result.toString());
     return new Execution(result, reached && error.isEmpty(), error);
-  }
-
-  private static Object rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   private void writeSpan(Call call, BigDecimal cost, String status, String statusMessage, String resultText) {
