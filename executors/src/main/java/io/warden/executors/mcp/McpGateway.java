@@ -46,7 +46,7 @@ public final class McpGateway implements AutoCloseable {
     // Supervising real processes runs on wall-clock time, whatever clock the call path uses.
     this.upstreams = new Upstreams(b.upstreamTimeout, java.time.Clock.systemUTC());
     this.calls = new McpCalls(new McpCalls.Deps(b.vertx, b.identity, b.inventory, b.ledger, b.policy, b.audit,
-        b.spans, b.approvals, b.shadow, servers::get, upstreams, b.clock, b.progressEvery));
+        b.spans, b.approvals, b.shadow, servers::get, upstreams, b.clock, b.progressEvery, b.maxSessions, b.sessionIdle));
     upstreams.apply(b.servers);
   }
 

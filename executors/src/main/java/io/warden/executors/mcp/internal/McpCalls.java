@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -96,10 +98,11 @@ public final class McpCalls implements AutoCloseable {
       Vertx vertx, IdentityService identity, Inventory inventory, BudgetLedger ledger, PolicyDecider policy,
       AuditLog audit, SpanSink spans, ApprovalService approvals, @Nullable ShadowLedger shadow,
       Supplier<McpServers> servers, Upstreams upstreams,
-      Clock clock, Duration progressEvery) {}
+      Clock clock, Duration progressEvery, int maxSessions, Duration sessionIdle) {}
 
   private final Deps d;
-  private final Map<String, String> sessions = new ConcurrentHashMap<>(); // session id -> agent name
+  /** Session id → agent name; an idle session expires, and past the maximum initialize is refused. */
+  private final Cache<String, String> sessions;
   private final Map<String, CompletableFuture<ObjectNode>> outcomes = new ConcurrentHashMap<>();
   private final Map<String, List<McpSchema.Tool>> upstreamTools = new ConcurrentHashMap<>();
   private final ToolInputSchemas inputSchemas = new ToolInputSchemas();
@@ -108,6 +111,14 @@ public final class McpCalls implements AutoCloseable {
 
   public McpCalls(Deps deps) {
     this.d = Objects.requireNonNull(deps, "deps");
+    Clock clock = d.clock();
+    this.sessions = Caffeine.newBuilder()
+        .expireAfterAccess(d.sessionIdle())
+        .ticker(() -> {
+          Instant now = clock.instant();
+          return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        })
+        .build();
     d.approvals().addListener(this::onDecision);
   }
 
@@ -128,7 +139,7 @@ public final class McpCalls implements AutoCloseable {
   public void handleDelete(RoutingContext ctx) {
     String session = ctx.request().getHeader("Mcp-Session-Id");
     if (session != null) {
-      sessions.remove(session);
+      sessions.invalidate(session);
     }
     ctx.response().setStatusCode(200).end();
   }
@@ -199,7 +210,21 @@ public final class McpCalls implements AutoCloseable {
       result.put("instructions", "Warden's MCP gateway: the tools agent " + agent.name() + " may call, under policy,"
           + " budgets and human approval.");
       String session = newId("mcp_", 16);
-      sessions.put(session, agent.name());
+      synchronized (sessions) {
+        if (sessions.estimatedSize() >= d.maxSessions()) {
+          sessions.cleanUp(); // drops the expired ones
+        }
+        if (sessions.estimatedSize() >= d.maxSessions()) {
+          LOG.warn("MCP gateway refused a session of agent {}: {} sessions open (the maximum)", agent.name(),
+              d.maxSessions());
+          ctx.response().putHeader("Retry-After", "60");
+          sendError(ctx, 503, id, INVALID_REQUEST, "too many MCP sessions open on this gateway (the maximum is "
+              + d.maxSessions() + "): end unused sessions with DELETE /mcp, or retry later; idle sessions expire after "
+              + d.sessionIdle().toSeconds() + " s");
+          return;
+        }
+        sessions.put(session, agent.name());
+      }
       ctx.response().putHeader("Mcp-Session-Id", session);
       sendResult(ctx, id, result);
       return;
@@ -209,8 +234,8 @@ public final class McpCalls implements AutoCloseable {
       sendError(ctx, 400, id, INVALID_REQUEST, "missing Mcp-Session-Id header: send initialize first");
       return;
     }
-    if (!agent.name().equals(sessions.get(session))) {
-      sendError(ctx, 404, id, INVALID_REQUEST, "unknown session " + session + ": initialize a new one");
+    if (!agent.name().equals(sessions.getIfPresent(session))) {
+      sendError(ctx, 404, id, INVALID_REQUEST, "unknown or expired session " + session + ": initialize a new one");
       return;
     }
     switch (method) {
@@ -449,7 +474,13 @@ public final class McpCalls implements AutoCloseable {
       return "upstream MCP server " + server.name() + " (" + server.transport() + ") does not list tool '" + toolName
           + "' in its tools/list: fix mcp/*.yaml or the upstream";
     }
-    List<String> problems = inputSchemas.problems(declared, arguments);
+    List<String> problems;
+    try {
+      problems = inputSchemas.problems(declared, arguments);
+    } catch (ToolInputSchemas.UnusableSchema e) {
+      LOG.warn("upstream MCP server {}: {}", server.name(), e.getMessage());
+      return e.getMessage() + "; the call is refused until then";
+    }
     return problems.isEmpty() ? null : "invalid arguments for tool '" + toolName + "' (its inputSchema): "
         + String.join("; ", problems) + ". Fix the arguments and call again.";
   }
