@@ -51,6 +51,10 @@ import org.slf4j.LoggerFactory;
  * outcome afterwards. A claim after a restart finds the record and is refused.
  *
  * <p>Every step is audited. Thread-safe.
+ *
+ * <p>Reads come from an in-memory copy of the table, loaded at open and updated after every durable
+ * write (writes are serialized, as the store serializes them anyway): listing, reading and the
+ * once-a-second expiry sweep never parse the table, so 100,000 pending approvals stay cheap.
  */
 public final class ApprovalService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApprovalService.class);
@@ -71,12 +75,19 @@ public final class ApprovalService implements AutoCloseable {
   private final List<Consumer<Approval>> holdListeners = new CopyOnWriteArrayList<>();
   private final Map<String, CompletableFuture<Approval>> waiters = new ConcurrentHashMap<>();
   private final ScheduledExecutorService expiry;
+  /** The table's records by id; changed only under {@link #writes}, after the store has them. */
+  private final Map<String, Approval> byId = new ConcurrentHashMap<>();
+  private final Object writes = new Object();
 
   private ApprovalService(StateStore store, AuditLog audit, Clock clock, Duration timeout) {
     this.store = store;
     this.audit = audit;
     this.clock = clock;
     this.timeout = timeout;
+    for (String json : store.table(TABLE).values()) {
+      Approval a = fromJson(json);
+      byId.put(a.id(), a);
+    }
     this.expiry = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ApprovalService_Worker");
       t.setDaemon(true);
@@ -134,7 +145,10 @@ public final class ApprovalService implements AutoCloseable {
         request.argumentsJson(), request.actionValueUsd(), request.logicalTraceId(), request.intent(),
         request.reasons(), request.requiredTeam(), now, now.plus(timeout), Status.PENDING, "", "", null,
         Execution.NOT_STARTED, "", "");
-    store.put(TABLE, a.id(), toJson(a));
+    synchronized (writes) {
+      store.put(TABLE, a.id(), toJson(a));
+      byId.put(a.id(), a);
+    }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("tool", a.tool());
     details.put("action_value_usd", a.actionValueUsd() == null ? "unknown" : a.actionValueUsd().toPlainString());
@@ -157,10 +171,10 @@ public final class ApprovalService implements AutoCloseable {
   /** The approval, with its expiry applied. */
   public Optional<Approval> get(String id) {
     Objects.requireNonNull(id, "id");
-    Optional<Approval> a = store.get(TABLE, id).map(ApprovalService::fromJson);
+    Optional<Approval> a = Optional.ofNullable(byId.get(id));
     if (a.isPresent() && a.get().isPending() && !clock.instant().isBefore(a.get().expiresAt())) {
       expireDue();
-      return store.get(TABLE, id).map(ApprovalService::fromJson);
+      return Optional.ofNullable(byId.get(id));
     }
     return a;
   }
@@ -169,8 +183,7 @@ public final class ApprovalService implements AutoCloseable {
   public List<Approval> list(@Nullable Status status, @Nullable String agent) {
     expireDue();
     List<Approval> out = new ArrayList<>();
-    for (String json : store.table(TABLE).values()) {
-      Approval a = fromJson(json);
+    for (Approval a : byId.values()) {
       if ((status == null || a.status() == status) && (agent == null || a.agent().equals(agent))) {
         out.add(a);
       }
@@ -237,7 +250,7 @@ public final class ApprovalService implements AutoCloseable {
     Instant now = clock.instant();
     Approval[] result = new Approval[1];
     boolean[] changed = {false};
-    store.update(tx -> {
+    write(result, tx -> {
       Approval a = tx.get(TABLE, id).map(ApprovalService::fromJson).orElseThrow();
       if (a.isPending() && !now.isBefore(a.expiresAt())) {
         a = a.decide(Status.EXPIRED, SYSTEM, "no decision within " + timeout.toSeconds() + " s", a.expiresAt());
@@ -278,8 +291,7 @@ public final class ApprovalService implements AutoCloseable {
   public int expireDue() {
     Instant now = clock.instant();
     List<Approval> due = new ArrayList<>();
-    for (String json : store.table(TABLE).values()) {
-      Approval a = fromJson(json);
+    for (Approval a : byId.values()) {
       if (a.isPending() && !now.isBefore(a.expiresAt())) {
         due.add(a);
       }
@@ -287,7 +299,7 @@ public final class ApprovalService implements AutoCloseable {
     int n = 0;
     for (Approval candidate : due) {
       Approval[] expired = new Approval[1];
-      store.update(tx -> {
+      write(expired, tx -> {
         Approval a = tx.get(TABLE, candidate.id()).map(ApprovalService::fromJson).orElseThrow();
         if (a.isPending()) {
           expired[0] = a.decide(Status.EXPIRED, SYSTEM, "no decision within " + timeout.toSeconds() + " s",
@@ -336,7 +348,7 @@ public final class ApprovalService implements AutoCloseable {
    */
   public Optional<Approval> claimExecution(String id) {
     Approval[] claimed = new Approval[1];
-    store.update(tx -> {
+    write(claimed, tx -> {
       Approval a = tx.get(TABLE, id).map(ApprovalService::fromJson).orElse(null);
       if (a != null && a.status() == Status.APPROVED && a.execution() == Execution.NOT_STARTED) {
         claimed[0] = a.withExecution(Execution.STARTED, "", "");
@@ -354,7 +366,7 @@ public final class ApprovalService implements AutoCloseable {
   /** Records the outcome of a claimed execution: its result (JSON), or why it failed. */
   public Approval recordExecution(String id, boolean succeeded, String resultJson, String error) {
     Approval[] done = new Approval[1];
-    store.update(tx -> {
+    write(done, tx -> {
       Approval a = tx.get(TABLE, id).map(ApprovalService::fromJson)
           .orElseThrow(() -> WardenException.notFound("no approval '" + id + "'"));
       if (a.execution() != Execution.STARTED) {
@@ -377,6 +389,16 @@ public final class ApprovalService implements AutoCloseable {
   /** Approved actions nobody has started (after a restart, those approved while Warden was down). */
   public List<Approval> approvedNotStarted() {
     return list(Status.APPROVED, null).stream().filter(a -> a.execution() == Execution.NOT_STARTED).toList();
+  }
+
+  /** One durable update that leaves its approval (if any) in {@code out[0]}, then the copy in memory. */
+  private void write(Approval[] out, Consumer<StateStore.Transaction> update) {
+    synchronized (writes) {
+      store.update(update);
+      if (out[0] != null) {
+        byId.put(out[0].id(), out[0]);
+      }
+    }
   }
 
   @Override
