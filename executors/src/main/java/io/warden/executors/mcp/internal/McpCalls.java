@@ -92,6 +92,12 @@ public final class McpCalls implements AutoCloseable {
   static final int INVALID_REQUEST = -32600;
   static final int METHOD_NOT_FOUND = -32601;
   static final int INVALID_PARAMS = -32602;
+  /** Tool-level task negotiation: every tool may be called as a task. */
+  private static final ObjectNode TASK_OPTIONAL = JSON.createObjectNode().put("taskSupport", "optional");
+  /** The longest a task of a call that was not held is kept: 1 hour. */
+  private static final Duration MAX_TASK_TTL = Duration.ofHours(1);
+  private static final long TASK_POLL_MILLIS = 5_000;
+  private static final int MAX_LISTED_TASKS = 100;
 
   /** What the call path needs. */
   public record Deps(
@@ -106,6 +112,9 @@ public final class McpCalls implements AutoCloseable {
   private final Map<String, CompletableFuture<ObjectNode>> outcomes = new ConcurrentHashMap<>();
   private final Map<String, List<McpSchema.Tool>> upstreamTools = new ConcurrentHashMap<>();
   private final ToolInputSchemas inputSchemas = new ToolInputSchemas();
+  /** Tasks of calls that were not held; bounded, each gone an hour after it was created. */
+  private final Cache<String, LocalTask> localTasks = Caffeine.newBuilder().maximumSize(10_000)
+      .expireAfterWrite(MAX_TASK_TTL).build();
   private final ExecutorService blocking = Executors.newThreadPerTaskExecutor(
       Thread.ofVirtual().name("McpGateway_Worker-", 0).factory());
 
@@ -203,7 +212,13 @@ public final class McpCalls implements AutoCloseable {
       String requested = params.path("protocolVersion").asText("");
       ObjectNode result = JSON.createObjectNode();
       result.put("protocolVersion", VERSIONS.contains(requested) ? requested : VERSIONS.getFirst());
-      result.putObject("capabilities").putObject("tools").put("listChanged", false);
+      ObjectNode capabilities = result.putObject("capabilities");
+      capabilities.putObject("tools").put("listChanged", false);
+      // MCP tasks (2025-11-25): a tools/call with params.task answers at once with a task; a held
+      // call's task is its approval, so it outlives the connection and a restart.
+      ObjectNode tasks = capabilities.putObject("tasks");
+      tasks.putObject("list");
+      tasks.putObject("requests").putObject("tools").putObject("call");
       ObjectNode info = result.putObject("serverInfo");
       info.put("name", SERVICE);
       info.put("version", "0.1.0");
@@ -248,8 +263,25 @@ public final class McpCalls implements AutoCloseable {
         }
       });
       case "tools/call" -> callTool(ctx, vctx, agent, id, params);
+      case "tasks/get" -> async(vctx, () -> taskStatus(agent, params)).onComplete(ar -> {
+        if (ar.succeeded()) {
+          sendResult(ctx, id, ar.result());
+        } else {
+          fail(ctx, id, ar.cause());
+        }
+      });
+      case "tasks/result" -> taskResult(ctx, vctx, agent, id, params);
+      case "tasks/list" -> async(vctx, () -> listTasks(agent)).onComplete(ar -> {
+        if (ar.succeeded()) {
+          sendResult(ctx, id, ar.result());
+        } else {
+          fail(ctx, id, ar.cause());
+        }
+      });
+      case "tasks/cancel" -> sendError(ctx, 200, id, INVALID_PARAMS, "tasks cannot be cancelled here: a held call is"
+          + " decided by an approver (approve or deny), never withdrawn by the agent; it expires unapproved otherwise");
       default -> sendError(ctx, 200, id, METHOD_NOT_FOUND, "method '" + method + "' is not served: Warden's MCP"
-          + " gateway serves initialize, ping, tools/list and tools/call");
+          + " gateway serves initialize, ping, tools/list, tools/call and tasks/get|result|list");
     }
   }
 
@@ -279,12 +311,13 @@ public final class McpCalls implements AutoCloseable {
       for (String name : e.getValue()) {
         McpSchema.Tool t = upstream.get(name);
         if (t != null) {
-          tools.add(sdkToJson(t));
+          tools.add(sdkToJson(t).<ObjectNode>set("execution", TASK_OPTIONAL.deepCopy()));
         } else {
           ObjectNode n = tools.addObject();
           n.put("name", name);
           n.put("description", "served by " + server.name() + " (its description is unavailable right now)");
           n.putObject("inputSchema").put("type", "object");
+          n.set("execution", TASK_OPTIONAL.deepCopy());
         }
       }
     }
@@ -332,13 +365,16 @@ public final class McpCalls implements AutoCloseable {
     call.correlationKey = meta.path("correlation_key").isValueNode() ? meta.path("correlation_key").asText("").strip()
         : "";
     JsonNode progressToken = meta.get("progressToken");
+    JsonNode task = params.get("task");
     async(vctx, () -> admit(call)).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, id, ar.cause());
         return;
       }
       Admission a = ar.result();
-      if (a.toolError != null) {
+      if (task != null && task.isObject()) {
+        sendResult(ctx, id, createTask(vctx, call, a, task.path("ttl").asLong(0)));
+      } else if (a.toolError != null) {
         sendResult(ctx, id, a.toolError);
       } else if (a.held == null) {
         async(vctx, () -> execute(call, call.spanId).result()).onComplete(r -> {
@@ -542,19 +578,176 @@ public final class McpCalls implements AutoCloseable {
     return null;
   }
 
+  // ---------------------------------------------------------------- tasks
+
+  /**
+   * A task-augmented {@code tools/call}: answers at once with the task. A held call's task id is its
+   * approval id (durable: {@code tasks/get} and {@code tasks/result} work after a reconnect or a
+   * restart); any other call gets a task kept in memory for its ttl (at most one hour).
+   */
+  private ObjectNode createTask(Context vctx, Call call, Admission a, long ttlMillis) {
+    if (a.held != null) {
+      return JSON.createObjectNode().set("task", taskJson(a.held));
+    }
+    long ttl = ttlMillis <= 0 || ttlMillis > MAX_TASK_TTL.toMillis() ? MAX_TASK_TTL.toMillis() : ttlMillis;
+    LocalTask t = new LocalTask(newId("mcptask_", 16), call.agentName, d.clock().instant(), ttl,
+        new CompletableFuture<>());
+    localTasks.put(t.id(), t);
+    if (a.toolError != null) {
+      t.result().complete(a.toolError);
+    } else {
+      async(vctx, () -> execute(call, call.spanId).result()).onComplete(r -> t.result().complete(r.succeeded()
+          ? r.result() : toolError("the call failed: " + firstLine(String.valueOf(r.cause().getMessage())))));
+    }
+    return JSON.createObjectNode().set("task", taskJson(t));
+  }
+
+  private ObjectNode taskStatus(AgentPrincipal agent, JsonNode params) {
+    String taskId = params.path("taskId").asText("");
+    Approval a = ownApproval(agent, taskId);
+    if (a != null) {
+      return taskJson(a);
+    }
+    return taskJson(ownLocalTask(agent, taskId));
+  }
+
+  /** {@code tasks/result}: waits for the task's end, then answers with the call's result. */
+  private void taskResult(RoutingContext ctx, Context vctx, AgentPrincipal agent, JsonNode id, JsonNode params) {
+    String taskId = params.path("taskId").asText("");
+    async(vctx, () -> {
+      Approval a = ownApproval(agent, taskId);
+      return a != null ? outcome(a.id()) : ownLocalTask(agent, taskId).result();
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, id, ar.cause());
+        return;
+      }
+      Future.fromCompletionStage(ar.result(), vctx).onComplete(r -> {
+        ObjectNode result = r.succeeded() ? r.result().deepCopy() : toolError("the call failed: " + r.cause());
+        result.withObject("_meta").putObject("io.modelcontextprotocol/related-task").put("taskId", taskId);
+        sendResult(ctx, id, result);
+      });
+    });
+  }
+
+  private ObjectNode listTasks(AgentPrincipal agent) {
+    List<ObjectNode> tasks = new ArrayList<>();
+    List<Approval> held = d.approvals().list(null, agent.name());
+    for (int i = held.size() - 1; i >= 0 && tasks.size() < MAX_LISTED_TASKS; i--) {
+      if (held.get(i).tool().startsWith(McpTool.REFERENCE_PREFIX)) {
+        tasks.add(taskJson(held.get(i)));
+      }
+    }
+    localTasks.asMap().values().stream().filter(t -> t.agent().equals(agent.name()))
+        .sorted(java.util.Comparator.comparing(LocalTask::createdAt).reversed()).limit(MAX_LISTED_TASKS)
+        .forEach(t -> tasks.add(taskJson(t)));
+    tasks.sort(java.util.Comparator.comparing((ObjectNode t) -> t.path("createdAt").asText()).reversed());
+    ObjectNode out = JSON.createObjectNode();
+    out.putArray("tasks").addAll(tasks.size() > MAX_LISTED_TASKS ? tasks.subList(0, MAX_LISTED_TASKS) : tasks);
+    return out;
+  }
+
+  /** The caller's own held MCP call with this id, or null; another agent's is never shown. */
+  private @Nullable Approval ownApproval(AgentPrincipal agent, String taskId) {
+    if (!taskId.startsWith("apr_")) {
+      return null;
+    }
+    Approval a = d.approvals().get(taskId).orElse(null);
+    if (a == null || !a.agent().equals(agent.name()) || !a.tool().startsWith(McpTool.REFERENCE_PREFIX)) {
+      throw unknownTask(taskId);
+    }
+    return a;
+  }
+
+  private LocalTask ownLocalTask(AgentPrincipal agent, String taskId) {
+    LocalTask t = localTasks.getIfPresent(taskId);
+    if (t == null || !t.agent().equals(agent.name())) {
+      throw unknownTask(taskId);
+    }
+    return t;
+  }
+
+  private static RpcError unknownTask(String taskId) {
+    return new RpcError(200, INVALID_PARAMS, "unknown task '" + taskId + "': no task of this agent has that id (a"
+        + " call's task lives for its ttl; a held call's task id is its approval id)");
+  }
+
+  private static ObjectNode taskJson(Approval a) {
+    ObjectNode t = JSON.createObjectNode();
+    t.put("taskId", a.id());
+    String status;
+    String message;
+    switch (a.status()) {
+      case PENDING -> {
+        status = "working";
+        message = "held for approval " + a.id() + " (" + String.join("; ", a.reasons()) + "); expires at "
+            + a.expiresAt();
+      }
+      case DENIED -> {
+        status = "failed";
+        message = "denied by " + a.decidedBy() + (a.reason().isEmpty() ? "" : ": " + a.reason());
+      }
+      case EXPIRED -> {
+        status = "failed";
+        message = "expired unapproved at " + a.expiresAt();
+      }
+      default -> {
+        status = switch (a.execution()) {
+          case DONE -> "completed";
+          case FAILED -> "failed";
+          default -> "working";
+        };
+        message = "approved by " + a.decidedBy() + switch (a.execution()) {
+          case DONE -> "; executed";
+          case FAILED -> "; the call failed: " + a.error();
+          default -> "; running";
+        };
+      }
+    }
+    t.put("status", status);
+    t.put("statusMessage", message);
+    t.put("createdAt", a.createdAt().toString());
+    t.put("lastUpdatedAt", (a.decidedAt() == null ? a.createdAt() : a.decidedAt()).toString());
+    t.put("ttl", Duration.between(a.createdAt(), a.expiresAt()).toMillis());
+    t.put("pollInterval", TASK_POLL_MILLIS);
+    return t;
+  }
+
+  private static ObjectNode taskJson(LocalTask lt) {
+    ObjectNode t = JSON.createObjectNode();
+    t.put("taskId", lt.id());
+    ObjectNode result = lt.result().getNow(null);
+    t.put("status", result == null ? "working" : result.path("isError").asBoolean(false) ? "failed" : "completed");
+    t.put("createdAt", lt.createdAt().toString());
+    t.put("lastUpdatedAt", lt.createdAt().toString());
+    t.put("ttl", lt.ttlMillis());
+    t.put("pollInterval", TASK_POLL_MILLIS);
+    return t;
+  }
+
+  /** A task of a call that was not held: its result, kept in memory until its ttl ends. */
+  private record LocalTask(String id, String agent, Instant createdAt, long ttlMillis,
+      CompletableFuture<ObjectNode> result) {}
+
   // ---------------------------------------------------------------- holding
 
-  private void waitForApproval(RoutingContext ctx, Context vctx, JsonNode id, @Nullable JsonNode progressToken,
-      Approval held) {
-    CompletableFuture<ObjectNode> outcome = outcomes.computeIfAbsent(held.id(), k -> new CompletableFuture<>());
+  /** Completes with the result the held call gives its client once it is decided (and run). */
+  private CompletableFuture<ObjectNode> outcome(String approvalId) {
+    CompletableFuture<ObjectNode> outcome = outcomes.computeIfAbsent(approvalId, k -> new CompletableFuture<>());
     // A decision may have landed before the future existed: read the record once more.
-    blocking.execute(() -> d.approvals().get(held.id()).ifPresent(a -> {
+    blocking.execute(() -> d.approvals().get(approvalId).ifPresent(a -> {
       ObjectNode known = finalOutcome(a);
       if (known != null) {
-        outcomes.remove(held.id(), outcome);
+        outcomes.remove(approvalId, outcome);
         outcome.complete(known);
       }
     }));
+    return outcome;
+  }
+
+  private void waitForApproval(RoutingContext ctx, Context vctx, JsonNode id, @Nullable JsonNode progressToken,
+      Approval held) {
+    CompletableFuture<ObjectNode> outcome = outcome(held.id());
     HttpServerResponse res = ctx.response();
     String accept = ctx.request().getHeader("Accept");
     // SSE only carries something while held when the client asked for progress.
