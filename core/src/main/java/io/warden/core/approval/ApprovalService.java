@@ -144,7 +144,7 @@ public final class ApprovalService implements AutoCloseable {
     Approval a = new Approval("apr_" + HexFormat.of().formatHex(idBytes), request.agent(), request.tool(),
         request.argumentsJson(), request.actionValueUsd(), request.logicalTraceId(), request.intent(),
         request.reasons(), request.requiredTeam(), now, now.plus(timeout), Status.PENDING, "", "", null,
-        Execution.NOT_STARTED, "", "");
+        Execution.NOT_STARTED, "", "", request.correlationKey());
     synchronized (writes) {
       store.put(TABLE, a.id(), toJson(a));
       byId.put(a.id(), a);
@@ -433,6 +433,9 @@ public final class ApprovalService implements AutoCloseable {
     n.put("execution", a.execution().name());
     n.put("result", a.resultJson());
     n.put("error", a.error());
+    if (!a.correlationKey().isEmpty()) {
+      n.put("correlationKey", a.correlationKey());
+    }
     return n.toString();
   }
 
@@ -449,7 +452,7 @@ public final class ApprovalService implements AutoCloseable {
           n.path("decidedBy").asText(), n.path("reason").asText(),
           n.hasNonNull("decidedAt") ? Instant.parse(n.path("decidedAt").asText()) : null,
           Execution.valueOf(n.path("execution").asText("NOT_STARTED")), n.path("result").asText(),
-          n.path("error").asText());
+          n.path("error").asText(), n.path("correlationKey").asText(""));
     } catch (JsonProcessingException | RuntimeException e) {
       throw new IllegalStateException("corrupt approval record in the state store: " + e.getMessage(), e);
     }

@@ -474,7 +474,7 @@ public final class McpCalls implements AutoCloseable {
       d.ledger().release(call.reservation); // charged when (and if) it runs
       call.reservation = null;
       Approval held = d.approvals().hold(new ApprovalRequest(agent.name(), ref, call.arguments.toString(), call.value,
-          call.trace.logicalTraceId(), call.trace.intent(), reasons, ""));
+          call.trace.logicalTraceId(), call.trace.intent(), reasons, "", call.correlationKey));
       call.approvalId = held.id();
       audit(call, "held", Map.of("approval", held.id(), "reason", String.join("; ", reasons)));
       return Admission.held(held);
@@ -829,6 +829,7 @@ public final class McpCalls implements AutoCloseable {
     if (!a.tool().startsWith(McpTool.REFERENCE_PREFIX)) {
       return;
     }
+    recordHumanDecision(a);
     if (a.status() == Approval.Status.APPROVED) {
       blocking.execute(() -> executeApproved(a.id()));
       return;
@@ -842,6 +843,32 @@ public final class McpCalls implements AutoCloseable {
     CompletableFuture<ObjectNode> f = outcomes.remove(a.id());
     if (f != null && error != null) {
       f.complete(error);
+    }
+  }
+
+  /**
+   * An approver's decision is a human action beside the agent's proposal, for the shadow report:
+   * the held call is the agent's action and the decision the human's, paired under the call's
+   * {@code correlation_key} (the approval id without one). Approving agrees; denying is recorded as
+   * the human's tool {@code denied}, a disagreement. Expiries are nobody's decision.
+   */
+  private void recordHumanDecision(Approval a) {
+    ShadowLedger shadow = d.shadow();
+    if (shadow == null || !a.decidedBy().startsWith("user:")
+        || (a.status() != Approval.Status.APPROVED && a.status() != Approval.Status.DENIED)) {
+      return;
+    }
+    String key = a.correlationKey().isEmpty() ? a.id() : a.correlationKey();
+    try {
+      shadow.capture(a.agent(), a.tool(), a.argumentsJson(), key);
+      if (a.status() == Approval.Status.APPROVED) {
+        shadow.recordHuman(a.agent(), a.tool(), a.argumentsJson(), key);
+      } else {
+        ObjectNode why = JSON.createObjectNode().put("approval", a.id()).put("reason", a.reason());
+        shadow.recordHuman(a.agent(), "denied", why.toString(), key);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("could not record the decision on approval {} as a human action", a.id(), e);
     }
   }
 
