@@ -24,10 +24,13 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,8 +56,9 @@ import org.slf4j.LoggerFactory;
  * <p>Every step is audited. Thread-safe.
  *
  * <p>Reads come from an in-memory copy of the table, loaded at open and updated after every durable
- * write (writes are serialized, as the store serializes them anyway): listing, reading and the
- * once-a-second expiry sweep never parse the table, so 100,000 pending approvals stay cheap.
+ * write (writes are serialized, as the store serializes them anyway), with pending approvals indexed
+ * by expiry and ids by agent: listing and reading never parse the table, and the once-a-second
+ * expiry sweep touches only the due ones, so 100,000 pending approvals stay cheap.
  */
 public final class ApprovalService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApprovalService.class);
@@ -77,6 +81,18 @@ public final class ApprovalService implements AutoCloseable {
   private final ScheduledExecutorService expiry;
   /** The table's records by id; changed only under {@link #writes}, after the store has them. */
   private final Map<String, Approval> byId = new ConcurrentHashMap<>();
+  /** Pending approvals by expiry, so the sweep touches only the due ones. */
+  private final NavigableSet<Due> pendingByExpiry = new ConcurrentSkipListSet<>();
+  /** Approval ids by agent (approvals are never removed), so listing one agent's skips the others. */
+  private final Map<String, Set<String>> idsByAgent = new ConcurrentHashMap<>();
+
+  private record Due(Instant expiresAt, String id) implements Comparable<Due> {
+    @Override
+    public int compareTo(Due o) {
+      int c = expiresAt.compareTo(o.expiresAt);
+      return c != 0 ? c : id.compareTo(o.id);
+    }
+  }
   private final Object writes = new Object();
 
   private ApprovalService(StateStore store, AuditLog audit, Clock clock, Duration timeout) {
@@ -85,8 +101,7 @@ public final class ApprovalService implements AutoCloseable {
     this.clock = clock;
     this.timeout = timeout;
     for (String json : store.table(TABLE).values()) {
-      Approval a = fromJson(json);
-      byId.put(a.id(), a);
+      remember(fromJson(json));
     }
     this.expiry = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ApprovalService_Worker");
@@ -147,7 +162,7 @@ public final class ApprovalService implements AutoCloseable {
         Execution.NOT_STARTED, "", "", request.correlationKey());
     synchronized (writes) {
       store.put(TABLE, a.id(), toJson(a));
-      byId.put(a.id(), a);
+      remember(a);
     }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("tool", a.tool());
@@ -183,7 +198,9 @@ public final class ApprovalService implements AutoCloseable {
   public List<Approval> list(@Nullable Status status, @Nullable String agent) {
     expireDue();
     List<Approval> out = new ArrayList<>();
-    for (Approval a : byId.values()) {
+    Iterable<Approval> candidates = agent == null ? byId.values()
+        : idsByAgent.getOrDefault(agent, Set.of()).stream().map(byId::get).toList();
+    for (Approval a : candidates) {
       if ((status == null || a.status() == status) && (agent == null || a.agent().equals(agent))) {
         out.add(a);
       }
@@ -291,8 +308,12 @@ public final class ApprovalService implements AutoCloseable {
   public int expireDue() {
     Instant now = clock.instant();
     List<Approval> due = new ArrayList<>();
-    for (Approval a : byId.values()) {
-      if (a.isPending() && !now.isBefore(a.expiresAt())) {
+    for (Due d : pendingByExpiry) {
+      if (now.isBefore(d.expiresAt())) {
+        break;
+      }
+      Approval a = byId.get(d.id());
+      if (a != null && a.isPending()) {
         due.add(a);
       }
     }
@@ -396,8 +417,20 @@ public final class ApprovalService implements AutoCloseable {
     synchronized (writes) {
       store.update(update);
       if (out[0] != null) {
-        byId.put(out[0].id(), out[0]);
+        remember(out[0]);
       }
+    }
+  }
+
+  /** Puts the durable state of {@code a} in the in-memory copy and its indexes. */
+  private void remember(Approval a) {
+    byId.put(a.id(), a);
+    idsByAgent.computeIfAbsent(a.agent(), k -> ConcurrentHashMap.newKeySet()).add(a.id());
+    Due due = new Due(a.expiresAt(), a.id());
+    if (a.isPending()) {
+      pendingByExpiry.add(due);
+    } else {
+      pendingByExpiry.remove(due);
     }
   }
 
