@@ -125,6 +125,7 @@ public final class McpGatewayBench {
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
+    System.exit(0); // the SDK's servlet transport leaves a non-daemon session sweeper thread behind
   }
 
   private record Result(double p50, double p99, double perSecond) {}

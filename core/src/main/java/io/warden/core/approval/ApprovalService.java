@@ -82,14 +82,17 @@ public final class ApprovalService implements AutoCloseable {
   /** The table's records by id; changed only under {@link #writes}, after the store has them. */
   private final Map<String, Approval> byId = new ConcurrentHashMap<>();
   /** Pending approvals by expiry, so the sweep touches only the due ones. */
-  private final NavigableSet<Due> pendingByExpiry = new ConcurrentSkipListSet<>();
+  private final NavigableSet<Stamp> pendingByExpiry = new ConcurrentSkipListSet<>();
   /** Approval ids by agent (approvals are never removed), so listing one agent's skips the others. */
   private final Map<String, Set<String>> idsByAgent = new ConcurrentHashMap<>();
+  /** Every approval in list order (oldest first), so listing needs no sort. */
+  private final NavigableSet<Stamp> byCreation = new ConcurrentSkipListSet<>();
 
-  private record Due(Instant expiresAt, String id) implements Comparable<Due> {
+  /** An instant and an approval id, ordered by both: expiry or creation order. */
+  private record Stamp(Instant at, String id) implements Comparable<Stamp> {
     @Override
-    public int compareTo(Due o) {
-      int c = expiresAt.compareTo(o.expiresAt);
+    public int compareTo(Stamp o) {
+      int c = at.compareTo(o.at);
       return c != 0 ? c : id.compareTo(o.id);
     }
   }
@@ -198,10 +201,18 @@ public final class ApprovalService implements AutoCloseable {
   public List<Approval> list(@Nullable Status status, @Nullable String agent) {
     expireDue();
     List<Approval> out = new ArrayList<>();
-    Iterable<Approval> candidates = agent == null ? byId.values()
-        : idsByAgent.getOrDefault(agent, Set.of()).stream().map(byId::get).toList();
-    for (Approval a : candidates) {
-      if ((status == null || a.status() == status) && (agent == null || a.agent().equals(agent))) {
+    if (agent == null) {
+      for (Stamp d : byCreation) {
+        Approval a = byId.get(d.id());
+        if (a != null && (status == null || a.status() == status)) {
+          out.add(a);
+        }
+      }
+      return out;
+    }
+    for (String id : idsByAgent.getOrDefault(agent, Set.of())) {
+      Approval a = byId.get(id);
+      if (a != null && (status == null || a.status() == status)) {
         out.add(a);
       }
     }
@@ -308,8 +319,8 @@ public final class ApprovalService implements AutoCloseable {
   public int expireDue() {
     Instant now = clock.instant();
     List<Approval> due = new ArrayList<>();
-    for (Due d : pendingByExpiry) {
-      if (now.isBefore(d.expiresAt())) {
+    for (Stamp d : pendingByExpiry) {
+      if (now.isBefore(d.at())) {
         break;
       }
       Approval a = byId.get(d.id());
@@ -426,7 +437,8 @@ public final class ApprovalService implements AutoCloseable {
   private void remember(Approval a) {
     byId.put(a.id(), a);
     idsByAgent.computeIfAbsent(a.agent(), k -> ConcurrentHashMap.newKeySet()).add(a.id());
-    Due due = new Due(a.expiresAt(), a.id());
+    byCreation.add(new Stamp(a.createdAt(), a.id()));
+    Stamp due = new Stamp(a.expiresAt(), a.id());
     if (a.isPending()) {
       pendingByExpiry.add(due);
     } else {
