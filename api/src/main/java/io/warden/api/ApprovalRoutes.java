@@ -95,6 +95,7 @@ public final class ApprovalRoutes implements ApiRoutes {
     m.put("execution", a.execution().wireName());
     m.put("result", a.resultJson().isEmpty() ? null : parse(a.resultJson()));
     m.put("error", a.error());
+    m.put("correlation_key", a.correlationKey());
     return m;
   }
 

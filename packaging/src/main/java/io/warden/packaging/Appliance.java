@@ -206,6 +206,8 @@ public final class Appliance implements AutoCloseable {
         .setClock(clock)
         .setUpstreamTimeout(Duration.ofSeconds(config.positiveLong("mcp.upstream_timeout_seconds")))
         .setProgressEvery(Duration.ofSeconds(config.positiveLong("mcp.progress_every_seconds")))
+        .setMaxSessions(Math.toIntExact(config.positiveLong("mcp.max_sessions")))
+        .setSessionIdleTimeout(Duration.ofSeconds(config.positiveLong("mcp.session_idle_seconds")))
         .build());
     checks.add(McpServers.changeCheck());
     listeners.add(mcp.mainListener());

@@ -29,6 +29,8 @@ import org.jspecify.annotations.Nullable;
  * @param execution whether the approved action was started and finished
  * @param resultJson the action's result (JSON), kept for a client that comes back, or ""
  * @param error why the execution failed, or ""
+ * @param correlationKey the case the call is for (an invoice id) as the agent named it, or "": a
+ *     human's decision on it is paired with the agent's proposal under this key (the approval id when "")
  */
 public record Approval(
     String id,
@@ -48,7 +50,8 @@ public record Approval(
     @Nullable Instant decidedAt,
     Execution execution,
     String resultJson,
-    String error) {
+    String error,
+    String correlationKey) {
 
   public Approval {
     Objects.requireNonNull(id, "id");
@@ -67,6 +70,7 @@ public record Approval(
     execution = execution == null ? Execution.NOT_STARTED : execution;
     resultJson = resultJson == null ? "" : resultJson;
     error = error == null ? "" : error;
+    correlationKey = correlationKey == null ? "" : correlationKey;
   }
 
   /** Where an approval stands. Every state but {@link #PENDING} is final. */
@@ -108,11 +112,11 @@ public record Approval(
 
   Approval decide(Status to, String by, String why, Instant at) {
     return new Approval(id, agent, tool, argumentsJson, actionValueUsd, logicalTraceId, intent, reasons, requiredTeam,
-        createdAt, expiresAt, to, by, why, at, execution, resultJson, error);
+        createdAt, expiresAt, to, by, why, at, execution, resultJson, error, correlationKey);
   }
 
   Approval withExecution(Execution to, String result, String failure) {
     return new Approval(id, agent, tool, argumentsJson, actionValueUsd, logicalTraceId, intent, reasons, requiredTeam,
-        createdAt, expiresAt, status, decidedBy, reason, decidedAt, to, result, failure);
+        createdAt, expiresAt, status, decidedBy, reason, decidedAt, to, result, failure, correlationKey);
   }
 }

@@ -16,10 +16,11 @@ import org.jspecify.annotations.Nullable;
  * @param intent the original intent, or ""
  * @param reasons why policy holds the call
  * @param requiredTeam the team an approver must belong to, or "" for any approver
+ * @param correlationKey the case the call is for (an invoice id), or ""
  */
 public record ApprovalRequest(
     String agent, String tool, String argumentsJson, @Nullable BigDecimal actionValueUsd, String logicalTraceId,
-    String intent, List<String> reasons, String requiredTeam) {
+    String intent, List<String> reasons, String requiredTeam, String correlationKey) {
   public ApprovalRequest {
     Objects.requireNonNull(agent, "agent");
     Objects.requireNonNull(tool, "tool");
@@ -28,5 +29,12 @@ public record ApprovalRequest(
     Objects.requireNonNull(intent, "intent");
     reasons = List.copyOf(reasons);
     Objects.requireNonNull(requiredTeam, "requiredTeam");
+    Objects.requireNonNull(correlationKey, "correlationKey");
+  }
+
+  /** A request without a correlation key. */
+  public ApprovalRequest(String agent, String tool, String argumentsJson, @Nullable BigDecimal actionValueUsd,
+      String logicalTraceId, String intent, List<String> reasons, String requiredTeam) {
+    this(agent, tool, argumentsJson, actionValueUsd, logicalTraceId, intent, reasons, requiredTeam, "");
   }
 }

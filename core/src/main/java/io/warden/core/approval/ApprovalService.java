@@ -24,10 +24,13 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -51,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * outcome afterwards. A claim after a restart finds the record and is refused.
  *
  * <p>Every step is audited. Thread-safe.
+ *
+ * <p>Reads come from an in-memory copy of the table, loaded at open and updated after every durable
+ * write (writes are serialized, as the store serializes them anyway), with pending approvals indexed
+ * by expiry and ids by agent: listing and reading never parse the table, and the once-a-second
+ * expiry sweep touches only the due ones, so 100,000 pending approvals stay cheap.
  */
 public final class ApprovalService implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ApprovalService.class);
@@ -71,12 +79,33 @@ public final class ApprovalService implements AutoCloseable {
   private final List<Consumer<Approval>> holdListeners = new CopyOnWriteArrayList<>();
   private final Map<String, CompletableFuture<Approval>> waiters = new ConcurrentHashMap<>();
   private final ScheduledExecutorService expiry;
+  /** The table's records by id; changed only under {@link #writes}, after the store has them. */
+  private final Map<String, Approval> byId = new ConcurrentHashMap<>();
+  /** Pending approvals by expiry, so the sweep touches only the due ones. */
+  private final NavigableSet<Stamp> pendingByExpiry = new ConcurrentSkipListSet<>();
+  /** Approval ids by agent (approvals are never removed), so listing one agent's skips the others. */
+  private final Map<String, Set<String>> idsByAgent = new ConcurrentHashMap<>();
+  /** Every approval in list order (oldest first), so listing needs no sort. */
+  private final NavigableSet<Stamp> byCreation = new ConcurrentSkipListSet<>();
+
+  /** An instant and an approval id, ordered by both: expiry or creation order. */
+  private record Stamp(Instant at, String id) implements Comparable<Stamp> {
+    @Override
+    public int compareTo(Stamp o) {
+      int c = at.compareTo(o.at);
+      return c != 0 ? c : id.compareTo(o.id);
+    }
+  }
+  private final Object writes = new Object();
 
   private ApprovalService(StateStore store, AuditLog audit, Clock clock, Duration timeout) {
     this.store = store;
     this.audit = audit;
     this.clock = clock;
     this.timeout = timeout;
+    for (String json : store.table(TABLE).values()) {
+      remember(fromJson(json));
+    }
     this.expiry = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "ApprovalService_Worker");
       t.setDaemon(true);
@@ -133,8 +162,11 @@ public final class ApprovalService implements AutoCloseable {
     Approval a = new Approval("apr_" + HexFormat.of().formatHex(idBytes), request.agent(), request.tool(),
         request.argumentsJson(), request.actionValueUsd(), request.logicalTraceId(), request.intent(),
         request.reasons(), request.requiredTeam(), now, now.plus(timeout), Status.PENDING, "", "", null,
-        Execution.NOT_STARTED, "", "");
-    store.put(TABLE, a.id(), toJson(a));
+        Execution.NOT_STARTED, "", "", request.correlationKey());
+    synchronized (writes) {
+      store.put(TABLE, a.id(), toJson(a));
+      remember(a);
+    }
     Map<String, Object> details = new LinkedHashMap<>();
     details.put("tool", a.tool());
     details.put("action_value_usd", a.actionValueUsd() == null ? "unknown" : a.actionValueUsd().toPlainString());
@@ -157,10 +189,10 @@ public final class ApprovalService implements AutoCloseable {
   /** The approval, with its expiry applied. */
   public Optional<Approval> get(String id) {
     Objects.requireNonNull(id, "id");
-    Optional<Approval> a = store.get(TABLE, id).map(ApprovalService::fromJson);
+    Optional<Approval> a = Optional.ofNullable(byId.get(id));
     if (a.isPresent() && a.get().isPending() && !clock.instant().isBefore(a.get().expiresAt())) {
       expireDue();
-      return store.get(TABLE, id).map(ApprovalService::fromJson);
+      return Optional.ofNullable(byId.get(id));
     }
     return a;
   }
@@ -169,9 +201,18 @@ public final class ApprovalService implements AutoCloseable {
   public List<Approval> list(@Nullable Status status, @Nullable String agent) {
     expireDue();
     List<Approval> out = new ArrayList<>();
-    for (String json : store.table(TABLE).values()) {
-      Approval a = fromJson(json);
-      if ((status == null || a.status() == status) && (agent == null || a.agent().equals(agent))) {
+    if (agent == null) {
+      for (Stamp d : byCreation) {
+        Approval a = byId.get(d.id());
+        if (a != null && (status == null || a.status() == status)) {
+          out.add(a);
+        }
+      }
+      return out;
+    }
+    for (String id : idsByAgent.getOrDefault(agent, Set.of())) {
+      Approval a = byId.get(id);
+      if (a != null && (status == null || a.status() == status)) {
         out.add(a);
       }
     }
@@ -237,7 +278,7 @@ public final class ApprovalService implements AutoCloseable {
     Instant now = clock.instant();
     Approval[] result = new Approval[1];
     boolean[] changed = {false};
-    store.update(tx -> {
+    write(result, tx -> {
       Approval a = tx.get(TABLE, id).map(ApprovalService::fromJson).orElseThrow();
       if (a.isPending() && !now.isBefore(a.expiresAt())) {
         a = a.decide(Status.EXPIRED, SYSTEM, "no decision within " + timeout.toSeconds() + " s", a.expiresAt());
@@ -278,16 +319,19 @@ public final class ApprovalService implements AutoCloseable {
   public int expireDue() {
     Instant now = clock.instant();
     List<Approval> due = new ArrayList<>();
-    for (String json : store.table(TABLE).values()) {
-      Approval a = fromJson(json);
-      if (a.isPending() && !now.isBefore(a.expiresAt())) {
+    for (Stamp d : pendingByExpiry) {
+      if (now.isBefore(d.at())) {
+        break;
+      }
+      Approval a = byId.get(d.id());
+      if (a != null && a.isPending()) {
         due.add(a);
       }
     }
     int n = 0;
     for (Approval candidate : due) {
       Approval[] expired = new Approval[1];
-      store.update(tx -> {
+      write(expired, tx -> {
         Approval a = tx.get(TABLE, candidate.id()).map(ApprovalService::fromJson).orElseThrow();
         if (a.isPending()) {
           expired[0] = a.decide(Status.EXPIRED, SYSTEM, "no decision within " + timeout.toSeconds() + " s",
@@ -336,7 +380,7 @@ public final class ApprovalService implements AutoCloseable {
    */
   public Optional<Approval> claimExecution(String id) {
     Approval[] claimed = new Approval[1];
-    store.update(tx -> {
+    write(claimed, tx -> {
       Approval a = tx.get(TABLE, id).map(ApprovalService::fromJson).orElse(null);
       if (a != null && a.status() == Status.APPROVED && a.execution() == Execution.NOT_STARTED) {
         claimed[0] = a.withExecution(Execution.STARTED, "", "");
@@ -354,7 +398,7 @@ public final class ApprovalService implements AutoCloseable {
   /** Records the outcome of a claimed execution: its result (JSON), or why it failed. */
   public Approval recordExecution(String id, boolean succeeded, String resultJson, String error) {
     Approval[] done = new Approval[1];
-    store.update(tx -> {
+    write(done, tx -> {
       Approval a = tx.get(TABLE, id).map(ApprovalService::fromJson)
           .orElseThrow(() -> WardenException.notFound("no approval '" + id + "'"));
       if (a.execution() != Execution.STARTED) {
@@ -377,6 +421,29 @@ public final class ApprovalService implements AutoCloseable {
   /** Approved actions nobody has started (after a restart, those approved while Warden was down). */
   public List<Approval> approvedNotStarted() {
     return list(Status.APPROVED, null).stream().filter(a -> a.execution() == Execution.NOT_STARTED).toList();
+  }
+
+  /** One durable update that leaves its approval (if any) in {@code out[0]}, then the copy in memory. */
+  private void write(Approval[] out, Consumer<StateStore.Transaction> update) {
+    synchronized (writes) {
+      store.update(update);
+      if (out[0] != null) {
+        remember(out[0]);
+      }
+    }
+  }
+
+  /** Puts the durable state of {@code a} in the in-memory copy and its indexes. */
+  private void remember(Approval a) {
+    byId.put(a.id(), a);
+    idsByAgent.computeIfAbsent(a.agent(), k -> ConcurrentHashMap.newKeySet()).add(a.id());
+    byCreation.add(new Stamp(a.createdAt(), a.id()));
+    Stamp due = new Stamp(a.expiresAt(), a.id());
+    if (a.isPending()) {
+      pendingByExpiry.add(due);
+    } else {
+      pendingByExpiry.remove(due);
+    }
   }
 
   @Override
@@ -411,6 +478,9 @@ public final class ApprovalService implements AutoCloseable {
     n.put("execution", a.execution().name());
     n.put("result", a.resultJson());
     n.put("error", a.error());
+    if (!a.correlationKey().isEmpty()) {
+      n.put("correlationKey", a.correlationKey());
+    }
     return n.toString();
   }
 
@@ -427,7 +497,7 @@ public final class ApprovalService implements AutoCloseable {
           n.path("decidedBy").asText(), n.path("reason").asText(),
           n.hasNonNull("decidedAt") ? Instant.parse(n.path("decidedAt").asText()) : null,
           Execution.valueOf(n.path("execution").asText("NOT_STARTED")), n.path("result").asText(),
-          n.path("error").asText());
+          n.path("error").asText(), n.path("correlationKey").asText(""));
     } catch (JsonProcessingException | RuntimeException e) {
       throw new IllegalStateException("corrupt approval record in the state store: " + e.getMessage(), e);
     }

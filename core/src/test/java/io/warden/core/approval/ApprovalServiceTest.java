@@ -134,4 +134,29 @@ class ApprovalServiceTest {
     assertThat(approvals.list(null, null)).extracting(Approval::id).containsExactly(a.id(), b.id());
     assertThat(approvals.list(null, "other")).isEmpty();
   }
+
+  @Test
+  void expireDue_expiresOnlyTheDuePending_andAReopenedServiceSeesTheSame() {
+    Approval first = holdPayment("");
+    clock.advance(Duration.ofMinutes(4));
+    Approval decided = holdPayment("");
+    approvals.approve(approver, decided.id(), "ok");
+    clock.advance(Duration.ofMinutes(4));
+    Approval last = holdPayment("");
+    clock.advance(Duration.ofMinutes(3)); // first is due, last is not, decided never expires
+
+    assertThat(approvals.expireDue()).isEqualTo(1);
+    assertThat(approvals.get(first.id()).orElseThrow().status()).isEqualTo(Status.EXPIRED);
+    assertThat(approvals.expireDue()).isZero();
+
+    approvals.close();
+    approvals = ApprovalService.create(store, audit, clock, Duration.ofMinutes(10));
+    assertThat(approvals.list(null, null)).extracting(Approval::id, Approval::status).containsExactly(
+        org.assertj.core.groups.Tuple.tuple(first.id(), Status.EXPIRED),
+        org.assertj.core.groups.Tuple.tuple(decided.id(), Status.APPROVED),
+        org.assertj.core.groups.Tuple.tuple(last.id(), Status.PENDING));
+    clock.advance(Duration.ofMinutes(8));
+    assertThat(approvals.expireDue()).isEqualTo(1);
+    assertThat(approvals.list(Status.PENDING, "payments")).isEmpty();
+  }
 }

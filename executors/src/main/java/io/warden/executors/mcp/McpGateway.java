@@ -6,6 +6,7 @@ import io.warden.core.change.RepoSnapshot;
 import io.warden.core.inventory.MainBranchListener;
 import io.warden.executors.mcp.internal.McpCalls;
 import io.warden.executors.mcp.internal.Upstreams;
+import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -23,6 +24,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code GET /mcp}: 405, the gateway opens no stream of its own.
  * </ul>
  *
+ * <p>Upstream servers are reached over Streamable HTTP or run as supervised stdio child processes
+ * ({@link McpTransport}); {@link #upstreams()} shows their state.
+ *
  * <p>Callers authenticate as an agent ({@code Authorization: Bearer} credential or scoped token).
  * The upstream servers follow {@code mcp/*.yaml} on {@code main} ({@link #mainListener()}).
  */
@@ -39,9 +43,11 @@ public final class McpGateway implements AutoCloseable {
   McpGateway(McpGatewayBuilder b) {
     this.servers = new AtomicReference<>(b.servers);
     this.maxRequestBytes = b.maxRequestBytes;
-    this.upstreams = new Upstreams(b.upstreamTimeout);
+    // Supervising real processes runs on wall-clock time, whatever clock the call path uses.
+    this.upstreams = new Upstreams(b.upstreamTimeout, java.time.Clock.systemUTC());
     this.calls = new McpCalls(new McpCalls.Deps(b.vertx, b.identity, b.inventory, b.ledger, b.policy, b.audit,
-        b.spans, b.approvals, b.shadow, servers::get, upstreams, b.clock, b.progressEvery));
+        b.spans, b.approvals, b.shadow, servers::get, upstreams, b.clock, b.progressEvery, b.maxSessions, b.sessionIdle));
+    upstreams.apply(b.servers);
   }
 
   public static McpGatewayBuilder builder() {
@@ -76,7 +82,9 @@ public final class McpGateway implements AutoCloseable {
 
   private void onMainChanged(RepoSnapshot main) {
     try {
-      servers.set(McpServers.of(main));
+      McpServers next = McpServers.of(main);
+      servers.set(next);
+      upstreams.apply(next);
       calls.forgetUpstreamTools();
     } catch (RuntimeException e) {
       LOG.warn("invalid mcp/ declarations on main {}; keeping the previous ones: {}", main.commit(), e.getMessage());
@@ -97,7 +105,16 @@ public final class McpGateway implements AutoCloseable {
   /** Replaces the declarations (tests, and the appliance before the first reconcile). */
   public void setServers(McpServers next) {
     servers.set(Objects.requireNonNull(next, "next"));
+    upstreams.apply(next);
     calls.forgetUpstreamTools();
+  }
+
+  /**
+   * The connection state of every declared upstream server: for a stdio server its process id,
+   * restarts, last exit and the tail of its stderr.
+   */
+  public List<McpUpstreamStatus> upstreams() {
+    return upstreams.status(servers.get());
   }
 
   @Override

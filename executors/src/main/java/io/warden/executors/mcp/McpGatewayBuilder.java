@@ -20,6 +20,13 @@ public final class McpGatewayBuilder {
   public static final Duration DEFAULT_UPSTREAM_TIMEOUT = Duration.ofSeconds(60);
   /** How often a held call's client gets a progress notification: 10 seconds. */
   public static final Duration DEFAULT_PROGRESS_EVERY = Duration.ofSeconds(10);
+  /** Most MCP sessions open at once: {@value}; past it {@code initialize} answers 503. */
+  public static final int DEFAULT_MAX_SESSIONS = 10_000;
+  /**
+   * A session nobody used this long expires: 2 hours, longer than the default approval timeout, so a
+   * client waiting on a held call keeps its session.
+   */
+  public static final Duration DEFAULT_SESSION_IDLE = Duration.ofHours(2);
   /** Largest JSON-RPC message accepted, in bytes: {@value}. */
   public static final long DEFAULT_MAX_REQUEST_BYTES = 4L << 20;
 
@@ -37,6 +44,8 @@ public final class McpGatewayBuilder {
   Duration upstreamTimeout = DEFAULT_UPSTREAM_TIMEOUT;
   Duration progressEvery = DEFAULT_PROGRESS_EVERY;
   long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
+  int maxSessions = DEFAULT_MAX_SESSIONS;
+  Duration sessionIdle = DEFAULT_SESSION_IDLE;
 
   McpGatewayBuilder() {}
 
@@ -120,6 +129,21 @@ public final class McpGatewayBuilder {
       throw new IllegalArgumentException("maxRequestBytes must be positive, got " + maxRequestBytes);
     }
     this.maxRequestBytes = maxRequestBytes;
+    return this;
+  }
+
+  /** Defaults to {@value #DEFAULT_MAX_SESSIONS}. */
+  public McpGatewayBuilder setMaxSessions(int maxSessions) {
+    if (maxSessions <= 0) {
+      throw new IllegalArgumentException("maxSessions must be positive, got " + maxSessions);
+    }
+    this.maxSessions = maxSessions;
+    return this;
+  }
+
+  /** Defaults to 2 hours. */
+  public McpGatewayBuilder setSessionIdleTimeout(Duration idle) {
+    this.sessionIdle = positive(idle, "sessionIdleTimeout");
     return this;
   }
 

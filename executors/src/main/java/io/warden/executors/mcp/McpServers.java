@@ -21,6 +21,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The upstream MCP servers declared in the governance repository, one file per server:
@@ -28,7 +29,8 @@ import java.util.regex.Pattern;
  * <pre>{@code
  * # mcp/payments.yaml
  * name: payments                      # the file's name
- * url: https://payments.internal/mcp  # Streamable HTTP endpoint
+ * url: https://payments.internal/mcp  # Streamable HTTP endpoint, or, for a stdio server Warden runs:
+ * # command: [python3, -m, payments_mcp]   (program and arguments, no shell; env: {KEY: value} optional)
  * tools:
  *   - name: pay-invoice               # agents list it as mcp://gateway/pay-invoice
  *     side_effects: true              # default true
@@ -47,8 +49,9 @@ public final class McpServers {
   public static final String CHECK = "mcp-servers";
 
   private static final Pattern NAME = Pattern.compile("^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$");
+  private static final Pattern ENV_NAME = Pattern.compile("^[A-Za-z_][A-Za-z0-9_]{0,127}$");
   private static final Pattern TOOL = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$");
-  private static final Set<String> SERVER_KEYS = Set.of("name", "url", "tools");
+  private static final Set<String> SERVER_KEYS = Set.of("name", "url", "command", "env", "tools");
   private static final Set<String> TOOL_KEYS = Set.of("name", "side_effects", "cost_usd", "value_pointer");
 
   private static final McpServers NONE = new McpServers(Map.of(), Map.of(), "");
@@ -91,6 +94,11 @@ public final class McpServers {
   /** The tool by its name (without the {@code mcp://gateway/} prefix). */
   public Optional<McpTool> tool(String name) {
     return Optional.ofNullable(tools.get(name));
+  }
+
+  /** Every declared server. */
+  public java.util.Collection<McpServer> servers() {
+    return servers.values();
   }
 
   /** Every declared tool by name. */
@@ -194,7 +202,7 @@ public final class McpServers {
     JsonNode root = doc.root();
     if (root == null || !root.isObject()) {
       if (problems.size() == before) {
-        problems.add(new Problem(path, 1, 1, "", "expected a mapping with name, url and tools"));
+        problems.add(new Problem(path, 1, 1, "", "expected a mapping with name, url (or command) and tools"));
       }
       return null;
     }
@@ -206,6 +214,65 @@ public final class McpServers {
     } else if (!name.equals(stem) || !NAME.matcher(name).matches()) {
       problems.add(at(doc, path, FieldPath.of("name"), "name '" + name + "' must be the file's name '" + stem
           + "', a dns label (lowercase letters, digits and '-')"));
+    }
+    McpTransport transport = readTransport(doc, path, root, problems);
+    List<McpTool> tools = new ArrayList<>();
+    JsonNode list = root.path("tools");
+    if (!list.isArray() || list.isEmpty()) {
+      problems.add(at(doc, path, root.has("tools") ? FieldPath.of("tools") : FieldPath.ROOT,
+          "tools must be a non-empty list of {name, side_effects, cost_usd, value_pointer}"));
+    } else {
+      for (int i = 0; i < list.size(); i++) {
+        McpTool t = readTool(doc, path, name, i, list.get(i), problems);
+        if (t != null) {
+          tools.add(t);
+        }
+      }
+    }
+    return problems.size() == before ? new McpServer(name, Objects.requireNonNull(transport), tools, path) : null;
+  }
+
+  /** {@code url:} (Streamable HTTP) or {@code command:} with an optional {@code env:} (stdio), never both. */
+  private static @Nullable McpTransport readTransport(LocatedYaml doc, String path, JsonNode root,
+      List<Problem> problems) {
+    if (root.has("url") && root.has("command")) {
+      problems.add(at(doc, path, FieldPath.of("command"), "give either url (a Streamable HTTP endpoint) or command"
+          + " (a stdio server Warden starts), not both"));
+      return null;
+    }
+    if (root.has("command")) {
+      JsonNode cmd = root.path("command");
+      List<String> argv = new ArrayList<>();
+      if (cmd.isArray()) {
+        cmd.forEach(a -> argv.add(a.isTextual() ? a.asText() : ""));
+      }
+      if (!cmd.isArray() || argv.isEmpty() || argv.contains("") || argv.getFirst().isBlank()) {
+        problems.add(at(doc, path, FieldPath.of("command"), "command must be a non-empty list of strings, the program"
+            + " and its arguments (no shell), such as [python3, -m, erp_mcp]"));
+        return null;
+      }
+      Map<String, String> env = new LinkedHashMap<>();
+      if (root.has("env")) {
+        JsonNode e = root.path("env");
+        if (!e.isObject()) {
+          problems.add(at(doc, path, FieldPath.of("env"), "env must be a mapping of variable names to strings"));
+          return null;
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> it = e.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> v = it.next();
+          if (!ENV_NAME.matcher(v.getKey()).matches() || !v.getValue().isValueNode() || v.getValue().isNull()) {
+            problems.add(at(doc, path, FieldPath.of("env", v.getKey()), "env." + v.getKey() + " must be a variable"
+                + " name (letters, digits, '_') with a string value"));
+            return null;
+          }
+          env.put(v.getKey(), v.getValue().asText());
+        }
+      }
+      return McpTransport.stdio(argv, env);
+    }
+    if (root.has("env")) {
+      problems.add(at(doc, path, FieldPath.of("env"), "env applies to a stdio server only: add command, or remove env"));
+      return null;
     }
     URI url = null;
     String rawUrl = root.path("url").asText("");
@@ -220,22 +287,10 @@ public final class McpServers {
     if (url == null) {
       problems.add(at(doc, path, root.has("url") ? FieldPath.of("url") : FieldPath.ROOT,
           "url must be the server's Streamable HTTP endpoint, an absolute http(s) URL such as"
-              + " https://erp.internal/mcp, got '" + rawUrl + "'"));
+              + " https://erp.internal/mcp, got '" + rawUrl + "' (or give command: for a stdio server)"));
+      return null;
     }
-    List<McpTool> tools = new ArrayList<>();
-    JsonNode list = root.path("tools");
-    if (!list.isArray() || list.isEmpty()) {
-      problems.add(at(doc, path, root.has("tools") ? FieldPath.of("tools") : FieldPath.ROOT,
-          "tools must be a non-empty list of {name, side_effects, cost_usd, value_pointer}"));
-    } else {
-      for (int i = 0; i < list.size(); i++) {
-        McpTool t = readTool(doc, path, name, i, list.get(i), problems);
-        if (t != null) {
-          tools.add(t);
-        }
-      }
-    }
-    return problems.size() == before ? new McpServer(name, url, tools, path) : null;
+    return McpTransport.http(url);
   }
 
   private static McpTool readTool(LocatedYaml doc, String path, String server, int i, JsonNode t,

@@ -140,8 +140,17 @@ final class McpFixture implements AutoCloseable {
     inventory.replace("c0ffee", List.of(new AgentState(r.descriptor(), "c0ffee", SyncStatus.SYNCED, "", Instant.now())));
   }
 
+  /** Stops the gateway and starts a new one on the same stores, with {@code options} applied to its builder. */
+  void rebuildGateway(Consumer<McpGatewayBuilder> options) throws Exception {
+    stopGateway();
+    this.options = options;
+    startGateway();
+  }
+
+  private Consumer<McpGatewayBuilder> options = b -> {};
+
   void startGateway() throws Exception {
-    gateway = McpGateway.builder()
+    McpGatewayBuilder builder = McpGateway.builder()
         .setVertx(vertx)
         .setIdentityService(identity)
         .setInventory(inventory)
@@ -156,8 +165,9 @@ final class McpFixture implements AutoCloseable {
         })
         .setServers(declaration(upstream))
         .setProgressEvery(Duration.ofMillis(200))
-        .setUpstreamTimeout(Duration.ofSeconds(20))
-        .build();
+        .setUpstreamTimeout(Duration.ofSeconds(20));
+    options.accept(builder);
+    gateway = builder.build();
     Router router = Router.router(vertx);
     gateway.mount(router);
     server = vertx.createHttpServer().requestHandler(router).listen(0, "127.0.0.1")

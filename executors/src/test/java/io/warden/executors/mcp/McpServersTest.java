@@ -66,7 +66,8 @@ class McpServersTest {
     McpTool read = s.tool("ledger-read").orElseThrow();
     assertThat(read.sideEffects()).isFalse();
     assertThat(read.costUsd()).isEqualByComparingTo("0");
-    assertThat(s.server("erp").orElseThrow().url().toString()).isEqualTo("https://erp.internal/mcp");
+    assertThat(s.server("erp").orElseThrow().transport()).isEqualTo(McpTransport.http(java.net.URI.create(
+        "https://erp.internal/mcp")));
   }
 
   @Test
@@ -83,12 +84,49 @@ class McpServersTest {
     assertThat(r.passed()).isFalse();
     assertThat(r.problems()).extracting(Problem::toString).containsExactlyInAnyOrder(
         "mcp/erp.yaml:2:1: url: url must be the server's Streamable HTTP endpoint, an absolute http(s) URL such as"
-            + " https://erp.internal/mcp, got 'ftp://erp'",
+            + " https://erp.internal/mcp, got 'ftp://erp' (or give command: for a stdio server)",
         "mcp/erp.yaml:7:5: tools[0].colour: unknown key 'colour': expected one of [cost_usd, name, side_effects,"
             + " value_pointer]",
         "mcp/erp.yaml:5:5: tools[0].cost_usd: cost_usd must be a number of USD per call, 0 or more, got '-1'",
         "mcp/erp.yaml:6:5: tools[0].value_pointer: value_pointer must be a JSON pointer into the arguments, such as"
             + " /amount_usd, got 'amount'");
+  }
+
+  @Test
+  void of_stdioServer_readsCommandAndEnv() {
+    McpServers s = McpServers.of(repo("mcp/files.yaml", """
+        name: files
+        command: [python3, -m, files_mcp, --root, /srv/files]
+        env:
+          FILES_MODE: read-only
+        tools:
+          - name: file-read
+            side_effects: false
+        """));
+    McpTransport t = s.server("files").orElseThrow().transport();
+    assertThat(t).isEqualTo(McpTransport.stdio(List.of("python3", "-m", "files_mcp", "--root", "/srv/files"),
+        Map.of("FILES_MODE", "read-only")));
+    assertThat(t.toString()).isEqualTo("stdio: python3 -m files_mcp --root /srv/files");
+  }
+
+  @Test
+  void check_badStdioDeclarations_nameFileLineAndColumn() {
+    CheckResult r = check(repo(
+        "mcp/both.yaml", "name: both\nurl: http://x/mcp\ncommand: [prog]\ntools:\n  - name: a\n",
+        "mcp/empty.yaml", "name: empty\ncommand: []\ntools:\n  - name: b\n",
+        "mcp/shell.yaml", "name: shell\ncommand: \"prog --flag\"\ntools:\n  - name: c\n",
+        "mcp/env.yaml", "name: env\ncommand: [prog]\nenv:\n  BAD-NAME: x\ntools:\n  - name: d\n",
+        "mcp/envurl.yaml", "name: envurl\nurl: http://x/mcp\nenv:\n  A: b\ntools:\n  - name: e\n"));
+    assertThat(r.problems()).extracting(Problem::toString).containsExactlyInAnyOrder(
+        "mcp/both.yaml:3:1: command: give either url (a Streamable HTTP endpoint) or command (a stdio server Warden"
+            + " starts), not both",
+        "mcp/empty.yaml:2:1: command: command must be a non-empty list of strings, the program and its arguments (no"
+            + " shell), such as [python3, -m, erp_mcp]",
+        "mcp/shell.yaml:2:1: command: command must be a non-empty list of strings, the program and its arguments (no"
+            + " shell), such as [python3, -m, erp_mcp]",
+        "mcp/env.yaml:4:3: env.BAD-NAME: env.BAD-NAME must be a variable name (letters, digits, '_') with a string"
+            + " value",
+        "mcp/envurl.yaml:3:1: env: env applies to a stdio server only: add command, or remove env");
   }
 
   @Test

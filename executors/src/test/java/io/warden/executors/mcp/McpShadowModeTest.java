@@ -99,6 +99,38 @@ class McpShadowModeTest {
   }
 
   @Test
+  void supervised_approversDecisions_areHumanActionsPairedWithTheProposals() throws Exception {
+    f.useDescriptor("  autonomy: supervised\n");
+    Approval second;
+    try (McpSyncClient client = f.client()) {
+      CompletableFuture<McpSchema.CallToolResult> approved = CompletableFuture.supplyAsync(
+          () -> client.callTool(payment("20", "INV-7")), f.callers);
+      Approval first = await().atMost(Duration.ofSeconds(20))
+          .until(() -> f.approvals.list(Approval.Status.PENDING, null), l -> l.size() == 1).getFirst();
+      assertThat(first.correlationKey()).isEqualTo("INV-7");
+      f.approvals.approve(f.approver, first.id(), "ok");
+      approved.get(30, TimeUnit.SECONDS);
+
+      CompletableFuture<McpSchema.CallToolResult> denied = CompletableFuture.supplyAsync(
+          () -> client.callTool(payment("30", "")), f.callers);
+      second = await().atMost(Duration.ofSeconds(20))
+          .until(() -> f.approvals.list(Approval.Status.PENDING, null), l -> l.size() == 1).getFirst();
+      f.approvals.deny(f.approver, second.id(), "duplicate invoice");
+      denied.get(30, TimeUnit.SECONDS);
+    }
+
+    ShadowReport report = f.shadow.report(McpFixture.AGENT);
+    assertThat(report.pairs()).isEqualTo(2);
+    assertThat(report.agreements()).isEqualTo(1);
+    assertThat(report.disagreements()).singleElement().satisfies(d -> {
+      assertThat(d.correlationKey()).isEqualTo(second.id()); // no correlation_key: the approval pairs them
+      assertThat(d.human().tool()).isEqualTo("denied");
+      assertThat(d.human().argumentsJson()).contains("duplicate invoice");
+      assertThat(d.differences().getFirst()).isEqualTo("tool: agent pay-invoice, human denied");
+    });
+  }
+
+  @Test
   void autonomous_isTodaysBehaviour_smallPaymentRunsAtOnce() {
     f.useDescriptor("  autonomy: autonomous\n");
     try (McpSyncClient client = f.client()) {

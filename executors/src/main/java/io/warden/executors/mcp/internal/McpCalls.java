@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -90,24 +92,42 @@ public final class McpCalls implements AutoCloseable {
   static final int INVALID_REQUEST = -32600;
   static final int METHOD_NOT_FOUND = -32601;
   static final int INVALID_PARAMS = -32602;
+  /** Tool-level task negotiation: every tool may be called as a task. */
+  private static final ObjectNode TASK_OPTIONAL = JSON.createObjectNode().put("taskSupport", "optional");
+  /** The longest a task of a call that was not held is kept: 1 hour. */
+  private static final Duration MAX_TASK_TTL = Duration.ofHours(1);
+  private static final long TASK_POLL_MILLIS = 5_000;
+  private static final int MAX_LISTED_TASKS = 100;
 
   /** What the call path needs. */
   public record Deps(
       Vertx vertx, IdentityService identity, Inventory inventory, BudgetLedger ledger, PolicyDecider policy,
       AuditLog audit, SpanSink spans, ApprovalService approvals, @Nullable ShadowLedger shadow,
       Supplier<McpServers> servers, Upstreams upstreams,
-      Clock clock, Duration progressEvery) {}
+      Clock clock, Duration progressEvery, int maxSessions, Duration sessionIdle) {}
 
   private final Deps d;
-  private final Map<String, String> sessions = new ConcurrentHashMap<>(); // session id -> agent name
+  /** Session id → agent name; an idle session expires, and past the maximum initialize is refused. */
+  private final Cache<String, String> sessions;
   private final Map<String, CompletableFuture<ObjectNode>> outcomes = new ConcurrentHashMap<>();
   private final Map<String, List<McpSchema.Tool>> upstreamTools = new ConcurrentHashMap<>();
   private final ToolInputSchemas inputSchemas = new ToolInputSchemas();
+  /** Tasks of calls that were not held; bounded, each gone an hour after it was created. */
+  private final Cache<String, LocalTask> localTasks = Caffeine.newBuilder().maximumSize(10_000)
+      .expireAfterWrite(MAX_TASK_TTL).build();
   private final ExecutorService blocking = Executors.newThreadPerTaskExecutor(
       Thread.ofVirtual().name("McpGateway_Worker-", 0).factory());
 
   public McpCalls(Deps deps) {
     this.d = Objects.requireNonNull(deps, "deps");
+    Clock clock = d.clock();
+    this.sessions = Caffeine.newBuilder()
+        .expireAfterAccess(d.sessionIdle())
+        .ticker(() -> {
+          Instant now = clock.instant();
+          return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+        })
+        .build();
     d.approvals().addListener(this::onDecision);
   }
 
@@ -128,7 +148,7 @@ public final class McpCalls implements AutoCloseable {
   public void handleDelete(RoutingContext ctx) {
     String session = ctx.request().getHeader("Mcp-Session-Id");
     if (session != null) {
-      sessions.remove(session);
+      sessions.invalidate(session);
     }
     ctx.response().setStatusCode(200).end();
   }
@@ -192,14 +212,34 @@ public final class McpCalls implements AutoCloseable {
       String requested = params.path("protocolVersion").asText("");
       ObjectNode result = JSON.createObjectNode();
       result.put("protocolVersion", VERSIONS.contains(requested) ? requested : VERSIONS.getFirst());
-      result.putObject("capabilities").putObject("tools").put("listChanged", false);
+      ObjectNode capabilities = result.putObject("capabilities");
+      capabilities.putObject("tools").put("listChanged", false);
+      // MCP tasks (2025-11-25): a tools/call with params.task answers at once with a task; a held
+      // call's task is its approval, so it outlives the connection and a restart.
+      ObjectNode tasks = capabilities.putObject("tasks");
+      tasks.putObject("list");
+      tasks.putObject("requests").putObject("tools").putObject("call");
       ObjectNode info = result.putObject("serverInfo");
       info.put("name", SERVICE);
       info.put("version", "0.1.0");
       result.put("instructions", "Warden's MCP gateway: the tools agent " + agent.name() + " may call, under policy,"
           + " budgets and human approval.");
       String session = newId("mcp_", 16);
-      sessions.put(session, agent.name());
+      synchronized (sessions) {
+        if (sessions.estimatedSize() >= d.maxSessions()) {
+          sessions.cleanUp(); // drops the expired ones
+        }
+        if (sessions.estimatedSize() >= d.maxSessions()) {
+          LOG.warn("MCP gateway refused a session of agent {}: {} sessions open (the maximum)", agent.name(),
+              d.maxSessions());
+          ctx.response().putHeader("Retry-After", "60");
+          sendError(ctx, 503, id, INVALID_REQUEST, "too many MCP sessions open on this gateway (the maximum is "
+              + d.maxSessions() + "): end unused sessions with DELETE /mcp, or retry later; idle sessions expire after "
+              + d.sessionIdle().toSeconds() + " s");
+          return;
+        }
+        sessions.put(session, agent.name());
+      }
       ctx.response().putHeader("Mcp-Session-Id", session);
       sendResult(ctx, id, result);
       return;
@@ -209,8 +249,8 @@ public final class McpCalls implements AutoCloseable {
       sendError(ctx, 400, id, INVALID_REQUEST, "missing Mcp-Session-Id header: send initialize first");
       return;
     }
-    if (!agent.name().equals(sessions.get(session))) {
-      sendError(ctx, 404, id, INVALID_REQUEST, "unknown session " + session + ": initialize a new one");
+    if (!agent.name().equals(sessions.getIfPresent(session))) {
+      sendError(ctx, 404, id, INVALID_REQUEST, "unknown or expired session " + session + ": initialize a new one");
       return;
     }
     switch (method) {
@@ -223,8 +263,25 @@ public final class McpCalls implements AutoCloseable {
         }
       });
       case "tools/call" -> callTool(ctx, vctx, agent, id, params);
+      case "tasks/get" -> async(vctx, () -> taskStatus(agent, params)).onComplete(ar -> {
+        if (ar.succeeded()) {
+          sendResult(ctx, id, ar.result());
+        } else {
+          fail(ctx, id, ar.cause());
+        }
+      });
+      case "tasks/result" -> taskResult(ctx, vctx, agent, id, params);
+      case "tasks/list" -> async(vctx, () -> listTasks(agent)).onComplete(ar -> {
+        if (ar.succeeded()) {
+          sendResult(ctx, id, ar.result());
+        } else {
+          fail(ctx, id, ar.cause());
+        }
+      });
+      case "tasks/cancel" -> sendError(ctx, 200, id, INVALID_PARAMS, "tasks cannot be cancelled here: a held call is"
+          + " decided by an approver (approve or deny), never withdrawn by the agent; it expires unapproved otherwise");
       default -> sendError(ctx, 200, id, METHOD_NOT_FOUND, "method '" + method + "' is not served: Warden's MCP"
-          + " gateway serves initialize, ping, tools/list and tools/call");
+          + " gateway serves initialize, ping, tools/list, tools/call and tasks/get|result|list");
     }
   }
 
@@ -249,17 +306,18 @@ public final class McpCalls implements AutoCloseable {
         }
       } catch (RuntimeException ex) {
         LOG.warn("could not list the tools of upstream MCP server {} ({}); listing its declared tools without"
-            + " schemas", server.name(), server.url(), ex);
+            + " schemas", server.name(), server.transport(), ex);
       }
       for (String name : e.getValue()) {
         McpSchema.Tool t = upstream.get(name);
         if (t != null) {
-          tools.add(sdkToJson(t));
+          tools.add(sdkToJson(t).<ObjectNode>set("execution", TASK_OPTIONAL.deepCopy()));
         } else {
           ObjectNode n = tools.addObject();
           n.put("name", name);
           n.put("description", "served by " + server.name() + " (its description is unavailable right now)");
           n.putObject("inputSchema").put("type", "object");
+          n.set("execution", TASK_OPTIONAL.deepCopy());
         }
       }
     }
@@ -307,13 +365,16 @@ public final class McpCalls implements AutoCloseable {
     call.correlationKey = meta.path("correlation_key").isValueNode() ? meta.path("correlation_key").asText("").strip()
         : "";
     JsonNode progressToken = meta.get("progressToken");
+    JsonNode task = params.get("task");
     async(vctx, () -> admit(call)).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, id, ar.cause());
         return;
       }
       Admission a = ar.result();
-      if (a.toolError != null) {
+      if (task != null && task.isObject()) {
+        sendResult(ctx, id, createTask(vctx, call, a, task.path("ttl").asLong(0)));
+      } else if (a.toolError != null) {
         sendResult(ctx, id, a.toolError);
       } else if (a.held == null) {
         async(vctx, () -> execute(call, call.spanId).result()).onComplete(r -> {
@@ -413,7 +474,7 @@ public final class McpCalls implements AutoCloseable {
       d.ledger().release(call.reservation); // charged when (and if) it runs
       call.reservation = null;
       Approval held = d.approvals().hold(new ApprovalRequest(agent.name(), ref, call.arguments.toString(), call.value,
-          call.trace.logicalTraceId(), call.trace.intent(), reasons, ""));
+          call.trace.logicalTraceId(), call.trace.intent(), reasons, "", call.correlationKey));
       call.approvalId = held.id();
       audit(call, "held", Map.of("approval", held.id(), "reason", String.join("; ", reasons)));
       return Admission.held(held);
@@ -422,7 +483,7 @@ public final class McpCalls implements AutoCloseable {
   }
 
   private static String upstreamKey(McpServer server) {
-    return server.name() + " " + server.url();
+    return server.name() + " " + server.transport();
   }
 
   /**
@@ -441,15 +502,21 @@ public final class McpCalls implements AutoCloseable {
         declared = upstreamTool(fresh, toolName);
       }
     } catch (RuntimeException e) {
-      LOG.warn("could not list the tools of upstream MCP server {} ({})", server.name(), server.url(), e);
+      LOG.warn("could not list the tools of upstream MCP server {} ({})", server.name(), server.transport(), e);
       return "invalid arguments cannot be ruled out: the tools/list of upstream MCP server " + server.name() + " ("
-          + server.url() + ") failed (" + firstLine(String.valueOf(rootMessage(e))) + "); try again later";
+          + server.transport() + ") failed (" + firstLine(Upstreams.rootMessage(e)) + "); try again later";
     }
     if (declared == null) {
-      return "upstream MCP server " + server.name() + " (" + server.url() + ") does not list tool '" + toolName
+      return "upstream MCP server " + server.name() + " (" + server.transport() + ") does not list tool '" + toolName
           + "' in its tools/list: fix mcp/*.yaml or the upstream";
     }
-    List<String> problems = inputSchemas.problems(declared, arguments);
+    List<String> problems;
+    try {
+      problems = inputSchemas.problems(declared, arguments);
+    } catch (ToolInputSchemas.UnusableSchema e) {
+      LOG.warn("upstream MCP server {}: {}", server.name(), e.getMessage());
+      return e.getMessage() + "; the call is refused until then";
+    }
     return problems.isEmpty() ? null : "invalid arguments for tool '" + toolName + "' (its inputSchema): "
         + String.join("; ", problems) + ". Fix the arguments and call again.";
   }
@@ -511,19 +578,176 @@ public final class McpCalls implements AutoCloseable {
     return null;
   }
 
+  // ---------------------------------------------------------------- tasks
+
+  /**
+   * A task-augmented {@code tools/call}: answers at once with the task. A held call's task id is its
+   * approval id (durable: {@code tasks/get} and {@code tasks/result} work after a reconnect or a
+   * restart); any other call gets a task kept in memory for its ttl (at most one hour).
+   */
+  private ObjectNode createTask(Context vctx, Call call, Admission a, long ttlMillis) {
+    if (a.held != null) {
+      return JSON.createObjectNode().set("task", taskJson(a.held));
+    }
+    long ttl = ttlMillis <= 0 || ttlMillis > MAX_TASK_TTL.toMillis() ? MAX_TASK_TTL.toMillis() : ttlMillis;
+    LocalTask t = new LocalTask(newId("mcptask_", 16), call.agentName, d.clock().instant(), ttl,
+        new CompletableFuture<>());
+    localTasks.put(t.id(), t);
+    if (a.toolError != null) {
+      t.result().complete(a.toolError);
+    } else {
+      async(vctx, () -> execute(call, call.spanId).result()).onComplete(r -> t.result().complete(r.succeeded()
+          ? r.result() : toolError("the call failed: " + firstLine(String.valueOf(r.cause().getMessage())))));
+    }
+    return JSON.createObjectNode().set("task", taskJson(t));
+  }
+
+  private ObjectNode taskStatus(AgentPrincipal agent, JsonNode params) {
+    String taskId = params.path("taskId").asText("");
+    Approval a = ownApproval(agent, taskId);
+    if (a != null) {
+      return taskJson(a);
+    }
+    return taskJson(ownLocalTask(agent, taskId));
+  }
+
+  /** {@code tasks/result}: waits for the task's end, then answers with the call's result. */
+  private void taskResult(RoutingContext ctx, Context vctx, AgentPrincipal agent, JsonNode id, JsonNode params) {
+    String taskId = params.path("taskId").asText("");
+    async(vctx, () -> {
+      Approval a = ownApproval(agent, taskId);
+      return a != null ? outcome(a.id()) : ownLocalTask(agent, taskId).result();
+    }).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, id, ar.cause());
+        return;
+      }
+      Future.fromCompletionStage(ar.result(), vctx).onComplete(r -> {
+        ObjectNode result = r.succeeded() ? r.result().deepCopy() : toolError("the call failed: " + r.cause());
+        result.withObject("_meta").putObject("io.modelcontextprotocol/related-task").put("taskId", taskId);
+        sendResult(ctx, id, result);
+      });
+    });
+  }
+
+  private ObjectNode listTasks(AgentPrincipal agent) {
+    List<ObjectNode> tasks = new ArrayList<>();
+    List<Approval> held = d.approvals().list(null, agent.name());
+    for (int i = held.size() - 1; i >= 0 && tasks.size() < MAX_LISTED_TASKS; i--) {
+      if (held.get(i).tool().startsWith(McpTool.REFERENCE_PREFIX)) {
+        tasks.add(taskJson(held.get(i)));
+      }
+    }
+    localTasks.asMap().values().stream().filter(t -> t.agent().equals(agent.name()))
+        .sorted(java.util.Comparator.comparing(LocalTask::createdAt).reversed()).limit(MAX_LISTED_TASKS)
+        .forEach(t -> tasks.add(taskJson(t)));
+    tasks.sort(java.util.Comparator.comparing((ObjectNode t) -> t.path("createdAt").asText()).reversed());
+    ObjectNode out = JSON.createObjectNode();
+    out.putArray("tasks").addAll(tasks.size() > MAX_LISTED_TASKS ? tasks.subList(0, MAX_LISTED_TASKS) : tasks);
+    return out;
+  }
+
+  /** The caller's own held MCP call with this id, or null; another agent's is never shown. */
+  private @Nullable Approval ownApproval(AgentPrincipal agent, String taskId) {
+    if (!taskId.startsWith("apr_")) {
+      return null;
+    }
+    Approval a = d.approvals().get(taskId).orElse(null);
+    if (a == null || !a.agent().equals(agent.name()) || !a.tool().startsWith(McpTool.REFERENCE_PREFIX)) {
+      throw unknownTask(taskId);
+    }
+    return a;
+  }
+
+  private LocalTask ownLocalTask(AgentPrincipal agent, String taskId) {
+    LocalTask t = localTasks.getIfPresent(taskId);
+    if (t == null || !t.agent().equals(agent.name())) {
+      throw unknownTask(taskId);
+    }
+    return t;
+  }
+
+  private static RpcError unknownTask(String taskId) {
+    return new RpcError(200, INVALID_PARAMS, "unknown task '" + taskId + "': no task of this agent has that id (a"
+        + " call's task lives for its ttl; a held call's task id is its approval id)");
+  }
+
+  private static ObjectNode taskJson(Approval a) {
+    ObjectNode t = JSON.createObjectNode();
+    t.put("taskId", a.id());
+    String status;
+    String message;
+    switch (a.status()) {
+      case PENDING -> {
+        status = "working";
+        message = "held for approval " + a.id() + " (" + String.join("; ", a.reasons()) + "); expires at "
+            + a.expiresAt();
+      }
+      case DENIED -> {
+        status = "failed";
+        message = "denied by " + a.decidedBy() + (a.reason().isEmpty() ? "" : ": " + a.reason());
+      }
+      case EXPIRED -> {
+        status = "failed";
+        message = "expired unapproved at " + a.expiresAt();
+      }
+      default -> {
+        status = switch (a.execution()) {
+          case DONE -> "completed";
+          case FAILED -> "failed";
+          default -> "working";
+        };
+        message = "approved by " + a.decidedBy() + switch (a.execution()) {
+          case DONE -> "; executed";
+          case FAILED -> "; the call failed: " + a.error();
+          default -> "; running";
+        };
+      }
+    }
+    t.put("status", status);
+    t.put("statusMessage", message);
+    t.put("createdAt", a.createdAt().toString());
+    t.put("lastUpdatedAt", (a.decidedAt() == null ? a.createdAt() : a.decidedAt()).toString());
+    t.put("ttl", Duration.between(a.createdAt(), a.expiresAt()).toMillis());
+    t.put("pollInterval", TASK_POLL_MILLIS);
+    return t;
+  }
+
+  private static ObjectNode taskJson(LocalTask lt) {
+    ObjectNode t = JSON.createObjectNode();
+    t.put("taskId", lt.id());
+    ObjectNode result = lt.result().getNow(null);
+    t.put("status", result == null ? "working" : result.path("isError").asBoolean(false) ? "failed" : "completed");
+    t.put("createdAt", lt.createdAt().toString());
+    t.put("lastUpdatedAt", lt.createdAt().toString());
+    t.put("ttl", lt.ttlMillis());
+    t.put("pollInterval", TASK_POLL_MILLIS);
+    return t;
+  }
+
+  /** A task of a call that was not held: its result, kept in memory until its ttl ends. */
+  private record LocalTask(String id, String agent, Instant createdAt, long ttlMillis,
+      CompletableFuture<ObjectNode> result) {}
+
   // ---------------------------------------------------------------- holding
 
-  private void waitForApproval(RoutingContext ctx, Context vctx, JsonNode id, @Nullable JsonNode progressToken,
-      Approval held) {
-    CompletableFuture<ObjectNode> outcome = outcomes.computeIfAbsent(held.id(), k -> new CompletableFuture<>());
+  /** Completes with the result the held call gives its client once it is decided (and run). */
+  private CompletableFuture<ObjectNode> outcome(String approvalId) {
+    CompletableFuture<ObjectNode> outcome = outcomes.computeIfAbsent(approvalId, k -> new CompletableFuture<>());
     // A decision may have landed before the future existed: read the record once more.
-    blocking.execute(() -> d.approvals().get(held.id()).ifPresent(a -> {
+    blocking.execute(() -> d.approvals().get(approvalId).ifPresent(a -> {
       ObjectNode known = finalOutcome(a);
       if (known != null) {
-        outcomes.remove(held.id(), outcome);
+        outcomes.remove(approvalId, outcome);
         outcome.complete(known);
       }
     }));
+    return outcome;
+  }
+
+  private void waitForApproval(RoutingContext ctx, Context vctx, JsonNode id, @Nullable JsonNode progressToken,
+      Approval held) {
+    CompletableFuture<ObjectNode> outcome = outcome(held.id());
     HttpServerResponse res = ctx.response();
     String accept = ctx.request().getHeader("Accept");
     // SSE only carries something while held when the client asked for progress.
@@ -605,6 +829,7 @@ public final class McpCalls implements AutoCloseable {
     if (!a.tool().startsWith(McpTool.REFERENCE_PREFIX)) {
       return;
     }
+    recordHumanDecision(a);
     if (a.status() == Approval.Status.APPROVED) {
       blocking.execute(() -> executeApproved(a.id()));
       return;
@@ -618,6 +843,32 @@ public final class McpCalls implements AutoCloseable {
     CompletableFuture<ObjectNode> f = outcomes.remove(a.id());
     if (f != null && error != null) {
       f.complete(error);
+    }
+  }
+
+  /**
+   * An approver's decision is a human action beside the agent's proposal, for the shadow report:
+   * the held call is the agent's action and the decision the human's, paired under the call's
+   * {@code correlation_key} (the approval id without one). Approving agrees; denying is recorded as
+   * the human's tool {@code denied}, a disagreement. Expiries are nobody's decision.
+   */
+  private void recordHumanDecision(Approval a) {
+    ShadowLedger shadow = d.shadow();
+    if (shadow == null || !a.decidedBy().startsWith("user:")
+        || (a.status() != Approval.Status.APPROVED && a.status() != Approval.Status.DENIED)) {
+      return;
+    }
+    String key = a.correlationKey().isEmpty() ? a.id() : a.correlationKey();
+    try {
+      shadow.capture(a.agent(), a.tool(), a.argumentsJson(), key);
+      if (a.status() == Approval.Status.APPROVED) {
+        shadow.recordHuman(a.agent(), a.tool(), a.argumentsJson(), key);
+      } else {
+        ObjectNode why = JSON.createObjectNode().put("approval", a.id()).put("reason", a.reason());
+        shadow.recordHuman(a.agent(), "denied", why.toString(), key);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("could not record the decision on approval {} as a human action", a.id(), e);
     }
   }
 
@@ -701,8 +952,8 @@ public final class McpCalls implements AutoCloseable {
       }
     } catch (RuntimeException e) {
       reached = false;
-      error = "upstream MCP server " + call.server.name() + " (" + call.server.url() + ") failed: "
-          + firstLine(String.valueOf(rootMessage(e)));
+      error = "upstream MCP server " + call.server.name() + " (" + call.server.transport() + ") failed: "
+          + firstLine(Upstreams.rootMessage(e));
       LOG.warn("MCP upstream call {} on {} failed", call.toolName, call.server.name(), e);
       result = toolError(error);
     }
@@ -723,14 +974,6 @@ public final class McpCalls implements AutoCloseable {
     audit(call, reached && error.isEmpty() ? "executed" : "failed", details);
     writeSpan(call, cost, error.isEmpty() ? "OK" : "ERROR", error, result.toString());
     return new Execution(result, reached && error.isEmpty(), error);
-  }
-
-  private static Object rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
   }
 
   private void writeSpan(Call call, BigDecimal cost, String status, String statusMessage, String resultText) {
