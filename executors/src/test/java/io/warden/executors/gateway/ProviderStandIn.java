@@ -49,6 +49,10 @@ final class ProviderStandIn implements AutoCloseable {
    * {@code answer} (the default), {@code refusal}, {@code empty}, {@code length} or {@code tool_call}.
    */
   volatile java.util.function.BiFunction<String, JsonNode, String> behaviour = (model, body) -> "answer";
+  /** The text of a whole answer, from the requested model and the request; defaults to {@link #answer(String)}. */
+  volatile java.util.function.BiFunction<String, JsonNode, String> answerText = (model, body) -> answer(model);
+  /** When set, {@link #holdWhole} holds only whole answers of this requested model. */
+  volatile String holdOnlyModel;
 
   private final Vertx vertx;
   private HttpServer server;
@@ -116,7 +120,7 @@ final class ProviderStandIn implements AutoCloseable {
       return;
     }
     String model = reportModel != null ? reportModel : body.path("model").asText();
-    String text = answer(body.path("model").asText());
+    String text = answerText.apply(body.path("model").asText(), body);
     if (!body.path("stream").asBoolean(false)) {
       ObjectNode out = JSON.createObjectNode();
       out.put("id", "chatcmpl-standin").put("object", "chat.completion").put("created", 1_764_460_800L)
@@ -143,7 +147,7 @@ final class ProviderStandIn implements AutoCloseable {
       }
       out.set("usage", openAiUsage());
       CompletableFuture<Void> hold = holdWhole;
-      if (hold == null) {
+      if (hold == null || (holdOnlyModel != null && !holdOnlyModel.equals(body.path("model").asText()))) {
         ctx.response().putHeader("content-type", "application/json").end(out.toString());
       } else {
         io.vertx.core.Context context = vertx.getOrCreateContext();
@@ -318,7 +322,7 @@ final class ProviderStandIn implements AutoCloseable {
       return;
     }
     String model = reportModel != null ? reportModel : body.path("model").asText();
-    String text = answer(body.path("model").asText());
+    String text = answerText.apply(body.path("model").asText(), body);
     boolean thinking = "enabled".equals(body.path("thinking").path("type").asText());
     // input_tokens excludes cache reads, as Anthropic reports it.
     long input = PROMPT_TOKENS - CACHED_TOKENS;

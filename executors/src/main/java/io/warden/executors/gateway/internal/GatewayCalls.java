@@ -32,6 +32,7 @@ import io.warden.core.inventory.Inventory;
 import io.warden.core.policy.DecisionInput;
 import io.warden.core.policy.PolicyDecider;
 import io.warden.core.policy.PolicyDecision;
+import io.warden.core.shadow.ModelShadowLedger;
 import io.warden.core.store.StateStore;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanSink;
@@ -49,6 +50,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -86,7 +89,11 @@ public final class GatewayCalls {
       Vertx vertx, HttpClient client, IdentityService identity, Inventory inventory, BudgetLedger ledger,
       PolicyDecider policy, AuditLog audit, SpanSink spans, TokenPrices prices, Supplier<ModelCatalog> catalog,
       Map<String, UpstreamProvider> providers, Function<String, @Nullable String> env, Clock clock,
-      Duration upstreamIdleTimeout, @Nullable StateStore store, AnswerCache cache) {}
+      Duration upstreamIdleTimeout, @Nullable StateStore store, AnswerCache cache,
+      @Nullable ModelShadowLedger shadows) {}
+
+  /** Share of calls mirrored to {@code spec.shadow.candidate} when {@code sample_rate} is not set. */
+  public static final double DEFAULT_SHADOW_SAMPLE_RATE = 0.1;
 
   /** State store table of the last {@code system_fingerprint} seen per provider snapshot. */
   static final String FINGERPRINTS = "model_fingerprints";
@@ -95,6 +102,9 @@ public final class GatewayCalls {
   private final Map<String, String> fingerprints = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> drift = new ConcurrentHashMap<>();
   private final Map<String, ModelSavings> savings = new ConcurrentHashMap<>();
+  /** Agent and candidate pairs already warned about as not callable (warned once each). */
+  private final Set<String> shadowWarned = ConcurrentHashMap.newKeySet();
+  private final LongAdder shadowRuns = new LongAdder();
 
   public GatewayCalls(Deps deps) {
     this.d = Objects.requireNonNull(deps, "deps");
@@ -115,6 +125,11 @@ public final class GatewayCalls {
     return d.cache().waiting();
   }
 
+  /** Shadow pairs compared and recorded since start. */
+  public long shadowRuns() {
+    return shadowRuns.sum();
+  }
+
   /** Savings of routing and caching per agent since start. */
   public Map<String, ModelSavings> savings() {
     return Map.copyOf(savings);
@@ -125,6 +140,7 @@ public final class GatewayCalls {
   /** {@code POST /v1/chat/completions} or {@code POST /v1/messages}. */
   public void handleCall(RoutingContext ctx, WireFormat format) {
     Call call = new Call(format, System.nanoTime(), d.clock().instant());
+    call.context = ctx.vertx().getOrCreateContext();
     HttpServerRequest req = ctx.request();
     call.trace = TraceContext.of(req.getHeader("traceparent"), req.getHeader("baggage"));
     call.spanId = TraceContext.newSpanId();
@@ -271,6 +287,7 @@ public final class GatewayCalls {
       call.apiKey = key;
     }
     route(call, agent, descriptor, pinned, small);
+    call.shadow = shadowPlan(call, agent, descriptor, pinned);
 
     long estIn = Math.max(1, call.bodyBytes / 4);
     long estOut = maxTokens(call.body);
@@ -364,6 +381,39 @@ public final class GatewayCalls {
           call.headers.get("anthropic-version"), call.headers.get("anthropic-beta"));
     }
   }
+
+  /** The candidate call this call is mirrored to, or null when {@code spec.shadow} does not sample it. */
+  private @Nullable ShadowPlan shadowPlan(Call call, AgentPrincipal agent, AgentDescriptor descriptor,
+      AgentDescriptor.Model pinned) {
+    AgentDescriptor.Shadow shadow = descriptor.spec().shadow();
+    if (shadow == null || d.shadows() == null || call.stream || call.model != pinned) {
+      return null; // streams are not mirrored; a caller naming the small model is not the pinned model's call
+    }
+    AgentDescriptor.Model candidate = shadow.candidate();
+    if (candidate == null || candidate.provider() == null || candidate.name() == null
+        || candidate.pinnedRevision() == null) {
+      return null;
+    }
+    double rate = shadow.sampleRate() == null ? DEFAULT_SHADOW_SAMPLE_RATE : shadow.sampleRate().doubleValue();
+    if (rate <= 0 || ThreadLocalRandom.current().nextDouble() >= rate) {
+      return null;
+    }
+    UpstreamProvider cp = d.providers().get(candidate.provider());
+    String key = cp == null || cp.apiKeyEnv().isEmpty() ? null : d.env().apply(cp.apiKeyEnv());
+    if (cp == null || cp.speaksAnthropic() != call.provider.speaksAnthropic()
+        || (!cp.apiKeyEnv().isEmpty() && (key == null || key.isBlank()))) {
+      if (shadowWarned.add(agent.name() + "|" + describe(candidate))) {
+        LOG.warn("agent {}: shadow candidate {} cannot be called (no upstream '{}' of the same wire format with its"
+            + " key); no shadow runs are recorded for it", agent.name(), describe(candidate), candidate.provider());
+      }
+      return null;
+    }
+    return new ShadowPlan(candidate, d.catalog().get().snapshot(candidate), cp, key);
+  }
+
+  /** Where a sampled call is mirrored: the candidate, its snapshot, upstream and key. */
+  private record ShadowPlan(AgentDescriptor.Model candidate, String snapshot, UpstreamProvider provider,
+      @Nullable String apiKey) {}
 
   /** The client address failed authentications are counted under (as on the API and OTLP ports). */
   private static String source(HttpServerRequest req) {
@@ -466,19 +516,14 @@ public final class GatewayCalls {
   private void forward(RoutingContext ctx, Call call) {
     ObjectNode body = call.body;
     body.put("model", call.snapshot);
-    String path;
+    String path = path(call.format);
     if (call.format == WireFormat.OPENAI) {
-      path = "/chat/completions";
       if (call.stream) {
         ObjectNode so = body.path("stream_options").isObject() ? (ObjectNode) body.get("stream_options")
             : body.putObject("stream_options");
         call.clientWantsUsage = so.path("include_usage").asBoolean(false);
         so.put("include_usage", true);
       }
-    } else if (call.format == WireFormat.OPENAI_RESPONSES) {
-      path = "/responses"; // usage always comes in response.completed
-    } else {
-      path = "/v1/messages";
     }
     HttpServerResponse out = ctx.response();
     if (!call.stream) {
@@ -516,6 +561,15 @@ public final class GatewayCalls {
           }
         })
         .onFailure(err -> upstreamDown(out, call, err));
+  }
+
+  /** The upstream path of {@code format} (the Responses API reports usage in {@code response.completed}). */
+  private static String path(WireFormat format) {
+    return switch (format) {
+      case OPENAI -> "/chat/completions";
+      case OPENAI_RESPONSES -> "/responses";
+      case ANTHROPIC -> "/v1/messages";
+    };
   }
 
   private void upstreamDown(HttpServerResponse out, Call call, Throwable err) {
@@ -896,12 +950,73 @@ public final class GatewayCalls {
         recordEscalation(call);
       }
     }
+    if (call.shadow != null && fresh && call.answer != null && call.answer.status() / 100 == 2
+        && call.answeredModel == call.model) {
+      AnswerCache.Leg last = call.answer.legs().getLast();
+      BigDecimal primaryUsd = price(last.responseModel().isEmpty() ? last.snapshot() : last.responseModel(),
+          call.model.pinnedRevision(), last.inputTokens(), last.outputTokens(), last.cachedTokens());
+      mirror(call, call.shadow, primaryUsd == null ? BigDecimal.ZERO : primaryUsd);
+    }
     String driftKind = fresh ? detectDrift(call) : "";
     try {
       d.spans().write(span(call, cost, unrouted, unpriced, driftKind)).toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("could not record the span of a model call of {}", call.agent.name(), e);
     }
+  }
+
+  /**
+   * Sends the call's request to the shadow candidate after the primary answer was delivered (so the
+   * caller's latency and answer are never affected), compares the two answers
+   * ({@link ShadowComparison}) and records the pair. The candidate's cost is recorded on the pair,
+   * not charged to the agent's budgets: the experiment is the operator's, and must not refuse the
+   * agent's own calls.
+   */
+  private void mirror(Call call, ShadowPlan plan, BigDecimal primaryUsd) {
+    ObjectNode body = call.body.deepCopy();
+    body.put("model", plan.snapshot());
+    body.remove("stream");
+    body.remove("stream_options");
+    if (call.format == WireFormat.OPENAI_RESPONSES) {
+      body.put("store", false); // the candidate's answer is not a response the agent can continue from
+    }
+    long primaryMs = (call.endNanos - call.startNanos) / 1_000_000;
+    byte[] primary = call.answer.body().getBytes();
+    // On the request's event loop, as every upstream call: from a worker thread the response's
+    // callbacks would run on workers and the body could be read after it arrived.
+    call.context.runOnContext(v -> {
+      long start = System.nanoTime();
+      fetch(call, plan.candidate(), plan.snapshot(), plan.provider(), plan.apiKey(), path(call.format), body)
+          .onComplete(ar -> {
+            long candidateMs = (System.nanoTime() - start) / 1_000_000;
+            d.vertx().executeBlocking(() -> {
+              List<String> differences;
+              BigDecimal candidateUsd = BigDecimal.ZERO;
+              if (ar.failed()) {
+                differences = List.of("candidate did not answer: " + firstLine(String.valueOf(ar.cause().getMessage())));
+              } else if (ar.result().status() / 100 != 2) {
+                differences = List.of("candidate answered " + ar.result().status() + ": "
+                    + firstLine(ar.result().body().toString()));
+              } else {
+                AnswerCache.Leg leg = ar.result().legs().getLast();
+                BigDecimal priced = price(leg.responseModel().isEmpty() ? leg.snapshot() : leg.responseModel(),
+                    plan.candidate().pinnedRevision(), leg.inputTokens(), leg.outputTokens(), leg.cachedTokens());
+                candidateUsd = priced == null ? BigDecimal.ZERO : priced;
+                try {
+                  differences = ShadowComparison.compare(call.format, JSON.readTree(primary),
+                      JSON.readTree(ar.result().body().getBytes()));
+                } catch (IOException e) {
+                  differences = List.of("candidate's answer is not JSON");
+                }
+              }
+              d.shadows().record(call.agent.name(), describe(call.model), describe(plan.candidate()),
+                  differences.isEmpty(), differences, primaryMs, candidateMs, primaryUsd, candidateUsd,
+                  call.trace.traceId());
+              shadowRuns.increment();
+              return null;
+            }, false).onFailure(err -> LOG.warn("could not record the shadow run of {}", call.agent.name(), err));
+          });
+    });
   }
 
   private static ModelSavings add(ModelSavings a, ModelSavings b) {
@@ -1110,6 +1225,8 @@ public final class GatewayCalls {
     final Instant startTime;
     final Metering meter = new Metering();
     final AtomicBoolean finished = new AtomicBoolean();
+    /** The request's event-loop context: upstream calls are made on it. */
+    io.vertx.core.Context context;
     TraceContext trace;
     String spanId;
     ObjectNode body;
@@ -1148,6 +1265,8 @@ public final class GatewayCalls {
     @Nullable StringBuilder recorded;
     AgentDescriptor.Model answeredModel;
     String answeredSnapshot;
+    /** The shadow candidate this call is mirrored to once answered ({@code spec.shadow}), when sampled. */
+    @Nullable ShadowPlan shadow;
 
     Call(WireFormat format, long startNanos, Instant startTime) {
       this.format = format;
