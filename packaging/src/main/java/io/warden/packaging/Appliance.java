@@ -39,6 +39,7 @@ import io.warden.core.identity.IdentityService;
 import io.warden.core.identity.IssuedSecret;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.MainBranchListener;
+import io.warden.core.shadow.ModelShadowLedger;
 import io.warden.core.shadow.ShadowEvidence;
 import io.warden.core.shadow.ShadowLedger;
 import io.warden.core.store.StateStore;
@@ -159,7 +160,8 @@ public final class Appliance implements AutoCloseable {
     List<AgentExecutor> executors = new ArrayList<>();
 
     ShadowLedger shadow = ShadowLedger.create(state, clock);
-    PolicyEngine policy = keep(policyEngine(config, audit, clock, shadow));
+    ModelShadowLedger modelShadow = ModelShadowLedger.create(state, clock);
+    PolicyEngine policy = keep(policyEngine(config, audit, clock, shadow, modelShadow));
     policy.start();
     checks.add(policy.admissionCheck());
     checks.add(ModelCatalog.changeCheck());
@@ -173,7 +175,8 @@ public final class Appliance implements AutoCloseable {
 
     BudgetLedger ledger = keep(BudgetLedger.open(state, clock,
         Duration.ofMillis(config.positiveLong("budgets.persist_every_ms"))));
-    ModelGateway gateway = modelGateway(config, state, identity, inventory, ledger, policy, audit, traces, clock);
+    ModelGateway gateway = modelGateway(config, state, identity, inventory, ledger, policy, audit, traces, clock,
+        modelShadow);
     listeners.add(gateway.mainListener());
     ApprovalService approvals = keep(ApprovalService.create(state, audit, clock,
         Duration.ofSeconds(config.positiveLong("approvals.timeout_seconds"))));
@@ -250,7 +253,7 @@ public final class Appliance implements AutoCloseable {
         new TraceRoutes(traces, clock, () -> savingsByAgent(gateway)),
         new MetricsRoutes(metrics),
         new ApprovalRoutes(approvals),
-        new ShadowRoutes(shadow, inventory),
+        new ShadowRoutes(shadow, modelShadow, inventory),
         (router, http) -> gateway.mount(router),
         (router, http) -> mcp.mount(router));
     Map<String, HealthIndicator> components = new LinkedHashMap<>();
@@ -263,13 +266,15 @@ public final class Appliance implements AutoCloseable {
         config.string("http.host"), api.port(), config.string("http.host"), api.port(), dataDir);
   }
 
-  private PolicyEngine policyEngine(WardenConfig config, AuditLog audit, Clock clock, ShadowEvidence shadow) {
+  private PolicyEngine policyEngine(WardenConfig config, AuditLog audit, Clock clock, ShadowEvidence shadow,
+      ModelShadowLedger modelShadow) {
     PolicyEngineBuilder builder = PolicyEngine.builder()
         .setOpaBinary(wardenRoot().resolve(config.path("policy.opa_binary")))
         .setDataDir(dataDir.resolve("policy"))
         .setAudit(audit)
         .setClock(clock)
         .setShadowEvidence(shadow)
+        .setModelShadowEvidence(modelShadow)
         .setDecisionDeadline(Duration.ofMillis(config.positiveLong("policy.decision_deadline_ms")));
     String url = config.string("policy.opa_url");
     if (url.isBlank()) {
@@ -324,7 +329,8 @@ public final class Appliance implements AutoCloseable {
 
   /** The model gateway on the API port, forwarding to {@code gateway.providers.<name>}. */
   private ModelGateway modelGateway(WardenConfig config, StateStore state, IdentityService identity,
-      Inventory inventory, BudgetLedger ledger, PolicyEngine policy, AuditLog audit, TraceStore traces, Clock clock) {
+      Inventory inventory, BudgetLedger ledger, PolicyEngine policy, AuditLog audit, TraceStore traces, Clock clock,
+      ModelShadowLedger modelShadow) {
     ModelGatewayBuilder builder = ModelGateway.builder()
         .setVertx(vertx)
         .setIdentityService(identity)
@@ -336,6 +342,7 @@ public final class Appliance implements AutoCloseable {
         .setTokenPrices(tokenPrices(traces))
         .setClock(clock)
         .setStateStore(state)
+        .setModelShadowLedger(modelShadow)
         .setMaxRequestBytes(config.positiveLong("gateway.max_request_bytes"))
         .setCacheTtl(java.time.Duration.ofSeconds(config.positiveLong("gateway.cache.ttl_seconds")))
         .setCacheMaxEntries(config.positiveLong("gateway.cache.max_entries"));
