@@ -322,6 +322,7 @@ public final class Appliance implements AutoCloseable {
       row.put("unrouted_usd", s.unroutedUsd());
       row.put("actual_usd", s.actualUsd());
       row.put("saved_usd", s.savedUsd());
+      row.put("prompt_cache_saved_usd", s.promptCacheSavedUsd());
       out.put(agent, row);
     });
     return out;

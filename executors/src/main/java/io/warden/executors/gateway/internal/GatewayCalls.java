@@ -524,6 +524,8 @@ public final class GatewayCalls {
         call.clientWantsUsage = so.path("include_usage").asBoolean(false);
         so.put("include_usage", true);
       }
+    } else if (call.format == WireFormat.ANTHROPIC) {
+      call.promptCacheMarks = PromptCacheMarks.mark(body);
     }
     HttpServerResponse out = ctx.response();
     if (!call.stream) {
@@ -891,6 +893,7 @@ public final class GatewayCalls {
     BigDecimal cost = BigDecimal.ZERO;
     BigDecimal unrouted = BigDecimal.ZERO;
     String unpriced = "";
+    BigDecimal promptCacheSaved = BigDecimal.ZERO;
     boolean fresh = !call.cacheOutcome.equals("hit") && !call.cacheOutcome.equals("coalesced");
     if (call.reservation != null) {
       if (!call.delivered) {
@@ -909,6 +912,9 @@ public final class GatewayCalls {
               unpriced = leg.snapshot();
             } else {
               cost = cost.add(priced);
+              promptCacheSaved = promptCacheSaved.add(promptCacheSaving(leg.responseModel().isEmpty() ? leg.snapshot()
+                  : leg.responseModel(), leg.model().pinnedRevision(), leg.inputTokens(), leg.outputTokens(),
+                  leg.cachedTokens(), priced));
             }
           }
           if (a.legs().size() == 1 && !last.usageSeen()) {
@@ -927,6 +933,10 @@ public final class GatewayCalls {
             unpriced = call.snapshot;
           } else {
             cost = priced;
+            if (!call.cacheOutcome.equals("hit")) {
+              promptCacheSaved = promptCacheSaving(m.responseModel.isEmpty() ? call.snapshot : m.responseModel,
+                  call.model.pinnedRevision(), m.inputTokens, m.outputTokens, m.cachedTokens, priced);
+            }
           }
         } else if (call.stream) {
           // A stream cut before its usage arrived: charge the prompt and what was received, by size.
@@ -944,7 +954,8 @@ public final class GatewayCalls {
       boolean escalated = fresh && !call.escalatedOn.isEmpty();
       boolean bySmall = fresh && call.small != null && call.answeredModel == call.small;
       savings.merge(call.agent.name(), new ModelSavings(1, call.cacheOutcome.equals("hit") ? 1 : 0,
-          call.cacheOutcome.equals("coalesced") ? 1 : 0, bySmall ? 1 : 0, escalated ? 1 : 0, unrouted, cost),
+          call.cacheOutcome.equals("coalesced") ? 1 : 0, bySmall ? 1 : 0, escalated ? 1 : 0, unrouted, cost,
+          promptCacheSaved),
           GatewayCalls::add);
       if (escalated) {
         recordEscalation(call);
@@ -1019,10 +1030,20 @@ public final class GatewayCalls {
     });
   }
 
+  /** What the provider's prompt cache saved on one upstream call: the price without cache reads minus {@code paid}. */
+  private BigDecimal promptCacheSaving(String model, String revision, long in, long out, long cached, BigDecimal paid) {
+    if (cached <= 0) {
+      return BigDecimal.ZERO;
+    }
+    BigDecimal uncached = price(model, revision, in, out, 0);
+    return uncached == null || uncached.compareTo(paid) <= 0 ? BigDecimal.ZERO : uncached.subtract(paid);
+  }
+
   private static ModelSavings add(ModelSavings a, ModelSavings b) {
     return new ModelSavings(a.calls() + b.calls(), a.cacheHits() + b.cacheHits(), a.coalesced() + b.coalesced(),
         a.smallModelAnswers() + b.smallModelAnswers(), a.escalations() + b.escalations(),
-        a.unroutedUsd().add(b.unroutedUsd()), a.actualUsd().add(b.actualUsd()));
+        a.unroutedUsd().add(b.unroutedUsd()), a.actualUsd().add(b.actualUsd()),
+        a.promptCacheSavedUsd().add(b.promptCacheSavedUsd()));
   }
 
   private void recordEscalation(Call call) {
@@ -1095,6 +1116,9 @@ public final class GatewayCalls {
     }
     a.put("warden.model.pinned", describe(call.model));
     a.put("warden.gateway.cache", call.cacheKey == null ? "off" : call.cacheOutcome);
+    if (call.promptCacheMarks > 0) {
+      a.put("warden.gateway.prompt_cache_marks", Integer.toString(call.promptCacheMarks));
+    }
     if (call.small != null || !call.escalatedOn.isEmpty()) {
       a.put("warden.routing.answered_by", describe(call.answeredModel));
       a.put("warden.routing.escalated_on", call.escalatedOn.isEmpty() ? "none" : call.escalatedOn);
@@ -1265,6 +1289,8 @@ public final class GatewayCalls {
     @Nullable StringBuilder recorded;
     AgentDescriptor.Model answeredModel;
     String answeredSnapshot;
+    /** Prompt-cache breakpoints the gateway added ({@link PromptCacheMarks}). */
+    int promptCacheMarks;
     /** The shadow candidate this call is mirrored to once answered ({@code spec.shadow}), when sampled. */
     @Nullable ShadowPlan shadow;
 
