@@ -44,7 +44,7 @@ public final class ShadowComparison {
   record Outcome(String text, List<String> toolCalls, String end) {}
 
   /** The differences between the two whole answers (empty: they agree). */
-  static List<String> compare(WireFormat format, JsonNode primary, JsonNode candidate) {
+  public static List<String> compare(WireFormat format, JsonNode primary, JsonNode candidate) {
     Outcome p = outcome(format, primary);
     Outcome c = outcome(format, candidate);
     List<String> out = new ArrayList<>();
