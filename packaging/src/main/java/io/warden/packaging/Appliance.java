@@ -241,6 +241,14 @@ public final class Appliance implements AutoCloseable {
             ModelGateway::escalationsTotal)
         .description("model calls the small model passed up to the pinned model (spec.routing.escalate_on)")
         .register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_prompt_cache_saved_usd", gateway,
+            ModelGateway::promptCacheSavedUsdTotal)
+        .description("USD the providers' prompt caches saved: cached input tokens at the input minus the cache-read price")
+        .register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_shadow_runs", gateway,
+            ModelGateway::shadowRunsTotal)
+        .description("model calls mirrored to a spec.shadow candidate and compared")
+        .register(metrics);
 
     ObjectMapper json = jsonMapper();
     List<ApiRoutes> routes = List.of(

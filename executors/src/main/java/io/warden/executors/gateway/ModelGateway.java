@@ -148,6 +148,11 @@ public final class ModelGateway implements AutoCloseable {
     return savings().values().stream().mapToDouble(s -> s.savedUsd().doubleValue()).sum();
   }
 
+  /** USD the providers' prompt caches saved over all agents since start. */
+  public double promptCacheSavedUsdTotal() {
+    return savings().values().stream().mapToDouble(s -> s.promptCacheSavedUsd().doubleValue()).sum();
+  }
+
   /** Calls answered from the response cache or by joining an identical call in flight, since start. */
   public long cacheHitsTotal() {
     return savings().values().stream().mapToLong(s -> s.cacheHits() + s.coalesced()).sum();
