@@ -11,7 +11,8 @@ case " $* " in *" --bench "*) ;; *) exit 0 ;; esac
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 . "$ROOT/scripts/python.sh"
 TOOLS="${WARDEN_TOOLS_DIR:-$ROOT/.tools}"
-LITELLM_VERSION="1.110.2"
+LITELLM_VERSION="1.106.12"
+# Newer releases need litellm-proxy or litellm-proxy-extras builds the registry here does not serve.
 warden_venv "$TOOLS/litellm-venv" "the LiteLLM proxy, a peer for the gateway benchmark" "
 import sys
 from importlib.metadata import version
