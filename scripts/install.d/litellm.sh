@@ -16,6 +16,6 @@ LITELLM_VERSION="1.106.12"
 warden_venv "$TOOLS/litellm-venv" "the LiteLLM proxy, a peer for the gateway benchmark" "
 import sys
 from importlib.metadata import version
-import litellm.proxy.proxy_server
+import fastapi, uvicorn, backoff  # the proxy's extras (importing litellm itself reaches for the network)
 sys.exit(0 if version('litellm') == '$LITELLM_VERSION' else 1)
 " "litellm[proxy]==$LITELLM_VERSION"

@@ -65,7 +65,7 @@ public final class GatewayOverheadBench {
       Process litellm = startLiteLlm(root, dir, g.standInOpenAiBaseUrl(), http);
       try {
         if (litellm != null) {
-          paths.add(new Route("litellm", "http://127.0.0.1:" + litellmPort + "/v1", "sk-bench", "gpt-4o"));
+          paths.add(new Route("litellm", "http://127.0.0.1:" + litellmPort + "/v1", LITELLM_KEY, "gpt-4o"));
         }
         System.out.printf(Locale.ROOT, "model gateway overhead: %d requests per path and load, after %d warm-up;"
             + " %d CPUs%n", requests, WARMUP, Runtime.getRuntime().availableProcessors());
@@ -143,6 +143,14 @@ public final class GatewayOverheadBench {
   }
 
   private static int litellmPort;
+  /** LiteLLM refuses to start without a master key; callers present it as their key (no database). */
+  private static final String LITELLM_KEY = "sk-" + java.util.HexFormat.of().formatHex(randomBytes());
+
+  private static byte[] randomBytes() {
+    byte[] b = new byte[32];
+    new java.security.SecureRandom().nextBytes(b);
+    return b;
+  }
 
   /** The LiteLLM proxy in front of the stand-in, or null when it is not installed. */
   private static Process startLiteLlm(Path root, Path dir, String standIn, HttpClient http) throws Exception {
@@ -171,7 +179,9 @@ public final class GatewayOverheadBench {
     ProcessBuilder pb = new ProcessBuilder(bin.toString(), "--config", config.toString(), "--host", "127.0.0.1",
         "--port", Integer.toString(litellmPort), "--num_workers", "1")
         .redirectErrorStream(true).redirectOutput(dir.resolve("litellm.log").toFile());
+    pb.environment().put("LITELLM_MASTER_KEY", LITELLM_KEY);
     pb.environment().put("LITELLM_LOG", "ERROR");
+    pb.environment().put("LITELLM_LOCAL_MODEL_COST_MAP", "True"); // no fetch of the remote price list
     pb.environment().put("LITELLM_TELEMETRY", "False");
     pb.environment().put("DISABLE_SCHEMA_UPDATE", "True");
     Process proc = pb.start();
