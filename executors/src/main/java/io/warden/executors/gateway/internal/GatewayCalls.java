@@ -64,7 +64,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The call path of the model gateway: authenticate, pin, reserve budget, ask policy, forward,
- * relay (streams event by event), settle, record drift, and write the GenAI span.
+ * relay (streams event by event), settle, record drift, write the GenAI span, and (for a call
+ * {@code spec.shadow} samples) mirror it to the candidate and record the compared pair.
  *
  * <p>Blocking steps (identity, ledger, policy, audit, span) run on worker threads; relaying runs on
  * the request's event loop.
