@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.warden.core.identity.Role;
 import io.warden.core.inventory.Inventory;
+import io.warden.core.shadow.ModelShadowLedger;
 import io.warden.core.shadow.ShadowLedger;
 import io.warden.core.store.StateStore;
+import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
@@ -21,6 +23,7 @@ class ShadowRoutesIT {
   @TempDir Path dir;
   private StateStore shadowState;
   private ShadowLedger shadow;
+  private ModelShadowLedger models;
   private ApiFixture api;
   private String authorToken;
   private String viewerToken;
@@ -30,9 +33,10 @@ class ShadowRoutesIT {
   void start() throws Exception {
     shadowState = StateStore.open(dir.resolve("shadow.mv"));
     shadow = ShadowLedger.create(shadowState, Clock.systemUTC());
+    models = ModelShadowLedger.create(shadowState, Clock.systemUTC());
     Inventory inventory = Inventory.create();
     inventory.replace("c0ffee", List.of(ApiFixture.agent(ApiFixture.AGENT)));
-    api = new ApiFixture(dir.resolve("api"), Map.of(), List.of(new ShadowRoutes(shadow, inventory)));
+    api = new ApiFixture(dir.resolve("api"), Map.of(), List.of(new ShadowRoutes(shadow, models, inventory)));
     authorToken = api.identity.createUser(api.admin, "ann", Role.AUTHOR, Set.of()).secret();
     viewerToken = api.identity.createUser(api.admin, "vic", Role.VIEWER, Set.of()).secret();
     agentCredential = api.identity.issueCredential(api.admin, ApiFixture.AGENT).secret();
@@ -92,5 +96,34 @@ class ShadowRoutesIT {
         .isEqualTo(404);
     assertThat(api.get(viewerToken, "/api/v1/agents/nobody/shadow").status()).isEqualTo(404);
     assertThat(shadow.actions(ApiFixture.AGENT)).isEmpty();
+  }
+
+  @Test
+  void modelShadowRuns_perCandidateInTheReport_andListedNewestFirst() throws Exception {
+    // What the model gateway recorded for spec.shadow (ShadowGatewayTest drives that part).
+    String primary = "openai/gpt-4o@2024-08-06";
+    String candidate = "openai/gpt-4o@2024-11-20";
+    models.record(ApiFixture.AGENT, primary, candidate, true, List.of(), 100, 120, new BigDecimal("0.002"),
+        new BigDecimal("0.001"), "t1");
+    models.record(ApiFixture.AGENT, primary, candidate, false, List.of("text: primary \"a\", candidate \"b\""), 100,
+        80, new BigDecimal("0.002"), new BigDecimal("0.001"), "t2");
+
+    var report = api.get(viewerToken, "/api/v1/agents/" + ApiFixture.AGENT + "/shadow");
+    assertThat(report.status()).isEqualTo(200);
+    var model = report.body().path("models").get(0);
+    assertThat(model.path("candidate").asText()).isEqualTo(candidate);
+    assertThat(model.path("samples").asInt()).isEqualTo(2);
+    assertThat(model.path("agreement_rate").asDouble()).isEqualTo(0.5);
+    assertThat(model.path("agreement_interval_95").get(0).asDouble()).isBetween(0.0, 0.5);
+    assertThat(model.path("cost_delta_usd").asText()).isEqualTo("-0.002");
+    assertThat(model.path("disagreements").get(0).path("trace_id").asText()).isEqualTo("t2");
+
+    var runs = api.get(viewerToken, "/api/v1/shadow-runs?agent=" + ApiFixture.AGENT + "&limit=1");
+    assertThat(runs.status()).isEqualTo(200);
+    assertThat(runs.body().path("total").asInt()).isEqualTo(2);
+    assertThat(runs.body().path("runs")).hasSize(1);
+    assertThat(runs.body().path("runs").get(0).path("differences").get(0).asText()).startsWith("text:");
+    assertThat(api.get(viewerToken, "/api/v1/shadow-runs?agent=nobody").status()).isEqualTo(404);
+    assertThat(api.get(agentCredential, "/api/v1/shadow-runs").status()).isEqualTo(403);
   }
 }

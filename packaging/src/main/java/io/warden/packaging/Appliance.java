@@ -45,6 +45,7 @@ import io.warden.core.identity.IdentityService;
 import io.warden.core.identity.IssuedSecret;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.MainBranchListener;
+import io.warden.core.shadow.ModelShadowLedger;
 import io.warden.core.shadow.ShadowEvidence;
 import io.warden.core.shadow.ShadowLedger;
 import io.warden.core.store.StateStore;
@@ -171,7 +172,8 @@ public final class Appliance implements AutoCloseable {
     List<AgentExecutor> executors = new ArrayList<>();
 
     ShadowLedger shadow = ShadowLedger.create(state, clock);
-    PolicyEngine policy = keep(policyEngine(config, audit, clock, shadow));
+    ModelShadowLedger modelShadow = ModelShadowLedger.create(state, clock);
+    PolicyEngine policy = keep(policyEngine(config, audit, clock, shadow, modelShadow));
     policy.start();
     checks.add(policy.admissionCheck());
     checks.add(ModelCatalog.changeCheck());
@@ -186,7 +188,8 @@ public final class Appliance implements AutoCloseable {
 
     BudgetLedger ledger = keep(BudgetLedger.open(state, clock,
         Duration.ofMillis(config.positiveLong("budgets.persist_every_ms"))));
-    ModelGateway gateway = modelGateway(config, state, identity, inventory, ledger, policy, audit, traces, clock);
+    ModelGateway gateway = modelGateway(config, state, identity, inventory, ledger, policy, audit, traces, clock,
+        modelShadow);
     listeners.add(gateway.mainListener());
     ApprovalService approvals = keep(ApprovalService.create(state, audit, clock,
         Duration.ofSeconds(config.positiveLong("approvals.timeout_seconds"))));
@@ -259,6 +262,14 @@ public final class Appliance implements AutoCloseable {
             ModelGateway::escalationsTotal)
         .description("model calls the small model passed up to the pinned model (spec.routing.escalate_on)")
         .register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_prompt_cache_saved_usd", gateway,
+            ModelGateway::promptCacheSavedUsdTotal)
+        .description("USD the providers' prompt caches saved: cached input tokens at the input minus the cache-read price")
+        .register(metrics);
+    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_shadow_runs", gateway,
+            ModelGateway::shadowRunsTotal)
+        .description("model calls mirrored to a spec.shadow candidate and compared")
+        .register(metrics);
 
     ObjectMapper json = jsonMapper();
     List<ApiRoutes> routes = List.of(
@@ -271,7 +282,7 @@ public final class Appliance implements AutoCloseable {
         new TraceRoutes(traces, clock, () -> savingsByAgent(gateway)),
         new MetricsRoutes(metrics),
         new ApprovalRoutes(approvals),
-        new ShadowRoutes(shadow, inventory),
+        new ShadowRoutes(shadow, modelShadow, inventory),
         new SessionRoutes(sessions),
         (router, http) -> gateway.mount(router),
         (router, http) -> mcp.mount(router));
@@ -330,13 +341,15 @@ public final class Appliance implements AutoCloseable {
     return scheduler::shutdownNow;
   }
 
-  private PolicyEngine policyEngine(WardenConfig config, AuditLog audit, Clock clock, ShadowEvidence shadow) {
+  private PolicyEngine policyEngine(WardenConfig config, AuditLog audit, Clock clock, ShadowEvidence shadow,
+      ModelShadowLedger modelShadow) {
     PolicyEngineBuilder builder = PolicyEngine.builder()
         .setOpaBinary(wardenRoot().resolve(config.path("policy.opa_binary")))
         .setDataDir(dataDir.resolve("policy"))
         .setAudit(audit)
         .setClock(clock)
         .setShadowEvidence(shadow)
+        .setModelShadowEvidence(modelShadow)
         .setDecisionDeadline(Duration.ofMillis(config.positiveLong("policy.decision_deadline_ms")));
     String url = config.string("policy.opa_url");
     if (url.isBlank()) {
@@ -384,6 +397,7 @@ public final class Appliance implements AutoCloseable {
       row.put("unrouted_usd", s.unroutedUsd());
       row.put("actual_usd", s.actualUsd());
       row.put("saved_usd", s.savedUsd());
+      row.put("prompt_cache_saved_usd", s.promptCacheSavedUsd());
       out.put(agent, row);
     });
     return out;
@@ -391,7 +405,8 @@ public final class Appliance implements AutoCloseable {
 
   /** The model gateway on the API port, forwarding to {@code gateway.providers.<name>}. */
   private ModelGateway modelGateway(WardenConfig config, StateStore state, IdentityService identity,
-      Inventory inventory, BudgetLedger ledger, PolicyEngine policy, AuditLog audit, TraceStore traces, Clock clock) {
+      Inventory inventory, BudgetLedger ledger, PolicyEngine policy, AuditLog audit, TraceStore traces, Clock clock,
+      ModelShadowLedger modelShadow) {
     ModelGatewayBuilder builder = ModelGateway.builder()
         .setVertx(vertx)
         .setIdentityService(identity)
@@ -403,6 +418,7 @@ public final class Appliance implements AutoCloseable {
         .setTokenPrices(tokenPrices(traces))
         .setClock(clock)
         .setStateStore(state)
+        .setModelShadowLedger(modelShadow)
         .setMaxRequestBytes(config.positiveLong("gateway.max_request_bytes"))
         .setCacheTtl(java.time.Duration.ofSeconds(config.positiveLong("gateway.cache.ttl_seconds")))
         .setCacheMaxEntries(config.positiveLong("gateway.cache.max_entries"));

@@ -107,7 +107,8 @@ public final class PolicyEngine implements AutoCloseable {
     // The decider does not exist yet when sync is built; the revision callback reaches it through this.
     this.sync = new PolicySync(client, cli, json, b.callTimeout, revision -> invalidateCache());
     this.decider = new OpaPolicyDecider(client, sync, status, log, json, b.clock, b.decisionDeadline, b.timeBucket, b.cacheSize);
-    this.admission = new OpaAdmissionCheck(client, sync, status, cli, docs, json, b.callTimeout, b.shadowEvidence);
+    this.admission = new OpaAdmissionCheck(client, sync, status, cli, docs, json, b.callTimeout, b.shadowEvidence,
+        b.modelShadowEvidence);
     this.sidecar = b.externalOpa != null ? null : new OpaSidecar(b.opaBinary, port, b.dataDir, client,
         new SidecarListener(), b.restartBackoff, b.restartBackoffMax);
     this.mainListener = main -> sync.setMain(PolicyBundle.fromMain(main, docs, json), PolicyBundle.sources(main));

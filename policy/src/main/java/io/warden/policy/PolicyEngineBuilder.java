@@ -1,6 +1,7 @@
 package io.warden.policy;
 
 import io.warden.core.audit.AuditLog;
+import io.warden.core.shadow.ModelShadowEvidence;
 import io.warden.core.shadow.ShadowEvidence;
 import java.net.URI;
 import java.nio.file.Path;
@@ -59,6 +60,7 @@ public final class PolicyEngineBuilder {
   Duration logSyncInterval = Duration.ofMillis(DEFAULT_LOG_SYNC_INTERVAL_MS);
   Duration decisionRetention = Duration.ofDays(DEFAULT_DECISION_RETENTION_DAYS);
   ShadowEvidence shadowEvidence = ShadowEvidence.NONE;
+  ModelShadowEvidence modelShadowEvidence = ModelShadowEvidence.NONE;
 
   PolicyEngineBuilder() {}
 
@@ -122,6 +124,16 @@ public final class PolicyEngineBuilder {
    */
   public PolicyEngineBuilder setShadowEvidence(ShadowEvidence evidence) {
     this.shadowEvidence = Objects.requireNonNull(evidence, "evidence");
+    return this;
+  }
+
+  /**
+   * Where admission reads the model gateway's shadow evidence for an agent whose {@code spec.model}
+   * a change moves ({@code input.model_shadow_evidence}); defaults to {@link ModelShadowEvidence#NONE}
+   * (no samples, so the seeded model-pinning rule refuses such a change).
+   */
+  public PolicyEngineBuilder setModelShadowEvidence(ModelShadowEvidence evidence) {
+    this.modelShadowEvidence = Objects.requireNonNull(evidence, "evidence");
     return this;
   }
 

@@ -16,6 +16,7 @@ import io.warden.core.identity.Role;
 import io.warden.core.policy.DecisionInput;
 import io.warden.core.policy.PolicyDecision;
 import io.warden.core.policy.PolicyDecision.Outcome;
+import io.warden.core.shadow.ModelShadowReport;
 import io.warden.core.shadow.ShadowEvidence;
 import io.warden.core.shadow.ShadowReport;
 import java.math.BigDecimal;
@@ -46,6 +47,10 @@ class PolicyEngineIT {
   private RepoSnapshot main;
   /** The shadow evidence admission reads (core's ShadowLedger in the appliance). */
   private final AtomicReference<ShadowReport> evidence = new AtomicReference<>();
+  /** The model-shadow evidence admission reads (core's ModelShadowLedger in the appliance). */
+  private final AtomicReference<ModelShadowReport> modelEvidence = new AtomicReference<>();
+  /** The candidates admission asked about. */
+  private final List<String> modelEvidenceAsked = new java.util.concurrent.CopyOnWriteArrayList<>();
 
   @BeforeAll
   void start() throws Exception {
@@ -54,6 +59,10 @@ class PolicyEngineIT {
         .setSidecarPort(0)
         .setDataDir(dir.resolve("policy"))
         .setShadowEvidence(agent -> evidence.get() == null ? ShadowEvidence.NONE.report(agent) : evidence.get())
+        .setModelShadowEvidence((agent, candidate) -> {
+          modelEvidenceAsked.add(agent + " " + candidate);
+          return modelEvidence.get() == null ? ModelShadowReport.empty(agent, candidate) : modelEvidence.get();
+        })
         .build();
     engine.start();
     main = PolicyFixtures.seededMain();
@@ -188,6 +197,26 @@ class PolicyEngineIT {
     assertThat(r.status()).isEqualTo(CheckResult.Status.FAILED);
     assertThat(r.problems()).extracting(Problem::toString).singleElement().asString()
         .startsWith(AGENT_PATH + ":10:5: spec.model.pinned_revision: agent reconciliation-finance: pinned_revision changes");
+  }
+
+  @Test
+  void admission_pinnedRevisionChanged_needsTheModelShadowEvidenceFromTheProvider() throws Exception {
+    RepoSnapshot head = edit(main, AGENT_PATH, agentWith("\"2026-02-14\"", "\"2026-06-01\""));
+    String candidate = "anthropic/claude-opus-4-7@2026-06-01";
+
+    modelEvidence.set(new ModelShadowReport(AGENT_NAME, candidate, 80, 80, 0.95, 1, 0, BigDecimal.ZERO, List.of()));
+    CheckResult few = engine.admissionCheck().run(change(main, head));
+    assertThat(modelEvidenceAsked).contains(AGENT_NAME + " " + candidate);
+    assertThat(few.status()).isEqualTo(CheckResult.Status.FAILED);
+    assertThat(few.problems()).extracting(Problem::toString).singleElement().asString()
+        .contains("needs at least 100 compared shadow samples agreeing at least 95% of the time; it has 80 samples"
+            + " agreeing 100%");
+
+    modelEvidence.set(new ModelShadowReport(AGENT_NAME, candidate, 120, 117, 0.93, 0.99, 0, BigDecimal.ZERO, List.of()));
+    CheckResult enough = engine.admissionCheck().run(change(main, head));
+    assertThat(enough.problems()).extracting(Problem::toString).noneMatch(p -> p.contains("spec.model"));
+    assertThat(enough.status()).isNotEqualTo(CheckResult.Status.FAILED);
+    modelEvidence.set(null);
   }
 
   @Test

@@ -8,6 +8,12 @@
  * {@link io.warden.core.shadow.ShadowReport} (agreement for one agent),
  * {@link io.warden.core.shadow.ShadowEvidence} (the read side other modules depend on, e.g. policy
  * admission).
+ *
+ * <p>Model shadow runs ({@code spec.shadow}): the model gateway mirrors a sample of an agent's calls
+ * to a candidate model and compares the answers; {@link io.warden.core.shadow.ModelShadowLedger}
+ * keeps the pairs ({@link io.warden.core.shadow.ModelShadowRun}) and reports agreement per
+ * candidate ({@link io.warden.core.shadow.ModelShadowReport}), read by admission through
+ * {@link io.warden.core.shadow.ModelShadowEvidence} when a change moves {@code spec.model}.
  */
 @NullMarked
 package io.warden.core.shadow;

@@ -53,6 +53,10 @@ public final class ProviderStandIn implements AutoCloseable {
   /** When true, each whole Chat Completions answer has an id of its own (chatcmpl-standin-N), as a provider's has. */
   public volatile boolean uniqueResponseIds;
   private final java.util.concurrent.atomic.AtomicLong responses = new java.util.concurrent.atomic.AtomicLong();
+  /** The text of a whole answer, from the requested model and the request; defaults to {@link #answer(String)}. */
+  public volatile java.util.function.BiFunction<String, JsonNode, String> answerText = (model, body) -> answer(model);
+  /** When set, {@link #holdWhole} holds only whole answers of this requested model. */
+  public volatile String holdOnlyModel;
 
   private final Vertx vertx;
   private HttpServer server;
@@ -120,7 +124,7 @@ public final class ProviderStandIn implements AutoCloseable {
       return;
     }
     String model = reportModel != null ? reportModel : body.path("model").asText();
-    String text = answer(body.path("model").asText());
+    String text = answerText.apply(body.path("model").asText(), body);
     if (!body.path("stream").asBoolean(false)) {
       ObjectNode out = JSON.createObjectNode();
       out.put("id", uniqueResponseIds ? "chatcmpl-standin-" + responses.incrementAndGet() : "chatcmpl-standin")
@@ -148,7 +152,7 @@ public final class ProviderStandIn implements AutoCloseable {
       }
       out.set("usage", openAiUsage());
       CompletableFuture<Void> hold = holdWhole;
-      if (hold == null) {
+      if (hold == null || (holdOnlyModel != null && !holdOnlyModel.equals(body.path("model").asText()))) {
         ctx.response().putHeader("content-type", "application/json").end(out.toString());
       } else {
         io.vertx.core.Context context = vertx.getOrCreateContext();
@@ -323,7 +327,7 @@ public final class ProviderStandIn implements AutoCloseable {
       return;
     }
     String model = reportModel != null ? reportModel : body.path("model").asText();
-    String text = answer(body.path("model").asText());
+    String text = answerText.apply(body.path("model").asText(), body);
     boolean thinking = "enabled".equals(body.path("thinking").path("type").asText());
     // input_tokens excludes cache reads, as Anthropic reports it.
     long input = PROMPT_TOKENS - CACHED_TOKENS;

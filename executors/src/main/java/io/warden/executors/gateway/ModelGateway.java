@@ -49,7 +49,8 @@ public final class ModelGateway implements AutoCloseable {
         new PoolOptions().setHttp1MaxSize(256));
     this.calls = new GatewayCalls(new GatewayCalls.Deps(b.vertx, client, b.identity, b.inventory, b.ledger,
         b.policy, b.audit, b.spans, b.prices, catalog::get, Map.copyOf(b.providers), b.env, b.clock,
-        b.upstreamIdleTimeout, b.store, new AnswerCache(b.cacheTtl, b.cacheMaxEntries, b.cacheTicker)));
+        b.upstreamIdleTimeout, b.store, new AnswerCache(b.cacheTtl, b.cacheMaxEntries, b.cacheTicker),
+        b.shadows));
   }
 
   public static ModelGatewayBuilder builder() {
@@ -147,6 +148,11 @@ public final class ModelGateway implements AutoCloseable {
     return savings().values().stream().mapToDouble(s -> s.savedUsd().doubleValue()).sum();
   }
 
+  /** USD the providers' prompt caches saved over all agents since start. */
+  public double promptCacheSavedUsdTotal() {
+    return savings().values().stream().mapToDouble(s -> s.promptCacheSavedUsd().doubleValue()).sum();
+  }
+
   /** Calls answered from the response cache or by joining an identical call in flight, since start. */
   public long cacheHitsTotal() {
     return savings().values().stream().mapToLong(s -> s.cacheHits() + s.coalesced()).sum();
@@ -155,6 +161,11 @@ public final class ModelGateway implements AutoCloseable {
   /** Calls the small model passed up to the pinned model, since start. */
   public long escalationsTotal() {
     return savings().values().stream().mapToLong(ModelSavings::escalations).sum();
+  }
+
+  /** Shadow pairs ({@code spec.shadow}) compared and recorded since start. */
+  public long shadowRunsTotal() {
+    return calls.shadowRuns();
   }
 
   @Override

@@ -8,6 +8,7 @@ import io.warden.core.budget.TokenPrices;
 import io.warden.core.identity.IdentityService;
 import io.warden.core.inventory.Inventory;
 import io.warden.core.policy.PolicyDecider;
+import io.warden.core.shadow.ModelShadowLedger;
 import io.warden.core.store.StateStore;
 import io.warden.core.trace.SpanSink;
 import java.time.Clock;
@@ -47,6 +48,7 @@ public final class ModelGatewayBuilder {
   Duration cacheTtl = DEFAULT_CACHE_TTL;
   long cacheMaxEntries = DEFAULT_CACHE_MAX_ENTRIES;
   Ticker cacheTicker = Ticker.systemTicker();
+  @Nullable ModelShadowLedger shadows;
 
   ModelGatewayBuilder() {}
 
@@ -166,6 +168,15 @@ public final class ModelGatewayBuilder {
   /** The time source of cache expiry; defaults to {@link Ticker#systemTicker()} (tests move it). */
   public ModelGatewayBuilder setCacheTicker(Ticker ticker) {
     this.cacheTicker = Objects.requireNonNull(ticker, "ticker");
+    return this;
+  }
+
+  /**
+   * Where the shadow pairs of {@code spec.shadow} are recorded; without it no call is mirrored to a
+   * candidate.
+   */
+  public ModelGatewayBuilder setModelShadowLedger(ModelShadowLedger shadows) {
+    this.shadows = Objects.requireNonNull(shadows, "shadows");
     return this;
   }
 

@@ -16,6 +16,7 @@ import io.warden.core.inventory.Inventory;
 import io.warden.core.inventory.SyncStatus;
 import io.warden.core.policy.PolicyDecider;
 import io.warden.core.policy.PolicyDecision;
+import io.warden.core.shadow.ModelShadowLedger;
 import io.warden.core.store.StateStore;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanSink;
@@ -85,6 +86,7 @@ final class GatewayFixture implements AutoCloseable {
   AuditLog audit;
   IdentityService identity;
   BudgetLedger ledger;
+  ModelShadowLedger shadows;
   ModelGateway gateway;
   HttpServer server;
   UserPrincipal admin;
@@ -179,6 +181,7 @@ final class GatewayFixture implements AutoCloseable {
     audit = AuditLog.open(dir.resolve("audit.log"));
     identity = IdentityService.create(state, audit, inventory, dir.resolve("signing.key"), clock);
     ledger = BudgetLedger.open(state, clock, persistEvery);
+    shadows = ModelShadowLedger.create(state, clock);
   }
 
   void startGateway() throws Exception {
@@ -199,6 +202,7 @@ final class GatewayFixture implements AutoCloseable {
         .setEnvironment(Map.of("STANDIN_OPENAI_KEY", OPENAI_KEY, "STANDIN_ANTHROPIC_KEY", ANTHROPIC_KEY)::get)
         .setMaxRequestBytes(MAX_REQUEST_BYTES)
         .setStateStore(state)
+        .setModelShadowLedger(shadows)
         .setCacheTicker(() -> System.nanoTime() + cacheClockAdvance.get())
         .build();
     Router router = Router.router(vertx);

@@ -56,7 +56,7 @@ public final class RemoteCommands {
   }
 
   @Command(name = "agents", description = "Agents in the inventory and their credentials.",
-      subcommands = {AgentsList.class, AgentsShow.class, Credentials.class})
+      subcommands = {AgentsList.class, AgentsShow.class, AgentsShadow.class, Credentials.class})
   public static final class Agents extends Group {}
 
   @Command(name = "list", description = "List agents with their sync status.")
@@ -109,6 +109,34 @@ public final class RemoteCommands {
         out.printf("  %s  %s  span %s: %s%n", r.path("at").asText(), r.path("reason").asText(),
             r.path("span_id").asText(), r.path("message").asText());
       }
+    }
+  }
+
+  @Command(name = "shadow",
+      description = "Show an agent's shadow evidence: model candidates (spec.shadow) and shadow mode beside a human.")
+  static final class AgentsShadow extends Remote {
+    @Parameters(paramLabel = "NAME")
+    String name;
+
+    @Override
+    void run() throws Exception {
+      JsonNode report = api.get("/api/v1/agents/" + name + "/shadow");
+      for (JsonNode m : report.path("models")) {
+        out().printf("candidate %s: %d samples, %d agree (%.1f%%, 95%% CI %.1f-%.1f%%), latency %+.0f ms, cost %s USD%n",
+            m.path("candidate").asText(), m.path("samples").asInt(), m.path("agreements").asInt(),
+            m.path("agreement_rate").asDouble() * 100, m.path("agreement_interval_95").path(0).asDouble() * 100,
+            m.path("agreement_interval_95").path(1).asDouble() * 100, m.path("mean_latency_delta_ms").asDouble(),
+            m.path("cost_delta_usd").asText());
+        for (JsonNode d : m.path("disagreements")) {
+          out().printf("  %s  trace %s: %s%n", d.path("at").asText(), d.path("trace_id").asText(),
+              String.join("; ", d.path("differences").valueStream().map(JsonNode::asText).toList()));
+        }
+      }
+      if (report.path("models").isEmpty()) {
+        out().println("model shadow runs: none");
+      }
+      out().printf("shadow mode beside humans: %d pairs, %d agree%n", report.path("pairs").asInt(),
+          report.path("agreements").asInt());
     }
   }
 

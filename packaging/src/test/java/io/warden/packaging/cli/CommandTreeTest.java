@@ -17,7 +17,7 @@ class CommandTreeTest {
     List<List<String>> paths = HelpTree.paths();
     assertThat(paths).as("the tree includes the new commands")
         .contains(List.of("agents", "credentials", "create"), List.of("agents", "credentials", "revoke"),
-            List.of("changes", "recheck"));
+            List.of("changes", "recheck"), List.of("agents", "shadow"));
     for (List<String> path : paths) {
       assertThat(HelpTree.problem(path, "--help")).isNull();
       assertThat(HelpTree.problem(path, "-h")).isNull();

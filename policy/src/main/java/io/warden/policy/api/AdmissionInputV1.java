@@ -17,6 +17,8 @@ import java.util.Map;
  * @param toolsAllowed the tool allow-list ({@code tools/allowed.yaml}) as it is on main
  * @param shadowEvidence for each agent the change moves off {@code spec.autonomy: shadow}, its
  *     shadow-mode evidence (pairs of agent and human actions and how often they agreed)
+ * @param modelShadowEvidence for each agent whose {@code spec.model} the change moves, the model
+ *     gateway's shadow evidence for the proposed model (compared samples beside the current one)
  */
 public record AdmissionInputV1(
     @JsonProperty("change") ChangeV1 change,
@@ -26,7 +28,8 @@ public record AdmissionInputV1(
     @JsonProperty("agent_files") Map<String, String> agentFiles,
     @JsonProperty("approvals") List<ApprovalV1> approvals,
     @JsonProperty("tools_allowed") List<String> toolsAllowed,
-    @JsonProperty("shadow_evidence") Map<String, ShadowEvidenceV1> shadowEvidence) {
+    @JsonProperty("shadow_evidence") Map<String, ShadowEvidenceV1> shadowEvidence,
+    @JsonProperty("model_shadow_evidence") Map<String, ModelShadowEvidenceV1> modelShadowEvidence) {
 
   /** @param base main's commit the change is judged against; @param head the change's head commit */
   public record ChangeV1(
@@ -44,6 +47,19 @@ public record AdmissionInputV1(
       @JsonProperty("role") String role,
       @JsonProperty("teams") List<String> teams,
       @JsonProperty("at") String at) {}
+
+  /**
+   * @param candidate the proposed model, {@code provider/name@pinned_revision}
+   * @param samples shadow pairs compared
+   * @param agreementRate agreements over samples, 0 to 1 (0 without samples)
+   * @param agreementLow lower bound of its 95% Wilson interval
+   */
+  public record ModelShadowEvidenceV1(
+      @JsonProperty("candidate") String candidate,
+      @JsonProperty("samples") int samples,
+      @JsonProperty("agreements") int agreements,
+      @JsonProperty("agreement_rate") double agreementRate,
+      @JsonProperty("agreement_low") double agreementLow) {}
 
   /** @param agreementRate agreements over pairs, 0 to 1 (0 without pairs) */
   public record ShadowEvidenceV1(

@@ -11,6 +11,8 @@ import io.warden.core.change.ProposedChange;
 import io.warden.core.change.RepoSnapshot;
 import io.warden.core.change.RequiredApproval;
 import io.warden.core.identity.Role;
+import io.warden.core.shadow.ModelShadowEvidence;
+import io.warden.core.shadow.ModelShadowReport;
 import io.warden.core.shadow.ShadowEvidence;
 import io.warden.core.shadow.ShadowReport;
 import io.warden.policy.api.AdmissionInputV1;
@@ -56,10 +58,13 @@ public final class OpaAdmissionCheck implements ChangeCheck {
   private final ObjectMapper json;
   private final Duration timeout;
   private final ShadowEvidence shadowEvidence;
+  private final ModelShadowEvidence modelShadowEvidence;
 
   public OpaAdmissionCheck(OpaClient client, PolicySync sync, EngineStatus status, OpaCli cli,
-      RepoDocuments docs, ObjectMapper json, Duration timeout, ShadowEvidence shadowEvidence) {
+      RepoDocuments docs, ObjectMapper json, Duration timeout, ShadowEvidence shadowEvidence,
+      ModelShadowEvidence modelShadowEvidence) {
     this.shadowEvidence = Objects.requireNonNull(shadowEvidence, "shadowEvidence");
+    this.modelShadowEvidence = Objects.requireNonNull(modelShadowEvidence, "modelShadowEvidence");
     this.client = Objects.requireNonNull(client, "client");
     this.sync = Objects.requireNonNull(sync, "sync");
     this.status = Objects.requireNonNull(status, "status");
@@ -170,7 +175,7 @@ public final class OpaAdmissionCheck implements ChangeCheck {
         new AdmissionInputV1.ChangeV1(change.id(), change.title(), change.author(),
             change.base().commit(), change.head().commit()),
         files, old, proposed, agentFiles, approvals, docs.allowedTools(change.base()).tools(),
-        shadowEvidence(old, proposed));
+        shadowEvidence(old, proposed), modelShadowEvidence(old, proposed));
     return new AdmissionInput(doc, agentPaths.size() == 1 ? agentPaths.get(0) : "(change)");
   }
 
@@ -187,6 +192,31 @@ public final class OpaAdmissionCheck implements ChangeCheck {
       }
     });
     return out;
+  }
+
+  /** The model-shadow evidence of every agent whose {@code spec.model} the change moves, for the proposed model. */
+  private Map<String, AdmissionInputV1.ModelShadowEvidenceV1> modelShadowEvidence(Map<String, JsonNode> old,
+      Map<String, JsonNode> proposed) {
+    Map<String, AdmissionInputV1.ModelShadowEvidenceV1> out = new TreeMap<>();
+    old.forEach((name, before) -> {
+      JsonNode after = proposed.get(name);
+      if (after == null || !before.at("/spec/model").isObject() || !after.at("/spec/model").isObject()) {
+        return;
+      }
+      String from = model(before.at("/spec/model"));
+      String to = model(after.at("/spec/model"));
+      if (!from.equals(to)) {
+        ModelShadowReport r = modelShadowEvidence.report(name, to);
+        out.put(name, new AdmissionInputV1.ModelShadowEvidenceV1(to, r.samples(), r.agreements(), r.agreementRate(),
+            r.agreementLow()));
+      }
+    });
+    return out;
+  }
+
+  /** {@code provider/name@pinned_revision}, as the model gateway names models in its shadow ledger. */
+  private static String model(JsonNode m) {
+    return m.path("provider").asText() + "/" + m.path("name").asText() + "@" + m.path("pinned_revision").asText();
   }
 
   private static AdmissionInputV1.ApprovalV1 approval(Approval a) {

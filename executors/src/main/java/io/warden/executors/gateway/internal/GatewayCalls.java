@@ -32,6 +32,7 @@ import io.warden.core.inventory.Inventory;
 import io.warden.core.policy.DecisionInput;
 import io.warden.core.policy.PolicyDecider;
 import io.warden.core.policy.PolicyDecision;
+import io.warden.core.shadow.ModelShadowLedger;
 import io.warden.core.store.StateStore;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanSink;
@@ -49,6 +50,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -61,7 +64,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The call path of the model gateway: authenticate, pin, reserve budget, ask policy, forward,
- * relay (streams event by event), settle, record drift, and write the GenAI span.
+ * relay (streams event by event), settle, record drift, write the GenAI span, and (for a call
+ * {@code spec.shadow} samples) mirror it to the candidate and record the compared pair.
  *
  * <p>Blocking steps (identity, ledger, policy, audit, span) run on worker threads; relaying runs on
  * the request's event loop.
@@ -86,7 +90,11 @@ public final class GatewayCalls {
       Vertx vertx, HttpClient client, IdentityService identity, Inventory inventory, BudgetLedger ledger,
       PolicyDecider policy, AuditLog audit, SpanSink spans, TokenPrices prices, Supplier<ModelCatalog> catalog,
       Map<String, UpstreamProvider> providers, Function<String, @Nullable String> env, Clock clock,
-      Duration upstreamIdleTimeout, @Nullable StateStore store, AnswerCache cache) {}
+      Duration upstreamIdleTimeout, @Nullable StateStore store, AnswerCache cache,
+      @Nullable ModelShadowLedger shadows) {}
+
+  /** Share of calls mirrored to {@code spec.shadow.candidate} when {@code sample_rate} is not set. */
+  public static final double DEFAULT_SHADOW_SAMPLE_RATE = 0.1;
 
   /** State store table of the last {@code system_fingerprint} seen per provider snapshot. */
   static final String FINGERPRINTS = "model_fingerprints";
@@ -95,6 +103,9 @@ public final class GatewayCalls {
   private final Map<String, String> fingerprints = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> drift = new ConcurrentHashMap<>();
   private final Map<String, ModelSavings> savings = new ConcurrentHashMap<>();
+  /** Agent and candidate pairs already warned about as not callable (warned once each). */
+  private final Set<String> shadowWarned = ConcurrentHashMap.newKeySet();
+  private final LongAdder shadowRuns = new LongAdder();
 
   public GatewayCalls(Deps deps) {
     this.d = Objects.requireNonNull(deps, "deps");
@@ -115,6 +126,11 @@ public final class GatewayCalls {
     return d.cache().waiting();
   }
 
+  /** Shadow pairs compared and recorded since start. */
+  public long shadowRuns() {
+    return shadowRuns.sum();
+  }
+
   /** Savings of routing and caching per agent since start. */
   public Map<String, ModelSavings> savings() {
     return Map.copyOf(savings);
@@ -125,6 +141,7 @@ public final class GatewayCalls {
   /** {@code POST /v1/chat/completions} or {@code POST /v1/messages}. */
   public void handleCall(RoutingContext ctx, WireFormat format) {
     Call call = new Call(format, System.nanoTime(), d.clock().instant());
+    call.context = ctx.vertx().getOrCreateContext();
     HttpServerRequest req = ctx.request();
     call.trace = TraceContext.of(req.getHeader("traceparent"), req.getHeader("baggage"));
     call.spanId = TraceContext.newSpanId();
@@ -271,6 +288,7 @@ public final class GatewayCalls {
       call.apiKey = key;
     }
     route(call, agent, descriptor, pinned, small);
+    call.shadow = shadowPlan(call, agent, descriptor, pinned);
 
     long estIn = Math.max(1, call.bodyBytes / 4);
     long estOut = maxTokens(call.body);
@@ -364,6 +382,39 @@ public final class GatewayCalls {
           call.headers.get("anthropic-version"), call.headers.get("anthropic-beta"));
     }
   }
+
+  /** The candidate call this call is mirrored to, or null when {@code spec.shadow} does not sample it. */
+  private @Nullable ShadowPlan shadowPlan(Call call, AgentPrincipal agent, AgentDescriptor descriptor,
+      AgentDescriptor.Model pinned) {
+    AgentDescriptor.Shadow shadow = descriptor.spec().shadow();
+    if (shadow == null || d.shadows() == null || call.stream || call.model != pinned) {
+      return null; // streams are not mirrored; a caller naming the small model is not the pinned model's call
+    }
+    AgentDescriptor.Model candidate = shadow.candidate();
+    if (candidate == null || candidate.provider() == null || candidate.name() == null
+        || candidate.pinnedRevision() == null) {
+      return null;
+    }
+    double rate = shadow.sampleRate() == null ? DEFAULT_SHADOW_SAMPLE_RATE : shadow.sampleRate().doubleValue();
+    if (rate <= 0 || ThreadLocalRandom.current().nextDouble() >= rate) {
+      return null;
+    }
+    UpstreamProvider cp = d.providers().get(candidate.provider());
+    String key = cp == null || cp.apiKeyEnv().isEmpty() ? null : d.env().apply(cp.apiKeyEnv());
+    if (cp == null || cp.speaksAnthropic() != call.provider.speaksAnthropic()
+        || (!cp.apiKeyEnv().isEmpty() && (key == null || key.isBlank()))) {
+      if (shadowWarned.add(agent.name() + "|" + describe(candidate))) {
+        LOG.warn("agent {}: shadow candidate {} cannot be called (no upstream '{}' of the same wire format with its"
+            + " key); no shadow runs are recorded for it", agent.name(), describe(candidate), candidate.provider());
+      }
+      return null;
+    }
+    return new ShadowPlan(candidate, d.catalog().get().snapshot(candidate), cp, key);
+  }
+
+  /** Where a sampled call is mirrored: the candidate, its snapshot, upstream and key. */
+  private record ShadowPlan(AgentDescriptor.Model candidate, String snapshot, UpstreamProvider provider,
+      @Nullable String apiKey) {}
 
   /** The client address failed authentications are counted under (as on the API and OTLP ports). */
   private static String source(HttpServerRequest req) {
@@ -466,19 +517,16 @@ public final class GatewayCalls {
   private void forward(RoutingContext ctx, Call call) {
     ObjectNode body = call.body;
     body.put("model", call.snapshot);
-    String path;
+    String path = path(call.format);
     if (call.format == WireFormat.OPENAI) {
-      path = "/chat/completions";
       if (call.stream) {
         ObjectNode so = body.path("stream_options").isObject() ? (ObjectNode) body.get("stream_options")
             : body.putObject("stream_options");
         call.clientWantsUsage = so.path("include_usage").asBoolean(false);
         so.put("include_usage", true);
       }
-    } else if (call.format == WireFormat.OPENAI_RESPONSES) {
-      path = "/responses"; // usage always comes in response.completed
-    } else {
-      path = "/v1/messages";
+    } else if (call.format == WireFormat.ANTHROPIC) {
+      call.promptCacheMarks = PromptCacheMarks.mark(body);
     }
     HttpServerResponse out = ctx.response();
     if (!call.stream) {
@@ -516,6 +564,15 @@ public final class GatewayCalls {
           }
         })
         .onFailure(err -> upstreamDown(out, call, err));
+  }
+
+  /** The upstream path of {@code format} (the Responses API reports usage in {@code response.completed}). */
+  private static String path(WireFormat format) {
+    return switch (format) {
+      case OPENAI -> "/chat/completions";
+      case OPENAI_RESPONSES -> "/responses";
+      case ANTHROPIC -> "/v1/messages";
+    };
   }
 
   private void upstreamDown(HttpServerResponse out, Call call, Throwable err) {
@@ -837,6 +894,7 @@ public final class GatewayCalls {
     BigDecimal cost = BigDecimal.ZERO;
     BigDecimal unrouted = BigDecimal.ZERO;
     String unpriced = "";
+    BigDecimal promptCacheSaved = BigDecimal.ZERO;
     boolean fresh = !call.cacheOutcome.equals("hit") && !call.cacheOutcome.equals("coalesced");
     if (call.reservation != null) {
       if (!call.delivered) {
@@ -855,6 +913,9 @@ public final class GatewayCalls {
               unpriced = leg.snapshot();
             } else {
               cost = cost.add(priced);
+              promptCacheSaved = promptCacheSaved.add(promptCacheSaving(leg.responseModel().isEmpty() ? leg.snapshot()
+                  : leg.responseModel(), leg.model().pinnedRevision(), leg.inputTokens(), leg.outputTokens(),
+                  leg.cachedTokens(), priced));
             }
           }
           if (a.legs().size() == 1 && !last.usageSeen()) {
@@ -873,6 +934,10 @@ public final class GatewayCalls {
             unpriced = call.snapshot;
           } else {
             cost = priced;
+            if (!call.cacheOutcome.equals("hit")) {
+              promptCacheSaved = promptCacheSaving(m.responseModel.isEmpty() ? call.snapshot : m.responseModel,
+                  call.model.pinnedRevision(), m.inputTokens, m.outputTokens, m.cachedTokens, priced);
+            }
           }
         } else if (call.stream) {
           // A stream cut before its usage arrived: charge the prompt and what was received, by size.
@@ -890,11 +955,19 @@ public final class GatewayCalls {
       boolean escalated = fresh && !call.escalatedOn.isEmpty();
       boolean bySmall = fresh && call.small != null && call.answeredModel == call.small;
       savings.merge(call.agent.name(), new ModelSavings(1, call.cacheOutcome.equals("hit") ? 1 : 0,
-          call.cacheOutcome.equals("coalesced") ? 1 : 0, bySmall ? 1 : 0, escalated ? 1 : 0, unrouted, cost),
+          call.cacheOutcome.equals("coalesced") ? 1 : 0, bySmall ? 1 : 0, escalated ? 1 : 0, unrouted, cost,
+          promptCacheSaved),
           GatewayCalls::add);
       if (escalated) {
         recordEscalation(call);
       }
+    }
+    if (call.shadow != null && fresh && call.answer != null && call.answer.status() / 100 == 2
+        && call.answeredModel == call.model) {
+      AnswerCache.Leg last = call.answer.legs().getLast();
+      BigDecimal primaryUsd = price(last.responseModel().isEmpty() ? last.snapshot() : last.responseModel(),
+          call.model.pinnedRevision(), last.inputTokens(), last.outputTokens(), last.cachedTokens());
+      mirror(call, call.shadow, primaryUsd == null ? BigDecimal.ZERO : primaryUsd);
     }
     String driftKind = fresh ? detectDrift(call) : "";
     try {
@@ -904,10 +977,74 @@ public final class GatewayCalls {
     }
   }
 
+  /**
+   * Sends the call's request to the shadow candidate after the primary answer was delivered (so the
+   * caller's latency and answer are never affected), compares the two answers
+   * ({@link ShadowComparison}) and records the pair. The candidate's cost is recorded on the pair,
+   * not charged to the agent's budgets: the experiment is the operator's, and must not refuse the
+   * agent's own calls.
+   */
+  private void mirror(Call call, ShadowPlan plan, BigDecimal primaryUsd) {
+    ObjectNode body = call.body.deepCopy();
+    body.put("model", plan.snapshot());
+    body.remove("stream");
+    body.remove("stream_options");
+    if (call.format == WireFormat.OPENAI_RESPONSES) {
+      body.put("store", false); // the candidate's answer is not a response the agent can continue from
+    }
+    long primaryMs = (call.endNanos - call.startNanos) / 1_000_000;
+    byte[] primary = call.answer.body().getBytes();
+    // On the request's event loop, as every upstream call: from a worker thread the response's
+    // callbacks would run on workers and the body could be read after it arrived.
+    call.context.runOnContext(v -> {
+      long start = System.nanoTime();
+      fetch(call, plan.candidate(), plan.snapshot(), plan.provider(), plan.apiKey(), path(call.format), body)
+          .onComplete(ar -> {
+            long candidateMs = (System.nanoTime() - start) / 1_000_000;
+            d.vertx().executeBlocking(() -> {
+              List<String> differences;
+              BigDecimal candidateUsd = BigDecimal.ZERO;
+              if (ar.failed()) {
+                differences = List.of("candidate did not answer: " + firstLine(String.valueOf(ar.cause().getMessage())));
+              } else if (ar.result().status() / 100 != 2) {
+                differences = List.of("candidate answered " + ar.result().status() + ": "
+                    + firstLine(ar.result().body().toString()));
+              } else {
+                AnswerCache.Leg leg = ar.result().legs().getLast();
+                BigDecimal priced = price(leg.responseModel().isEmpty() ? leg.snapshot() : leg.responseModel(),
+                    plan.candidate().pinnedRevision(), leg.inputTokens(), leg.outputTokens(), leg.cachedTokens());
+                candidateUsd = priced == null ? BigDecimal.ZERO : priced;
+                try {
+                  differences = ShadowComparison.compare(call.format, JSON.readTree(primary),
+                      JSON.readTree(ar.result().body().getBytes()));
+                } catch (IOException e) {
+                  differences = List.of("candidate's answer is not JSON");
+                }
+              }
+              d.shadows().record(call.agent.name(), describe(call.model), describe(plan.candidate()),
+                  differences.isEmpty(), differences, primaryMs, candidateMs, primaryUsd, candidateUsd,
+                  call.trace.traceId());
+              shadowRuns.increment();
+              return null;
+            }, false).onFailure(err -> LOG.warn("could not record the shadow run of {}", call.agent.name(), err));
+          });
+    });
+  }
+
+  /** What the provider's prompt cache saved on one upstream call: the price without cache reads minus {@code paid}. */
+  private BigDecimal promptCacheSaving(String model, String revision, long in, long out, long cached, BigDecimal paid) {
+    if (cached <= 0) {
+      return BigDecimal.ZERO;
+    }
+    BigDecimal uncached = price(model, revision, in, out, 0);
+    return uncached == null || uncached.compareTo(paid) <= 0 ? BigDecimal.ZERO : uncached.subtract(paid);
+  }
+
   private static ModelSavings add(ModelSavings a, ModelSavings b) {
     return new ModelSavings(a.calls() + b.calls(), a.cacheHits() + b.cacheHits(), a.coalesced() + b.coalesced(),
         a.smallModelAnswers() + b.smallModelAnswers(), a.escalations() + b.escalations(),
-        a.unroutedUsd().add(b.unroutedUsd()), a.actualUsd().add(b.actualUsd()));
+        a.unroutedUsd().add(b.unroutedUsd()), a.actualUsd().add(b.actualUsd()),
+        a.promptCacheSavedUsd().add(b.promptCacheSavedUsd()));
   }
 
   private void recordEscalation(Call call) {
@@ -980,6 +1117,9 @@ public final class GatewayCalls {
     }
     a.put("warden.model.pinned", describe(call.model));
     a.put("warden.gateway.cache", call.cacheKey == null ? "off" : call.cacheOutcome);
+    if (call.promptCacheMarks > 0) {
+      a.put("warden.gateway.prompt_cache_marks", Integer.toString(call.promptCacheMarks));
+    }
     if (call.small != null || !call.escalatedOn.isEmpty()) {
       a.put("warden.routing.answered_by", describe(call.answeredModel));
       a.put("warden.routing.escalated_on", call.escalatedOn.isEmpty() ? "none" : call.escalatedOn);
@@ -1110,6 +1250,8 @@ public final class GatewayCalls {
     final Instant startTime;
     final Metering meter = new Metering();
     final AtomicBoolean finished = new AtomicBoolean();
+    /** The request's event-loop context: upstream calls are made on it. */
+    io.vertx.core.Context context;
     TraceContext trace;
     String spanId;
     ObjectNode body;
@@ -1148,6 +1290,10 @@ public final class GatewayCalls {
     @Nullable StringBuilder recorded;
     AgentDescriptor.Model answeredModel;
     String answeredSnapshot;
+    /** Prompt-cache breakpoints the gateway added ({@link PromptCacheMarks}). */
+    int promptCacheMarks;
+    /** The shadow candidate this call is mirrored to once answered ({@code spec.shadow}), when sampled. */
+    @Nullable ShadowPlan shadow;
 
     Call(WireFormat format, long startNanos, Instant startTime) {
       this.format = format;

@@ -1,0 +1,227 @@
+package io.warden.bench.gateway;
+
+import io.warden.executors.gateway.StandInGateway;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The latency the model gateway adds: the same Chat Completions requests straight to the provider
+ * stand-in and through Warden's gateway (authentication, budget reservation and settlement, an
+ * allow-all policy decider, pinning, relaying, metering, the GenAI span), in one run, and beside it
+ * the LiteLLM proxy on the same stand-in and load when it is installed
+ * ({@code scripts/install.d/litellm.sh --bench}).
+ *
+ * <p>Loads, each after a warm-up: whole answers one at a time; streams one at a time; streams 200
+ * at a time. Each request's latency is to the last byte of the answer. Prints p50/p99 per path and
+ * what the gateway and LiteLLM add to the direct call, and their ratio; a request that fails or
+ * times out (60 s) is counted as failed and kept at its time. Arguments (optional):
+ * {@code requests concurrency loads} (default 2000, 200 and {@code whole1,stream1,streamN}).
+ */
+public final class GatewayOverheadBench {
+  private static final String AGENT = """
+      apiVersion: agent.os/v1
+      kind: Agent
+      metadata: {name: bench-bot, owner: bench}
+      spec:
+        model: {provider: openai, name: gpt-4o, pinned_revision: "2024-08-06"}
+        budgets: {calls_per_hour: 100000000, usd_per_day: 1000000}
+      """;
+  private static final String SNAPSHOT = "gpt-4o-2024-08-06";
+  private static final int WARMUP = 500;
+
+  private GatewayOverheadBench() {}
+
+  /** One way to reach the stand-in: a base URL and the API key it wants. */
+  private record Route(String name, String baseUrl, String key, String model) {}
+
+  public static void main(String[] args) throws Exception {
+    int requests = args.length > 0 ? Integer.parseInt(args[0]) : 2000;
+    int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+    List<String> loads = List.of((args.length > 2 ? args[2] : "whole1,stream1,streamN").split(","));
+    Path root = Path.of(System.getProperty("warden.root", ".")).toAbsolutePath().normalize();
+    Path dir = Files.createTempDirectory("warden-gateway-bench-");
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+    try (StandInGateway g = StandInGateway.start(dir)) {
+      String key = g.addAgent("bench-bot", AGENT);
+      List<Route> paths = new ArrayList<>();
+      paths.add(new Route("direct", g.standInOpenAiBaseUrl(), "sk-standin-openai", SNAPSHOT));
+      paths.add(new Route("warden", g.gatewayOpenAiBaseUrl(), key, "gpt-4o"));
+      Process litellm = startLiteLlm(root, dir, g.standInOpenAiBaseUrl(), http);
+      try {
+        if (litellm != null) {
+          paths.add(new Route("litellm", "http://127.0.0.1:" + litellmPort + "/v1", LITELLM_KEY, "gpt-4o"));
+        }
+        System.out.printf(Locale.ROOT, "model gateway overhead: %d requests per path and load, after %d warm-up;"
+            + " %d CPUs%n", requests, WARMUP, Runtime.getRuntime().availableProcessors());
+        if (loads.contains("whole1")) {
+          run("whole, 1 at a time", paths, http, false, 1, requests, g);
+        }
+        if (loads.contains("stream1")) {
+          run("stream, 1 at a time", paths, http, true, 1, requests, g);
+        }
+        if (loads.contains("streamN")) {
+          run("stream, " + concurrency + " at a time", paths, http, true, concurrency, requests, g);
+        }
+      } finally {
+        if (litellm != null) {
+          litellm.descendants().forEach(ProcessHandle::destroy);
+          litellm.destroy();
+          litellm.waitFor(10, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  private static void run(String load, List<Route> paths, HttpClient http, boolean stream, int concurrency,
+      int requests, StandInGateway g) throws Exception {
+    Map<String, long[]> results = new LinkedHashMap<>();
+    Map<String, Integer> failed = new LinkedHashMap<>();
+    for (Route p : paths) {
+      measure(http, p, stream, concurrency, WARMUP, new java.util.concurrent.atomic.AtomicInteger());
+      g.clearReceived();
+      java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+      results.put(p.name(), measure(http, p, stream, concurrency, requests, failures));
+      failed.put(p.name(), failures.get());
+      g.clearReceived();
+    }
+    long[] direct = results.get("direct");
+    System.out.printf(Locale.ROOT, "%n%s%n  %-8s %10s %10s %12s %12s%n", load, "path", "p50 ms", "p99 ms",
+        "added p50", "added p99");
+    results.forEach((name, l) -> System.out.printf(Locale.ROOT, "  %-8s %10.3f %10.3f %12.3f %12.3f%s%n", name,
+        p(l, 50), p(l, 99), p(l, 50) - p(direct, 50), p(l, 99) - p(direct, 99),
+        failed.get(name) == 0 ? "" : "   (" + failed.get(name) + " failed or timed out)"));
+    if (results.containsKey("litellm")) {
+      long[] w = results.get("warden");
+      long[] l = results.get("litellm");
+      System.out.printf(Locale.ROOT, "  added latency, LiteLLM / Warden: p50 %.1fx, p99 %.1fx%n",
+          (p(l, 50) - p(direct, 50)) / Math.max(0.001, p(w, 50) - p(direct, 50)),
+          (p(l, 99) - p(direct, 99)) / Math.max(0.001, p(w, 99) - p(direct, 99)));
+    }
+  }
+
+  private static double p(long[] sorted, int pct) {
+    return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * pct / 100.0) - 1)] / 1e6;
+  }
+
+  /** Latencies (ns, sorted) of {@code n} requests, {@code concurrency} in flight. */
+  private static long[] measure(HttpClient http, Route p, boolean stream, int concurrency, int n,
+      java.util.concurrent.atomic.AtomicInteger failures) throws Exception {
+    String body = "{\"model\":\"" + p.model() + "\",\"stream\":" + stream + ",\"max_tokens\":64,"
+        + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
+    HttpRequest req = HttpRequest.newBuilder(URI.create(p.baseUrl() + "/chat/completions"))
+        .timeout(Duration.ofSeconds(60)).header("content-type", "application/json")
+        .header("authorization", "Bearer " + p.key())
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+    long[] out = new long[n];
+    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+    try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
+      List<Future<?>> running = new ArrayList<>();
+      for (int w = 0; w < concurrency; w++) {
+        running.add(workers.submit(() -> {
+          for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
+            long t = System.nanoTime();
+            try {
+              HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+              if (r.statusCode() != 200 || (stream && !r.body().contains("[DONE]"))) {
+                if (failures.incrementAndGet() == 1) {
+                  System.out.println("  " + p.name() + " answered " + r.statusCode() + ": " + r.body().lines().findFirst().orElse(""));
+                }
+              }
+            } catch (IOException e) {
+              failures.incrementAndGet();
+            }
+            out[i] = System.nanoTime() - t;
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : running) {
+        f.get();
+      }
+    }
+    Arrays.sort(out);
+    return out;
+  }
+
+  private static int litellmPort;
+  /** LiteLLM refuses to start without a master key; callers present it as their key (no database). */
+  private static final String LITELLM_KEY = "sk-" + java.util.HexFormat.of().formatHex(randomBytes());
+
+  private static byte[] randomBytes() {
+    byte[] b = new byte[32];
+    new java.security.SecureRandom().nextBytes(b);
+    return b;
+  }
+
+  /** The LiteLLM proxy in front of the stand-in, or null when it is not installed. */
+  private static Process startLiteLlm(Path root, Path dir, String standIn, HttpClient http) throws Exception {
+    Path bin = Path.of(System.getenv().getOrDefault("WARDEN_LITELLM",
+        root.resolve(".tools/litellm-venv/bin/litellm").toString()));
+    if (!Files.isExecutable(bin)) {
+      System.out.println("LiteLLM proxy not installed (" + bin + "): run scripts/install.d/litellm.sh --bench;"
+          + " measuring Warden only");
+      return null;
+    }
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+      litellmPort = s.getLocalPort();
+    }
+    Path config = dir.resolve("litellm.yaml");
+    Files.writeString(config, """
+        model_list:
+          - model_name: gpt-4o
+            litellm_params:
+              model: openai/%s
+              api_base: %s
+              api_key: sk-standin-openai
+        litellm_settings:
+          drop_params: true
+          set_verbose: false
+        """.formatted(SNAPSHOT, standIn), StandardCharsets.UTF_8);
+    ProcessBuilder pb = new ProcessBuilder(bin.toString(), "--config", config.toString(), "--host", "127.0.0.1",
+        "--port", Integer.toString(litellmPort), "--num_workers", "1")
+        .redirectErrorStream(true).redirectOutput(dir.resolve("litellm.log").toFile());
+    pb.environment().put("LITELLM_MASTER_KEY", LITELLM_KEY);
+    pb.environment().put("LITELLM_LOG", "ERROR");
+    pb.environment().put("LITELLM_LOCAL_MODEL_COST_MAP", "True"); // no fetch of the remote price list
+    pb.environment().put("LITELLM_TELEMETRY", "False");
+    pb.environment().put("DISABLE_SCHEMA_UPDATE", "True");
+    Process proc = pb.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (System.nanoTime() < deadline) {
+      if (!proc.isAlive()) {
+        throw new IllegalStateException("LiteLLM exited: see " + dir.resolve("litellm.log"));
+      }
+      try {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+            URI.create("http://127.0.0.1:" + litellmPort + "/health/liveliness")).build(),
+            HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() == 200) {
+          return proc;
+        }
+      } catch (IOException e) {
+        // not listening yet
+      }
+      Thread.sleep(500); // polling a child process's start-up (a benchmark, not a test)
+    }
+    proc.destroy();
+    throw new IllegalStateException("LiteLLM did not start in 120 s: see " + dir.resolve("litellm.log"));
+  }
+}
