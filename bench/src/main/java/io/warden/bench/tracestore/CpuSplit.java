@@ -21,6 +21,7 @@ final class CpuSplit {
   private final Map<Long, String> nameById = new HashMap<>();
   private final long processStart = processCpuNanos();
   private final long wallStart = System.nanoTime();
+  private final Map<String, Long> gcStart = gcMillis();
 
   private CpuSplit() {
     for (long id : threads.getAllThreadIds()) {
@@ -77,12 +78,27 @@ final class CpuSplit {
     lastById.forEach((id, now) ->
         byRole.merge(role(nameById.get(id)), now - startById.getOrDefault(id, 0L), Long::sum));
     long total = processCpuNanos() - processStart;
+    long javaThreads = byRole.values().stream().mapToLong(Long::longValue).sum();
+    // Threads the JVM does not list (GC workers, JIT compilers): the rest of the process's CPU.
+    byRole.put("GC+JIT threads", Math.max(0, total - javaThreads));
     double k = Math.max(1, spans) / 1000.0;
     StringBuilder sb = new StringBuilder("cpu ms per 1k spans:");
     byRole.forEach((r, n) -> sb.append(String.format(Locale.ROOT, " %s %.1f,", r, n / 1e6 / k)));
-    sb.append(String.format(Locale.ROOT, " process total %.1f (with GC and JIT; %.2f cores busy)",
+    sb.append(String.format(Locale.ROOT, " process total %.1f (%.2f cores busy); GC time",
         total / 1e6 / k, total / (double) (System.nanoTime() - wallStart)));
+    gcMillis().forEach((gc, ms) -> sb.append(String.format(Locale.ROOT, " %s %d ms,", gc,
+        ms - gcStart.getOrDefault(gc, 0L))));
+    sb.setLength(sb.length() - 1);
     return sb.toString();
+  }
+
+  /** Collection time so far by collector (pauses; G1's concurrent cycles are their own entry). */
+  static Map<String, Long> gcMillis() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+      out.put(gc.getName(), gc.getCollectionTime());
+    }
+    return out;
   }
 
   static long processCpuNanos() {

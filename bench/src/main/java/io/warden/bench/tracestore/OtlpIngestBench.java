@@ -26,6 +26,7 @@ import io.warden.core.inventory.SyncStatus;
 import io.warden.core.store.StateStore;
 import io.warden.tracestore.TraceStore;
 import java.nio.file.Files;
+import org.jspecify.annotations.Nullable;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -49,11 +50,19 @@ import java.util.concurrent.atomic.AtomicLong;
  * (Lucene applier, refresh, merges) and the load generator (exporters). On a shared machine this
  * is steadier than the rate.
  *
- * <p>Arguments (optional): {@code exporters seconds batchSize} (default 32 15 512). The client and the
- * server share the machine, so the figure is a floor for the server alone.
+ * <p>Searchability: one acknowledged batch in {@value #PROBE_EVERY} is a probe; a probe thread
+ * searches for its trace id ({@code trace_id:...}, page of one) until the search finds it and prints
+ * the lag between the acknowledgement and that search, p50/p99/max: how long an acknowledged span
+ * takes to become searchable (the issue's bound is 5 s).
+ *
+ * <p>Arguments (optional): {@code exporters seconds batchSize protocols} (default
+ * {@code 32 15 512 http/protobuf,grpc}). The client and the server share the machine, so the
+ * figure is a floor for the server alone.
  */
 public final class OtlpIngestBench {
   private static final String AGENT = "bench-agent";
+  /** One acknowledged batch in this many is probed for searchability. */
+  static final int PROBE_EVERY = 8;
 
   private OtlpIngestBench() {}
 
@@ -61,6 +70,7 @@ public final class OtlpIngestBench {
     int exporters = args.length > 0 ? Integer.parseInt(args[0]) : 32;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 15;
     int batchSize = args.length > 2 ? Integer.parseInt(args[2]) : 512;
+    List<String> protocols = List.of((args.length > 3 ? args[3] : "http/protobuf,grpc").split(","));
     System.out.println(Machine.describe());
     Path dir = Files.createTempDirectory("warden-ingest-bench");
     try (StateStore state = StateStore.open(dir.resolve("state.db"));
@@ -75,12 +85,12 @@ public final class OtlpIngestBench {
       Principal admin = identity.authenticate(identity.bootstrapAdmin().orElseThrow().secret());
       String secret = identity.issueCredential(admin, AGENT).secret();
       List<SpanData> templates = templates(batchSize);
-      for (String protocol : List.of("http/protobuf", "grpc")) {
+      for (String protocol : protocols) {
         Path data = dir.resolve("data-" + protocol.replace('/', '-'));
         try (TraceStore store = TraceStore.builder(data).setIdentityService(identity).setInventory(inventory)
             .setHttpPort(0).setGrpcPort(0).build()) {
           store.start().await();
-          run(protocol, store, secret, templates, exporters, seconds);
+          run(protocol, store, store.httpPort(), store.grpcPort(), secret, templates, exporters, seconds);
         }
         Machine.deleteTree(data);
       }
@@ -89,14 +99,19 @@ public final class OtlpIngestBench {
     }
   }
 
-  private static void run(String protocol, TraceStore store, String secret, List<SpanData> templates,
-      int exporters, int seconds) throws Exception {
+  /**
+   * Runs the load against the OTLP endpoints on {@code httpPort} / {@code grpcPort} of this host.
+   * With a {@code store}, also waits for its index to catch up and measures searchability; without
+   * (a peer such as an OpenTelemetry Collector, see {@code PeerIngest}), acknowledgements only.
+   */
+  static void run(String protocol, @Nullable TraceStore store, int httpPort, int grpcPort, String secret,
+      List<SpanData> templates, int exporters, int seconds) throws Exception {
     List<SpanExporter> clients = new ArrayList<>();
     for (int i = 0; i < exporters; i++) {
       clients.add(protocol.equals("grpc")
-          ? OtlpGrpcSpanExporter.builder().setEndpoint("http://127.0.0.1:" + store.grpcPort())
+          ? OtlpGrpcSpanExporter.builder().setEndpoint("http://127.0.0.1:" + grpcPort)
               .addHeader("Authorization", "Bearer " + secret).setTimeout(Duration.ofSeconds(30)).build()
-          : OtlpHttpSpanExporter.builder().setEndpoint("http://127.0.0.1:" + store.httpPort() + "/v1/traces")
+          : OtlpHttpSpanExporter.builder().setEndpoint("http://127.0.0.1:" + httpPort + "/v1/traces")
               .addHeader("Authorization", "Bearer " + secret).setTimeout(Duration.ofSeconds(30)).build());
     }
     AtomicLong spans = new AtomicLong();
@@ -106,6 +121,8 @@ public final class OtlpIngestBench {
     AtomicLong failures = new AtomicLong();
     long[] latencies = new long[2_000_000];
     AtomicLong latencyCount = new AtomicLong();
+    SearchLag searchLag = store == null ? null : SearchLag.start(store);
+    AtomicLong acked = new AtomicLong();
     long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
     long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
     List<Thread> threads = new ArrayList<>();
@@ -119,6 +136,9 @@ public final class OtlpIngestBench {
           long t1 = System.nanoTime();
           if (r.isSuccess()) {
             allSpans.addAndGet(batch.size());
+            if (searchLag != null && acked.incrementAndGet() % PROBE_EVERY == 0) {
+              searchLag.probe(batch.get(0).getTraceId(), t1);
+            }
           }
           if (t0 < warmupEnd) {
             continue;
@@ -145,12 +165,17 @@ public final class OtlpIngestBench {
     }
     cpu.sample(); // before the client threads go away
     int n = (int) Math.min(latencyCount.get(), latencies.length);
-    System.out.printf(Locale.ROOT, "ingest %-13s exporters=%d batch=%d: %,.0f spans/s acknowledged (fsynced), "
+    System.out.printf(Locale.ROOT, "ingest %-13s exporters=%d batch=%d: %,.0f spans/s acknowledged%s, "
             + "%,.0f requests/s, request p50 %.1f ms p99 %.1f ms, refused/failed requests %d%n",
-        protocol, exporters, templates.size(), spans.get() / (double) seconds, requests.get() / (double) seconds,
+        protocol, exporters, templates.size(), spans.get() / (double) seconds,
+        store == null ? " (peer)" : " (fsynced)", requests.get() / (double) seconds,
         Machine.percentileMillis(latencies, n, 0.50), Machine.percentileMillis(latencies, n, 0.99), failures.get());
     for (SpanExporter c : clients) {
       c.shutdown().join(10, TimeUnit.SECONDS);
+    }
+    if (store == null) {
+      System.out.printf(Locale.ROOT, "ingest %-13s %s%n", protocol, cpu.report(allSpans.get()));
+      return;
     }
     long t0 = System.nanoTime();
     while (true) {
@@ -163,8 +188,10 @@ public final class OtlpIngestBench {
       Thread.sleep(100);
     }
     double catchUp = (System.nanoTime() - t0) / 1e9;
+    searchLag.finish();
     System.out.printf(Locale.ROOT, "ingest %-13s Lucene caught up %.1f s after the last acknowledgement "
         + "(indexing %,.0f spans/s over the whole run)%n", protocol, catchUp, spans.get() / (seconds + catchUp));
+    System.out.printf(Locale.ROOT, "ingest %-13s %s%n", protocol, searchLag.report());
     System.out.printf(Locale.ROOT, "ingest %-13s %s%n", protocol, cpu.report(allSpans.get()));
   }
 
@@ -190,7 +217,7 @@ public final class OtlpIngestBench {
   }
 
   /** GenAI chat spans as an instrumented agent runtime produces them. */
-  private static List<SpanData> templates(int n) {
+  static List<SpanData> templates(int n) {
     InMemorySpanExporter collect = InMemorySpanExporter.create();
     try (SdkTracerProvider provider = SdkTracerProvider.builder()
         .setResource(Resource.create(Attributes.builder().put("service.name", AGENT).build()))

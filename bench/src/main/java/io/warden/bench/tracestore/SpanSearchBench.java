@@ -14,6 +14,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Search latency at scale: fills a Lucene span index with synthetic GenAI spans (50 agents, 8
@@ -21,8 +23,12 @@ import java.util.Random;
  * of responder queries through {@link LuceneSpanStore#search} with highlights, as the API does,
  * single-threaded, and prints p50/p99/max per query kind and overall.
  *
- * <p>Arguments (optional): {@code spans queriesPerKind} (default 1000000 300). The index is written
- * directly (not over OTLP): {@code OtlpIngestBench} measures ingest.
+ * <p>With a third argument, {@code ingestPerSecond}, it then runs the same mix again while a writer
+ * thread keeps adding spans at that rate (committing every 5 s, as the applier does): search while
+ * an incident floods ingest.
+ *
+ * <p>Arguments (optional): {@code spans queriesPerKind ingestPerSecond} (default 1000000 300 0). The
+ * index is written directly (not over OTLP): {@code OtlpIngestBench} measures ingest.
  */
 public final class SpanSearchBench {
   private static final long DAY = 86_400_000_000_000L;
@@ -32,6 +38,7 @@ public final class SpanSearchBench {
   public static void main(String[] args) throws Exception {
     long total = args.length > 0 ? Long.parseLong(args[0]) : 1_000_000L;
     int perKind = args.length > 1 ? Integer.parseInt(args[1]) : 300;
+    int ingestPerSecond = args.length > 2 ? Integer.parseInt(args[2]) : 0;
     System.out.println(Machine.describe());
     Path dir = Files.createTempDirectory("warden-search-bench");
     String[] vocabulary = vocabulary(5000);
@@ -39,6 +46,7 @@ public final class SpanSearchBench {
     try (LuceneSpanStore store = LuceneSpanStore.open(dir)) {
       Random random = new Random(42);
       long t0 = System.nanoTime();
+      CpuSplit cpu = CpuSplit.start();
       List<SpanRecord> batch = new ArrayList<>(10_000);
       for (long i = 0; i < total; i++) {
         batch.add(span(i, random, vocabulary, end));
@@ -56,10 +64,9 @@ public final class SpanSearchBench {
       double indexSeconds = (System.nanoTime() - t0) / 1e9;
       System.out.printf(Locale.ROOT, "indexed %,d spans in %.0f s (%,.0f spans/s, one writer thread), "
           + "index %,d MiB on disk%n", total, indexSeconds, total / indexSeconds, Machine.directorySize(dir) >> 20);
+      System.out.printf(Locale.ROOT, "indexing %s%n", cpu.report(total));
 
       Map<String, List<SpanQuery>> kinds = queries(random, vocabulary, end);
-      long[] all = new long[perKind * kinds.size()];
-      int allCount = 0;
       for (int warm = 0; warm < 3; warm++) {
         for (List<SpanQuery> qs : kinds.values()) {
           for (int i = 0; i < Math.min(50, qs.size()); i++) {
@@ -67,31 +74,85 @@ public final class SpanSearchBench {
           }
         }
       }
-      System.out.printf(Locale.ROOT, "search over %,d spans, %d queries per kind, highlights on, newest first, "
-          + "page of 50:%n", total, perKind);
-      for (Map.Entry<String, List<SpanQuery>> kind : kinds.entrySet()) {
-        long[] lat = new long[perKind];
-        long hits = 0;
-        for (int i = 0; i < perKind; i++) {
-          SpanQuery q = kind.getValue().get(i % kind.getValue().size());
-          long s = System.nanoTime();
-          hits += store.search(q, true).hits().size();
-          lat[i] = System.nanoTime() - s;
-          all[allCount++] = lat[i];
-        }
-        System.out.printf(Locale.ROOT, "  %-34s p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms  (avg %.0f hits)%n",
-            kind.getKey(), Machine.percentileMillis(lat, perKind, 0.5), Machine.percentileMillis(lat, perKind, 0.99),
-            Machine.percentileMillis(lat, perKind, 1.0), hits / (double) perKind);
-      }
-      System.out.printf(Locale.ROOT, "search overall at %,d spans: p50 %.2f ms, p99 %.2f ms%n", total,
-          Machine.percentileMillis(all, allCount, 0.5), Machine.percentileMillis(all, allCount, 0.99));
+      runQueries(store, kinds, perKind, String.format(Locale.ROOT, "%,d spans, idle", total));
       long c0 = System.nanoTime();
       store.costs(SpanStore.CostGroup.AGENT, null, null);
       System.out.printf(Locale.ROOT, "cost roll-up by agent over all %,d spans: %.0f ms%n", total,
           (System.nanoTime() - c0) / 1e6);
+      if (ingestPerSecond > 0) {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLong written = new AtomicLong();
+        Thread writer = Thread.ofPlatform().name("bench-writer").start(() ->
+            ingest(store, total, ingestPerSecond, vocabulary, end, stop, written));
+        Thread.sleep(3_000); // the writer settles into its rate
+        long w0 = written.get();
+        long s0 = System.nanoTime();
+        runQueries(store, kinds, perKind, String.format(Locale.ROOT,
+            "%,d+ spans while ingesting %,d spans/s", total, ingestPerSecond));
+        double secs = (System.nanoTime() - s0) / 1e9;
+        stop.set(true);
+        writer.join();
+        System.out.printf(Locale.ROOT, "  (the writer kept %,.0f spans/s during the queries)%n",
+            (written.get() - w0) / secs);
+      }
     } finally {
       Machine.deleteTree(dir);
     }
+  }
+
+  /** Adds spans at {@code perSecond} in 100 ms slices, committing every 5 s, until stopped. */
+  private static void ingest(LuceneSpanStore store, long first, int perSecond, String[] vocabulary, long end,
+      AtomicBoolean stop, AtomicLong written) {
+    Random random = new Random(99);
+    long next = first;
+    long slice = System.nanoTime();
+    long lastCommit = slice;
+    try {
+      while (!stop.get()) {
+        List<SpanRecord> batch = new ArrayList<>(perSecond / 10 + 1);
+        for (int i = 0; i < perSecond / 10; i++) {
+          batch.add(span(next++, random, vocabulary, end));
+        }
+        store.write(batch);
+        written.addAndGet(batch.size());
+        long now = System.nanoTime();
+        if (now - lastCommit > 5_000_000_000L) {
+          store.commit();
+          lastCommit = now;
+        }
+        slice += 100_000_000L;
+        long wait = slice - System.nanoTime();
+        if (wait > 0) {
+          Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+        }
+      }
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static void runQueries(LuceneSpanStore store, Map<String, List<SpanQuery>> kinds, int perKind,
+      String label) throws Exception {
+    long[] all = new long[perKind * kinds.size()];
+    int allCount = 0;
+    System.out.printf(Locale.ROOT, "search over %s, %d queries per kind, highlights on, newest first, "
+        + "page of 50:%n", label, perKind);
+    for (Map.Entry<String, List<SpanQuery>> kind : kinds.entrySet()) {
+      long[] lat = new long[perKind];
+      long hits = 0;
+      for (int i = 0; i < perKind; i++) {
+        SpanQuery q = kind.getValue().get(i % kind.getValue().size());
+        long s = System.nanoTime();
+        hits += store.search(q, true).hits().size();
+        lat[i] = System.nanoTime() - s;
+        all[allCount++] = lat[i];
+      }
+      System.out.printf(Locale.ROOT, "  %-34s p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms  (avg %.0f hits)%n",
+          kind.getKey(), Machine.percentileMillis(lat, perKind, 0.5), Machine.percentileMillis(lat, perKind, 0.99),
+          Machine.percentileMillis(lat, perKind, 1.0), hits / (double) perKind);
+    }
+    System.out.printf(Locale.ROOT, "search overall over %s: p50 %.2f ms, p99 %.2f ms%n", label,
+        Machine.percentileMillis(all, allCount, 0.5), Machine.percentileMillis(all, allCount, 0.99));
   }
 
   private static String[] vocabulary(int n) {

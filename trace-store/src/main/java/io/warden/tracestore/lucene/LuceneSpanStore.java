@@ -84,7 +84,7 @@ public final class LuceneSpanStore implements SpanStore {
     this.dir = dir;
     this.directory = FSDirectory.open(dir);
     this.analyzer = SpanDocuments.analyzer();
-    IndexWriterConfig config = new IndexWriterConfig(analyzer)
+    IndexWriterConfig config = new IndexWriterConfig(SpanDocuments.indexAnalyzer())
         .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
         .setRAMBufferSizeMB(128)
         // Plain segment files: compound files cost a second copy of every flushed segment.

@@ -168,6 +168,14 @@ final class SpanDocuments {
     return new PerFieldAnalyzerWrapper(new StandardAnalyzer(), perField);
   }
 
+  /**
+   * The analyzer that writes the index: {@link #analyzer()}, with the tokens of repeated span names,
+   * intents and status messages analysed once and replayed (the same tokens, less CPU per span).
+   */
+  static Analyzer indexAnalyzer() {
+    return new MemoizingAnalyzer(analyzer(), Set.of(NAME, INTENT, STATUS_MESSAGE));
+  }
+
   static String lower(String s) {
     return s.toLowerCase(Locale.ROOT);
   }

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Before/after in one run: runs one benchmark class against this tree and against a baseline git ref
+# (default: main), alternately, so both sides see the same machine load. Both sides run this tree's
+# benchmark classes (they use only public API); each side brings its own Warden jars.
+#   bench/compare.sh [-r REF] [-n ROUNDS] CLASS [ARGS...]
+#   bench/compare.sh -n 2 tracestore.OtlpIngestBench 32 20 512 http/protobuf
+# The baseline is built once per commit (offline, never installed) under $WARDEN_BENCH_BASELINE_DIR
+# (default ${TMPDIR:-/tmp}/warden-bench-baseline). JVM options: WARDEN_BENCH_JAVA_OPTS.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+. "$ROOT/scripts/java.sh"
+warden_pick_jdk
+export MAVEN_OPTS="${MAVEN_OPTS:---sun-misc-unsafe-memory-access=allow}"
+ref=main rounds=1
+while getopts "r:n:" o; do
+  case "$o" in
+    r) ref="$OPTARG" ;;
+    n) rounds="$OPTARG" ;;
+    *) echo "usage: bench/compare.sh [-r REF] [-n ROUNDS] CLASS [ARGS...]" >&2; exit 2 ;;
+  esac
+done
+shift $((OPTIND - 1))
+cls="io.warden.bench.${1:?usage: bench/compare.sh [-r REF] [-n ROUNDS] CLASS [ARGS...]}"
+shift
+sha="$(git -C "$ROOT" rev-parse --verify "$ref^{commit}")"
+base="${WARDEN_BENCH_BASELINE_DIR:-${TMPDIR:-/tmp}/warden-bench-baseline}/$sha"
+if [ ! -f "$base/.built" ]; then
+  echo "bench: building the baseline $ref ($sha) in $base..." >&2
+  rm -rf "$base" && mkdir -p "$base"
+  git -C "$ROOT" archive "$sha" | tar -x -C "$base"
+  mvn -B -q -o -ntp -f "$base/pom.xml" -P bench -pl bench -am -DskipTests package >&2
+  touch "$base/.built"
+fi
+echo "bench: building this tree..." >&2
+mvn -B -q -o -ntp -f "$ROOT/pom.xml" -P bench -pl bench -am -DskipTests package >&2
+after="$ROOT/bench/target/classes:$(cat "$ROOT/bench/target/classpath.txt")"
+# Same class path with the baseline's module jars in place of this tree's.
+before="$(printf '%s' "$after" | tr ':' '\n' | sed "s#^$ROOT/\([a-z-]*\)/target/warden-#$base/\1/target/warden-#" | paste -sd:)"
+opts=(${WARDEN_BENCH_JAVA_OPTS:--Xms512m -Xmx2g} --enable-native-access=ALL-UNNAMED -Dwarden.root="$ROOT")
+for ((i = 1; i <= rounds; i++)); do
+  for side in before after; do
+    cp="$after"; [ "$side" = before ] && cp="$before"
+    echo "== round $i, $side ($([ "$side" = before ] && echo "$ref ${sha:0:10}" || echo "this tree")): $cls $*"
+    java "${opts[@]}" -cp "$cp" "$cls" "$@" 2>&1 | grep -v -e '^WARNING' -e VectorizationProvider
+  done
+done
