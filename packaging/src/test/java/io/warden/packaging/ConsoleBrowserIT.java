@@ -71,6 +71,10 @@ class ConsoleBrowserIT extends ApplianceTestBase {
   void stopBrowserAndUpstream() throws Exception {
     callers.shutdownNow();
     if (driver != null) {
+      // What the browser showed last: the page a failing step was on.
+      Files.createDirectories(SCREENSHOTS);
+      Files.copy(((TakesScreenshot) driver).getScreenshotAs(OutputType.FILE).toPath(),
+          SCREENSHOTS.resolve("last.png"), StandardCopyOption.REPLACE_EXISTING);
       driver.quit();
     }
     if (upstream != null) {
@@ -90,6 +94,17 @@ class ConsoleBrowserIT extends ApplianceTestBase {
     String vic = createUser(admin, "vic", "viewer", List.of());
     declareErpUpstream(alice, pat);
     driver = chromium();
+
+    // A token must be the named user's own: vic's name with pat's token is refused.
+    driver.get(warden.consoleUrl("/login"));
+    waitFor(By.cssSelector("#login-user input")).sendKeys("vic");
+    waitFor(By.cssSelector("#login-token input")).sendKeys(pat);
+    waitFor(By.id("login-submit")).click();
+    await().atMost(PAGE_WAIT).until(() -> driver.findElement(By.id("login-error")).getText(),
+        t -> t.contains("the user name and the token do not match"));
+    driver.get(warden.consoleUrl("/approvals"));
+    waitFor(By.cssSelector("#login-user input"));
+    page("00-login-refused");
 
     // Sign in; the seeded agent is in the Inventory, and its page opens.
     signIn("pat", pat);
@@ -115,8 +130,9 @@ class ConsoleBrowserIT extends ApplianceTestBase {
     page("05-change-merged");
     driver.get(warden.consoleUrl("/"));
     waitFor(By.cssSelector("#inventory-filter input")).sendKeys(AGENT);
-    await().atMost(PAGE_WAIT).until(() -> source().contains(">" + AGENT + "<") && !source().contains("reconciliation-finance<"));
-    assertThat(source()).contains("Synced").contains("finance-platform");
+    await("the inventory filtered to " + AGENT).atMost(PAGE_WAIT).pollInterval(Duration.ofMillis(200))
+        .until(() -> visibleCells("inventory-grid"), cells -> cells.contains(AGENT) && !cells.contains("reconciliation-finance"));
+    assertThat(visibleCells("inventory-grid")).contains("Synced").contains("finance-platform");
     page("06-inventory-synced");
 
     // A held payment appears on the open Approvals page by server push.
@@ -164,7 +180,7 @@ class ConsoleBrowserIT extends ApplianceTestBase {
         warden.get(vic, "/api/v1/approvals/" + approvalId).body().path("execution").asText().equals("done"));
     driver.navigate().refresh();
     waitForText("invoice 88 checked");
-    assertThat(source()).contains("approved by pat").contains(">done<");
+    assertThat(source()).contains("approved by user:pat").contains(">done<");
     assertThat(driver.findElements(By.id("approve-" + approvalId))).isEmpty();
     assertThat(upstream.payments).hasValue(1);
     page("10-approval-executed");
@@ -176,20 +192,17 @@ class ConsoleBrowserIT extends ApplianceTestBase {
     waitFor(By.id("trace-search-button")).click();
     await().atMost(PAGE_WAIT).until(() -> source().contains("<em>quokka</em>"));
     page("11-trace-search");
-    waitFor(By.linkText("open")).click();
+    waitFor(By.linkText("chat claude-opus-4-7")).click();
     waitFor(By.id("trace-tree"));
     waitForText("reconcile supplier invoice INV-4711");
     assertThat(source()).contains(traceId).contains("chat claude-opus-4-7").contains("claude-opus-4-7");
     page("12-trace-tree");
 
     // The other pages, each with what it is for.
-    driver.get(warden.consoleUrl("/costs"));
-    waitFor(By.id("costs-grid"));
-    waitForText("reconciliation-finance");
+    openUntil("/costs", "costs-grid", "$0.");
     page("13-costs");
-    driver.get(warden.consoleUrl("/decisions"));
-    waitFor(By.id("decisions-grid"));
-    waitForText("require_approval");
+    // The decision log is written in batches: the held payment's decision shows once it is there.
+    openUntil("/decisions", "decisions-grid", "require_approval");
     page("14-decisions");
     driver.get(warden.consoleUrl("/audit"));
     waitFor(By.id("audit-chain"));
@@ -370,9 +383,29 @@ class ConsoleBrowserIT extends ApplianceTestBase {
         .until(() -> driver.findElement(by), e -> e.isDisplayed());
   }
 
+  /** Opens {@code path} again until the grid there shows {@code text} (data written in the background). */
+  private void openUntil(String path, String gridId, String text) {
+    await("'" + text + "' in " + path).atMost(PAGE_WAIT).pollInterval(Duration.ofSeconds(1)).ignoreExceptions()
+        .until(() -> {
+          driver.get(warden.consoleUrl(path));
+          waitFor(By.id(gridId));
+          return visibleCells(gridId).contains(text);
+        });
+  }
+
   private void waitForText(String text) {
     await("page text '" + text + "'").atMost(PAGE_WAIT).pollInterval(Duration.ofMillis(100))
         .until(() -> source().contains(text));
+  }
+
+  /**
+   * The text of the grid's cells that are on screen. Grids keep the cells of rows they no longer
+   * show in the DOM, so the page source alone cannot tell what a filtered grid shows.
+   */
+  private String visibleCells(String gridId) {
+    return String.valueOf(((org.openqa.selenium.JavascriptExecutor) driver).executeScript(
+        "return Array.from(document.getElementById(arguments[0]).querySelectorAll('vaadin-grid-cell-content'))"
+            + ".filter(c => c.offsetHeight > 0).map(c => c.textContent.trim()).join(' | ')", gridId));
   }
 
   private String source() {

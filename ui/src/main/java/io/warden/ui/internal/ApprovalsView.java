@@ -47,7 +47,6 @@ public class ApprovalsView extends VerticalLayout {
     boolean approver = SignedIn.may(Role.APPROVER);
     pending.setId("approvals-pending");
     pending.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_WRAP_CELL_CONTENT);
-    columns(pending);
     if (approver) {
       pending.addComponentColumn(a -> {
         Button approve = new Button("Approve", e -> decide(a, true));
@@ -59,6 +58,7 @@ public class ApprovalsView extends VerticalLayout {
         return new HorizontalLayout(approve, deny);
       }).setHeader("Decide").setAutoWidth(true);
     }
+    columns(pending);
     pending.setAllRowsVisible(true);
     decided.setId("approvals-decided");
     decided.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_WRAP_CELL_CONTENT);
@@ -81,7 +81,11 @@ public class ApprovalsView extends VerticalLayout {
     grid.addColumn(a -> Pages.time(a.createdAt())).setHeader("Held at").setAutoWidth(true);
     grid.addColumn(Approval::agent).setHeader("Agent").setAutoWidth(true);
     grid.addColumn(Approval::tool).setHeader("Tool").setAutoWidth(true);
-    grid.addColumn(Approval::argumentsJson).setHeader("Arguments").setFlexGrow(2);
+    grid.addComponentColumn(a -> {
+      Span args = new Span(a.argumentsJson());
+      args.getStyle().set("word-break", "break-all").set("font-family", "var(--lumo-font-family-monospace, monospace)");
+      return args;
+    }).setHeader("Arguments").setFlexGrow(2);
     grid.addColumn(a -> Pages.usd(a.actionValueUsd())).setHeader("Value").setAutoWidth(true);
     grid.addColumn(Approval::intent).setHeader("Intent").setFlexGrow(1);
     grid.addColumn(a -> String.join("; ", a.reasons())).setHeader("Why held").setFlexGrow(1);

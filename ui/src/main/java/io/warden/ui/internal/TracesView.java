@@ -88,9 +88,12 @@ public class TracesView extends VerticalLayout {
 
     results.setId("trace-results");
     results.addThemeVariants(GridVariant.LUMO_COMPACT, GridVariant.LUMO_WRAP_CELL_CONTENT);
+    // The span's name opens its logical trace.
+    results.addComponentColumn(h -> new RouterLink(h.span().name(), TraceView.class,
+        new RouteParameters("id", h.span().logicalTraceId().isEmpty() ? h.span().traceId() : h.span().logicalTraceId())))
+        .setHeader("Span (opens its logical trace)").setAutoWidth(true);
     results.addColumn(h -> Pages.time(Instant.ofEpochSecond(0, h.span().startEpochNanos()))).setHeader("Start").setAutoWidth(true);
     results.addColumn(h -> h.span().agent()).setHeader("Agent").setAutoWidth(true);
-    results.addColumn(h -> h.span().name()).setHeader("Span").setAutoWidth(true);
     results.addColumn(h -> model(h.span())).setHeader("Model").setAutoWidth(true);
     results.addColumn(h -> h.span().inputTokens() + h.span().outputTokens()).setHeader("Tokens").setAutoWidth(true);
     results.addColumn(h -> Pages.usd(h.span().costUsd())).setHeader("Cost").setAutoWidth(true);
@@ -100,9 +103,6 @@ public class TracesView extends VerticalLayout {
     results.addComponentColumn(h -> new Html("<span class=\"trace-highlight\">"
         + (h.highlights().isEmpty() ? Pages.escape(h.span().intent()) : String.join(" … ", h.highlights())) + "</span>"))
         .setHeader("Matches").setFlexGrow(3);
-    results.addComponentColumn(h -> new RouterLink("open", TraceView.class,
-        new RouteParameters("id", h.span().logicalTraceId().isEmpty() ? h.span().traceId() : h.span().logicalTraceId())))
-        .setHeader("Logical trace").setAutoWidth(true);
     results.setAllRowsVisible(true);
 
     previous.setId("trace-previous");
