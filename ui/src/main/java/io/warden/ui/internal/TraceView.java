@@ -68,6 +68,7 @@ public class TraceView extends VerticalLayout implements BeforeEnterObserver {
     grid.addThemeVariants(GridVariant.LUMO_COMPACT);
     grid.addHierarchyColumn(n -> (n.span().status().equals("ERROR") ? "✖ " : "") + n.span().name()
         + (n.delegatedFrom().isEmpty() ? "" : " ⇠ " + n.delegatedFrom())).setHeader("Span").setAutoWidth(true);
+    grid.addComponentColumn(n -> new Html(bar(n.span(), start, total))).setHeader("Waterfall").setWidth("220px").setFlexGrow(0);
     grid.addColumn(n -> n.span().agent()).setHeader("Agent").setAutoWidth(true);
     grid.addColumn(n -> n.span().delegationChain().isEmpty() ? ""
         : String.join(" → ", n.span().delegationChain()) + (n.delegationVerified() ? " ✔ verified" : " ⚠ not verified"))
@@ -76,7 +77,6 @@ public class TraceView extends VerticalLayout implements BeforeEnterObserver {
     grid.addColumn(n -> n.span().inputTokens() + "/" + n.span().outputTokens()).setHeader("Tokens in/out").setAutoWidth(true);
     grid.addColumn(n -> Pages.usd(n.span().costUsd())).setHeader("Cost").setAutoWidth(true);
     grid.addColumn(n -> millis(n.span().durationNanos())).setHeader("Duration").setAutoWidth(true);
-    grid.addComponentColumn(n -> new Html(bar(n.span(), start, total))).setHeader("Waterfall").setWidth("220px").setFlexGrow(0);
     grid.addColumn(n -> n.span().status().equals("ERROR") ? n.span().statusMessage() : "").setHeader("Error").setAutoWidth(true);
     grid.setItems(trace.roots(), Node::children);
     grid.expandRecursively(trace.roots(), 64);
