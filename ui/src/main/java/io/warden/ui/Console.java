@@ -78,6 +78,9 @@ public final class Console implements AutoCloseable {
     context.setAttribute(MetaInfConfiguration.CONTAINER_JAR_PATTERN, SCANNED_JARS);
     context.setAttribute(Services.ATTRIBUTE, services);
     context.setInitParameter("productionMode", "true");
+    // logback-classic brings a servlet initializer that stops logging when this context stops, which
+    // would silence everything Warden logs while it shuts down after the console.
+    context.setInitParameter("logbackDisableServletContainerInitializer", "true");
     // The session carries who signed in; the token is checked again on every page.
     context.getSessionHandler().setMaxInactiveInterval(30 * 60);
     context.getSessionHandler().setHttpOnly(true);
