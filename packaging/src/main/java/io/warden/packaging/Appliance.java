@@ -67,6 +67,8 @@ import io.warden.tracestore.TraceStore;
 import io.warden.tracestore.TraceStoreBuilder;
 import io.warden.tracestore.clickhouse.ClickHouseSpanStore;
 import io.warden.tracestore.pricing.Pricing;
+import io.warden.ui.Console;
+import io.warden.ui.ConsoleBuilder;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -128,6 +130,7 @@ public final class Appliance implements AutoCloseable {
   private ApiServer api;
   private TraceStore traceStore;
   private String apiDeployment;
+  private int consolePort;
   private boolean closed;
 
   private Appliance(Path dataDir) {
@@ -292,8 +295,29 @@ public final class Appliance implements AutoCloseable {
     HealthRoutes health = HealthRoutes.of(components).withFacts(() -> facts(inventory));
     api = new ApiServer(config.string("http.host"), config.port("http.port"), identity, json, health, routes);
     apiDeployment = await(vertx.deployVerticle(api));
-    log.info("Warden is up: API http://{}:{}/api/v1  git http://{}:{}/git/warden.git  data {}",
-        config.string("http.host"), api.port(), config.string("http.host"), api.port(), dataDir);
+    // The console reads and acts through the same objects as the API routes above.
+    ConsoleBuilder console = Console.builder()
+        .setHost(config.string("http.host"))
+        .setPort(config.port("console.port"))
+        .setWorkDir(dataDir.resolve("console"))
+        .setIdentityService(identity)
+        .setInventory(inventory)
+        .setRepository(repo)
+        .setReconciler(reconciler)
+        .setChangeRequests(changes)
+        .setApprovalService(approvals)
+        .setAuditLog(audit, dataDir.resolve("audit").resolve("audit.log"))
+        .setTraceStore(traces)
+        .setDecisionLog(policy.decisions())
+        .setBudgetLedger(ledger)
+        .setShadowLedger(shadow)
+        .setModelGateway(gateway)
+        .setClock(clock);
+    components.forEach(console::addHealth);
+    consolePort = keep(console.start()).port();
+    log.info("Warden is up: API http://{}:{}/api/v1  git http://{}:{}/git/warden.git  console http://{}:{}/  data {}",
+        config.string("http.host"), api.port(), config.string("http.host"), api.port(),
+        config.string("http.host"), consolePort, dataDir);
   }
 
   /**
@@ -529,6 +553,11 @@ public final class Appliance implements AutoCloseable {
     return traceStore.httpPort();
   }
 
+  /** The console port actually bound. */
+  public int consolePort() {
+    return consolePort;
+  }
+
   public Path dataDir() {
     return dataDir;
   }
@@ -663,6 +692,7 @@ public final class Appliance implements AutoCloseable {
       case StateStore s -> "the state store";
       case FileChannel f -> "the data directory lock";
       case AgentExecutor e -> "executor " + e.type() + " (its agents' processes)";
+      case Console console -> "the console";
       default -> c.getClass().getSimpleName();
     };
   }

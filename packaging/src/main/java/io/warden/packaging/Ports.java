@@ -16,8 +16,7 @@ import java.util.Map;
 /**
  * Checks, before any component starts, that every port Warden is configured to listen on is free,
  * so a busy port is one line naming the port and the setting to change instead of a stack trace
- * after OPA and the trace store started. Port 0 (any free port) is never checked. {@code
- * console.port} is not checked while the console is not built: nothing listens on it.
+ * after OPA and the trace store started. Port 0 (any free port) is never checked.
  */
 final class Ports {
   private Ports() {}
@@ -26,6 +25,7 @@ final class Ports {
   static Map<String, InetSocketAddress> configured(WardenConfig config) {
     Map<String, InetSocketAddress> out = new LinkedHashMap<>();
     out.put("http.port", InetSocketAddress.createUnresolved(config.string("http.host"), config.port("http.port")));
+    out.put("console.port", InetSocketAddress.createUnresolved(config.string("http.host"), config.port("console.port")));
     out.put("otlp.grpc_port", InetSocketAddress.createUnresolved(config.string("otlp.host"), config.port("otlp.grpc_port")));
     out.put("otlp.http_port", InetSocketAddress.createUnresolved(config.string("otlp.host"), config.port("otlp.http_port")));
     if (config.string("policy.opa_url").isBlank()) {

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The module graph of DESIGN.md, enforced: core depends on no Warden module; policy, gitops,
  * trace-store and executors depend only on core; the HTTP API (api) builds on those but not on the
- * console or packaging; the demo (stand-ins and traffic driver) knows only core, and nothing but
+ * console or packaging; the console (ui) reads the same services but neither the API nor
+ * packaging; the demo (stand-ins and traffic driver) knows only core, and nothing but
  * packaging (the {@code demo} command) and tests knows it; only packaging knows everything. Runs
  * here because packaging's classpath holds every module.
  */
@@ -62,6 +63,14 @@ class ModuleBoundariesTest {
   void api_knowsNeitherConsoleNorPackaging() {
     noClasses().that().resideInAPackage("io.warden.api..")
         .should().dependOnClassesThat().resideInAnyPackage("io.warden.ui..", "io.warden.packaging..")
+        .check(classes);
+  }
+
+  @Test
+  void console_knowsNeitherApiNorPackaging() {
+    // It calls the services the API routes call, never the API (over HTTP or its classes).
+    noClasses().that().resideInAPackage("io.warden.ui..")
+        .should().dependOnClassesThat().resideInAnyPackage("io.warden.api..", "io.warden.packaging..")
         .check(classes);
   }
 

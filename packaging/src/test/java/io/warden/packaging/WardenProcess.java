@@ -30,6 +30,7 @@ final class WardenProcess implements AutoCloseable {
 
   final Path dataDir;
   final int httpPort;
+  final int consolePort;
   final Map<String, String> env;
   private final Path logFile;
   /** The CLI command that starts the appliance: {@code run}, or {@code demo} and its options. */
@@ -48,6 +49,7 @@ final class WardenProcess implements AutoCloseable {
     env.putIfAbsent("WARDEN_OTLP_HTTP_PORT", "0");
     env.putIfAbsent("WARDEN_POLICY_SIDECAR_PORT", "0");
     env.putIfAbsent("WARDEN_CONSOLE_PORT", Integer.toString(freePort()));
+    this.consolePort = Integer.parseInt(env.get("WARDEN_CONSOLE_PORT"));
     this.logFile = dataDir.resolveSibling(dataDir.getFileName() + "-warden.log");
   }
 
@@ -182,6 +184,11 @@ final class WardenProcess implements AutoCloseable {
 
   URI uri(String path) {
     return URI.create("http://127.0.0.1:" + httpPort + path);
+  }
+
+  /** The console's address (the governance console, port {@code console.port}). */
+  String consoleUrl(String path) {
+    return "http://127.0.0.1:" + consolePort + path;
   }
 
   String gitUrl(String token) {
