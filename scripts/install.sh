@@ -3,6 +3,7 @@
 # each step checks first and does nothing when its tool is already there.
 #   scripts/install.sh          what `./warden run` needs
 #   scripts/install.sh --test   plus what the test suite needs
+#   scripts/install.sh --demo   plus what `./warden demo` runs (the reference agent's venv)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/java.sh"
