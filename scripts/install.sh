@@ -4,6 +4,7 @@
 #   scripts/install.sh          what `./warden run` needs
 #   scripts/install.sh --test   plus what the test suite needs
 #   scripts/install.sh --bench  plus the peers the benchmarks compare with (LiteLLM proxy)
+#   scripts/install.sh --demo   plus what `./warden demo` runs (the reference agent's venv)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 . "$ROOT/scripts/java.sh"

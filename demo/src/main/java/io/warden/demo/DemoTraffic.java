@@ -14,6 +14,8 @@ import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -41,8 +43,14 @@ import org.jspecify.annotations.Nullable;
  * OTLP only: nothing is written into Warden's stores directly.
  */
 public final class DemoTraffic implements AutoCloseable {
-  /** The agents the demo declares. */
+  /** The agents the demo always declares (scripted: {@link ScriptedAgent}). */
   public static final List<String> AGENTS = List.of("billing-agent", "ledger-agent", "billing-agent-v2");
+
+  /**
+   * The reference agent of {@code examples/agents/}, run by Warden's {@code process} executor and
+   * invoked through the session router; declared when {@code .tools/agents-venv} is installed.
+   */
+  public static final String REFERENCE_AGENT = "invoice-agent";
 
   /** The share of ledger-agent's daily budget the month-end close spends up to. */
   public static final BigDecimal BUDGET_TARGET = new BigDecimal("0.9");
@@ -65,6 +73,7 @@ public final class DemoTraffic implements AutoCloseable {
   private final URI erpUrl;
   private final PrintStream out;
   private final String adminToken;
+  private final @Nullable ReferenceAgent referenceAgent;
   private final ExecutorService heldCalls = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "demo-held-call");
     t.setDaemon(true);
@@ -85,11 +94,16 @@ public final class DemoTraffic implements AutoCloseable {
   private int failures;
   private String lastTraceId = "";
 
-  private DemoTraffic(URI api, URI otlpHttp, URI erpUrl, String adminToken, PrintStream out) {
+  /** Where the reference agent's program and its interpreter are. */
+  record ReferenceAgent(Path script, Path python) {}
+
+  private DemoTraffic(URI api, URI otlpHttp, URI erpUrl, String adminToken, @Nullable ReferenceAgent referenceAgent,
+      PrintStream out) {
     this.warden = new WardenHttp(api);
     this.otlpHttp = otlpHttp;
     this.erpUrl = erpUrl;
     this.adminToken = adminToken;
+    this.referenceAgent = referenceAgent;
     this.out = out;
   }
 
@@ -102,8 +116,66 @@ public final class DemoTraffic implements AutoCloseable {
    */
   public static DemoTraffic create(URI api, URI otlpHttp, URI erpUrl, String adminToken, PrintStream out) {
     return new DemoTraffic(Objects.requireNonNull(api, "api"), Objects.requireNonNull(otlpHttp, "otlpHttp"),
-        Objects.requireNonNull(erpUrl, "erpUrl"), Objects.requireNonNull(adminToken, "adminToken"),
+        Objects.requireNonNull(erpUrl, "erpUrl"), Objects.requireNonNull(adminToken, "adminToken"), null,
         Objects.requireNonNull(out, "out"));
+  }
+
+  /**
+   * As {@link #create(URI, URI, URI, String, PrintStream)}, with {@value #REFERENCE_AGENT}: the
+   * reference agent under {@code wardenRoot} ({@code examples/agents/reference_agent.py}), run with
+   * {@code .tools/agents-venv}'s interpreter. When that venv is missing or incomplete the demo says
+   * so and runs without it.
+   */
+  public static DemoTraffic create(URI api, URI otlpHttp, URI erpUrl, String adminToken, Path wardenRoot,
+      PrintStream out) {
+    ReferenceAgent agent = referenceAgent(Objects.requireNonNull(wardenRoot, "wardenRoot"), out);
+    return new DemoTraffic(Objects.requireNonNull(api, "api"), Objects.requireNonNull(otlpHttp, "otlpHttp"),
+        Objects.requireNonNull(erpUrl, "erpUrl"), Objects.requireNonNull(adminToken, "adminToken"), agent,
+        Objects.requireNonNull(out, "out"));
+  }
+
+  /** The reference agent when its venv imports what it needs, else null (and a line saying why). */
+  static @Nullable ReferenceAgent referenceAgent(Path wardenRoot, PrintStream out) {
+    Path root = wardenRoot.toAbsolutePath().normalize();
+    Path script = root.resolve("examples/agents/reference_agent.py");
+    Path python = root.resolve(".tools/agents-venv/bin/python");
+    String why;
+    if (!Files.isRegularFile(script)) {
+      why = script + " is missing";
+    } else if (!Files.isExecutable(python)) {
+      why = ".tools/agents-venv is not installed (bash scripts/install.d/agents.sh --demo)";
+    } else {
+      // A venv whose pip install failed half-way has an interpreter but not the packages.
+      try {
+        Process p = new ProcessBuilder(python.toString(), "-c",
+            "import openai, mcp, opentelemetry.sdk.trace, opentelemetry.exporter.otlp.proto.http.trace_exporter")
+            .redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        byte[] output = p.getInputStream().readAllBytes();
+        why = p.waitFor() == 0 ? null : ".tools/agents-venv cannot import the reference agent's packages ("
+            + new String(output, StandardCharsets.UTF_8).strip().lines().reduce((a, b) -> b).orElse("") + ")";
+      } catch (IOException e) {
+        why = python + " cannot run: " + e.getMessage();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        why = "interrupted while checking " + python;
+      }
+    }
+    if (why != null) {
+      out.println("demo: " + why + ": " + REFERENCE_AGENT + " (the reference agent) is left out");
+      return null;
+    }
+    return new ReferenceAgent(script, python);
+  }
+
+  /** The agents this demo declares: {@link #AGENTS}, and {@value #REFERENCE_AGENT} when it can run. */
+  public List<String> agents() {
+    if (referenceAgent == null) {
+      return AGENTS;
+    }
+    List<String> all = new ArrayList<>(AGENTS);
+    all.add(REFERENCE_AGENT);
+    return List.copyOf(all);
   }
 
   // ------------------------------------------------------------------ governance
@@ -120,9 +192,19 @@ public final class DemoTraffic implements AutoCloseable {
     for (String agent : AGENTS) {
       agents.put("agents/" + agent + ".yaml", resource("repo/agents/" + agent + ".yaml"));
     }
-    merge("Add billing-agent, its sub-agent ledger-agent and the shadow candidate billing-agent-v2", agents);
-    for (String agent : AGENTS) {
-      awaitSynced(agent);
+    ReferenceAgent ref = referenceAgent;
+    if (ref != null) {
+      // billing-agent may invoke the reference agent only when its spec.delegates says so.
+      agents.put("agents/billing-agent.yaml", agents.get("agents/billing-agent.yaml")
+          .replace("    - ledger-agent\n", "    - ledger-agent\n    - " + REFERENCE_AGENT + "\n"));
+      agents.put("agents/" + REFERENCE_AGENT + ".yaml", resource("repo/agents/" + REFERENCE_AGENT + ".yaml")
+          .replace("${AGENT_SCRIPT}", ref.script().toString()).replace("${AGENT_PYTHON}", ref.python().toString()));
+    }
+    merge("Add billing-agent, its sub-agent ledger-agent and the shadow candidate billing-agent-v2"
+        + (ref == null ? "" : ", and " + REFERENCE_AGENT + " run by the process executor"), agents);
+    for (String agent : agents()) {
+      // The process executor starts a Python interpreter that imports the SDKs: slower on a busy machine.
+      awaitSynced(agent, Duration.ofSeconds(agent.equals(REFERENCE_AGENT) ? 150 : 60));
     }
     billingKey = credential("billing-agent");
     String candidateKey = credential("billing-agent-v2");
@@ -135,7 +217,8 @@ public final class DemoTraffic implements AutoCloseable {
     ledger = keep(new ScriptedAgent("ledger-agent", warden, otlpHttp, ledgerToken::get));
     billingTools = keep(billing.mcp());
     candidateTools = keep(candidate.mcp());
-    out.println("demo: agents billing-agent, ledger-agent, billing-agent-v2 are Synced; credentials issued");
+    out.println("demo: agents " + String.join(", ", agents()) + " are Synced; credentials issued"
+        + (ref == null ? "" : "; " + REFERENCE_AGENT + " runs " + ref.script() + " under the process executor"));
     return people;
   }
 
@@ -165,8 +248,8 @@ public final class DemoTraffic implements AutoCloseable {
         + " checks passed, approved and merged by pat");
   }
 
-  private void awaitSynced(String agent) {
-    until(agent + " Synced", Duration.ofSeconds(60), () -> {
+  private void awaitSynced(String agent, Duration within) {
+    until(agent + " Synced", within, () -> {
       WardenHttp.Reply r = warden.get(adminToken, "/api/v1/agents/" + agent);
       return r.ok() && r.body().path("status").asText().equalsIgnoreCase("synced") ? r : null;
     });
@@ -274,6 +357,9 @@ public final class DemoTraffic implements AutoCloseable {
       } finally {
         delegating.end();
       }
+      if (referenceAgent != null) {
+        askReferenceAgent(inv, root, baggage);
+      }
 
       Span pay = b.step(root, "pay " + inv.id(), baggage);
       try {
@@ -334,6 +420,38 @@ public final class DemoTraffic implements AutoCloseable {
     } finally {
       run.end();
     }
+  }
+
+  /**
+   * billing-agent asks the reference agent about the invoice through the session router ({@code POST
+   * /api/v1/agents/invoice-agent/invoke}): one session per supplier, so a supplier's invoices are
+   * answered in order, and an {@code Idempotency-Key} per question, so a retry never runs it twice.
+   * The agent calls the model gateway for the first and the MCP gateway for the second, under the
+   * token the router hands it, and exports its own spans, in this logical trace.
+   */
+  private void askReferenceAgent(Invoice inv, Span root, Baggage outer) {
+    ScriptedAgent b = Objects.requireNonNull(billing);
+    Span delegating = b.step(root, "delegate " + REFERENCE_AGENT, outer);
+    try {
+      Baggage baggage = outer.delegatedFrom("billing-agent", delegating);
+      String session = "ap-" + inv.account();
+      invoke(delegating, baggage, session, inv.id() + "-terms",
+          Map.of("input", "Does " + inv.text() + " match the payment terms agreed with " + inv.supplier() + "?"));
+      modelCalls++;
+      invoke(delegating, baggage, session, inv.id() + "-ledger",
+          Map.of("tool", "ledger-read", "arguments", Map.of("account", inv.account())));
+      toolCalls++;
+    } finally {
+      delegating.end();
+    }
+  }
+
+  private JsonNode invoke(Span parent, Baggage baggage, String session, String idempotencyKey, Object body) {
+    Map<String, String> headers = new LinkedHashMap<>(ScriptedAgent.headers(parent, baggage));
+    headers.put("Warden-Session", session);
+    headers.put("Idempotency-Key", idempotencyKey);
+    return warden.expect(warden.send(billingKey, "POST", "/api/v1/agents/" + REFERENCE_AGENT + "/invoke", body,
+        headers), "invoking " + REFERENCE_AGENT + " (session " + session + ", key " + idempotencyKey + ")");
   }
 
   /** A payment over the threshold: the call stays open in the gateway until an approver decides. */

@@ -117,6 +117,21 @@ class DemoIT extends ApplianceTestBase {
     assertThat(shadow.path("pairs").asInt()).isPositive();
     assertThat(shadow.path("agreements").asInt()).isPositive();
 
+    // The reference agent (examples/agents/), run by the process executor, invoked by billing-agent
+    // through the session router: its sessions, the router's invoke_agent span and the agent's own
+    // model and tool calls under its name. (The test suite installs .tools/agents-venv.)
+    assertThat(log).contains("questions to invoice-agent through the session router");
+    assertThat(warden.get(admin, "/api/v1/agents/invoice-agent").body().path("status").asText())
+        .isEqualToIgnoringCase("synced");
+    JsonNode sessions = warden.get(admin, "/api/v1/sessions?agent=invoice-agent").body().path("sessions");
+    assertThat(sessions.size()).as(sessions.toString()).isPositive();
+    assertThat(sessions.toString()).contains("ap-2100-");
+    JsonNode agentSpans = warden.get(admin, "/api/v1/traces/search?agent=invoice-agent&limit=200").body().path("hits");
+    List<String> operations = new ArrayList<>();
+    agentSpans.forEach(h -> operations.add(h.path("span").path("operation").asText()));
+    assertThat(operations).as(agentSpans.toString()).contains("invoke_agent", "chat", "execute_tool");
+    assertThat(cost(rows, "invoice-agent")).as("invoice-agent in " + rows).isPositive();
+
     // The demo never touched the user's data: everything is in the directory it was given.
     assertThat(warden.dataDir.resolve("git").resolve("warden.git")).isDirectory();
 

@@ -74,7 +74,8 @@ final class DemoRun {
     URI api = URI.create("http://" + host + ":" + app.httpPort() + "/");
     URI otlp = URI.create("http://" + cfg.string("otlp.host") + ":" + app.otlpHttpPort() + "/");
     String adminToken = Files.readString(dir.resolve("admin-token"), StandardCharsets.UTF_8).strip();
-    DemoTraffic traffic = DemoTraffic.create(api, otlp, erp.url(), adminToken, out);
+    DemoTraffic traffic = DemoTraffic.create(api, otlp, erp.url(), adminToken,
+        Path.of(System.getProperty("warden.root", ".")), out);
     ProviderStandIn providerToClose = provider;
     UpstreamMcpServer erpToClose = erp;
     // Ctrl-C at any point: the traffic first, then Warden, then the stand-ins.
@@ -84,7 +85,9 @@ final class DemoRun {
     try {
       DemoTraffic.People people = traffic.setUp();
       out.println("demo: driving " + durationSeconds + " s of traffic: invoices paid by billing-agent, delegations to "
-          + "ledger-agent, payments held for approval, billing-agent-v2 in shadow");
+          + "ledger-agent" + (traffic.agents().contains(DemoTraffic.REFERENCE_AGENT)
+          ? ", questions to " + DemoTraffic.REFERENCE_AGENT + " through the session router" : "")
+          + ", payments held for approval, billing-agent-v2 in shadow");
       DemoTraffic.Summary summary = traffic.drive(Duration.ofSeconds(durationSeconds));
       out.println(whereToLook(cfg, api, otlp, dir, people, summary));
     } catch (RuntimeException e) {
@@ -138,12 +141,13 @@ final class DemoRun {
           ./warden approvals list --status pending
           WARDEN_TOKEN=%s ./warden approvals approve %s --reason "checked the purchase order"
           curl -s -H "Authorization: Bearer $WARDEN_TOKEN" %s/api/v1/agents/billing-agent-v2/shadow
+          curl -s -H "Authorization: Bearer $WARDEN_TOKEN" '%s/api/v1/sessions?agent=invoice-agent'
 
         Ctrl-C stops Warden and the stand-ins.
         """.formatted(s.invoices(), s.modelCalls(), s.toolCalls(), s.heldPayments(),
         cfg.string("http.host"), cfg.port("console.port"), "admin", people.adminToken(),
         people.approverName(), people.approverToken(), server, otlp, dir,
-        server, people.adminToken(), s.lastTraceId(), people.approverToken(), pending, server);
+        server, people.adminToken(), s.lastTraceId(), people.approverToken(), pending, server, server);
   }
 
   private static void closeQuietly(@Nullable AutoCloseable c) {
