@@ -210,4 +210,37 @@ class AuditLogTest {
     assertThat(seqs).doesNotHaveDuplicates().hasSize(threads * perThread);
     assertThat(AuditVerifier.verify(file())).isEqualTo(new AuditVerifier.Result(true, threads * perThread, 0, ""));
   }
+
+  @Test
+  void append_32Threads_eachEntryIsDurableWhenAppendReturnsAndTheChainIsInAppendOrder() throws Exception {
+    int threads = 32;
+    int perThread = 25;
+    ConcurrentLinkedQueue<AuditEvent> events = new ConcurrentLinkedQueue<>();
+    try (AuditLog log = AuditLog.open(file()); ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+      List<Future<?>> futures = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        int id = t;
+        futures.add(pool.submit(() -> {
+          for (int i = 0; i < perThread; i++) {
+            AuditEvent event = log.append("agent:a" + id, "load.test", "n/" + i, Map.of("thread", id, "i", i));
+            // list() only returns forced entries: the entry must be there the moment append returns.
+            assertThat(log.list(event.seq() - 1, 1, "")).containsExactly(event);
+            events.add(event);
+          }
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+      // The file order is the chain order: each entry links to the one before it.
+      List<AuditEvent> all = log.list(0, 10_000, "");
+      assertThat(all).hasSize(threads * perThread);
+      for (int i = 0; i < all.size(); i++) {
+        assertThat(all.get(i).seq()).isEqualTo(i + 1);
+        assertThat(all.get(i).prevHash()).isEqualTo(i == 0 ? "" : all.get(i - 1).hash());
+      }
+      assertThat(all).containsExactlyInAnyOrderElementsOf(events);
+    }
+    assertThat(AuditVerifier.verify(file())).isEqualTo(new AuditVerifier.Result(true, threads * perThread, 0, ""));
+  }
 }

@@ -26,10 +26,13 @@ import org.slf4j.LoggerFactory;
 /**
  * {@link AuditLog} on one JSON-lines file (format: {@link AuditCodec}).
  *
- * <p>Appends are serialized (each entry needs the previous hash) and written with one positional
- * write; the fsync is shared: a thread that finds its entry already covered by another thread's
- * {@code force} returns without forcing again (group commit), so many concurrent appenders cost
- * far fewer than one fsync each. {@link #list} only returns entries that are already durable.
+ * <p>Group commit: appends are chained in order under one short lock (each entry needs the previous
+ * hash) and only queued in memory; then one appender at a time becomes the writer, takes every
+ * queued entry (its own and those queued while the previous batch was being forced), writes them
+ * with one positional write and one {@code force}, and marks them durable. An appender whose entry
+ * a batch already covered returns without writing; none returns before its entry is forced. Batches
+ * are written in queue order, so the file holds the entries in exactly the chain order.
+ * {@link #list} only returns entries that are already durable.
  *
  * <p>The file is locked while open. At open, a last line without {@code \n} (a write cut short by a
  * crash, never acknowledged) is cut off with a warning. The chain itself is not re-verified at open;
@@ -52,7 +55,9 @@ public final class FileAuditLog implements AuditLog {
   private final ReentrantLock appendLock = new ReentrantLock();
   private long lastSeq; // guarded by appendLock
   private String lastHash; // guarded by appendLock
-  private long writtenSize; // guarded by appendLock
+  private long writtenSize; // end of the chained entries, queued ones included; guarded by appendLock
+  private List<byte[]> queued = new ArrayList<>(); // chained but not yet written; guarded by appendLock
+  private long queuedBytes; // guarded by appendLock
 
   private final Object syncLock = new Object();
   private volatile long durableSeq;
@@ -171,7 +176,8 @@ public final class FileAuditLog implements AuditLog {
       long seq = lastSeq + 1;
       AuditCodec.Encoded encoded =
           AuditCodec.encode(seq, clock.instant(), actor, action, target, detailsNode, lastHash);
-      write(encoded.line());
+      queued.add(encoded.line());
+      queuedBytes += encoded.line().length;
       if ((seq - 1) % INDEX_EVERY == 0) {
         addIndex(writtenSize);
       }
@@ -186,49 +192,58 @@ public final class FileAuditLog implements AuditLog {
     return event;
   }
 
-  private void write(byte[] line) {
-    ByteBuffer buffer = ByteBuffer.wrap(line);
-    long position = writtenSize;
-    try {
-      while (buffer.hasRemaining()) {
-        position += channel.write(buffer, position);
-      }
-    } catch (IOException e) {
-      // Take the partial line back off so the file still ends at a whole entry.
-      try {
-        channel.truncate(writtenSize);
-      } catch (IOException truncateFailure) {
-        e.addSuppressed(truncateFailure);
-        throw fail(e);
-      }
-      throw new UncheckedIOException("cannot write to audit log " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  /** Group commit: one {@code force} covers every entry written before it started. */
+  /** Group commit: one write and one {@code force} cover every entry queued before it started. */
   private void syncThrough(long seq) {
     synchronized (syncLock) {
       if (durableSeq >= seq) {
         return;
       }
       checkUsable();
-      long targetSeq;
-      long targetSize;
-      appendLock.lock();
-      try {
-        targetSeq = lastSeq;
-        targetSize = writtenSize;
-      } finally {
-        appendLock.unlock();
-      }
-      try {
-        channel.force(true);
-      } catch (IOException e) {
-        throw fail(e);
-      }
-      durableSize = targetSize;
-      durableSeq = targetSeq;
+      writeQueuedAndForce();
     }
+  }
+
+  /** Writes the queued batch at the end of the file and forces it; caller holds {@code syncLock}. */
+  private void writeQueuedAndForce() {
+    List<byte[]> batch;
+    long batchBytes;
+    long targetSeq;
+    long targetSize;
+    appendLock.lock();
+    try {
+      batch = queued;
+      batchBytes = queuedBytes;
+      queued = new ArrayList<>();
+      queuedBytes = 0;
+      targetSeq = lastSeq;
+      targetSize = writtenSize;
+    } finally {
+      appendLock.unlock();
+    }
+    long start = targetSize - batchBytes;
+    // The file ends at durableSize == start: batches are written one at a time under syncLock.
+    ByteBuffer buffer = ByteBuffer.allocate(Math.toIntExact(batchBytes));
+    batch.forEach(buffer::put);
+    buffer.flip();
+    try {
+      long position = start;
+      while (buffer.hasRemaining()) {
+        position += channel.write(buffer, position);
+      }
+      channel.force(true);
+    } catch (IOException e) {
+      // Later entries are already chained to this batch, so the log cannot go on without it.
+      // Take the batch back off (best effort) so the file ends at a whole, acknowledged entry;
+      // if that fails too, open() cuts a torn last line and verify checks the rest.
+      try {
+        channel.truncate(start);
+      } catch (IOException truncateFailure) {
+        e.addSuppressed(truncateFailure);
+      }
+      throw fail(e);
+    }
+    durableSize = targetSize;
+    durableSeq = targetSeq;
   }
 
   @Override
@@ -274,26 +289,28 @@ public final class FileAuditLog implements AuditLog {
 
   @Override
   public void close() {
-    appendLock.lock();
-    try {
-      synchronized (syncLock) {
+    // syncLock before appendLock, the order syncThrough takes them in.
+    synchronized (syncLock) {
+      appendLock.lock();
+      try {
         if (closed) {
           return;
         }
         closed = true;
+      } finally {
+        appendLock.unlock();
       }
       try {
         if (failure == null) {
-          channel.force(true);
+          // Entries queued by appenders still waiting for their batch: written, so not lost.
+          writeQueuedAndForce();
         }
         fileLock.release();
-      } catch (IOException e) {
+      } catch (IOException | RuntimeException e) {
         LOG.warn("audit log {}: error while closing", file, e);
       } finally {
         closeQuietly(channel);
       }
-    } finally {
-      appendLock.unlock();
     }
   }
 

@@ -195,4 +195,44 @@ class MvStateStoreTest {
       assertThat(store.table("log")).hasSize(threads * perThread);
     }
   }
+
+  @Test
+  @Timeout(120)
+  void manyUpdatesAndRemovals_keepTheFileWithinFourTimesTheLiveData() throws Exception {
+    Path file = dir.resolve("growth/state.mv.db");
+    int keys = 1_000;
+    String value = "{\"payload\":\"" + "x".repeat(1_000) + "\"}";
+    long[] peak = {0};
+    try (StateStore store = StateStore.open(file)) {
+      // One update per operation, as the approval and session tables write: each is its own fsynced commit.
+      for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < keys; i++) {
+          String key = String.format("key-%05d", i);
+          String v = round + value;
+          if (round == 2 && i % 2 == 0) {
+            store.update(tx -> tx.remove("t", key));
+          } else {
+            store.update(tx -> tx.put("t", key, v));
+          }
+          if (i % 100 == 0) {
+            peak[0] = Math.max(peak[0], java.nio.file.Files.size(file));
+          }
+        }
+      }
+      peak[0] = Math.max(peak[0], java.nio.file.Files.size(file));
+      assertThat(store.table("t")).hasSize(keys / 2);
+    }
+    // Before the fix the file reached ~57 MB here (112 times the data) and kept it after close.
+    long peakLive = (long) keys * (value.length() + 10);
+    long live = peakLive / 2;
+    long closed = java.nio.file.Files.size(file);
+    System.out.printf("state store growth: live %,d B (peak %,d B), file peak while open %,d B, after close %,d B%n",
+        live, peakLive, peak[0], closed);
+    assertThat(peak[0]).as("peak file size while open, live data at most %,d B", peakLive).isLessThan(4 * peakLive);
+    assertThat(closed).as("file size after close, live data at most %,d B", peakLive).isLessThan(4 * peakLive);
+    try (StateStore store = StateStore.open(file)) {
+      assertThat(store.table("t")).hasSize(keys / 2);
+      assertThat(store.get("t", "key-00001")).contains("2" + value);
+    }
+  }
 }
