@@ -94,7 +94,13 @@ final class McpFixture implements AutoCloseable {
   UserPrincipal viewer;
   String credential;
 
-  /** The seeded runtime.rego's tool rules: tool in spec.tools, approval over the descriptor's threshold. */
+  /** The team the policy names as approver (data.warden.approvers in runtime.rego); "" = any approver. */
+  volatile String approverTeam = "";
+
+  /**
+   * The seeded runtime.rego's tool rules: tool in spec.tools, approval over the descriptor's threshold,
+   * {@link #approverTeam} on allow and require_approval.
+   */
   final PolicyDecider policy = input -> {
     AgentDescriptor d = inventory.get(input.agent()).orElseThrow().descriptor();
     if (!d.spec().tools().contains(input.resource())) {
@@ -104,9 +110,9 @@ final class McpFixture implements AutoCloseable {
     if (threshold != null && input.actionValueUsd() != null && input.actionValueUsd().compareTo(threshold) > 0) {
       return new PolicyDecision(PolicyDecision.Outcome.REQUIRE_APPROVAL, List.of("action value "
           + input.actionValueUsd().toPlainString() + " USD is over agent " + input.agent()
-          + "'s approval threshold of " + threshold.toPlainString() + " USD"), "rev-1");
+          + "'s approval threshold of " + threshold.toPlainString() + " USD"), "rev-1", approverTeam);
     }
-    return PolicyDecision.allow("rev-1");
+    return new PolicyDecision(PolicyDecision.Outcome.ALLOW, List.of(), "rev-1", approverTeam);
   };
 
   McpFixture(Path dir) throws Exception {

@@ -11,6 +11,8 @@ import io.warden.core.WardenException;
 import io.warden.core.approval.Approval;
 import io.warden.core.audit.AuditEvent;
 import io.warden.core.identity.AgentPrincipal;
+import io.warden.core.identity.Role;
+import io.warden.core.identity.UserPrincipal;
 import io.warden.core.trace.SpanRecord;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +51,12 @@ class McpGatewayTest {
 
   private List<AuditEvent> toolAudit() {
     return f.audit.list(0, 1000, "tool.call");
+  }
+
+  /** A user with the approver role in {@code team}. */
+  private UserPrincipal approverOf(String name, String team) {
+    return (UserPrincipal) f.identity.authenticate(
+        f.identity.createUser(f.admin, name, Role.APPROVER, Set.of(team)).secret());
   }
 
   private static McpSchema.CallToolRequest payment(String amount, Map<String, Object> meta) {
@@ -197,6 +206,69 @@ class McpGatewayTest {
         "approval.request", "approval.refused", "approval.refused", "approval.approve", "approval.execute",
         "approval.executed");
     assertThat(f.ledger.usage(McpFixture.AGENT, "").usdSpentToday()).isEqualByComparingTo("0.05");
+  }
+
+  @Test
+  void heldPayment_policyNamesTeam_wrongTeamsApproverIsRefusedAndAudited_rightTeamsRunsItOnce() throws Exception {
+    f.approverTeam = "finance";
+    UserPrincipal fiona = approverOf("fiona", "finance");
+    UserPrincipal oscar = approverOf("oscar", "ops");
+    String id;
+    try (McpSyncClient client = f.client()) {
+      CompletableFuture<McpSchema.CallToolResult> call = CompletableFuture.supplyAsync(
+          () -> client.callTool(payment("5000", Map.of())), f.callers);
+      Approval held = await().atMost(Duration.ofSeconds(20))
+          .until(() -> f.approvals.list(Approval.Status.PENDING, McpFixture.AGENT), l -> l.size() == 1).getFirst();
+      assertThat(held.requiredTeam()).isEqualTo("finance");
+      id = held.id();
+
+      // alice (no team) and oscar (team ops) are approvers, but not of team finance
+      for (var wrong : List.of(f.approver, oscar)) {
+        assertThatThrownBy(() -> f.approvals.approve(wrong, held.id(), "looks fine"))
+            .isInstanceOfSatisfying(WardenException.class, e -> {
+              assertThat(e.code()).isEqualTo("forbidden");
+              assertThat(e.getMessage()).contains("policy asks for an approver of team 'finance'")
+                  .contains(wrong.name());
+            });
+      }
+      assertThatThrownBy(() -> f.approvals.deny(oscar, held.id(), "no")).hasMessageContaining("team 'finance'");
+      assertThat(f.approvals.get(held.id()).orElseThrow().status()).isEqualTo(Approval.Status.PENDING);
+      assertThat(call).isNotDone();
+      assertThat(f.upstream.payments).hasValue(0);
+
+      f.approvals.approve(fiona, held.id(), "invoice 88 checked");
+      McpSchema.CallToolResult r = call.get(30, TimeUnit.SECONDS);
+      assertThat(r.isError()).isFalse();
+      assertThat(McpFixture.text(r)).isEqualTo("paid 5000 USD to acme");
+      assertThat(f.approvals.approve(fiona, held.id(), "twice").status()).isEqualTo(Approval.Status.APPROVED);
+      await().atMost(Duration.ofSeconds(10)).until(
+          () -> f.approvals.get(held.id()).orElseThrow().execution() == Approval.Execution.DONE);
+    }
+    assertThat(f.upstream.payments).hasValue(1);
+    List<AuditEvent> refused = f.audit.list(0, 1000, "approval.refused");
+    assertThat(refused).hasSize(3).allSatisfy(e -> {
+      assertThat(e.target()).isEqualTo("approval/" + id);
+      assertThat(e.details()).containsEntry("why", "not in team finance");
+    });
+    assertThat(refused).extracting(AuditEvent::actor).containsExactly("user:alice", "user:oscar", "user:oscar");
+    assertThat(f.audit.list(0, 1000, "approval.approve")).singleElement()
+        .satisfies(e -> assertThat(e.actor()).isEqualTo("user:fiona"));
+  }
+
+  @Test
+  void missingActionValue_heldByTheGateway_stillNeedsThePolicysTeam() throws Exception {
+    f.approverTeam = "finance";
+    try (McpSyncClient client = f.client()) {
+      CompletableFuture<McpSchema.CallToolResult> call = CompletableFuture.supplyAsync(
+          () -> client.callTool(new McpSchema.CallToolRequest("pay-invoice", Map.of("supplier", "acme"))), f.callers);
+      Approval held = await().atMost(Duration.ofSeconds(20))
+          .until(() -> f.approvals.list(Approval.Status.PENDING, null), l -> l.size() == 1).getFirst();
+      assertThat(held.requiredTeam()).isEqualTo("finance");
+      assertThatThrownBy(() -> f.approvals.approve(f.approver, held.id(), "ok")).hasMessageContaining("team 'finance'");
+      f.approvals.deny(approverOf("fiona", "finance"), held.id(), "no amount");
+      assertThat(call.get(30, TimeUnit.SECONDS).isError()).isTrue();
+    }
+    assertThat(f.upstream.payments).hasValue(0);
   }
 
   @Test

@@ -137,9 +137,10 @@ public final class OpaPolicyDecider implements PolicyDecider {
     }
     String r = v1.result() == null ? "" : v1.result();
     return switch (r) {
-      case "allow" -> new PolicyDecision(PolicyDecision.Outcome.ALLOW, v1.reasons(), revision);
+      case "allow" -> new PolicyDecision(PolicyDecision.Outcome.ALLOW, v1.reasons(), revision, v1.approverTeam());
       case "require_approval" -> new PolicyDecision(PolicyDecision.Outcome.REQUIRE_APPROVAL,
-          v1.reasons().isEmpty() ? List.of("approval required by policy") : v1.reasons(), revision);
+          v1.reasons().isEmpty() ? List.of("approval required by policy") : v1.reasons(), revision,
+          v1.approverTeam());
       case "deny" -> new PolicyDecision(PolicyDecision.Outcome.DENY,
           v1.reasons().isEmpty() ? List.of("denied by policy") : v1.reasons(), revision);
       default -> PolicyDecision.deny("runtime policy returned unknown result '" + r

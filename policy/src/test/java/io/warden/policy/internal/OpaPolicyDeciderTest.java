@@ -32,6 +32,17 @@ class OpaPolicyDeciderTest {
   }
 
   @Test
+  void toDecision_approverTeam_isCarriedOnApprovalAndAllow_neverOnDeny() throws Exception {
+    assertThat(map("{\"result\":\"require_approval\",\"reasons\":[\"over\"],\"approver_team\":\"finance\"}"))
+        .isEqualTo(new PolicyDecision(Outcome.REQUIRE_APPROVAL, List.of("over"), "abc123", "finance"));
+    assertThat(map("{\"result\":\"allow\",\"reasons\":[],\"approver_team\":\"finance\"}").approverTeam())
+        .isEqualTo("finance");
+    assertThat(map("{\"result\":\"deny\",\"reasons\":[\"no\"],\"approver_team\":\"finance\"}").approverTeam())
+        .isEmpty();
+    assertThat(map("{\"result\":\"require_approval\",\"reasons\":[\"over\"]}").approverTeam()).isEmpty();
+  }
+
+  @Test
   void toDecision_denyWithoutReasons_saysDeniedByPolicy() throws Exception {
     assertThat(map("{\"result\":\"deny\"}").reasons()).containsExactly("denied by policy");
   }

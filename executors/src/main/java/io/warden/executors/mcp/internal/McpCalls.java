@@ -474,7 +474,9 @@ public final class McpCalls implements AutoCloseable {
       d.ledger().release(call.reservation); // charged when (and if) it runs
       call.reservation = null;
       Approval held = d.approvals().hold(new ApprovalRequest(agent.name(), ref, call.arguments.toString(), call.value,
-          call.trace.logicalTraceId(), call.trace.intent(), reasons, "", call.correlationKey));
+          // The team policy names for this agent and tool ("" = any approver), also when the gateway holds the
+          // call itself (missing value, supervised autonomy): policy answers it on allow too.
+          call.trace.logicalTraceId(), call.trace.intent(), reasons, decision.approverTeam(), call.correlationKey));
       call.approvalId = held.id();
       audit(call, "held", Map.of("approval", held.id(), "reason", String.join("; ", reasons)));
       return Admission.held(held);

@@ -2,7 +2,10 @@
 # Input: see policy/README.md (agent, delegation_chain, action, resource, action_value_usd,
 # budget, time). Data: data.warden.main, the descriptors and allow-list on main.
 # Output: decision = {"result": "allow" | "deny" | "require_approval", "reasons": [...]};
-# any deny wins over an approval, and an undefined decision is a deny.
+# any deny wins over an approval, and an undefined decision is a deny. An allow or
+# require_approval also carries "approver_team" when policy data names the team whose approver
+# must decide a held call of this agent and tool (see approver_team below); without it any user
+# with the approver role may decide.
 package warden.runtime
 
 agent := data.warden.main.agents[input.agent]
@@ -50,8 +53,33 @@ require_approval contains msg if {
 	)
 }
 
+# The team that approves a held call: policy data data.warden.approvers (a module
+# "package warden.approvers" in policies/, or pushed data) names it, most specific first:
+#   tools:  {"mcp://gateway/pay-invoice": "finance"}   by tool
+#   agents: {"reconciliation-finance": "finance"}       by agent
+#   default_team: "ops"                                  every other held call
+# With none of them (the seed), approver_team is "" and any approver may decide.
+default approvers := {}
+
+approvers := data.warden.approvers if is_object(data.warden.approvers)
+
+approver_team := team if {
+	team := approvers.tools[input.resource]
+	is_string(team)
+} else := team if {
+	team := approvers.agents[input.agent]
+	is_string(team)
+} else := team if {
+	team := approvers.default_team
+	is_string(team)
+} else := ""
+
+with_team(d) := object.union(d, {"approver_team": approver_team}) if {
+	approver_team != ""
+} else := d
+
 decision := {"result": "deny", "reasons": sort(deny)} if {
 	count(deny) > 0
-} else := {"result": "require_approval", "reasons": sort(require_approval)} if {
+} else := with_team({"result": "require_approval", "reasons": sort(require_approval)}) if {
 	count(require_approval) > 0
-} else := {"result": "allow", "reasons": []}
+} else := with_team({"result": "allow", "reasons": []})

@@ -74,3 +74,53 @@ test_unknown_action_is_denied if {
 	d := runtime.decision with input as call({"action": "shell.exec"}) with data.warden.main as main_data
 	d.reasons == ["unknown action shell.exec: expected model.call or tool.call"]
 }
+
+approvers := {
+	"default_team": "ops",
+	"agents": {"recon": "finance"},
+	"tools": {"mcp://gateway/ledger-read": "controllers"},
+}
+
+test_no_approver_data_names_no_team if {
+	d := runtime.decision with input as call({"action_value_usd": 1500}) with data.warden.main as main_data
+	d == {"result": "require_approval", "reasons": ["action value 1500 USD is over agent recon's approval threshold of 1000 USD"]}
+}
+
+test_tool_team_wins_over_agent_and_default if {
+	d := runtime.decision with input as call({"action_value_usd": 1500}) with data.warden.main as main_data
+		with data.warden.approvers as approvers
+	d.result == "require_approval"
+	d.approver_team == "controllers"
+}
+
+test_agent_team_wins_over_default if {
+	d := runtime.decision with input as call({"action_value_usd": 1500}) with data.warden.main as main_data
+		with data.warden.approvers as {"default_team": "ops", "agents": {"recon": "finance"}}
+	d.approver_team == "finance"
+}
+
+test_default_team_for_every_other_call if {
+	d := runtime.decision with input as call({"action_value_usd": 1500}) with data.warden.main as main_data
+		with data.warden.approvers as {"default_team": "ops", "agents": {"someone-else": "finance"}}
+	d.approver_team == "ops"
+}
+
+test_allow_carries_the_team_for_a_call_the_gateway_holds if {
+	d := runtime.decision with input as call({}) with data.warden.main as main_data
+		with data.warden.approvers as approvers
+	d == {"result": "allow", "reasons": [], "approver_team": "controllers"}
+}
+
+test_deny_carries_no_team if {
+	d := runtime.decision with input as call({"resource": "mcp://gateway/shell"}) with data.warden.main as main_data
+		with data.warden.approvers as approvers
+	d.result == "deny"
+	not d.approver_team
+}
+
+test_empty_or_malformed_team_names_no_team if {
+	d := runtime.decision with input as call({"action_value_usd": 1500}) with data.warden.main as main_data
+		with data.warden.approvers as {"default_team": "", "tools": {"mcp://gateway/ledger-read": 7}}
+	d.result == "require_approval"
+	not d.approver_team
+}
