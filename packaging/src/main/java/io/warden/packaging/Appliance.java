@@ -249,30 +249,18 @@ public final class Appliance implements AutoCloseable {
         .description("1 while every span store takes writes; 0 while spans wait in the write-ahead log")
         .register(metrics);
     io.warden.api.IngestRejectionMetrics.register(metrics, traces.ingestRejections());
-    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_drift_events", gateway,
-            ModelGateway::driftEventsTotal)
-        .description("model calls whose provider reported another model or system fingerprint than the pinned one")
-        .register(metrics);
-    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_routing_saved_usd", gateway,
-            ModelGateway::savedUsdTotal)
-        .description("USD spec.routing saved: what model calls would have cost unrouted and uncached minus their cost")
-        .register(metrics);
-    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_cache_hits", gateway,
-            ModelGateway::cacheHitsTotal)
-        .description("model calls answered from the response cache or by an identical call in flight")
-        .register(metrics);
-    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_escalations", gateway,
-            ModelGateway::escalationsTotal)
-        .description("model calls the small model passed up to the pinned model (spec.routing.escalate_on)")
-        .register(metrics);
-    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_prompt_cache_saved_usd", gateway,
-            ModelGateway::promptCacheSavedUsdTotal)
-        .description("USD the providers' prompt caches saved: cached input tokens at the input minus the cache-read price")
-        .register(metrics);
-    io.micrometer.core.instrument.FunctionCounter.builder("warden_model_shadow_runs", gateway,
-            ModelGateway::shadowRunsTotal)
-        .description("model calls mirrored to a spec.shadow candidate and compared")
-        .register(metrics);
+    gatewayCounter(metrics, gateway, "warden_model_drift_events", ModelGateway::driftEventsTotal,
+        "model calls whose provider reported another model or system fingerprint than the pinned one");
+    gatewayCounter(metrics, gateway, "warden_model_routing_saved_usd", ModelGateway::savedUsdTotal,
+        "USD spec.routing saved: what model calls would have cost unrouted and uncached minus their cost");
+    gatewayCounter(metrics, gateway, "warden_model_cache_hits", ModelGateway::cacheHitsTotal,
+        "model calls answered from the response cache or by an identical call in flight");
+    gatewayCounter(metrics, gateway, "warden_model_escalations", ModelGateway::escalationsTotal,
+        "model calls the small model passed up to the pinned model (spec.routing.escalate_on)");
+    gatewayCounter(metrics, gateway, "warden_model_prompt_cache_saved_usd", ModelGateway::promptCacheSavedUsdTotal,
+        "USD the providers' prompt caches saved: cached input tokens at the input minus the cache-read price");
+    gatewayCounter(metrics, gateway, "warden_model_shadow_runs", ModelGateway::shadowRunsTotal,
+        "model calls mirrored to a spec.shadow candidate and compared");
 
     ObjectMapper json = jsonMapper();
     List<ApiRoutes> routes = List.of(
@@ -508,6 +496,13 @@ public final class Appliance implements AutoCloseable {
     m.put("agents", inventory.list().size());
     m.put("applied_commit", inventory.appliedCommit());
     return m;
+  }
+
+  /** Registers a counter that reads one of the model gateway's running totals. */
+  private static void gatewayCounter(PrometheusMeterRegistry metrics, ModelGateway gateway, String name,
+      java.util.function.ToDoubleFunction<ModelGateway> total, String description) {
+    io.micrometer.core.instrument.FunctionCounter.builder(name, gateway, total).description(description)
+        .register(metrics);
   }
 
   /**

@@ -136,51 +136,38 @@ public final class SessionRouterBench {
     AtomicInteger tooMany = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
     AtomicLong retryAfterSum = new AtomicLong();
-    CountDownLatch done = new CountDownLatch(sessions);
     heap.reset();
     long start = System.nanoTime();
-    for (int s = 0; s < sessions; s++) {
-      String session = "s-" + s;
-      int base = s * requests;
-      Thread.ofVirtual().start(() -> {
-        try {
-          for (int seq = 0; seq < requests; seq++) {
-            HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
-                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
-                .header("Warden-Session", session).header("Idempotency-Key", session + "-" + seq)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"session\":\"" + session + "\",\"seq\":" + seq + "}"))
-                .build();
-            long first = System.nanoTime();
-            while (true) {
-              long t0 = System.nanoTime();
-              HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
-              if (r.statusCode() == 429) {
-                tooMany.incrementAndGet();
-                long wait = r.headers().firstValueAsLong("Retry-After").orElse(1);
-                retryAfterSum.addAndGet(wait);
-                Thread.sleep(Duration.ofSeconds(wait));
-                continue;
-              }
-              if (r.statusCode() == 200) {
-                attemptNanos[base + seq] = System.nanoTime() - t0;
-                endToEndNanos[base + seq] = System.nanoTime() - first;
-                ok.incrementAndGet();
-              } else {
-                errors.incrementAndGet();
-                System.err.println("unexpected " + r.statusCode() + ": " + r.body());
-              }
-              break;
-            }
+    runSessions("s-", sessions, requests, errors, (session, base) -> {
+      for (int seq = 0; seq < requests; seq++) {
+        HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(120))
+            .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+            .header("Warden-Session", session).header("Idempotency-Key", session + "-" + seq)
+            .POST(HttpRequest.BodyPublishers.ofString("{\"session\":\"" + session + "\",\"seq\":" + seq + "}"))
+            .build();
+        long first = System.nanoTime();
+        while (true) {
+          long t0 = System.nanoTime();
+          HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+          if (r.statusCode() == 429) {
+            tooMany.incrementAndGet();
+            long wait = r.headers().firstValueAsLong("Retry-After").orElse(1);
+            retryAfterSum.addAndGet(wait);
+            Thread.sleep(Duration.ofSeconds(wait));
+            continue;
           }
-        } catch (Exception e) {
-          errors.incrementAndGet();
-          System.err.println("session " + session + " failed: " + e);
-        } finally {
-          done.countDown();
+          if (r.statusCode() == 200) {
+            attemptNanos[base + seq] = System.nanoTime() - t0;
+            endToEndNanos[base + seq] = System.nanoTime() - first;
+            ok.incrementAndGet();
+          } else {
+            errors.incrementAndGet();
+            System.err.println("unexpected " + r.statusCode() + ": " + r.body());
+          }
+          break;
         }
-      });
-    }
-    done.await();
+      }
+    });
     double seconds = (System.nanoTime() - start) / 1e9;
     long peak = heap.peak();
     int n = sessions * requests;
@@ -217,47 +204,34 @@ public final class SessionRouterBench {
     AtomicInteger ok = new AtomicInteger();
     AtomicInteger tooMany = new AtomicInteger();
     AtomicInteger errors = new AtomicInteger();
-    CountDownLatch done = new CountDownLatch(sessions);
     int logBefore = runtime.log().size();
     heap.reset();
     long start = System.nanoTime();
-    for (int s = 0; s < sessions; s++) {
-      String session = "q-" + s;
-      int base = s * requests;
-      Thread.ofVirtual().start(() -> {
-        try {
-          for (int seq = 0; seq < requests; seq++) {
-            byte[] body = ("{\"session\":\"" + session + "\",\"seq\":" + seq + "}").getBytes(StandardCharsets.UTF_8);
-            InvokeRequest request = new InvokeRequest(AGENT, session, null, session + "-" + seq, "application/json",
-                body, Map.of());
-            long first = System.nanoTime();
-            while (true) {
-              long t0 = System.nanoTime();
-              try {
-                router.invoke(operator, request).toCompletableFuture().get(120, TimeUnit.SECONDS);
-                attemptNanos[base + seq] = System.nanoTime() - t0;
-                endToEndNanos[base + seq] = System.nanoTime() - first;
-                ok.incrementAndGet();
-                break;
-              } catch (java.util.concurrent.ExecutionException e) {
-                if (e.getCause() instanceof io.warden.core.session.RouterBusyException busy) {
-                  tooMany.incrementAndGet();
-                  Thread.sleep(Duration.ofSeconds(busy.retryAfterSeconds()));
-                  continue;
-                }
-                throw e;
-              }
+    runSessions("q-", sessions, requests, errors, (session, base) -> {
+      for (int seq = 0; seq < requests; seq++) {
+        byte[] body = ("{\"session\":\"" + session + "\",\"seq\":" + seq + "}").getBytes(StandardCharsets.UTF_8);
+        InvokeRequest request = new InvokeRequest(AGENT, session, null, session + "-" + seq, "application/json",
+            body, Map.of());
+        long first = System.nanoTime();
+        while (true) {
+          long t0 = System.nanoTime();
+          try {
+            router.invoke(operator, request).toCompletableFuture().get(120, TimeUnit.SECONDS);
+            attemptNanos[base + seq] = System.nanoTime() - t0;
+            endToEndNanos[base + seq] = System.nanoTime() - first;
+            ok.incrementAndGet();
+            break;
+          } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof io.warden.core.session.RouterBusyException busy) {
+              tooMany.incrementAndGet();
+              Thread.sleep(Duration.ofSeconds(busy.retryAfterSeconds()));
+              continue;
             }
+            throw e;
           }
-        } catch (Exception e) {
-          errors.incrementAndGet();
-          System.err.println("session " + session + " failed: " + e);
-        } finally {
-          done.countDown();
         }
-      });
-    }
-    done.await();
+      }
+    });
     double seconds = (System.nanoTime() - start) / 1e9;
     int n = sessions * requests;
     long[] attempts = java.util.Arrays.stream(attemptNanos).filter(v -> v > 0).toArray();
@@ -273,6 +247,36 @@ public final class SessionRouterBench {
         Machine.percentileMillis(endToEnd, endToEnd.length, 0.50),
         Machine.percentileMillis(endToEnd, endToEnd.length, 0.99), heap.peak() >> 20);
     check(runtime, "q-", sessions, requests, logBefore);
+  }
+
+  /** One session's calls; {@code base} is the index of its first request in the latency arrays. */
+  @FunctionalInterface
+  private interface SessionCalls {
+    void run(String session, int base) throws Exception;
+  }
+
+  /**
+   * Runs {@code sessions} sessions named {@code prefix + index} at once, each on its own virtual
+   * thread, and waits for all; a session that throws counts in {@code errors}.
+   */
+  private static void runSessions(String prefix, int sessions, int requests, AtomicInteger errors,
+      SessionCalls calls) throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(sessions);
+    for (int s = 0; s < sessions; s++) {
+      String session = prefix + s;
+      int base = s * requests;
+      Thread.ofVirtual().start(() -> {
+        try {
+          calls.run(session, base);
+        } catch (Exception e) {
+          errors.incrementAndGet();
+          System.err.println("session " + session + " failed: " + e);
+        } finally {
+          done.countDown();
+        }
+      });
+    }
+    done.await();
   }
 
   /** Reads the runtime's own log: every request exactly once, each session in order, never two at once. */

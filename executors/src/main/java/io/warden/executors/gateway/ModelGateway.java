@@ -10,6 +10,7 @@ import io.warden.core.change.RepoSnapshot;
 import io.warden.core.inventory.MainBranchListener;
 import io.warden.executors.gateway.internal.AnswerCache;
 import io.warden.executors.gateway.internal.GatewayCalls;
+import io.warden.executors.internal.GatewayWiring;
 import io.warden.executors.gateway.internal.GatewayError;
 import io.warden.executors.gateway.internal.WireFormat;
 import java.util.Map;
@@ -41,14 +42,14 @@ public final class ModelGateway implements AutoCloseable {
   private final GatewayCalls calls;
   private final long maxRequestBytes;
 
-  ModelGateway(ModelGatewayBuilder b) {
+  ModelGateway(ModelGatewayBuilder b, GatewayWiring w) {
     this.catalog = new AtomicReference<>(b.catalog);
-    this.maxRequestBytes = b.maxRequestBytes;
-    this.client = b.vertx.createHttpClient(
+    this.maxRequestBytes = w.maxRequestBytes();
+    this.client = w.vertx().createHttpClient(
         new HttpClientOptions().setKeepAlive(true).setConnectTimeout(10_000).setDecompressionSupported(true),
         new PoolOptions().setHttp1MaxSize(256));
-    this.calls = new GatewayCalls(new GatewayCalls.Deps(b.vertx, client, b.identity, b.inventory, b.ledger,
-        b.policy, b.audit, b.spans, b.prices, catalog::get, Map.copyOf(b.providers), b.env, b.clock,
+    this.calls = new GatewayCalls(new GatewayCalls.Deps(w.vertx(), client, w.identity(), w.inventory(), w.ledger(),
+        w.policy(), w.audit(), w.spans(), b.prices, catalog::get, Map.copyOf(b.providers), b.env, w.clock(),
         b.upstreamIdleTimeout, b.store, new AnswerCache(b.cacheTtl, b.cacheMaxEntries, b.cacheTicker),
         b.shadows));
   }

@@ -1,17 +1,10 @@
 package io.warden.executors.gateway;
 
 import com.github.benmanes.caffeine.cache.Ticker;
-import io.vertx.core.Vertx;
-import io.warden.core.audit.AuditLog;
-import io.warden.core.budget.BudgetLedger;
 import io.warden.core.budget.TokenPrices;
-import io.warden.core.identity.IdentityService;
-import io.warden.core.inventory.Inventory;
-import io.warden.core.policy.PolicyDecider;
 import io.warden.core.shadow.ModelShadowLedger;
 import io.warden.core.store.StateStore;
-import io.warden.core.trace.SpanSink;
-import java.time.Clock;
+import io.warden.executors.internal.AbstractGatewayBuilder;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,7 +13,7 @@ import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /** Builds a {@link ModelGateway}; obtain one with {@link ModelGateway#builder()}. */
-public final class ModelGatewayBuilder {
+public final class ModelGatewayBuilder extends AbstractGatewayBuilder<ModelGatewayBuilder> {
   /** Largest request body, in bytes: {@value}. Bigger requests are refused with 413. */
   public static final long DEFAULT_MAX_REQUEST_BYTES = 8L << 20;
   /** Longest silence from an upstream before the call is given up: 10 minutes. */
@@ -30,19 +23,10 @@ public final class ModelGatewayBuilder {
   /** Most answers the response cache holds: {@value}. */
   public static final long DEFAULT_CACHE_MAX_ENTRIES = 10_000;
 
-  @Nullable Vertx vertx;
-  @Nullable IdentityService identity;
-  @Nullable Inventory inventory;
-  @Nullable BudgetLedger ledger;
-  PolicyDecider policy = PolicyDecider.DENY_ALL;
-  @Nullable AuditLog audit;
-  SpanSink spans = SpanSink.NOOP;
   TokenPrices prices = TokenPrices.NONE;
   ModelCatalog catalog = ModelCatalog.seed();
   final Map<String, UpstreamProvider> providers = new LinkedHashMap<>();
   Function<String, @Nullable String> env = System::getenv;
-  Clock clock = Clock.systemUTC();
-  long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
   Duration upstreamIdleTimeout = DEFAULT_UPSTREAM_IDLE_TIMEOUT;
   @Nullable StateStore store;
   Duration cacheTtl = DEFAULT_CACHE_TTL;
@@ -50,43 +34,8 @@ public final class ModelGatewayBuilder {
   Ticker cacheTicker = Ticker.systemTicker();
   @Nullable ModelShadowLedger shadows;
 
-  ModelGatewayBuilder() {}
-
-  public ModelGatewayBuilder setVertx(Vertx vertx) {
-    this.vertx = Objects.requireNonNull(vertx, "vertx");
-    return this;
-  }
-
-  public ModelGatewayBuilder setIdentityService(IdentityService identity) {
-    this.identity = Objects.requireNonNull(identity, "identity");
-    return this;
-  }
-
-  public ModelGatewayBuilder setInventory(Inventory inventory) {
-    this.inventory = Objects.requireNonNull(inventory, "inventory");
-    return this;
-  }
-
-  public ModelGatewayBuilder setBudgetLedger(BudgetLedger ledger) {
-    this.ledger = Objects.requireNonNull(ledger, "ledger");
-    return this;
-  }
-
-  /** Defaults to {@link PolicyDecider#DENY_ALL}. */
-  public ModelGatewayBuilder setPolicyDecider(PolicyDecider policy) {
-    this.policy = Objects.requireNonNull(policy, "policy");
-    return this;
-  }
-
-  public ModelGatewayBuilder setAuditLog(AuditLog audit) {
-    this.audit = Objects.requireNonNull(audit, "audit");
-    return this;
-  }
-
-  /** Where the GenAI spans go; defaults to {@link SpanSink#NOOP}. */
-  public ModelGatewayBuilder setSpanSink(SpanSink spans) {
-    this.spans = Objects.requireNonNull(spans, "spans");
-    return this;
+  ModelGatewayBuilder() {
+    super(DEFAULT_MAX_REQUEST_BYTES);
   }
 
   /** Token prices for estimates and settlement; defaults to {@link TokenPrices#NONE} (free). */
@@ -114,26 +63,8 @@ public final class ModelGatewayBuilder {
     return this;
   }
 
-  public ModelGatewayBuilder setClock(Clock clock) {
-    this.clock = Objects.requireNonNull(clock, "clock");
-    return this;
-  }
-
-  /** Defaults to {@value #DEFAULT_MAX_REQUEST_BYTES}. */
-  public ModelGatewayBuilder setMaxRequestBytes(long maxRequestBytes) {
-    if (maxRequestBytes <= 0) {
-      throw new IllegalArgumentException("maxRequestBytes must be positive, got " + maxRequestBytes);
-    }
-    this.maxRequestBytes = maxRequestBytes;
-    return this;
-  }
-
   public ModelGatewayBuilder setUpstreamIdleTimeout(Duration timeout) {
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException("upstreamIdleTimeout must be positive, got " + timeout);
-    }
-    this.upstreamIdleTimeout = timeout;
+    this.upstreamIdleTimeout = positive(timeout, "upstreamIdleTimeout");
     return this;
   }
 
@@ -148,11 +79,7 @@ public final class ModelGatewayBuilder {
 
   /** How long a cached answer is reused; defaults to 5 minutes ({@code gateway.cache.ttl_seconds}). */
   public ModelGatewayBuilder setCacheTtl(Duration ttl) {
-    Objects.requireNonNull(ttl, "ttl");
-    if (ttl.isNegative() || ttl.isZero()) {
-      throw new IllegalArgumentException("cacheTtl must be positive, got " + ttl);
-    }
-    this.cacheTtl = ttl;
+    this.cacheTtl = positive(ttl, "cacheTtl");
     return this;
   }
 
@@ -181,11 +108,6 @@ public final class ModelGatewayBuilder {
   }
 
   public ModelGateway build() {
-    Objects.requireNonNull(vertx, "vertx must be set");
-    Objects.requireNonNull(identity, "identityService must be set");
-    Objects.requireNonNull(inventory, "inventory must be set");
-    Objects.requireNonNull(ledger, "budgetLedger must be set");
-    Objects.requireNonNull(audit, "auditLog must be set");
-    return new ModelGateway(this);
+    return new ModelGateway(this, wiring());
   }
 }

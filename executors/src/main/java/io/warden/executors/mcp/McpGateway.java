@@ -4,6 +4,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.warden.core.change.RepoSnapshot;
 import io.warden.core.inventory.MainBranchListener;
+import io.warden.executors.internal.GatewayWiring;
 import io.warden.executors.mcp.internal.McpCalls;
 import io.warden.executors.mcp.internal.Upstreams;
 import java.util.List;
@@ -40,13 +41,13 @@ public final class McpGateway implements AutoCloseable {
   private final McpCalls calls;
   private final long maxRequestBytes;
 
-  McpGateway(McpGatewayBuilder b) {
+  McpGateway(McpGatewayBuilder b, GatewayWiring w) {
     this.servers = new AtomicReference<>(b.servers);
-    this.maxRequestBytes = b.maxRequestBytes;
+    this.maxRequestBytes = w.maxRequestBytes();
     // Supervising real processes runs on wall-clock time, whatever clock the call path uses.
     this.upstreams = new Upstreams(b.upstreamTimeout, java.time.Clock.systemUTC());
-    this.calls = new McpCalls(new McpCalls.Deps(b.vertx, b.identity, b.inventory, b.ledger, b.policy, b.audit,
-        b.spans, b.approvals, b.shadow, servers::get, upstreams, b.clock, b.progressEvery, b.maxSessions, b.sessionIdle));
+    this.calls = new McpCalls(new McpCalls.Deps(w.vertx(), w.identity(), w.inventory(), w.ledger(), w.policy(), w.audit(),
+        w.spans(), b.approvals, b.shadow, servers::get, upstreams, w.clock(), b.progressEvery, b.maxSessions, b.sessionIdle));
     upstreams.apply(b.servers);
   }
 

@@ -1,21 +1,15 @@
 package io.warden.executors.mcp;
 
-import io.vertx.core.Vertx;
 import io.warden.core.approval.ApprovalService;
 import io.warden.core.shadow.ShadowLedger;
-import io.warden.core.audit.AuditLog;
-import io.warden.core.budget.BudgetLedger;
-import io.warden.core.identity.IdentityService;
-import io.warden.core.inventory.Inventory;
-import io.warden.core.policy.PolicyDecider;
-import io.warden.core.trace.SpanSink;
-import java.time.Clock;
+import io.warden.executors.internal.AbstractGatewayBuilder;
+import io.warden.executors.internal.GatewayWiring;
 import java.time.Duration;
 import java.util.Objects;
 import org.jspecify.annotations.Nullable;
 
 /** Builds a {@link McpGateway}; obtain one with {@link McpGateway#builder()}. */
-public final class McpGatewayBuilder {
+public final class McpGatewayBuilder extends AbstractGatewayBuilder<McpGatewayBuilder> {
   /** Longest wait for an upstream MCP server's answer: 60 seconds. */
   public static final Duration DEFAULT_UPSTREAM_TIMEOUT = Duration.ofSeconds(60);
   /** How often a held call's client gets a progress notification: 10 seconds. */
@@ -30,60 +24,16 @@ public final class McpGatewayBuilder {
   /** Largest JSON-RPC message accepted, in bytes: {@value}. */
   public static final long DEFAULT_MAX_REQUEST_BYTES = 4L << 20;
 
-  @Nullable Vertx vertx;
-  @Nullable IdentityService identity;
-  @Nullable Inventory inventory;
-  @Nullable BudgetLedger ledger;
-  PolicyDecider policy = PolicyDecider.DENY_ALL;
-  @Nullable AuditLog audit;
-  SpanSink spans = SpanSink.NOOP;
   @Nullable ApprovalService approvals;
   @Nullable ShadowLedger shadow;
   McpServers servers = McpServers.none();
-  Clock clock = Clock.systemUTC();
   Duration upstreamTimeout = DEFAULT_UPSTREAM_TIMEOUT;
   Duration progressEvery = DEFAULT_PROGRESS_EVERY;
-  long maxRequestBytes = DEFAULT_MAX_REQUEST_BYTES;
   int maxSessions = DEFAULT_MAX_SESSIONS;
   Duration sessionIdle = DEFAULT_SESSION_IDLE;
 
-  McpGatewayBuilder() {}
-
-  public McpGatewayBuilder setVertx(Vertx vertx) {
-    this.vertx = Objects.requireNonNull(vertx, "vertx");
-    return this;
-  }
-
-  public McpGatewayBuilder setIdentityService(IdentityService identity) {
-    this.identity = Objects.requireNonNull(identity, "identity");
-    return this;
-  }
-
-  public McpGatewayBuilder setInventory(Inventory inventory) {
-    this.inventory = Objects.requireNonNull(inventory, "inventory");
-    return this;
-  }
-
-  public McpGatewayBuilder setBudgetLedger(BudgetLedger ledger) {
-    this.ledger = Objects.requireNonNull(ledger, "ledger");
-    return this;
-  }
-
-  /** Defaults to {@link PolicyDecider#DENY_ALL}. */
-  public McpGatewayBuilder setPolicyDecider(PolicyDecider policy) {
-    this.policy = Objects.requireNonNull(policy, "policy");
-    return this;
-  }
-
-  public McpGatewayBuilder setAuditLog(AuditLog audit) {
-    this.audit = Objects.requireNonNull(audit, "audit");
-    return this;
-  }
-
-  /** Where the {@code execute_tool} spans go; defaults to {@link SpanSink#NOOP}. */
-  public McpGatewayBuilder setSpanSink(SpanSink spans) {
-    this.spans = Objects.requireNonNull(spans, "spans");
-    return this;
+  McpGatewayBuilder() {
+    super(DEFAULT_MAX_REQUEST_BYTES);
   }
 
   public McpGatewayBuilder setApprovalService(ApprovalService approvals) {
@@ -106,11 +56,6 @@ public final class McpGatewayBuilder {
     return this;
   }
 
-  public McpGatewayBuilder setClock(Clock clock) {
-    this.clock = Objects.requireNonNull(clock, "clock");
-    return this;
-  }
-
   /** Defaults to 60 seconds. */
   public McpGatewayBuilder setUpstreamTimeout(Duration timeout) {
     this.upstreamTimeout = positive(timeout, "upstreamTimeout");
@@ -120,15 +65,6 @@ public final class McpGatewayBuilder {
   /** Defaults to 10 seconds. */
   public McpGatewayBuilder setProgressEvery(Duration every) {
     this.progressEvery = positive(every, "progressEvery");
-    return this;
-  }
-
-  /** Defaults to {@value #DEFAULT_MAX_REQUEST_BYTES}. */
-  public McpGatewayBuilder setMaxRequestBytes(long maxRequestBytes) {
-    if (maxRequestBytes <= 0) {
-      throw new IllegalArgumentException("maxRequestBytes must be positive, got " + maxRequestBytes);
-    }
-    this.maxRequestBytes = maxRequestBytes;
     return this;
   }
 
@@ -147,21 +83,9 @@ public final class McpGatewayBuilder {
     return this;
   }
 
-  private static Duration positive(Duration d, String what) {
-    Objects.requireNonNull(d, what);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(what + " must be positive, got " + d);
-    }
-    return d;
-  }
-
   public McpGateway build() {
-    Objects.requireNonNull(vertx, "vertx must be set");
-    Objects.requireNonNull(identity, "identityService must be set");
-    Objects.requireNonNull(inventory, "inventory must be set");
-    Objects.requireNonNull(ledger, "budgetLedger must be set");
-    Objects.requireNonNull(audit, "auditLog must be set");
+    GatewayWiring wiring = wiring();
     Objects.requireNonNull(approvals, "approvalService must be set");
-    return new McpGateway(this);
+    return new McpGateway(this, wiring);
   }
 }

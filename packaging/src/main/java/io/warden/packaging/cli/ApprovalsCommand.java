@@ -1,8 +1,6 @@
 package io.warden.packaging.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,15 +29,10 @@ public final class ApprovalsCommand {
 
     @Override
     void run() throws Exception {
-      StringBuilder path = new StringBuilder("/api/v1/approvals");
-      char sep = '?';
-      for (String[] p : new String[][] {{"status", status}, {"agent", agent}}) {
-        if (p[1] != null && !p[1].isBlank()) {
-          path.append(sep).append(p[0]).append('=').append(URLEncoder.encode(p[1], StandardCharsets.UTF_8));
-          sep = '&';
-        }
-      }
-      JsonNode body = api.get(path.toString());
+      Map<String, String> params = new java.util.LinkedHashMap<>();
+      params.put("status", status);
+      params.put("agent", agent);
+      JsonNode body = api.get("/api/v1/approvals" + TracesCommand.queryString(params));
       if (json) {
         print(body);
         return;

@@ -57,6 +57,10 @@ public final class AttributeMappings {
    */
   public record Mapping(String convention, String attribute, Field field, String note) {}
 
+  // Notes shared by every convention's row of the same field.
+  private static final String TOTAL_NOTE = "output = total − input when output is not reported";
+  private static final String REASONING_NOTE = "attribute gen_ai.usage.reasoning_tokens; priced as output (see Cost)";
+
   /** The table, in priority order within each field. */
   public static final List<Mapping> TABLE = List.of(
       new Mapping(GEN_AI, "gen_ai.operation.name", Field.OPERATION, ""),
@@ -90,26 +94,19 @@ public final class AttributeMappings {
       new Mapping(OPENINFERENCE, "llm.token_count.completion", Field.OUTPUT_TOKENS, ""),
       new Mapping(VERCEL, "ai.usage.outputTokens", Field.OUTPUT_TOKENS, ""),
       new Mapping(VERCEL, "ai.usage.completionTokens", Field.OUTPUT_TOKENS, ""),
-      new Mapping(GEN_AI_OLD, "gen_ai.usage.total_tokens", Field.TOTAL_TOKENS,
-          "output = total − input when output is not reported"),
-      new Mapping(GEN_AI_OLD, "llm.usage.total_tokens", Field.TOTAL_TOKENS,
-          "output = total − input when output is not reported"),
-      new Mapping(OPENINFERENCE, "llm.token_count.total", Field.TOTAL_TOKENS,
-          "output = total − input when output is not reported"),
+      new Mapping(GEN_AI_OLD, "gen_ai.usage.total_tokens", Field.TOTAL_TOKENS, TOTAL_NOTE),
+      new Mapping(GEN_AI_OLD, "llm.usage.total_tokens", Field.TOTAL_TOKENS, TOTAL_NOTE),
+      new Mapping(OPENINFERENCE, "llm.token_count.total", Field.TOTAL_TOKENS, TOTAL_NOTE),
       new Mapping(GEN_AI, "gen_ai.usage.cache_read.input_tokens", Field.CACHED_INPUT_TOKENS, ""),
       new Mapping(GEN_AI_OLD, "gen_ai.usage.cache_read_input_tokens", Field.CACHED_INPUT_TOKENS, ""),
       new Mapping(GEN_AI_OLD, "gen_ai.usage.input_tokens.cached", Field.CACHED_INPUT_TOKENS, ""),
       new Mapping(GEN_AI_OLD, "gen_ai.usage.cached_tokens", Field.CACHED_INPUT_TOKENS, ""),
       new Mapping(OPENINFERENCE, "llm.token_count.prompt_details.cache_read", Field.CACHED_INPUT_TOKENS, ""),
       new Mapping(VERCEL, "ai.usage.cachedInputTokens", Field.CACHED_INPUT_TOKENS, ""),
-      new Mapping(GEN_AI, "gen_ai.usage.reasoning_tokens", Field.REASONING_TOKENS,
-          "attribute gen_ai.usage.reasoning_tokens; priced as output (see Cost)"),
-      new Mapping(GEN_AI_OLD, "llm.usage.reasoning_tokens", Field.REASONING_TOKENS,
-          "attribute gen_ai.usage.reasoning_tokens; priced as output (see Cost)"),
-      new Mapping(OPENINFERENCE, "llm.token_count.completion_details.reasoning", Field.REASONING_TOKENS,
-          "attribute gen_ai.usage.reasoning_tokens; priced as output (see Cost)"),
-      new Mapping(VERCEL, "ai.usage.reasoningTokens", Field.REASONING_TOKENS,
-          "attribute gen_ai.usage.reasoning_tokens; priced as output (see Cost)"),
+      new Mapping(GEN_AI, "gen_ai.usage.reasoning_tokens", Field.REASONING_TOKENS, REASONING_NOTE),
+      new Mapping(GEN_AI_OLD, "llm.usage.reasoning_tokens", Field.REASONING_TOKENS, REASONING_NOTE),
+      new Mapping(OPENINFERENCE, "llm.token_count.completion_details.reasoning", Field.REASONING_TOKENS, REASONING_NOTE),
+      new Mapping(VERCEL, "ai.usage.reasoningTokens", Field.REASONING_TOKENS, REASONING_NOTE),
       new Mapping(GEN_AI, "gen_ai.tool.name", Field.TOOL, ""),
       new Mapping(OPENINFERENCE, "tool.name", Field.TOOL, ""),
       new Mapping(VERCEL, "ai.toolCall.name", Field.TOOL, ""),
