@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -18,6 +19,25 @@ import org.junit.jupiter.api.io.TempDir;
  * change-request view, and the real {@code git} and {@code warden} command lines.
  */
 abstract class ApplianceTestBase {
+  /** The payments agent of the MCP scenarios: two ERP tools, payments over 1,000 USD held for approval. */
+  static final String PAYMENTS_AGENT = """
+      apiVersion: agent.os/v1
+      kind: Agent
+      metadata:
+        name: payments-bot
+        owner: finance-platform
+      spec:
+        model:
+          provider: anthropic
+          name: claude-opus-4-7
+          pinned_revision: "2026-02-14"
+        tools:
+          - mcp://gateway/ledger-read
+          - mcp://gateway/pay-invoice
+        approval:
+          on_action_value_usd_gt: 1000
+      """;
+
   @TempDir Path tmp;
   WardenProcess warden;
 
@@ -32,6 +52,32 @@ abstract class ApplianceTestBase {
     WardenProcess.Response r = warden.post(admin, "/api/v1/users", Map.of("name", name, "role", role, "teams", teams));
     assertThat(r.status()).as(r.body().toString()).isEqualTo(201);
     return r.body().path("token").asText();
+  }
+
+  /** The files of a change that declares the ERP upstream at {@code url} and allows its four tools. */
+  static Map<String, String> erpUpstreamFiles(URI url) {
+    return Map.of(
+        "tools/allowed.yaml", """
+            allowed:
+              - mcp://gateway/sap-invoice-read
+              - mcp://gateway/ledger-read
+              - mcp://gateway/email-draft
+              - mcp://gateway/pay-invoice
+            """,
+        "mcp/erp.yaml", """
+            name: erp
+            url: %s
+            tools:
+              - name: ledger-read
+                side_effects: false
+                cost_usd: 0.002
+              - name: pay-invoice
+                cost_usd: 0.05
+                value_pointer: /amount_usd
+              - name: sap-invoice-read
+                side_effects: false
+              - name: email-draft
+            """.formatted(url));
   }
 
   JsonNode onlyOpenChange(String token) throws Exception {

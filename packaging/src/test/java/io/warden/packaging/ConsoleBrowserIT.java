@@ -92,7 +92,7 @@ class ConsoleBrowserIT extends ApplianceTestBase {
     String alice = createUser(admin, "alice", "author", List.of());
     String pat = createUser(admin, "pat", "approver", List.of("platform"));
     String vic = createUser(admin, "vic", "viewer", List.of());
-    declareErpUpstream(alice, pat);
+    warden.mergeChange(alice, pat, "ERP tools", erpUpstreamFiles(upstream.url()));
     driver = chromium();
 
     // A token must be the named user's own: vic's name with pat's token is refused.
@@ -216,59 +216,13 @@ class ConsoleBrowserIT extends ApplianceTestBase {
 
   // ---------------------------------------------------------------- the appliance side
 
-  private void declareErpUpstream(String author, String approver) throws Exception {
-    WardenProcess.Response opened = warden.post(author, "/api/v1/changes", Map.of("title", "ERP tools", "files", Map.of(
-        "tools/allowed.yaml", """
-            allowed:
-              - mcp://gateway/sap-invoice-read
-              - mcp://gateway/ledger-read
-              - mcp://gateway/email-draft
-              - mcp://gateway/pay-invoice
-            """,
-        "mcp/erp.yaml", """
-            name: erp
-            url: %s
-            tools:
-              - name: ledger-read
-                side_effects: false
-              - name: pay-invoice
-                cost_usd: 0.05
-                value_pointer: /amount_usd
-              - name: sap-invoice-read
-                side_effects: false
-              - name: email-draft
-            """.formatted(upstream.url()))));
-    assertThat(opened.status()).as(opened.body().toString()).isEqualTo(201);
-    String id = opened.body().path("id").asText();
-    awaitChecksPassed(author, id);
-    assertThat(warden.post(approver, "/api/v1/changes/" + id + "/approve", Map.of()).status()).isEqualTo(200);
-    WardenProcess.Response merged = warden.post(approver, "/api/v1/changes/" + id + "/merge", Map.of());
-    assertThat(merged.status()).as(merged.body().toString()).isEqualTo(200);
-  }
-
   /** Pushes the payments agent on a branch with the real git client; returns the change request's id. */
   private String pushPaymentsAgent(String alice) throws Exception {
     Path work = tmp.resolve("work");
     git(tmp, 0, "clone", warden.gitUrl(alice), work.toString());
     git(work, 0, "config", "user.name", "Alice");
     git(work, 0, "config", "user.email", "alice@example.com");
-    Files.writeString(work.resolve("agents/" + AGENT + ".yaml"), """
-        apiVersion: agent.os/v1
-        kind: Agent
-        metadata:
-          name: payments-bot
-          owner: finance-platform
-        spec:
-          model:
-            provider: anthropic
-            name: claude-opus-4-7
-            pinned_revision: "2026-02-14"
-          tools:
-            - mcp://gateway/ledger-read
-            - mcp://gateway/pay-invoice
-          approval:
-            on_action_value_usd_gt: 1000
-        """);
+    Files.writeString(work.resolve("agents/" + AGENT + ".yaml"), PAYMENTS_AGENT);
     git(work, 0, "add", "agents/" + AGENT + ".yaml");
     git(work, 0, "commit", "-q", "-m", "Add payments-bot");
     Result pushed = git(work, 0, "push", "origin", "HEAD:refs/heads/add-payments-bot");

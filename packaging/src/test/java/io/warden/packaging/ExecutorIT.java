@@ -97,24 +97,6 @@ class ExecutorIT extends ApplianceTestBase {
     }
   }
 
-  private String openAndMerge(String author, String approver, String title, Map<String, String> files)
-      throws Exception {
-    WardenProcess.Response opened = warden.post(author, "/api/v1/changes", Map.of("title", title, "files", files));
-    assertThat(opened.status()).as(opened.body().toString()).isEqualTo(201);
-    String id = opened.body().path("id").asText();
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
-      List<String> statuses = checkStatuses(warden.get(author, "/api/v1/changes/" + id).body().path("change"));
-      return !statuses.isEmpty() && (statuses.stream().allMatch("PASSED"::equals) || !statuses.contains("PASSED")
-          || statuses.stream().anyMatch(s -> !s.equals("PASSED")));
-    });
-    JsonNode change = warden.get(author, "/api/v1/changes/" + id).body().path("change");
-    assertThat(checkStatuses(change)).as(change.path("checks").toString()).allMatch("PASSED"::equals);
-    assertThat(warden.post(approver, "/api/v1/changes/" + id + "/approve", Map.of()).status()).isEqualTo(200);
-    WardenProcess.Response merged = warden.post(approver, "/api/v1/changes/" + id + "/merge", Map.of());
-    assertThat(merged.status()).as(merged.body().toString()).isEqualTo(200);
-    return id;
-  }
-
   @Test
   void processAgent_mergedIsSynced_callsTheModelThroughTheGateway_andItsSpansLandUnderItsName() throws Exception {
     int standIn = startOpenAiStandIn();
@@ -127,7 +109,7 @@ class ExecutorIT extends ApplianceTestBase {
     String approver = createUser(admin, "pat", "approver", List.of("platform"));
     int agentPort = freePort();
 
-    openAndMerge(author, approver, "Ledger bot on the process executor", Map.of("agents/" + AGENT + ".yaml", """
+    warden.mergeChange(author, approver, "Ledger bot on the process executor", Map.of("agents/" + AGENT + ".yaml", """
         apiVersion: agent.os/v1
         kind: Agent
         metadata:
