@@ -8,15 +8,6 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Scope;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.warden.demo.standin.UpstreamMcpServer;
 import java.io.File;
 import java.math.BigDecimal;
@@ -253,36 +244,7 @@ class ConsoleBrowserIT extends ApplianceTestBase {
   private String sendTrace(String admin, int otlpPort) throws Exception {
     String credential = warden.post(admin, "/api/v1/agents/reconciliation-finance/credentials", Map.of())
         .body().path("credential").asText();
-    SdkTracerProvider provider = SdkTracerProvider.builder()
-        .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "finance-runtime")))
-        .addSpanProcessor(SimpleSpanProcessor.create(OtlpHttpSpanExporter.builder()
-            .setEndpoint("http://127.0.0.1:" + otlpPort + "/v1/traces")
-            .addHeader("Authorization", "Bearer " + credential)
-            .build()))
-        .build();
-    Tracer tracer = provider.get("console-it");
-    String traceId;
-    Span root = tracer.spanBuilder("invoke_agent reconciliation-finance")
-        .setAttribute("gen_ai.operation.name", "invoke_agent")
-        .setAttribute("gen_ai.agent.name", "reconciliation-finance")
-        .setAttribute("warden.intent", "reconcile supplier invoice INV-4711")
-        .startSpan();
-    try (Scope ignored = root.makeCurrent()) {
-      traceId = root.getSpanContext().getTraceId();
-      tracer.spanBuilder("chat claude-opus-4-7")
-          .setAttribute("gen_ai.operation.name", "chat")
-          .setAttribute("gen_ai.agent.name", "reconciliation-finance")
-          .setAttribute("gen_ai.request.model", "claude-opus-4-7")
-          .setAttribute("gen_ai.usage.input_tokens", 1200L)
-          .setAttribute("gen_ai.usage.output_tokens", 300L)
-          .setAttribute("gen_ai.input.messages",
-              "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"match the quokka ledger entry\"}]}]")
-          .startSpan().end();
-    } finally {
-      root.end();
-    }
-    assertThat(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
-    provider.shutdown().join(10, TimeUnit.SECONDS);
+    String traceId = ReconciliationTrace.send(otlpPort, credential, "console-it");
     await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
         .until(() -> warden.get(admin, "/api/v1/traces/" + traceId).body().path("spans").size() == 2);
     String q = "/api/v1/traces/search?q=" + URLEncoder.encode("quokka", StandardCharsets.UTF_8);
