@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -51,23 +50,15 @@ class ExecutorIT extends ApplianceTestBase {
 
   /** The smallest OpenAI Chat Completions stand-in: one whole answer with usage, in the real shape. */
   private int startOpenAiStandIn() throws Exception {
-    HttpServer server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
-      JsonNode body;
-      try {
-        body = WardenProcess.JSON.readTree(b.getBytes());
-      } catch (Exception e) {
-        req.response().setStatusCode(400).end();
-        return;
-      }
+    return JsonStandIn.start(vertx, (req, body) -> {
       upstream.add(body);
       upstreamKeys.add(String.valueOf(req.getHeader("authorization")));
-      req.response().putHeader("content-type", "application/json").end("{\"id\":\"chatcmpl-it\",\"object\":"
+      return "{\"id\":\"chatcmpl-it\",\"object\":"
           + "\"chat.completion\",\"created\":1764460800,\"model\":\"" + body.path("model").asText() + "\","
           + "\"system_fingerprint\":\"fp_it\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
           + "\"content\":\"The numbat ledger balances to the cent.\"},\"finish_reason\":\"stop\"}],"
-          + "\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":9,\"total_tokens\":49}}");
-    })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    return server.actualPort();
+          + "\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":9,\"total_tokens\":49}}";
+    });
   }
 
   private static Path root() {
