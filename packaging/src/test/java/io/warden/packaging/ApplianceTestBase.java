@@ -3,10 +3,16 @@ package io.warden.packaging;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.warden.demo.standin.UpstreamMcpServer;
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,6 +84,17 @@ abstract class ApplianceTestBase {
                 side_effects: false
               - name: email-draft
             """.formatted(url));
+  }
+
+  /** The official MCP SDK client, as an agent with {@code credential}, on the appliance's {@code /mcp}. */
+  McpSyncClient mcpClient(String credential) {
+    return McpClient.sync(HttpClientStreamableHttpTransport.builder(warden.uri("/").toString())
+            .endpoint("/mcp")
+            .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + credential))
+            .build())
+        .requestTimeout(Duration.ofSeconds(120))
+        .jsonSchemaValidator(UpstreamMcpServer.NO_VALIDATION)
+        .build();
   }
 
   JsonNode onlyOpenChange(String token) throws Exception {

@@ -4,15 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.warden.demo.standin.UpstreamMcpServer;
 import java.io.File;
 import java.math.BigDecimal;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -228,16 +225,6 @@ class ConsoleBrowserIT extends ApplianceTestBase {
       List<String> statuses = checkStatuses(warden.get(token, "/api/v1/changes/" + id).body().path("change"));
       return !statuses.isEmpty() && statuses.stream().allMatch("PASSED"::equals);
     });
-  }
-
-  private McpSyncClient mcpClient(String credential) {
-    return McpClient.sync(HttpClientStreamableHttpTransport.builder(warden.uri("/").toString())
-            .endpoint("/mcp")
-            .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + credential))
-            .build())
-        .requestTimeout(Duration.ofSeconds(120))
-        .jsonSchemaValidator(UpstreamMcpServer.NO_VALIDATION)
-        .build();
   }
 
   /** Two spans of the seeded agent over OTLP/HTTP, the chat one with a prompt; returns the trace id once searchable. */

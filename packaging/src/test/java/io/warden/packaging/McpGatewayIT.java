@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.warden.demo.standin.UpstreamMcpServer;
 import java.math.BigDecimal;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -65,16 +62,6 @@ class McpGatewayIT extends ApplianceTestBase {
     return new Setup(admin, approver, viewer, credential);
   }
 
-  private McpSyncClient client(String credential) {
-    return McpClient.sync(HttpClientStreamableHttpTransport.builder(warden.uri("/").toString())
-            .endpoint("/mcp")
-            .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + credential))
-            .build())
-        .requestTimeout(Duration.ofSeconds(120))
-        .jsonSchemaValidator(UpstreamMcpServer.NO_VALIDATION)
-        .build();
-  }
-
   @Test
   void heldPayment_isApprovedOverTheApi_andRunsOnce_readPassesAtOnce() throws Exception {
     Setup s = setUp();
@@ -83,7 +70,7 @@ class McpGatewayIT extends ApplianceTestBase {
     String viewer = s.viewer();
     String credential = s.credential();
 
-    McpSyncClient client = client(credential);
+    McpSyncClient client = mcpClient(credential);
     try {
       client.initialize();
       assertThat(client.listTools().tools()).extracting(McpSchema.Tool::name)
@@ -134,7 +121,7 @@ class McpGatewayIT extends ApplianceTestBase {
   @Test
   void heldPayment_survivesKill9_andRunsOnceWhenApprovedAfterRestart() throws Exception {
     Setup s = setUp();
-    McpSyncClient client = client(s.credential());
+    McpSyncClient client = mcpClient(s.credential());
     client.initialize();
     CompletableFuture.runAsync(() -> {
       try {
