@@ -222,14 +222,20 @@ class ReconcilerTest {
     }
   }
 
+  /** A reconciler with the {@code k8s} runtime that reconciles on every merge, and the agent "worker" merged onto it. */
+  private static Reconciler workerOnK8s(Fixture f, Inventory inventory, RuntimeExecutor k8s) {
+    Reconciler reconciler = Reconciler.create(f.repo, inventory, List.of(k8s), List.of(), f.audit, Clock.systemUTC());
+    f.changes.addMergeListener(cr -> reconciler.reconcile());
+    mergeNow(f, Map.of("agents/worker.yaml", agentYaml("worker", "executor:\n  type: k8s\n")));
+    return reconciler;
+  }
+
   @Test
   void recheckExecutors_degradesWhenTheRuntimeFailsAndSyncsWhenItConfirmsAgain() {
     try (Fixture f = Fixture.open(dir)) {
       Inventory inventory = Inventory.create();
       RuntimeExecutor k8s = new RuntimeExecutor();
-      Reconciler reconciler = Reconciler.create(f.repo, inventory, List.of(k8s), List.of(), f.audit, Clock.systemUTC());
-      f.changes.addMergeListener(cr -> reconciler.reconcile());
-      mergeNow(f, Map.of("agents/worker.yaml", agentYaml("worker", "executor:\n  type: k8s\n")));
+      Reconciler reconciler = workerOnK8s(f, inventory, k8s);
       assertThat(inventory.get("worker").orElseThrow().status()).isEqualTo(SyncStatus.SYNCED);
       long audited = f.auditActions().size();
 
@@ -262,9 +268,7 @@ class ReconcilerTest {
     try (Fixture f = Fixture.open(dir)) {
       Inventory inventory = Inventory.create();
       RuntimeExecutor k8s = new RuntimeExecutor();
-      Reconciler reconciler = Reconciler.create(f.repo, inventory, List.of(k8s), List.of(), f.audit, Clock.systemUTC());
-      f.changes.addMergeListener(cr -> reconciler.reconcile());
-      mergeNow(f, Map.of("agents/worker.yaml", agentYaml("worker", "executor:\n  type: k8s\n")));
+      Reconciler reconciler = workerOnK8s(f, inventory, k8s);
       k8s.running.put("worker", "0123456789abcdef");
 
       reconciler.recheckExecutors();

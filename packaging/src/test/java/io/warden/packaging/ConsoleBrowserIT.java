@@ -4,24 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Scope;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import io.warden.demo.standin.UpstreamMcpServer;
 import java.io.File;
 import java.math.BigDecimal;
 import java.net.URLEncoder;
-import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -92,7 +80,7 @@ class ConsoleBrowserIT extends ApplianceTestBase {
     String alice = createUser(admin, "alice", "author", List.of());
     String pat = createUser(admin, "pat", "approver", List.of("platform"));
     String vic = createUser(admin, "vic", "viewer", List.of());
-    declareErpUpstream(alice, pat);
+    warden.mergeChange(alice, pat, "ERP tools", erpUpstreamFiles(upstream.url()));
     driver = chromium();
 
     // A token must be the named user's own: vic's name with pat's token is refused.
@@ -216,59 +204,13 @@ class ConsoleBrowserIT extends ApplianceTestBase {
 
   // ---------------------------------------------------------------- the appliance side
 
-  private void declareErpUpstream(String author, String approver) throws Exception {
-    WardenProcess.Response opened = warden.post(author, "/api/v1/changes", Map.of("title", "ERP tools", "files", Map.of(
-        "tools/allowed.yaml", """
-            allowed:
-              - mcp://gateway/sap-invoice-read
-              - mcp://gateway/ledger-read
-              - mcp://gateway/email-draft
-              - mcp://gateway/pay-invoice
-            """,
-        "mcp/erp.yaml", """
-            name: erp
-            url: %s
-            tools:
-              - name: ledger-read
-                side_effects: false
-              - name: pay-invoice
-                cost_usd: 0.05
-                value_pointer: /amount_usd
-              - name: sap-invoice-read
-                side_effects: false
-              - name: email-draft
-            """.formatted(upstream.url()))));
-    assertThat(opened.status()).as(opened.body().toString()).isEqualTo(201);
-    String id = opened.body().path("id").asText();
-    awaitChecksPassed(author, id);
-    assertThat(warden.post(approver, "/api/v1/changes/" + id + "/approve", Map.of()).status()).isEqualTo(200);
-    WardenProcess.Response merged = warden.post(approver, "/api/v1/changes/" + id + "/merge", Map.of());
-    assertThat(merged.status()).as(merged.body().toString()).isEqualTo(200);
-  }
-
   /** Pushes the payments agent on a branch with the real git client; returns the change request's id. */
   private String pushPaymentsAgent(String alice) throws Exception {
     Path work = tmp.resolve("work");
     git(tmp, 0, "clone", warden.gitUrl(alice), work.toString());
     git(work, 0, "config", "user.name", "Alice");
     git(work, 0, "config", "user.email", "alice@example.com");
-    Files.writeString(work.resolve("agents/" + AGENT + ".yaml"), """
-        apiVersion: agent.os/v1
-        kind: Agent
-        metadata:
-          name: payments-bot
-          owner: finance-platform
-        spec:
-          model:
-            provider: anthropic
-            name: claude-opus-4-7
-            pinned_revision: "2026-02-14"
-          tools:
-            - mcp://gateway/ledger-read
-            - mcp://gateway/pay-invoice
-          approval:
-            on_action_value_usd_gt: 1000
-        """);
+    Files.writeString(work.resolve("agents/" + AGENT + ".yaml"), PAYMENTS_AGENT);
     git(work, 0, "add", "agents/" + AGENT + ".yaml");
     git(work, 0, "commit", "-q", "-m", "Add payments-bot");
     Result pushed = git(work, 0, "push", "origin", "HEAD:refs/heads/add-payments-bot");
@@ -285,50 +227,11 @@ class ConsoleBrowserIT extends ApplianceTestBase {
     });
   }
 
-  private McpSyncClient mcpClient(String credential) {
-    return McpClient.sync(HttpClientStreamableHttpTransport.builder(warden.uri("/").toString())
-            .endpoint("/mcp")
-            .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + credential))
-            .build())
-        .requestTimeout(Duration.ofSeconds(120))
-        .jsonSchemaValidator(UpstreamMcpServer.NO_VALIDATION)
-        .build();
-  }
-
   /** Two spans of the seeded agent over OTLP/HTTP, the chat one with a prompt; returns the trace id once searchable. */
   private String sendTrace(String admin, int otlpPort) throws Exception {
     String credential = warden.post(admin, "/api/v1/agents/reconciliation-finance/credentials", Map.of())
         .body().path("credential").asText();
-    SdkTracerProvider provider = SdkTracerProvider.builder()
-        .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "finance-runtime")))
-        .addSpanProcessor(SimpleSpanProcessor.create(OtlpHttpSpanExporter.builder()
-            .setEndpoint("http://127.0.0.1:" + otlpPort + "/v1/traces")
-            .addHeader("Authorization", "Bearer " + credential)
-            .build()))
-        .build();
-    Tracer tracer = provider.get("console-it");
-    String traceId;
-    Span root = tracer.spanBuilder("invoke_agent reconciliation-finance")
-        .setAttribute("gen_ai.operation.name", "invoke_agent")
-        .setAttribute("gen_ai.agent.name", "reconciliation-finance")
-        .setAttribute("warden.intent", "reconcile supplier invoice INV-4711")
-        .startSpan();
-    try (Scope ignored = root.makeCurrent()) {
-      traceId = root.getSpanContext().getTraceId();
-      tracer.spanBuilder("chat claude-opus-4-7")
-          .setAttribute("gen_ai.operation.name", "chat")
-          .setAttribute("gen_ai.agent.name", "reconciliation-finance")
-          .setAttribute("gen_ai.request.model", "claude-opus-4-7")
-          .setAttribute("gen_ai.usage.input_tokens", 1200L)
-          .setAttribute("gen_ai.usage.output_tokens", 300L)
-          .setAttribute("gen_ai.input.messages",
-              "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"match the quokka ledger entry\"}]}]")
-          .startSpan().end();
-    } finally {
-      root.end();
-    }
-    assertThat(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
-    provider.shutdown().join(10, TimeUnit.SECONDS);
+    String traceId = ReconciliationTrace.send(otlpPort, credential, "console-it");
     await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200))
         .until(() -> warden.get(admin, "/api/v1/traces/" + traceId).body().path("spans").size() == 2);
     String q = "/api/v1/traces/search?q=" + URLEncoder.encode("quokka", StandardCharsets.UTF_8);

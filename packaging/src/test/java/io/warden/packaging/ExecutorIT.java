@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -51,23 +50,15 @@ class ExecutorIT extends ApplianceTestBase {
 
   /** The smallest OpenAI Chat Completions stand-in: one whole answer with usage, in the real shape. */
   private int startOpenAiStandIn() throws Exception {
-    HttpServer server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
-      JsonNode body;
-      try {
-        body = WardenProcess.JSON.readTree(b.getBytes());
-      } catch (Exception e) {
-        req.response().setStatusCode(400).end();
-        return;
-      }
+    return JsonStandIn.start(vertx, (req, body) -> {
       upstream.add(body);
       upstreamKeys.add(String.valueOf(req.getHeader("authorization")));
-      req.response().putHeader("content-type", "application/json").end("{\"id\":\"chatcmpl-it\",\"object\":"
+      return "{\"id\":\"chatcmpl-it\",\"object\":"
           + "\"chat.completion\",\"created\":1764460800,\"model\":\"" + body.path("model").asText() + "\","
           + "\"system_fingerprint\":\"fp_it\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
           + "\"content\":\"The numbat ledger balances to the cent.\"},\"finish_reason\":\"stop\"}],"
-          + "\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":9,\"total_tokens\":49}}");
-    })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    return server.actualPort();
+          + "\"usage\":{\"prompt_tokens\":40,\"completion_tokens\":9,\"total_tokens\":49}}";
+    });
   }
 
   private static Path root() {
@@ -97,24 +88,6 @@ class ExecutorIT extends ApplianceTestBase {
     }
   }
 
-  private String openAndMerge(String author, String approver, String title, Map<String, String> files)
-      throws Exception {
-    WardenProcess.Response opened = warden.post(author, "/api/v1/changes", Map.of("title", title, "files", files));
-    assertThat(opened.status()).as(opened.body().toString()).isEqualTo(201);
-    String id = opened.body().path("id").asText();
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
-      List<String> statuses = checkStatuses(warden.get(author, "/api/v1/changes/" + id).body().path("change"));
-      return !statuses.isEmpty() && (statuses.stream().allMatch("PASSED"::equals) || !statuses.contains("PASSED")
-          || statuses.stream().anyMatch(s -> !s.equals("PASSED")));
-    });
-    JsonNode change = warden.get(author, "/api/v1/changes/" + id).body().path("change");
-    assertThat(checkStatuses(change)).as(change.path("checks").toString()).allMatch("PASSED"::equals);
-    assertThat(warden.post(approver, "/api/v1/changes/" + id + "/approve", Map.of()).status()).isEqualTo(200);
-    WardenProcess.Response merged = warden.post(approver, "/api/v1/changes/" + id + "/merge", Map.of());
-    assertThat(merged.status()).as(merged.body().toString()).isEqualTo(200);
-    return id;
-  }
-
   @Test
   void processAgent_mergedIsSynced_callsTheModelThroughTheGateway_andItsSpansLandUnderItsName() throws Exception {
     int standIn = startOpenAiStandIn();
@@ -127,7 +100,7 @@ class ExecutorIT extends ApplianceTestBase {
     String approver = createUser(admin, "pat", "approver", List.of("platform"));
     int agentPort = freePort();
 
-    openAndMerge(author, approver, "Ledger bot on the process executor", Map.of("agents/" + AGENT + ".yaml", """
+    warden.mergeChange(author, approver, "Ledger bot on the process executor", Map.of("agents/" + AGENT + ".yaml", """
         apiVersion: agent.os/v1
         kind: Agent
         metadata:

@@ -52,13 +52,7 @@ class IdentityAndApiIT {
     bob = warden.post(admin, "/api/v1/users", Map.of("name", "bob", "role", "approver", "teams", List.of("platform")))
         .body().path("token").asText();
     // Add the orchestrator through the REST change path: open, approve, merge.
-    WardenProcess.Response opened = warden.post(alice, "/api/v1/changes",
-        Map.of("title", "Add orchestrator", "files", Map.of("agents/orchestrator.yaml", ORCHESTRATOR)));
-    assertThat(opened.status()).as(opened.body().toString()).isEqualTo(201);
-    String id = opened.body().path("id").asText();
-    assertThat(warden.post(bob, "/api/v1/changes/" + id + "/approve", Map.of()).status()).isEqualTo(200);
-    WardenProcess.Response merged = warden.post(bob, "/api/v1/changes/" + id + "/merge", Map.of());
-    assertThat(merged.status()).as(merged.body().toString()).isEqualTo(200);
+    warden.mergeChange(alice, bob, "Add orchestrator", Map.of("agents/orchestrator.yaml", ORCHESTRATOR));
   }
 
   @AfterAll

@@ -4,13 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
-import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.warden.demo.standin.UpstreamMcpServer;
 import java.math.BigDecimal;
-import java.net.http.HttpRequest;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -45,21 +42,6 @@ class McpGatewayIT extends ApplianceTestBase {
     }
   }
 
-  private String openAndMerge(String author, String approver, String title, Map<String, String> files)
-      throws Exception {
-    WardenProcess.Response opened = warden.post(author, "/api/v1/changes", Map.of("title", title, "files", files));
-    assertThat(opened.status()).as(opened.body().toString()).isEqualTo(201);
-    String id = opened.body().path("id").asText();
-    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250)).until(() -> {
-      List<String> statuses = checkStatuses(warden.get(author, "/api/v1/changes/" + id).body().path("change"));
-      return !statuses.isEmpty() && statuses.stream().allMatch("PASSED"::equals);
-    });
-    assertThat(warden.post(approver, "/api/v1/changes/" + id + "/approve", Map.of()).status()).isEqualTo(200);
-    WardenProcess.Response merged = warden.post(approver, "/api/v1/changes/" + id + "/merge", Map.of());
-    assertThat(merged.status()).as(merged.body().toString()).isEqualTo(200);
-    return id;
-  }
-
   /** The tokens of one appliance with the ERP upstream declared and the payments agent merged. */
   private record Setup(String admin, String approver, String viewer, String credential) {}
 
@@ -71,60 +53,13 @@ class McpGatewayIT extends ApplianceTestBase {
     String approver = createUser(admin, "pat", "approver", List.of("platform"));
     String viewer = createUser(admin, "vic", "viewer", List.of());
 
-    openAndMerge(author, approver, "ERP tools", Map.of(
-        "tools/allowed.yaml", """
-            allowed:
-              - mcp://gateway/sap-invoice-read
-              - mcp://gateway/ledger-read
-              - mcp://gateway/email-draft
-              - mcp://gateway/pay-invoice
-            """,
-        "mcp/erp.yaml", """
-            name: erp
-            url: %s
-            tools:
-              - name: ledger-read
-                side_effects: false
-                cost_usd: 0.002
-              - name: pay-invoice
-                cost_usd: 0.05
-                value_pointer: /amount_usd
-              - name: sap-invoice-read
-                side_effects: false
-              - name: email-draft
-            """.formatted(upstream.url())));
-    openAndMerge(author, approver, "Payments agent", Map.of("agents/" + AGENT + ".yaml", """
-        apiVersion: agent.os/v1
-        kind: Agent
-        metadata:
-          name: payments-bot
-          owner: finance-platform
-        spec:
-          model:
-            provider: anthropic
-            name: claude-opus-4-7
-            pinned_revision: "2026-02-14"
-          tools:
-            - mcp://gateway/ledger-read
-            - mcp://gateway/pay-invoice
-          approval:
-            on_action_value_usd_gt: 1000
-        """));
+    warden.mergeChange(author, approver, "ERP tools", erpUpstreamFiles(upstream.url()));
+    warden.mergeChange(author, approver, "Payments agent", Map.of("agents/" + AGENT + ".yaml", PAYMENTS_AGENT));
     await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250))
         .until(() -> warden.get(admin, "/api/v1/agents/" + AGENT).status() == 200);
     String credential = warden.post(admin, "/api/v1/agents/" + AGENT + "/credentials", Map.of())
         .body().path("credential").asText();
     return new Setup(admin, approver, viewer, credential);
-  }
-
-  private McpSyncClient client(String credential) {
-    return McpClient.sync(HttpClientStreamableHttpTransport.builder(warden.uri("/").toString())
-            .endpoint("/mcp")
-            .requestBuilder(HttpRequest.newBuilder().header("Authorization", "Bearer " + credential))
-            .build())
-        .requestTimeout(Duration.ofSeconds(120))
-        .jsonSchemaValidator(UpstreamMcpServer.NO_VALIDATION)
-        .build();
   }
 
   @Test
@@ -135,7 +70,7 @@ class McpGatewayIT extends ApplianceTestBase {
     String viewer = s.viewer();
     String credential = s.credential();
 
-    McpSyncClient client = client(credential);
+    McpSyncClient client = mcpClient(credential);
     try {
       client.initialize();
       assertThat(client.listTools().tools()).extracting(McpSchema.Tool::name)
@@ -186,7 +121,7 @@ class McpGatewayIT extends ApplianceTestBase {
   @Test
   void heldPayment_survivesKill9_andRunsOnceWhenApprovedAfterRestart() throws Exception {
     Setup s = setUp();
-    McpSyncClient client = client(s.credential());
+    McpSyncClient client = mcpClient(s.credential());
     client.initialize();
     CompletableFuture.runAsync(() -> {
       try {

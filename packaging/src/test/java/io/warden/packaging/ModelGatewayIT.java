@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -42,24 +41,16 @@ class ModelGatewayIT extends ApplianceTestBase {
 
   /** The smallest Anthropic Messages stand-in: one whole answer with usage, in the real shape. */
   private int startAnthropicStandIn() throws Exception {
-    HttpServer server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
-      JsonNode body;
-      try {
-        body = WardenProcess.JSON.readTree(b.getBytes());
-      } catch (Exception e) {
-        req.response().setStatusCode(400).end();
-        return;
-      }
+    return JsonStandIn.start(vertx, (req, body) -> {
       upstream.add(body);
       upstreamKeys.add(String.valueOf(req.getHeader("x-api-key")));
       String model = body.path("model").asText();
-      req.response().putHeader("content-type", "application/json").end("{\"id\":\"msg_it\",\"type\":\"message\","
+      return "{\"id\":\"msg_it\",\"type\":\"message\","
           + "\"role\":\"assistant\",\"model\":\"" + model + "\",\"content\":[{\"type\":\"text\",\"text\":"
           + "\"The wombat invoice matches ledger line 7.\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
           + "\"usage\":{\"input_tokens\":900,\"output_tokens\":120,\"cache_creation_input_tokens\":0,"
-          + "\"cache_read_input_tokens\":300}}");
-    })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    return server.actualPort();
+          + "\"cache_read_input_tokens\":300}}";
+    });
   }
 
   private HttpResponse<String> messages(String key, String body, String... headers) throws Exception {

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServer;
 import io.warden.core.descriptor.Examples;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,21 +40,14 @@ class ModelShadowIT extends ApplianceTestBase {
 
   /** A Messages stand-in answering every model alike (the candidate agrees). */
   private int startStandIn() throws Exception {
-    HttpServer server = vertx.createHttpServer().requestHandler(req -> req.body().onSuccess(b -> {
-      String model;
-      try {
-        model = WardenProcess.JSON.readTree(b.getBytes()).path("model").asText();
-      } catch (Exception e) {
-        req.response().setStatusCode(400).end();
-        return;
-      }
+    return JsonStandIn.start(vertx, (req, body) -> {
+      String model = body.path("model").asText();
       upstreamModels.add(model);
-      req.response().putHeader("content-type", "application/json").end("{\"id\":\"msg_it\",\"type\":\"message\","
+      return "{\"id\":\"msg_it\",\"type\":\"message\","
           + "\"role\":\"assistant\",\"model\":\"" + model + "\",\"content\":[{\"type\":\"text\",\"text\":"
           + "\"Ledger line 7 matches.\"}],\"stop_reason\":\"end_turn\",\"stop_sequence\":null,"
-          + "\"usage\":{\"input_tokens\":100,\"output_tokens\":10}}");
-    })).listen(0, "127.0.0.1").toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
-    return server.actualPort();
+          + "\"usage\":{\"input_tokens\":100,\"output_tokens\":10}}";
+    });
   }
 
   private int call(String credential, int i) throws Exception {

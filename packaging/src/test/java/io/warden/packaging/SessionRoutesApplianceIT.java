@@ -53,13 +53,7 @@ class SessionRoutesApplianceIT {
     vic = warden.post(admin, "/api/v1/users", Map.of("name", "vic", "role", "viewer")).body().path("token").asText();
     String bob = warden.post(admin, "/api/v1/users", Map.of("name", "bob", "role", "approver", "teams", List.of()))
         .body().path("token").asText();
-    WardenProcess.Response opened = warden.post(alice, "/api/v1/changes",
-        Map.of("title", "Add clerk", "files", Map.of("agents/clerk.yaml", AGENT)));
-    assertThat(opened.status()).as(opened.body().toString()).isEqualTo(201);
-    String id = opened.body().path("id").asText();
-    assertThat(warden.post(bob, "/api/v1/changes/" + id + "/approve", Map.of()).status()).isEqualTo(200);
-    WardenProcess.Response merged = warden.post(bob, "/api/v1/changes/" + id + "/merge", Map.of());
-    assertThat(merged.status()).as(merged.body().toString()).isEqualTo(200);
+    warden.mergeChange(alice, bob, "Add clerk", Map.of("agents/clerk.yaml", AGENT));
   }
 
   @AfterAll

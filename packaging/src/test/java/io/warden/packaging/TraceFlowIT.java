@@ -4,21 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.opentelemetry.api.common.AttributeKey;
-import io.opentelemetry.api.common.Attributes;
-import io.opentelemetry.api.trace.Span;
-import io.opentelemetry.api.trace.Tracer;
-import io.opentelemetry.context.Scope;
-import io.opentelemetry.exporter.otlp.http.trace.OtlpHttpSpanExporter;
-import io.opentelemetry.sdk.resources.Resource;
-import io.opentelemetry.sdk.trace.SdkTracerProvider;
-import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -37,37 +27,7 @@ class TraceFlowIT extends ApplianceTestBase {
     WardenProcess.Response issued = warden.post(admin, "/api/v1/agents/reconciliation-finance/credentials", Map.of());
     String credential = issued.body().path("credential").asText();
 
-    OtlpHttpSpanExporter exporter = OtlpHttpSpanExporter.builder()
-        .setEndpoint("http://127.0.0.1:" + otlpPort + "/v1/traces")
-        .addHeader("Authorization", "Bearer " + credential)
-        .build();
-    SdkTracerProvider provider = SdkTracerProvider.builder()
-        .setResource(Resource.create(Attributes.of(AttributeKey.stringKey("service.name"), "finance-runtime")))
-        .addSpanProcessor(SimpleSpanProcessor.create(exporter))
-        .build();
-    Tracer tracer = provider.get("warden-it");
-    String traceId;
-    Span root = tracer.spanBuilder("invoke_agent reconciliation-finance")
-        .setAttribute("gen_ai.operation.name", "invoke_agent")
-        .setAttribute("gen_ai.agent.name", "reconciliation-finance")
-        .setAttribute("warden.intent", "reconcile supplier invoice INV-4711")
-        .startSpan();
-    try (Scope ignored = root.makeCurrent()) {
-      traceId = root.getSpanContext().getTraceId();
-      tracer.spanBuilder("chat claude-opus-4-7")
-          .setAttribute("gen_ai.operation.name", "chat")
-          .setAttribute("gen_ai.agent.name", "reconciliation-finance")
-          .setAttribute("gen_ai.request.model", "claude-opus-4-7")
-          .setAttribute("gen_ai.usage.input_tokens", 1200L)
-          .setAttribute("gen_ai.usage.output_tokens", 300L)
-          .setAttribute("gen_ai.input.messages",
-              "[{\"role\":\"user\",\"parts\":[{\"type\":\"text\",\"content\":\"match the quokka ledger entry\"}]}]")
-          .startSpan().end();
-    } finally {
-      root.end();
-    }
-    assertThat(provider.forceFlush().join(30, TimeUnit.SECONDS).isSuccess()).isTrue();
-    provider.shutdown().join(10, TimeUnit.SECONDS);
+    String traceId = ReconciliationTrace.send(otlpPort, credential, "warden-it");
 
     // Searchable within about a second of the ack.
     String q = "/api/v1/traces/search?q=" + URLEncoder.encode("quokka", StandardCharsets.UTF_8)

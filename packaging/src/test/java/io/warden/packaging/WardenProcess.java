@@ -1,5 +1,6 @@
 package io.warden.packaging;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -227,6 +228,25 @@ final class WardenProcess implements AutoCloseable {
   }
 
   record Response(int status, JsonNode body) {}
+
+  /**
+   * The review path a platform team takes over the API: {@code author} opens a change request with
+   * {@code files}, every check must pass, and {@code approver} approves and merges it. Returns its id.
+   */
+  String mergeChange(String author, String approver, String title, Map<String, String> files)
+      throws IOException, InterruptedException {
+    Response opened = post(author, "/api/v1/changes", Map.of("title", title, "files", files));
+    assertThat(opened.status()).as(opened.body().toString()).isEqualTo(201);
+    String id = opened.body().path("id").asText();
+    // Checks are recorded when they have run; one that did not pass fails here with its findings.
+    JsonNode change = await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(250))
+        .until(() -> get(author, "/api/v1/changes/" + id).body().path("change"), c -> !ApplianceTestBase.checkStatuses(c).isEmpty());
+    assertThat(ApplianceTestBase.checkStatuses(change)).as(change.path("checks").toString()).allMatch("PASSED"::equals);
+    assertThat(post(approver, "/api/v1/changes/" + id + "/approve", Map.of()).status()).isEqualTo(200);
+    Response merged = post(approver, "/api/v1/changes/" + id + "/merge", Map.of());
+    assertThat(merged.status()).as(merged.body().toString()).isEqualTo(200);
+    return id;
+  }
 
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.core.http.StreamResponse;
 import com.anthropic.errors.NotFoundException;
 import com.anthropic.errors.RateLimitException;
@@ -36,7 +35,6 @@ class AnthropicGatewayTest {
 
   @TempDir Path dir;
   GatewayFixture f;
-  final List<AnthropicClient> clients = new ArrayList<>();
   AnthropicClient sdk;
 
   @BeforeEach
@@ -47,14 +45,11 @@ class AnthropicGatewayTest {
 
   @AfterEach
   void stop() throws Exception {
-    clients.forEach(AnthropicClient::close);
     f.close();
   }
 
   AnthropicClient client(String key) {
-    AnthropicClient c = AnthropicOkHttpClient.builder().baseUrl(f.anthropicBaseUrl()).apiKey(key).maxRetries(0).build();
-    clients.add(c);
-    return c;
+    return f.anthropicClient(key);
   }
 
   static MessageCreateParams hello(String model) {

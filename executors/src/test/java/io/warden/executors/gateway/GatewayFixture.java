@@ -1,5 +1,9 @@
 package io.warden.executors.gateway;
 
+import com.anthropic.client.AnthropicClient;
+import com.anthropic.client.okhttp.AnthropicOkHttpClient;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
@@ -94,6 +98,8 @@ final class GatewayFixture implements AutoCloseable {
   String anthropicCredential;
   String openAiUpstream;
   String adminToken;
+
+  private final List<AutoCloseable> clients = new ArrayList<>();
 
   GatewayFixture(Path dir) throws Exception {
     this(dir, Duration.ZERO);
@@ -249,8 +255,25 @@ final class GatewayFixture implements AutoCloseable {
     return out;
   }
 
+  /** The official OpenAI SDK on this gateway with {@code key}, without retries; closed with the fixture. */
+  OpenAIClient openAiClient(String key) {
+    OpenAIClient c = OpenAIOkHttpClient.builder().baseUrl(openAiBaseUrl()).apiKey(key).maxRetries(0).build();
+    clients.add(c::close);
+    return c;
+  }
+
+  /** The official Anthropic SDK on this gateway with {@code key}, without retries; closed with the fixture. */
+  AnthropicClient anthropicClient(String key) {
+    AnthropicClient c = AnthropicOkHttpClient.builder().baseUrl(anthropicBaseUrl()).apiKey(key).maxRetries(0).build();
+    clients.add(c::close);
+    return c;
+  }
+
   @Override
   public void close() throws Exception {
+    for (AutoCloseable c : clients) {
+      c.close();
+    }
     try {
       stopGateway();
     } finally {

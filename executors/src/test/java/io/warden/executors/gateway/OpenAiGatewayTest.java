@@ -7,7 +7,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
 import com.openai.errors.PermissionDeniedException;
@@ -60,16 +59,11 @@ class OpenAiGatewayTest {
 
   @AfterEach
   void stop() throws Exception {
-    clients.forEach(OpenAIClient::close);
     f.close();
   }
 
-  final List<OpenAIClient> clients = new ArrayList<>();
-
   OpenAIClient client(String key) {
-    OpenAIClient c = OpenAIOkHttpClient.builder().baseUrl(f.openAiBaseUrl()).apiKey(key).maxRetries(0).build();
-    clients.add(c);
-    return c;
+    return f.openAiClient(key);
   }
 
   static ChatCompletionCreateParams hello(String model) {

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
 import com.openai.models.responses.Response;
@@ -35,12 +34,11 @@ class OpenAiResponsesGatewayTest {
   @BeforeEach
   void start() throws Exception {
     f = new GatewayFixture(dir);
-    sdk = OpenAIOkHttpClient.builder().baseUrl(f.openAiBaseUrl()).apiKey(f.openAiCredential).maxRetries(0).build();
+    sdk = f.openAiClient(f.openAiCredential);
   }
 
   @AfterEach
   void stop() throws Exception {
-    sdk.close();
     f.close();
   }
 

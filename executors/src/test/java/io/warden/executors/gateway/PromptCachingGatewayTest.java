@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.warden.core.trace.SpanRecord;
@@ -35,13 +34,11 @@ class PromptCachingGatewayTest {
   @BeforeEach
   void start() throws Exception {
     f = new GatewayFixture(dir);
-    sdk = AnthropicOkHttpClient.builder().baseUrl(f.anthropicBaseUrl()).apiKey(f.anthropicCredential).maxRetries(0)
-        .build();
+    sdk = f.anthropicClient(f.anthropicCredential);
   }
 
   @AfterEach
   void stop() throws Exception {
-    sdk.close();
     f.close();
   }
 

@@ -4,11 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.models.messages.Message;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.warden.core.audit.AuditEvent;
@@ -46,7 +44,6 @@ class RoutingGatewayTest {
 
   @TempDir Path dir;
   GatewayFixture f;
-  final List<AutoCloseable> clients = new ArrayList<>();
   OpenAIClient cached;
   OpenAIClient routed;
   OpenAIClient routedCached;
@@ -55,12 +52,12 @@ class RoutingGatewayTest {
   @BeforeEach
   void start() throws Exception {
     f = new GatewayFixture(dir);
-    cached = openAi(f.addAgent("cached-bot", descriptor("cached-bot", """
+    cached = f.openAiClient(f.addAgent("cached-bot", descriptor("cached-bot", """
               cache: true""")));
-    routed = openAi(f.addAgent("routed-bot", descriptor("routed-bot", """
+    routed = f.openAiClient(f.addAgent("routed-bot", descriptor("routed-bot", """
               small_model: {provider: openai, name: gpt-4.1-nano, pinned_revision: "2025-04-14"}
               escalate_on: [refusal, empty, length, tool_call, low_confidence]""")));
-    routedCached = openAi(f.addAgent("routed-cached-bot", descriptor("routed-cached-bot", """
+    routedCached = f.openAiClient(f.addAgent("routed-cached-bot", descriptor("routed-cached-bot", """
               cache: true
               small_model: {provider: openai, name: gpt-4.1-nano, pinned_revision: "2025-04-14"}
               escalate_on: [refusal]""")));
@@ -75,17 +72,11 @@ class RoutingGatewayTest {
             small_model: {provider: anthropic, name: claude-haiku-4-5, pinned_revision: "2025-10-01"}
             escalate_on: [refusal, empty, length, tool_call, tool_error]
         """);
-    AnthropicClient c = AnthropicOkHttpClient.builder().baseUrl(f.anthropicBaseUrl()).apiKey(claudeKey).maxRetries(0)
-        .build();
-    clients.add(c::close);
-    claude = c;
+    claude = f.anthropicClient(claudeKey);
   }
 
   @AfterEach
   void stop() throws Exception {
-    for (AutoCloseable c : clients) {
-      c.close();
-    }
     f.close();
   }
 
@@ -100,12 +91,6 @@ class RoutingGatewayTest {
           routing:
         %s
         """.formatted(name, routing.lines().map(l -> "    " + l.strip()).collect(java.util.stream.Collectors.joining("\n")));
-  }
-
-  private OpenAIClient openAi(String key) {
-    OpenAIClient c = OpenAIOkHttpClient.builder().baseUrl(f.openAiBaseUrl()).apiKey(key).maxRetries(0).build();
-    clients.add(c::close);
-    return c;
   }
 
   private static ChatCompletionCreateParams ask(String prompt) {
@@ -345,9 +330,7 @@ class RoutingGatewayTest {
 
   @Test
   void smallModelWithoutEscalateOn_isOnlyNameable_notRouted() {
-    AnthropicClient c = AnthropicOkHttpClient.builder().baseUrl(f.anthropicBaseUrl()).apiKey(f.anthropicCredential)
-        .maxRetries(0).build();
-    clients.add(c::close);
+    AnthropicClient c = f.anthropicClient(f.anthropicCredential);
     Message m = c.messages().create(MessageCreateParams.builder().model("claude-opus-4-7").maxTokens(256)
         .addUserMessage("Say hello").build());
     assertThat(m.content().getFirst().asText().text()).isEqualTo(ProviderStandIn.answer(CLAUDE_PINNED));

@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.anthropic.client.AnthropicClient;
-import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.anthropic.models.messages.MessageCreateParams;
 import com.openai.client.OpenAIClient;
-import com.openai.client.okhttp.OpenAIOkHttpClient;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.warden.core.shadow.ModelShadowReport;
@@ -16,7 +14,6 @@ import io.warden.demo.standin.ProviderStandIn;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -38,20 +35,16 @@ class ShadowGatewayTest {
 
   @TempDir Path dir;
   GatewayFixture f;
-  final List<AutoCloseable> clients = new ArrayList<>();
   OpenAIClient shadowed;
 
   @BeforeEach
   void start() throws Exception {
     f = new GatewayFixture(dir);
-    shadowed = openAi(f.addAgent("shadowed-bot", descriptor("shadowed-bot", "1")));
+    shadowed = f.openAiClient(f.addAgent("shadowed-bot", descriptor("shadowed-bot", "1")));
   }
 
   @AfterEach
   void stop() throws Exception {
-    for (AutoCloseable c : clients) {
-      c.close();
-    }
     f.close();
   }
 
@@ -68,12 +61,6 @@ class ShadowGatewayTest {
             sample_rate: %s
             min_samples: 3
         """.formatted(name, sampleRate);
-  }
-
-  private OpenAIClient openAi(String key) {
-    OpenAIClient c = OpenAIOkHttpClient.builder().baseUrl(f.openAiBaseUrl()).apiKey(key).maxRetries(0).build();
-    clients.add(c::close);
-    return c;
   }
 
   private static ChatCompletionCreateParams ask(String prompt) {
@@ -189,7 +176,7 @@ class ShadowGatewayTest {
 
   @Test
   void unsampledCalls_streams_andCallsForOtherModels_areNotMirrored() {
-    OpenAIClient never = openAi(f.addAgent("never-bot", descriptor("never-bot", "0")));
+    OpenAIClient never = f.openAiClient(f.addAgent("never-bot", descriptor("never-bot", "0")));
     never.chat().completions().create(ask("hello"));
     try (var stream = shadowed.chat().completions().createStreaming(ask("stream"))) {
       assertThat(stream.stream().count()).isPositive();
@@ -215,9 +202,7 @@ class ShadowGatewayTest {
             sample_rate: 1
         """);
     f.standIn.answerText = (model, body) -> "Reconciled.";
-    AnthropicClient claude = AnthropicOkHttpClient.builder().baseUrl(f.anthropicBaseUrl()).apiKey(key).maxRetries(0)
-        .build();
-    clients.add(claude::close);
+    AnthropicClient claude = f.anthropicClient(key);
     claude.messages().create(MessageCreateParams.builder().model("claude-opus-4-7").maxTokens(64)
         .addUserMessage("Reconcile").build());
     ModelShadowRun run = awaitRuns("shadowed-claude", 1).getFirst();

@@ -15,7 +15,6 @@ import io.warden.core.identity.Role;
 import io.warden.core.identity.UserPrincipal;
 import io.warden.core.trace.SpanRecord;
 import java.math.BigDecimal;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -24,30 +23,15 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The MCP gateway between the official SDK's client (the agent) and the SDK's server (the upstream). */
 @Timeout(120)
-class McpGatewayTest {
+class McpGatewayTest extends McpFixtureTest {
   private static final String TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";
   private static final String PARENT = "00f067aa0ba902b7";
 
-  @TempDir Path dir;
-  private McpFixture f;
-
-  @BeforeEach
-  void start() throws Exception {
-    f = new McpFixture(dir);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    f.close();
-  }
 
   private List<AuditEvent> toolAudit() {
     return f.audit.list(0, 1000, "tool.call");

@@ -7,32 +7,21 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The gateway's MCP sessions are bounded: idle ones expire, and past the maximum initialize is refused. */
 @Timeout(60)
-class McpSessionsTest {
-  @TempDir Path dir;
-  private McpFixture f;
+class McpSessionsTest extends McpFixtureTest {
   private final MutableClock clock = new MutableClock(Instant.now());
   private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeEach
   void start() throws Exception {
-    f = new McpFixture(dir);
     f.rebuildGateway(b -> b.setMaxSessions(2).setSessionIdleTimeout(Duration.ofMinutes(10)).setClock(clock));
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    f.close();
   }
 
   private HttpResponse<String> post(String session, String body) throws Exception {

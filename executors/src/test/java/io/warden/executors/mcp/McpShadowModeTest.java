@@ -10,32 +10,16 @@ import io.warden.core.audit.AuditEvent;
 import io.warden.core.shadow.ShadowAction;
 import io.warden.core.shadow.ShadowReport;
 import java.math.BigDecimal;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** spec.autonomy through the gateway, with the SDK's client as the agent and the SDK's server upstream. */
 @Timeout(120)
-class McpShadowModeTest {
-  @TempDir Path dir;
-  private McpFixture f;
-
-  @BeforeEach
-  void start() throws Exception {
-    f = new McpFixture(dir);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    f.close();
-  }
+class McpShadowModeTest extends McpFixtureTest {
 
   private static McpSchema.CallToolRequest payment(String amount, String correlationKey) {
     return new McpSchema.CallToolRequest("pay-invoice", Map.of("supplier", "acme", "amount_usd",

@@ -16,11 +16,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A stdio upstream: the SDK's stdio server in a child JVM that the gateway starts from the
@@ -28,20 +26,12 @@ import org.junit.jupiter.api.io.TempDir;
  * the declaration goes away or the gateway closes; the agent is the SDK's client over Streamable HTTP.
  */
 @Timeout(180)
-class McpStdioUpstreamTest {
-  @TempDir Path dir;
-  private McpFixture f;
+class McpStdioUpstreamTest extends McpFixtureTest {
   private Path payments;
 
   @BeforeEach
   void start() throws Exception {
-    f = new McpFixture(dir);
     payments = dir.resolve("payments.txt");
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    f.close();
   }
 
   /** {@code mcp/erp.yaml} with {@code command:} running {@link StdioUpstreamMain}. */

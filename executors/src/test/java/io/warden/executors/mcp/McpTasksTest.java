@@ -10,15 +10,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * MCP tasks (protocol 2025-11-25) on the gateway: a task-augmented {@code tools/call} answers at once;
@@ -27,21 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  * tasks, so this test speaks the JSON-RPC itself.
  */
 @Timeout(120)
-class McpTasksTest {
+class McpTasksTest extends McpFixtureTest {
   private static final ObjectMapper JSON = new ObjectMapper();
-  @TempDir Path dir;
-  private McpFixture f;
   private final HttpClient http = HttpClient.newHttpClient();
-
-  @BeforeEach
-  void start() throws Exception {
-    f = new McpFixture(dir);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    f.close();
-  }
 
   /** One MCP session spoken by hand. */
   private final class Session {
