@@ -145,8 +145,10 @@ class ApprovalServiceTest {
     Approval last = holdPayment("");
     clock.advance(Duration.ofMinutes(3)); // first is due, last is not, decided never expires
 
-    assertThat(approvals.expireDue()).isEqualTo(1);
+    // The service's own once-a-second sweep may get there before these calls: the states are what count.
+    approvals.expireDue();
     assertThat(approvals.get(first.id()).orElseThrow().status()).isEqualTo(Status.EXPIRED);
+    assertThat(approvals.get(last.id()).orElseThrow().status()).isEqualTo(Status.PENDING);
     assertThat(approvals.expireDue()).isZero();
 
     approvals.close();
@@ -156,7 +158,8 @@ class ApprovalServiceTest {
         org.assertj.core.groups.Tuple.tuple(decided.id(), Status.APPROVED),
         org.assertj.core.groups.Tuple.tuple(last.id(), Status.PENDING));
     clock.advance(Duration.ofMinutes(8));
-    assertThat(approvals.expireDue()).isEqualTo(1);
+    approvals.expireDue();
+    assertThat(approvals.get(last.id()).orElseThrow().status()).isEqualTo(Status.EXPIRED);
     assertThat(approvals.list(Status.PENDING, "payments")).isEmpty();
   }
 }
