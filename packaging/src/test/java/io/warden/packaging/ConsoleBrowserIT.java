@@ -256,7 +256,7 @@ class ConsoleBrowserIT extends ApplianceTestBase {
   }
 
   /** A browser binary on PATH; its absence says how to install it instead of failing obscurely. */
-  private static String executable(String name) {
+  static String executable(String name) {
     for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin").split(File.pathSeparator)) {
       Path p = Path.of(dir, name);
       if (Files.isExecutable(p)) {
