@@ -64,6 +64,9 @@ public final class GitSmartHttp {
   /** Largest single object a push may carry: {@value} bytes; checks refuse files over 1 MiB anyway. */
   public static final long MAX_OBJECT_BYTES = 16L << 20;
 
+  /** The most of an over-limit body read and discarded before answering, so the client reads the answer. */
+  private static final long DRAIN_BYTES = 256L << 20;
+
   /** The setting that limits a git request body: {@value}. */
   public static final String MAX_PUSH_SETTING = "git.max_push_bytes";
 
@@ -198,6 +201,9 @@ public final class GitSmartHttp {
     } catch (IOException | RuntimeException e) {
       // ReceivePack writes git's refusal (unpack error, each ref rejected) to out before it throws.
       boolean reported = e instanceof UnpackException && counted.count() > 0;
+      if (body.exceeded()) {
+        drain(in);
+      }
       if (body.exceeded() || reported) {
         String reason = body.exceeded() ? "body over " + MAX_PUSH_SETTING
             : String.valueOf(explained(e.getCause() == null ? e : e.getCause()).getMessage());
@@ -218,6 +224,23 @@ public final class GitSmartHttp {
           explained(e.getCause() == null ? e : e.getCause()).getMessage());
     }
     out.flush();
+  }
+
+  /**
+   * Reads and discards what a client over the limit is still sending (at most {@link #DRAIN_BYTES}):
+   * a server that answers and closes while the client still sends makes the client's socket reset, and
+   * git then prints "Connection reset by peer" instead of the refusal that names the setting.
+   */
+  private static void drain(InputStream in) {
+    byte[] buffer = new byte[64 << 10];
+    long left = DRAIN_BYTES;
+    try {
+      for (int n; left > 0 && (n = in.read(buffer, 0, (int) Math.min(buffer.length, left))) >= 0; ) {
+        left -= n;
+      }
+    } catch (IOException e) {
+      // The client went away: nothing left to answer.
+    }
   }
 
   /** JGit's own size refusals, reworded to name the limit and {@value #MAX_PUSH_SETTING}. */
