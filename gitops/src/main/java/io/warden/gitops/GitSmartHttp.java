@@ -169,7 +169,8 @@ public final class GitSmartHttp {
    *   <li>a push over the limit whose commands were read gets git's own refusal in {@code out}
    *       ({@code unpack error git request refused: its body is over the limit ... git.max_push_bytes}),
    *       which the git client prints; nothing is written to the repository, and this returns
-   *       normally so the caller sends it (HTTP 200, as git expects);
+   *       normally so the caller sends it (HTTP 200, as git expects). What an uncompressed push still
+   *       sends is read and discarded first (up to 256 MiB), or git would see a reset, not the refusal;
    *   <li>any other body over the limit (a fetch, a push cut off in its commands) throws
    *       {@code too_large} naming the limit and {@value #MAX_PUSH_SETTING} (HTTP 413).
    * </ul>
@@ -201,8 +202,8 @@ public final class GitSmartHttp {
     } catch (IOException | RuntimeException e) {
       // ReceivePack writes git's refusal (unpack error, each ref rejected) to out before it throws.
       boolean reported = e instanceof UnpackException && counted.count() > 0;
-      if (body.exceeded()) {
-        drain(in);
+      if (body.exceeded() && !service.equals(UPLOAD_PACK) && !"gzip".equalsIgnoreCase(contentEncoding)) {
+        drain(in); // a push's pack as git streams it; never a fetch or a gzip body (a bomb stays unread)
       }
       if (body.exceeded() || reported) {
         String reason = body.exceeded() ? "body over " + MAX_PUSH_SETTING
