@@ -315,7 +315,7 @@ public final class Appliance implements AutoCloseable {
    * processes stopped) before the stores.
    */
   private List<AgentExecutor> executors(WardenConfig config, IdentityService identity, TraceStore traces, Clock clock) {
-    String api = "http://" + reachable(config.string("http.host")) + ":" + config.port("http.port");
+    String api = "http://" + config.reachableHost("http.host") + ":" + config.port("http.port");
     AgentCredentials credentials = (agent, session, ttl) -> {
       try {
         return identity.mintForExecutor(agent, session == null ? "runtime" : session, ttl);
@@ -324,7 +324,7 @@ public final class Appliance implements AutoCloseable {
       }
     };
     ExecutorContext context = new ExecutorContext(URI.create(api + "/v1"), URI.create(api + "/mcp"),
-        URI.create("http://" + reachable(config.string("otlp.host")) + ":" + traces.httpPort()), credentials,
+        URI.create("http://" + config.reachableHost("otlp.host") + ":" + traces.httpPort()), credentials,
         dataDir.resolve("executors"), clock);
     List<AgentExecutor> found = new ArrayList<>();
     for (AgentExecutorProvider provider : ServiceLoader.load(AgentExecutorProvider.class)) {
@@ -332,11 +332,6 @@ public final class Appliance implements AutoCloseable {
     }
     log.info("executors: {}", found.stream().map(AgentExecutor::type).toList());
     return found;
-  }
-
-  /** A listen address as agents on this machine reach it: a wildcard address means loopback. */
-  private static String reachable(String host) {
-    return host.isBlank() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]") ? "127.0.0.1" : host;
   }
 
   /** Asks the executors about their runtimes every {@link #RECHECK_EXECUTORS_EVERY} (see Reconciler). */

@@ -149,13 +149,7 @@ public final class ApiClient {
     if (url != null && !url.isBlank()) {
       return url;
     }
-    String host = config().string("http.host").trim();
-    host = switch (host) {
-      case "0.0.0.0", "" -> "127.0.0.1";
-      case "::", "[::]" -> "[::1]";
-      default -> host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
-    };
-    return "http://" + host + ":" + config().port("http.port");
+    return "http://" + config().reachableHost("http.host") + ":" + config().port("http.port");
   }
 
   /** Warden's configuration as {@code warden run} in this directory would read it. */

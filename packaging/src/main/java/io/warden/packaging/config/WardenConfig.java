@@ -151,6 +151,19 @@ public final class WardenConfig {
     return v;
   }
 
+  /**
+   * The listen address in {@code key} (e.g. {@code http.host}) as a client on this machine writes it
+   * in a URL: a wildcard means loopback, and an IPv6 literal is bracketed.
+   */
+  public String reachableHost(String key) {
+    String host = string(key).trim();
+    return switch (host) {
+      case "0.0.0.0", "" -> "127.0.0.1";
+      case "::", "[::]" -> "[::1]";
+      default -> host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    };
+  }
+
   public int port(String key) {
     String v = string(key);
     try {

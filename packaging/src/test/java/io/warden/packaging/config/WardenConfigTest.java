@@ -64,6 +64,18 @@ class WardenConfigTest {
   }
 
   @Test
+  void reachableHost_wildcardsAreLoopback_andIpv6LiteralsBracketed() {
+    java.util.function.Function<String, String> reach = host ->
+        WardenConfig.defaults(Map.of("WARDEN_HTTP_HOST", host)).reachableHost("http.host");
+    assertThat(reach.apply("0.0.0.0")).isEqualTo("127.0.0.1");
+    assertThat(reach.apply("::")).isEqualTo("[::1]");
+    assertThat(reach.apply("[::]")).isEqualTo("[::1]");
+    assertThat(reach.apply("::1")).isEqualTo("[::1]");
+    assertThat(reach.apply("10.0.0.5")).isEqualTo("10.0.0.5");
+    assertThat(reach.apply("warden.internal")).isEqualTo("warden.internal");
+  }
+
+  @Test
   void variablesThatAreNotSettings_areDocumented() throws Exception {
     String readme = Files.readString(Path.of("README.md"));
     assertThat(ConfigValidation.NOT_SETTINGS).allSatisfy(name -> assertThat(readme).contains("`" + name + "`"));
