@@ -104,10 +104,6 @@ public abstract class AbstractGatewayBuilder<B extends AbstractGatewayBuilder<B>
 
   /** {@code d}, refused unless it is longer than zero; {@code what} names it in the error. */
   protected static Duration positive(Duration d, String what) {
-    Objects.requireNonNull(d, what);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(what + " must be positive, got " + d);
-    }
-    return d;
+    return BuilderChecks.positive(d, what);
   }
 }

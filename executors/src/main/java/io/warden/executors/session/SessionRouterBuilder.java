@@ -8,6 +8,7 @@ import io.warden.core.inventory.Inventory;
 import io.warden.core.session.SessionRouter;
 import io.warden.core.store.StateStore;
 import io.warden.core.trace.SpanSink;
+import io.warden.executors.internal.BuilderChecks;
 import io.warden.executors.session.internal.RouterCore;
 import java.time.Clock;
 import java.time.Duration;
@@ -110,17 +111,17 @@ public final class SessionRouterBuilder {
   }
 
   public SessionRouterBuilder setDefaultTimeout(Duration timeout) {
-    this.defaultTimeout = positive(timeout, "defaultTimeout");
+    this.defaultTimeout = BuilderChecks.positive(timeout, "defaultTimeout");
     return this;
   }
 
   public SessionRouterBuilder setIdempotencyRetention(Duration retention) {
-    this.idempotencyRetention = positive(retention, "idempotencyRetention");
+    this.idempotencyRetention = BuilderChecks.positive(retention, "idempotencyRetention");
     return this;
   }
 
   public SessionRouterBuilder setPurgeEvery(Duration every) {
-    this.purgeEvery = positive(every, "purgeEvery");
+    this.purgeEvery = BuilderChecks.positive(every, "purgeEvery");
     return this;
   }
 
@@ -130,13 +131,5 @@ public final class SessionRouterBuilder {
     }
     return new RouterCore(new RouterCore.Deps(store, inventory, executors, audit, ledger, approvals, spans,
         computePrice, ownership, clock, defaultTimeout, idempotencyRetention, purgeEvery));
-  }
-
-  private static Duration positive(Duration d, String name) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(name + " must be positive, got " + d);
-    }
-    return d;
   }
 }
