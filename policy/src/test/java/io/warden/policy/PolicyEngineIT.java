@@ -361,6 +361,23 @@ class PolicyEngineIT {
     assertThat(engine.decisions().query(DecisionQuery.latest().withAgent(agent).withResult(Outcome.ALLOW))).isEmpty();
   }
 
+  @Test
+  void decideWithoutWaiting_isNullUntilOpaAnswered_thenTheCachedDecision_loggedAsCached() {
+    String agent = "event-loop-agent";
+    DecisionInput in = call(agent, "tool.call", LEDGER, null, Map.of());
+    assertThat(engine.decider().decideWithoutWaiting(in)).isNull();
+
+    PolicyDecision asked = engine.decider().decide(in);
+    PolicyDecision known = engine.decider().decideWithoutWaiting(in);
+
+    assertThat(known).isEqualTo(asked);
+    assertThat(engine.decisions().query(DecisionQuery.latest().withAgent(agent)))
+        .extracting(DecisionRecord::cached).containsExactly(true, false);
+    // Another question is not in the cache: the caller must ask (and wait).
+    assertThat(engine.decider().decideWithoutWaiting(call(agent, "tool.call", "mcp://gateway/other", null, Map.of())))
+        .isNull();
+  }
+
   // ---- policy sync ----
 
   @Test

@@ -215,6 +215,20 @@ public final class IdentityService implements AutoCloseable {
     return authenticate(bearer, source, true);
   }
 
+  /**
+   * The principal {@code bearer} names when it is valid, or empty — without recording a failure
+   * (nothing is audited or throttled, nothing waits on a write). For a caller that must not block:
+   * it tries this first and, when it is empty, calls {@link #authenticate(String, String)} where it
+   * may wait, so that failures are still recorded and throttled.
+   */
+  public Optional<Principal> resolveQuietly(String bearer) {
+    try {
+      return Optional.of(resolve(bearer));
+    } catch (Refusal r) {
+      return Optional.empty();
+    }
+  }
+
   private Principal authenticate(String bearer, String source, boolean throttle) {
     try {
       return resolve(bearer);

@@ -169,6 +169,20 @@ class IdentityServiceTest {
   // ---------------------------------------------------------------- credentials
 
   @Test
+  void resolveQuietly_validSecret_isThePrincipal_refusedOnes_areEmptyAndNotRecorded() {
+    IssuedSecret credential = identity.issueCredential(admin, "worker");
+
+    assertThat(identity.resolveQuietly(credential.secret())).contains(new AgentPrincipal("worker", credential.id(), null));
+    assertThat(identity.resolveQuietly("wdn_a_nope_nope")).isEmpty();
+    assertThat(identity.resolveQuietly("")).isEmpty();
+    identity.revokeCredential(admin, "worker", credential.id());
+    assertThat(identity.resolveQuietly(credential.secret())).isEmpty();
+    // Recording (and auditing) a failure is left to authenticate, which a caller may wait for.
+    identity.close();
+    assertThat(auditOf(FailedAuthentications.ACTION)).isEmpty();
+  }
+
+  @Test
   void issueCredential_forInventoryAgent_authenticatesAsThatAgentOnly() {
     IssuedSecret credential = identity.issueCredential(admin, "worker");
 

@@ -78,7 +78,19 @@ final class GatewayFixture implements AutoCloseable {
   final ProviderStandIn standIn;
   final Inventory inventory = Inventory.create();
   final Queue<SpanRecord> spans = new ConcurrentLinkedQueue<>();
-  final AtomicReference<PolicyDecider> policy = new AtomicReference<>(input -> PolicyDecision.allow("test-rev"));
+  /** Allows everything, from memory: like OPA's decider with a warm decision cache. */
+  static final PolicyDecider CACHED_ALLOW = new PolicyDecider() {
+    @Override
+    public PolicyDecision decide(io.warden.core.policy.DecisionInput input) {
+      return PolicyDecision.allow("test-rev");
+    }
+
+    @Override
+    public PolicyDecision decideWithoutWaiting(io.warden.core.policy.DecisionInput input) {
+      return decide(input);
+    }
+  };
+  final AtomicReference<PolicyDecider> policy = new AtomicReference<>(CACHED_ALLOW);
   final Clock clock = Clock.systemUTC();
   final Duration persistEvery;
   /** Added to the response cache's clock, so tests can move past its TTL. */
@@ -196,7 +208,18 @@ final class GatewayFixture implements AutoCloseable {
         .setIdentityService(identity)
         .setInventory(inventory)
         .setBudgetLedger(ledger)
-        .setPolicyDecider(input -> policy.get().decide(input))
+        .setPolicyDecider(new PolicyDecider() {
+          @Override
+          public PolicyDecision decide(io.warden.core.policy.DecisionInput input) {
+            return policy.get().decide(input);
+          }
+
+          @Override
+          public @org.jspecify.annotations.Nullable PolicyDecision decideWithoutWaiting(
+              io.warden.core.policy.DecisionInput input) {
+            return policy.get().decideWithoutWaiting(input);
+          }
+        })
         .setAuditLog(audit)
         .setSpanSink(span -> {
           spans.add(span);

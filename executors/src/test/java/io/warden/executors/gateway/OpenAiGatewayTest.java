@@ -349,6 +349,47 @@ class OpenAiGatewayTest {
   }
 
   @Test
+  void aDecisionKnownWithoutWaiting_admitsOnTheEventLoop_decideIsNotAsked() {
+    java.util.concurrent.atomic.AtomicInteger asked = new java.util.concurrent.atomic.AtomicInteger();
+    List<String> threads = new java.util.concurrent.CopyOnWriteArrayList<>();
+    f.policy.set(new io.warden.core.policy.PolicyDecider() {
+      @Override
+      public PolicyDecision decide(io.warden.core.policy.DecisionInput input) {
+        asked.incrementAndGet();
+        return PolicyDecision.allow("rev1");
+      }
+
+      @Override
+      public PolicyDecision decideWithoutWaiting(io.warden.core.policy.DecisionInput input) {
+        threads.add(Thread.currentThread().getName());
+        return PolicyDecision.allow("rev1");
+      }
+    });
+    assertThat(sdk.chat().completions().create(hello("gpt-4o")).choices()).isNotEmpty();
+    assertThat(asked).hasValue(0);
+    assertThat(threads).singleElement().asString().contains("eventloop");
+  }
+
+  @Test
+  void aDenialKnownWithoutWaiting_is403AndNothingCharged() {
+    f.policy.set(new io.warden.core.policy.PolicyDecider() {
+      @Override
+      public PolicyDecision decide(io.warden.core.policy.DecisionInput input) {
+        throw new AssertionError("decide must not be asked when the decision is known");
+      }
+
+      @Override
+      public PolicyDecision decideWithoutWaiting(io.warden.core.policy.DecisionInput input) {
+        return PolicyDecision.deny("cached: no models for support-bot", "rev1");
+      }
+    });
+    assertThatThrownBy(() -> sdk.chat().completions().create(hello("gpt-4o")))
+        .isInstanceOf(PermissionDeniedException.class).hasMessageContaining("cached: no models for support-bot");
+    assertThat(f.standIn.received).isEmpty();
+    assertThat(f.ledger.usage(OPENAI_AGENT, "").callsLastHour()).isZero();
+  }
+
+  @Test
   void policyEngineFailure_failsClosed() {
     f.policy.set(input -> {
       throw new IllegalStateException("opa is down");

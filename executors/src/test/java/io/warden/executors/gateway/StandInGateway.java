@@ -9,7 +9,8 @@ import java.util.function.BiFunction;
 
 /**
  * The test gateway ({@link GatewayFixture}: real core components, the {@link ProviderStandIn} as
- * upstream, an allow-all policy decider) for code outside this package: the gateway benchmarks in
+ * upstream, an allow-all policy decider that answers from memory, as OPA's decider does with a warm
+ * decision cache) for code outside this package: the gateway benchmarks in
  * {@code bench/} (through this module's test jar).
  */
 public final class StandInGateway implements AutoCloseable {

@@ -121,11 +121,28 @@ public final class MvDecisionLog implements DecisionLog, AutoCloseable {
    */
   public boolean record(Instant time, DecisionInput input, PolicyDecision decision, String digest,
       long latencyMicros, boolean cached) {
+    return record(time, input, decision, digest, latencyMicros, cached, true);
+  }
+
+  /**
+   * As {@link #record}, but never waits: false at once when the writer's queue is full, so that a
+   * caller on an event loop can fall back to {@link #record} on a thread that may wait.
+   */
+  public boolean recordWithoutWaiting(Instant time, DecisionInput input, PolicyDecision decision, String digest,
+      long latencyMicros) {
+    return record(time, input, decision, digest, latencyMicros, true, false);
+  }
+
+  private boolean record(Instant time, DecisionInput input, PolicyDecision decision, String digest,
+      long latencyMicros, boolean cached, boolean mayWait) {
     if (closed || !failure.isEmpty()) {
       return false;
     }
     DecisionRecord r = new DecisionRecord(seq.incrementAndGet(), time, input.agent(), input.action(),
         input.resource(), decision.outcome(), decision.reasons(), decision.policyRevision(), digest, latencyMicros, cached);
+    if (!mayWait) {
+      return queue.offer(r);
+    }
     try {
       if (queue.offer(r) || queue.offer(r, ENQUEUE_WAIT_MS, TimeUnit.MILLISECONDS)) {
         return true;

@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +86,21 @@ public final class OpaPolicyDecider implements PolicyDecider {
         (System.nanoTime() - start) / 1000, cached != null);
     // A decision that cannot be recorded is not given: the log is the evidence behind every allow.
     return logged ? decision : PolicyDecision.deny(LOG_UNAVAILABLE, decision.policyRevision());
+  }
+
+  /** The cached decision for {@code input}, logged, when the log takes it at once; null otherwise. */
+  @Override
+  public @Nullable PolicyDecision decideWithoutWaiting(DecisionInput input) {
+    Objects.requireNonNull(input, "input");
+    long start = System.nanoTime();
+    NormalisedInput normalised = NormalisedInput.of(input, bucket);
+    String revision = sync.revision();
+    PolicyDecision cached = revision.isEmpty() ? null : cache.getIfPresent(key(revision, normalised));
+    if (cached == null
+        || !log.recordWithoutWaiting(clock.instant(), input, cached, normalised.digest(), (System.nanoTime() - start) / 1000)) {
+      return null;
+    }
+    return cached;
   }
 
   private PolicyDecision ask(NormalisedInput input) {
