@@ -50,7 +50,8 @@ public final class ModelGateway implements AutoCloseable {
         new PoolOptions().setHttp1MaxSize(256));
     this.calls = new GatewayCalls(new GatewayCalls.Deps(w.vertx(), client, w.identity(), w.inventory(), w.ledger(),
         w.policy(), w.audit(), w.spans(), b.prices, catalog::get, Map.copyOf(b.providers), b.env, w.clock(),
-        b.upstreamIdleTimeout, b.store, new AnswerCache(b.cacheTtl, b.cacheMaxEntries, b.cacheTicker),
+        b.upstreamIdleTimeout, b.store,
+        new AnswerCache(b.cacheTtl, b.cacheMaxEntries, b.cacheTicker, GatewayCalls.MAX_RECORDED_STREAM_CHARS),
         b.shadows));
   }
 

@@ -274,6 +274,91 @@ class RoutingGatewayTest {
     assertThat(f.gateway.savings().get("cached-bot").coalesced()).isEqualTo(9);
   }
 
+  @Test
+  void identicalStreamsInFlight_followTheFirst_oneUpstreamCall_eachGetsTheWholeStream() throws Exception {
+    CompletableFuture<Void> hold = new CompletableFuture<>();
+    f.standIn.holdAfterFirstChunk = hold; // the first stream is in flight, one part relayed
+    ExecutorService pool = Executors.newFixedThreadPool(5);
+    try {
+      List<Future<String>> texts = new ArrayList<>();
+      for (int i = 0; i < 5; i++) {
+        texts.add(pool.submit(() -> {
+          StringBuilder text = new StringBuilder();
+          try (var stream = cached.chat().completions().createStreaming(ask("Say hello"))) {
+            stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+          }
+          return text.toString();
+        }));
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> upstreamCalls() == 1 && f.gateway.coalescedWaiting() == 4);
+      hold.complete(null);
+      for (Future<String> t : texts) {
+        assertThat(t.get(20, TimeUnit.SECONDS)).isEqualTo(ProviderStandIn.answer(PINNED));
+      }
+    } finally {
+      hold.complete(null);
+      f.standIn.holdAfterFirstChunk = null;
+      pool.shutdownNow();
+    }
+    assertThat(upstreamCalls()).isEqualTo(1);
+    assertThat(f.gateway.coalescedWaiting()).isZero();
+    List<SpanRecord> spans = awaitSpans("cached-bot", 5);
+    assertThat(spans).filteredOn(s -> "coalesced".equals(s.attributes().get("warden.gateway.cache"))).hasSize(4)
+        .allSatisfy(s -> assertThat(new BigDecimal(s.attributes().get("warden.cost.usd"))).isZero());
+    assertThat(spans).filteredOn(s -> "miss".equals(s.attributes().get("warden.gateway.cache"))).singleElement()
+        .satisfies(s -> assertThat(new BigDecimal(s.attributes().get("warden.cost.usd"))).isPositive());
+    assertThat(f.gateway.savings().get("cached-bot").coalesced()).isEqualTo(4);
+    // Recorded whole while it was followed: the next identical stream is a cache hit.
+    try (var stream = cached.chat().completions().createStreaming(ask("Say hello"))) {
+      stream.stream().forEach(chunk -> { });
+    }
+    assertThat(upstreamCalls()).isEqualTo(1);
+  }
+
+  @Test
+  void aFollowedStreamThatBreaksOff_endsEveryFollowerWithAnError_chargingThemNothing() throws Exception {
+    CompletableFuture<Void> hold = new CompletableFuture<>();
+    f.standIn.holdAfterFirstChunk = hold;
+    f.standIn.cutStreams = true;
+    ExecutorService pool = Executors.newFixedThreadPool(3);
+    try {
+      List<Future<Throwable>> outcomes = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        outcomes.add(pool.submit(() -> {
+          try (var stream = cached.chat().completions().createStreaming(ask("Say hello"))) {
+            stream.stream().forEach(chunk -> { });
+            return null;
+          } catch (RuntimeException e) {
+            return e;
+          }
+        }));
+      }
+      await().atMost(Duration.ofSeconds(20)).until(() -> upstreamCalls() == 1 && f.gateway.coalescedWaiting() == 2);
+      hold.complete(null);
+      for (Future<Throwable> o : outcomes) {
+        assertThat(o.get(20, TimeUnit.SECONDS)).as("every stream ends with an error event").isNotNull();
+      }
+    } finally {
+      hold.complete(null);
+      f.standIn.holdAfterFirstChunk = null;
+      f.standIn.cutStreams = false;
+      pool.shutdownNow();
+    }
+    List<SpanRecord> spans = awaitSpans("cached-bot", 3);
+    assertThat(spans).filteredOn(s -> "coalesced".equals(s.attributes().get("warden.gateway.cache"))).hasSize(2)
+        .allSatisfy(s -> {
+          assertThat(new BigDecimal(s.attributes().get("warden.cost.usd"))).isZero();
+          assertThat(s.status()).isEqualTo("ERROR");
+        });
+    // Not cached: the next identical stream goes upstream.
+    StringBuilder text = new StringBuilder();
+    try (var stream = cached.chat().completions().createStreaming(ask("Say hello"))) {
+      stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+    }
+    assertThat(text.toString()).isEqualTo(ProviderStandIn.answer(PINNED));
+    assertThat(upstreamCalls()).isEqualTo(2);
+  }
+
   // ---------------------------------------------------------------- small model first
 
   @Test

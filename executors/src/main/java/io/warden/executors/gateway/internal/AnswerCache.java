@@ -30,8 +30,9 @@ import org.jspecify.annotations.Nullable;
  * The exact response cache of {@code spec.routing.cache}, and the coalescing of identical calls in
  * flight: while one upstream call for a key runs, every other call with that key waits for its
  * answer instead of calling upstream itself. Only successful (2xx) answers are kept, for a TTL, in
- * a bounded cache. Coalescing is for whole (non-streaming) answers; streams are only stored and
- * looked up ({@link #store}, {@link #cached}).
+ * a bounded cache. Streams are coalesced live ({@link #lookupStream}): a call identical to a
+ * stream in flight follows it — it gets what was relayed so far at once and then each part as the
+ * leading call relays it — up to {@code maxLiveChars} of it; past that, new calls go upstream.
  *
  * <p>Internal: not public API. Thread-safe.
  */
@@ -53,11 +54,124 @@ public final class AnswerCache {
 
   private final Cache<String, Answer> cache;
   private final Map<String, Future<Answer>> inFlight = new ConcurrentHashMap<>();
+  private final Map<String, LiveStream> liveStreams = new ConcurrentHashMap<>();
   private final AtomicLong waiting = new AtomicLong();
+  private final int maxLiveChars;
 
-  public AnswerCache(Duration ttl, long maxEntries, Ticker ticker) {
+  public AnswerCache(Duration ttl, long maxEntries, Ticker ticker, int maxLiveChars) {
     this.cache = Caffeine.newBuilder().expireAfterWrite(ttl).maximumSize(maxEntries).ticker(ticker)
         .executor(Runnable::run).build();
+    this.maxLiveChars = maxLiveChars;
+  }
+
+  /** A call following a live stream: receives its parts in order, then its end. */
+  public interface Follower {
+    /** Relayed text (whole SSE events), in the order the leading call relayed it. */
+    void part(String events);
+
+    /** The stream ended: its answer as it will be cached, or null with why it failed. */
+    void end(@Nullable Answer answer, String failure);
+  }
+
+  /** How a streaming lookup went: {@code hit} ({@link #hit}), {@code coalesced} (following), {@code miss} (leading {@link #lead}), or {@code uncached}. */
+  public record StreamLookup(String outcome, @Nullable Answer hit, @Nullable LiveStream lead) {}
+
+  /**
+   * For a streaming call: the cached answer; or, with an identical stream in flight that can
+   * still be joined, {@code follower} joins it; or this call leads a new live stream, which it
+   * must {@link LiveStream#publish} to and {@link #endStream end}; or ({@code uncached}) it goes
+   * upstream alone.
+   */
+  public StreamLookup lookupStream(String key, Follower follower) {
+    Answer hit = cache.getIfPresent(key);
+    if (hit != null) {
+      return new StreamLookup("hit", hit, null);
+    }
+    LiveStream mine = new LiveStream(maxLiveChars);
+    LiveStream running = liveStreams.putIfAbsent(key, mine);
+    if (running == null) {
+      hit = cache.getIfPresent(key); // stored between the first look and the claim
+      if (hit != null) {
+        liveStreams.remove(key, mine);
+        return new StreamLookup("hit", hit, null);
+      }
+      return new StreamLookup("miss", null, mine);
+    }
+    if (running.join(follower)) {
+      waiting.incrementAndGet();
+      return new StreamLookup("coalesced", null, null);
+    }
+    return new StreamLookup("uncached", null, null);
+  }
+
+  /**
+   * Ends a live stream this call led: a complete answer is cached first when {@code keep} (it was
+   * recorded whole) (so no later call misses
+   * both), then every follower gets the end.
+   */
+  public void endStream(String key, LiveStream live, @Nullable Answer answer, boolean keep, String failure) {
+    if (keep && answer != null && answer.status() / 100 == 2) {
+      cache.put(key, answer);
+    }
+    liveStreams.remove(key, live);
+    int followers = live.end(answer, failure);
+    waiting.addAndGet(-followers);
+  }
+
+  /**
+   * A stream in flight and the calls following it. What was relayed is kept so a late joiner gets
+   * it first; once that passes its bound no one else may join. Thread-safe: parts are handed to
+   * followers under the lock, so each follower sees them in order.
+   */
+  public static final class LiveStream {
+    private final int maxChars;
+    private final StringBuilder relayed = new StringBuilder();
+    private final List<Follower> followers = new ArrayList<>();
+    private boolean joinable = true;
+
+    LiveStream(int maxChars) {
+      this.maxChars = maxChars;
+    }
+
+    synchronized boolean join(Follower f) {
+      if (!joinable) {
+        return false;
+      }
+      if (relayed.length() > 0) {
+        f.part(relayed.toString());
+      }
+      followers.add(f);
+      return true;
+    }
+
+    /** Hands relayed events to the followers. */
+    public synchronized void publish(String events) {
+      if (events.isEmpty()) {
+        return;
+      }
+      for (Follower f : followers) {
+        f.part(events);
+      }
+      if (joinable) {
+        relayed.append(events);
+        if (relayed.length() > maxChars) {
+          joinable = false; // too long to hand to a late joiner: those go upstream themselves
+          relayed.setLength(0);
+          relayed.trimToSize();
+        }
+      }
+    }
+
+    synchronized int end(@Nullable Answer answer, String failure) {
+      joinable = false;
+      for (Follower f : followers) {
+        f.end(answer, failure);
+      }
+      int n = followers.size();
+      followers.clear();
+      relayed.setLength(0);
+      return n;
+    }
   }
 
   /** The cached answer for {@code key}, the call in flight for it, or a new call made by {@code load}. */
@@ -93,16 +207,6 @@ public final class AnswerCache {
       promise.handle(ar);
     });
     return new Lookup(promise.future(), "miss");
-  }
-
-  /** The cached answer for {@code key}, or null (streams: looked up without coalescing). */
-  public @Nullable Answer cached(String key) {
-    return cache.getIfPresent(key);
-  }
-
-  /** Caches a complete answer (a recorded stream). */
-  public void store(String key, Answer answer) {
-    cache.put(key, answer);
   }
 
   /** Calls waiting now for an identical call in flight. */

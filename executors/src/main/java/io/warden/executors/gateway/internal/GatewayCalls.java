@@ -42,6 +42,7 @@ import io.warden.executors.gateway.UpstreamProvider;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -82,7 +83,7 @@ public final class GatewayCalls {
   /** Escalation recorded when the small model answers with an error or not at all (always escalated). */
   static final String SMALL_MODEL_ERROR = "small_model_error";
   /** Longest stream recorded for the response cache, in characters; longer ones are not cached. */
-  private static final int MAX_RECORDED_STREAM_CHARS = 1 << 20;
+  public static final int MAX_RECORDED_STREAM_CHARS = 1 << 20;
   private static final String[] RELAYED_ERROR_HEADERS = {"retry-after", "retry-after-ms", "x-should-retry"};
 
   /** What the call path needs. */
@@ -591,14 +592,26 @@ public final class GatewayCalls {
       return;
     }
     if (call.cacheKey != null) {
-      AnswerCache.Answer hit = d.cache().cached(call.cacheKey);
-      if (hit != null) {
-        call.cacheOutcome = "hit";
-        replayStream(out, call, hit);
-        return;
+      AnswerCache.StreamLookup lookup = d.cache().lookupStream(call.cacheKey, follower(out, call));
+      switch (lookup.outcome()) {
+        case "hit" -> {
+          call.cacheOutcome = "hit";
+          replayStream(out, call, lookup.hit());
+          return;
+        }
+        case "coalesced" -> {
+          call.cacheOutcome = "coalesced";
+          streamHead(out);
+          call.delivered = true;
+          return; // the follower writes what the leading call relays
+        }
+        case "miss" -> {
+          call.cacheOutcome = "miss";
+          call.recorded = new StringBuilder();
+          call.live = lookup.lead();
+        }
+        default -> call.cacheOutcome = "miss"; // an identical stream too long to join: alone, not recorded
       }
-      call.cacheOutcome = "miss";
-      call.recorded = new StringBuilder();
     }
     Buffer payload = Buffer.buffer(body.toString());
     d.client().request(options(call, call.provider, call.apiKey, path))
@@ -820,7 +833,9 @@ public final class GatewayCalls {
       // One write per upstream read, not one per event: the events of a read leave in one flush,
       // as they arrived, instead of a syscall and a segment each.
       if (call.relayed != null && !out.ended() && !out.closed()) {
-        out.write(call.takeRelayed());
+        Buffer part = call.takeRelayed();
+        out.write(part);
+        publish(call, part);
       }
       if (out.writeQueueFull()) {
         resp.pause();
@@ -829,31 +844,98 @@ public final class GatewayCalls {
     });
     resp.endHandler(v -> {
       splitter.finish();
-      if (call.recorded != null && call.streamComplete && call.error == null) {
-        Metering m = call.meter;
-        d.cache().store(call.cacheKey, new AnswerCache.Answer(200, "text/event-stream; charset=utf-8", Map.of(),
-            Buffer.buffer(call.recorded.toString()), List.of(new AnswerCache.Leg(call.model, call.snapshot,
-                m.responseModel, m.inputTokens, m.outputTokens, m.cachedTokens, m.usageSeen)), ""));
-      }
       if (!call.streamComplete) {
         breakOff(out, call, "the upstream stream ended before the answer was complete");
       } else if (!out.ended() && !out.closed()) {
         charge(call);
-        out.end(call.takeRelayed());
+        Buffer last = call.takeRelayed();
+        out.end(last);
+        publish(call, last);
+      }
+      if (call.streamComplete && call.error == null) {
+        Metering m = call.meter;
+        endLive(call, new AnswerCache.Answer(200, "text/event-stream; charset=utf-8", Map.of(),
+            Buffer.buffer(call.recorded == null ? "" : call.recorded.toString()), List.of(new AnswerCache.Leg(call.model,
+                call.snapshot, m.responseModel, m.inputTokens, m.outputTokens, m.cachedTokens, m.usageSeen)), ""), "");
+      } else {
+        endLive(call, null, call.error == null ? "the upstream stream ended early" : call.error);
       }
       finish(call);
     });
     resp.exceptionHandler(err -> {
       breakOff(out, call, "the upstream stream broke off: " + firstLine(String.valueOf(err.getMessage())));
+      endLive(call, null, call.error);
       finish(call);
     });
     out.closeHandler(v -> {
       if (!call.finished.get()) {
         call.error = "the client closed the stream";
         resp.request().reset();
+        endLive(call, null, "the call leading it was closed by its client");
         finish(call);
       }
     });
+  }
+
+  /** Hands what the leading call relayed to the calls following its stream. */
+  private static void publish(Call call, Buffer part) {
+    if (call.live != null) {
+      call.live.publish(part.toString());
+    }
+  }
+
+  /**
+   * Ends the live stream this call leads, once: a complete answer is cached when it was recorded
+   * whole, and every follower gets it (or the failure).
+   */
+  private void endLive(Call call, AnswerCache.@Nullable Answer answer, String failure) {
+    AnswerCache.LiveStream live = call.live;
+    if (live == null || call.cacheKey == null) {
+      return;
+    }
+    call.live = null;
+    d.cache().endStream(call.cacheKey, live, answer, call.recorded != null, failure);
+  }
+
+  /**
+   * This call as a follower of an identical stream in flight: each part is relayed on its own
+   * event loop, as a replay is; it ends with the leading call's answer (nothing charged: the
+   * leading call paid) or with an error event when that stream failed.
+   */
+  private AnswerCache.Follower follower(HttpServerResponse out, Call call) {
+    SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
+    return new AnswerCache.Follower() {
+      @Override
+      public void part(String events) {
+        call.context.runOnContext(v -> {
+          splitter.feed(events.getBytes(StandardCharsets.UTF_8));
+          if (call.relayed != null && !out.ended() && !out.closed()) {
+            out.write(call.takeRelayed());
+          }
+        });
+      }
+
+      @Override
+      public void end(AnswerCache.@Nullable Answer answer, String failure) {
+        call.context.runOnContext(v -> {
+          splitter.finish();
+          if (answer != null) {
+            call.answer = answer;
+            charge(call);
+            if (!out.ended() && !out.closed()) {
+              out.end(call.takeRelayed());
+            }
+          } else {
+            call.error = "the identical stream this call shared broke off: " + failure;
+            if (!out.ended() && !out.closed()) {
+              out.end(call.takeRelayed().appendString(call.format.streamErrorEvent(call.error + "; nothing was charged"
+                  + " for this call: retry it")));
+            }
+          }
+          finish(call);
+        });
+      }
+    };
   }
 
   private void relayEvent(HttpServerResponse out, Call call, String event) {
@@ -1018,6 +1100,8 @@ public final class GatewayCalls {
                   call.model.pinnedRevision(), m.inputTokens, m.outputTokens, m.cachedTokens, priced);
             }
           }
+        } else if (!fresh) {
+          cost = BigDecimal.ZERO; // followed a shared stream that failed: the call leading it pays what it used
         } else if (call.stream) {
           // A stream cut before its usage arrived: charge the prompt and what was received, by size.
           BigDecimal priced = price(call.snapshot, call.model.pinnedRevision(), Math.max(1, call.bodyBytes / 4),
@@ -1395,6 +1479,8 @@ public final class GatewayCalls {
     int promptCacheMarks;
     /** The shadow candidate this call is mirrored to once answered ({@code spec.shadow}), when sampled. */
     @Nullable ShadowPlan shadow;
+    /** The live stream this call leads, which identical streaming calls follow ({@link AnswerCache#lookupStream}). */
+    AnswerCache.@Nullable LiveStream live;
 
     Call(WireFormat format, long startNanos, Instant startTime) {
       this.format = format;
