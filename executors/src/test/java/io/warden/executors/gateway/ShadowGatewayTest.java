@@ -175,17 +175,40 @@ class ShadowGatewayTest {
   }
 
   @Test
-  void unsampledCalls_streams_andCallsForOtherModels_areNotMirrored() {
+  void unsampledCalls_areNotMirrored() {
     OpenAIClient never = f.openAiClient(f.addAgent("never-bot", descriptor("never-bot", "0")));
     never.chat().completions().create(ask("hello"));
-    try (var stream = shadowed.chat().completions().createStreaming(ask("stream"))) {
-      assertThat(stream.stream().count()).isPositive();
-    }
     shadowed.chat().completions().create(ask("counted"));
     awaitRuns("shadowed-bot", 1);
     assertThat(f.shadows.runs("never-bot")).isEmpty();
     assertThat(f.shadows.runs("shadowed-bot")).hasSize(1);
     assertThat(calls(CANDIDATE)).isEqualTo(1);
+  }
+
+  @Test
+  void streams_areMirrored_comparedAsTheWholeAnswerTheirEventsAddUpTo() {
+    // The stand-in streams "Hello from <model>."; the candidate answers whole, with the primary's words or not.
+    String primaryText = ProviderStandIn.answer(PINNED);
+    f.standIn.answerText = (model, body) -> body.path("messages").get(0).path("content").asText().equals("differ")
+        ? "Something else entirely." : primaryText;
+    for (String prompt : List.of("same", "differ")) {
+      StringBuilder text = new StringBuilder();
+      try (var stream = shadowed.chat().completions().createStreaming(ask(prompt))) {
+        stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+      }
+      assertThat(text.toString()).isEqualTo(primaryText); // the caller gets the primary's stream
+      awaitRuns("shadowed-bot", List.of("same", "differ").indexOf(prompt) + 1);
+    }
+    List<ModelShadowRun> runs = f.shadows.runs("shadowed-bot");
+    assertThat(runs).extracting(ModelShadowRun::agreed).containsExactlyInAnyOrder(true, false);
+    assertThat(runs).filteredOn(r -> !r.agreed()).singleElement().satisfies(r -> {
+      assertThat(r.differences()).singleElement().asString()
+          .contains("primary \"" + primaryText + "\"").contains("candidate \"Something else entirely.\"");
+      assertThat(r.primaryUsd()).isPositive();
+    });
+    // the candidate is asked for a whole answer
+    assertThat(f.standIn.received.stream().filter(r -> r.body().path("model").asText().equals(CANDIDATE)))
+        .hasSize(2).allSatisfy(r -> assertThat(r.body().has("stream")).isFalse());
   }
 
   @Test

@@ -436,8 +436,8 @@ public final class GatewayCalls {
   private @Nullable ShadowPlan shadowPlan(Call call, AgentPrincipal agent, AgentDescriptor descriptor,
       AgentDescriptor.Model pinned) {
     AgentDescriptor.Shadow shadow = descriptor.spec().shadow();
-    if (shadow == null || d.shadows() == null || call.stream || call.model != pinned) {
-      return null; // streams are not mirrored; a caller naming the small model is not the pinned model's call
+    if (shadow == null || d.shadows() == null || call.model != pinned) {
+      return null; // a caller naming the small model is not the pinned model's call
     }
     AgentDescriptor.Model candidate = shadow.candidate();
     if (candidate == null || candidate.provider() == null || candidate.name() == null
@@ -827,6 +827,9 @@ public final class GatewayCalls {
   private void relayStream(HttpServerResponse out, Call call, HttpClientResponse resp) {
     streamHead(out);
     call.delivered = true;
+    if (call.shadow != null) {
+      call.streamed = new StreamedAnswer(call.format);
+    }
     SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
     resp.handler(buf -> {
       splitter.feed(buf.getBytes());
@@ -948,6 +951,9 @@ public final class GatewayCalls {
         try {
           JsonNode n = JSON.readTree(data);
           call.meter.openAi(n);
+          if (call.streamed != null) {
+            call.streamed.accept(n);
+          }
           if (n.has("error")) {
             call.error = "upstream error event: " + n.path("error").path("message").asText();
           }
@@ -963,6 +969,9 @@ public final class GatewayCalls {
       try {
         JsonNode n = JSON.readTree(data);
         call.meter.openAiResponseEvent(n);
+        if (call.streamed != null) {
+          call.streamed.accept(n);
+        }
         switch (n.path("type").asText()) {
           case "response.completed", "response.incomplete" -> call.streamComplete = true;
           case "response.failed", "error" -> {
@@ -979,6 +988,9 @@ public final class GatewayCalls {
       try {
         JsonNode n = JSON.readTree(data);
         call.meter.anthropicEvent(n);
+        if (call.streamed != null) {
+          call.streamed.accept(n);
+        }
         String type = n.path("type").asText();
         if (type.equals("message_stop")) {
           call.streamComplete = true;
@@ -1142,7 +1154,10 @@ public final class GatewayCalls {
       AnswerCache.Leg last = call.answer.legs().getLast();
       BigDecimal primaryUsd = price(last.responseModel().isEmpty() ? last.snapshot() : last.responseModel(),
           call.model.pinnedRevision(), last.inputTokens(), last.outputTokens(), last.cachedTokens());
-      mirror(call, call.shadow, primaryUsd == null ? BigDecimal.ZERO : primaryUsd);
+      mirror(call, call.shadow, call.answer.body().getBytes(), primaryUsd == null ? BigDecimal.ZERO : primaryUsd);
+    } else if (call.shadow != null && fresh && call.streamed != null && call.streamComplete && call.error == null) {
+      // A stream is compared as the whole answer its events add up to.
+      mirror(call, call.shadow, call.streamed.whole().toString().getBytes(StandardCharsets.UTF_8), cost);
     }
     String driftKind = fresh ? detectDrift(call) : "";
     try {
@@ -1159,7 +1174,7 @@ public final class GatewayCalls {
    * not charged to the agent's budgets: the experiment is the operator's, and must not refuse the
    * agent's own calls.
    */
-  private void mirror(Call call, ShadowPlan plan, BigDecimal primaryUsd) {
+  private void mirror(Call call, ShadowPlan plan, byte[] primary, BigDecimal primaryUsd) {
     ObjectNode body = call.body.deepCopy();
     body.put("model", plan.snapshot());
     body.remove("stream");
@@ -1168,7 +1183,6 @@ public final class GatewayCalls {
       body.put("store", false); // the candidate's answer is not a response the agent can continue from
     }
     long primaryMs = (call.endNanos - call.startNanos) / 1_000_000;
-    byte[] primary = call.answer.body().getBytes();
     // On the request's event loop, as every upstream call: from a worker thread the response's
     // callbacks would run on workers and the body could be read after it arrived.
     call.context.runOnContext(v -> {
@@ -1479,6 +1493,8 @@ public final class GatewayCalls {
     int promptCacheMarks;
     /** The shadow candidate this call is mirrored to once answered ({@code spec.shadow}), when sampled. */
     @Nullable ShadowPlan shadow;
+    /** The stream put back together as a whole answer, when it is mirrored to a shadow candidate. */
+    @Nullable StreamedAnswer streamed;
     /** The live stream this call leads, which identical streaming calls follow ({@link AnswerCache#lookupStream}). */
     AnswerCache.@Nullable LiveStream live;
 
