@@ -175,7 +175,9 @@ public final class Appliance implements AutoCloseable {
     List<AgentExecutor> executors = new ArrayList<>();
 
     ShadowLedger shadow = ShadowLedger.create(state, clock);
-    ModelShadowLedger modelShadow = ModelShadowLedger.create(state, clock);
+    ModelShadowLedger modelShadow = ModelShadowLedger.create(state, clock,
+        Duration.ofDays(config.positiveLong("gateway.shadow.retention_days")));
+    modelShadow.purge();
     PolicyEngine policy = keep(policyEngine(config, audit, clock, shadow, modelShadow));
     policy.start();
     checks.add(policy.admissionCheck());

@@ -8,6 +8,7 @@ import io.warden.core.store.StateStore;
 import java.math.BigDecimal;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The model gateway's shadow pairs ({@code spec.shadow}) kept in the {@link StateStore} (table
@@ -24,6 +26,10 @@ import java.util.Objects;
  * <p>A pair's agreement is decided by whoever records it (the gateway compares the answers); the
  * ledger counts, bounds the agreement rate with a 95% Wilson score interval, and keeps the latest
  * disagreements as examples.
+ *
+ * <p>Pairs older than the retention are purged (every {@value #PURGE_EVERY} records, and on
+ * {@link #purge}): the evidence for a change is the recent pairs, and the table must not grow
+ * without bound at a steady sample rate.
  */
 public final class ModelShadowLedger implements ModelShadowEvidence {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -36,17 +42,50 @@ public final class ModelShadowLedger implements ModelShadowEvidence {
   static final int MAX_DIFFERENCE_CHARS = 400;
   /** z for a 95% interval. */
   private static final double Z = 1.959964;
+  /** How long pairs are kept unless told otherwise: {@value} days. */
+  public static final int DEFAULT_RETENTION_DAYS = 30;
+  /** Records between purges: {@value}. */
+  static final int PURGE_EVERY = 256;
 
   private final StateStore store;
   private final Clock clock;
+  private final Duration retention;
+  private final AtomicLong recorded = new AtomicLong();
 
-  private ModelShadowLedger(StateStore store, Clock clock) {
+  private ModelShadowLedger(StateStore store, Clock clock, Duration retention) {
     this.store = store;
     this.clock = clock;
+    this.retention = retention;
   }
 
+  /** A ledger keeping pairs {@value #DEFAULT_RETENTION_DAYS} days. */
   public static ModelShadowLedger create(StateStore store, Clock clock) {
-    return new ModelShadowLedger(Objects.requireNonNull(store, "store"), Objects.requireNonNull(clock, "clock"));
+    return create(store, clock, Duration.ofDays(DEFAULT_RETENTION_DAYS));
+  }
+
+  /** A ledger keeping pairs for {@code retention} (positive). */
+  public static ModelShadowLedger create(StateStore store, Clock clock, Duration retention) {
+    Objects.requireNonNull(retention, "retention");
+    if (retention.isNegative() || retention.isZero()) {
+      throw new IllegalArgumentException("shadow pair retention must be positive, got " + retention);
+    }
+    return new ModelShadowLedger(Objects.requireNonNull(store, "store"), Objects.requireNonNull(clock, "clock"),
+        retention);
+  }
+
+  /** Removes the pairs recorded before now less the retention, in one update; returns how many. */
+  public int purge() {
+    Instant cutoff = clock.instant().minus(retention);
+    List<String> old = new ArrayList<>();
+    store.table(TABLE).forEach((id, json) -> {
+      if (fromJson(json).at().isBefore(cutoff)) {
+        old.add(id);
+      }
+    });
+    if (!old.isEmpty()) {
+      store.update(tx -> old.forEach(id -> tx.remove(TABLE, id)));
+    }
+    return old.size();
   }
 
   /** Records one compared pair (differences cut to {@value #MAX_DIFFERENCES} of {@value #MAX_DIFFERENCE_CHARS} characters). */
@@ -60,6 +99,9 @@ public final class ModelShadowLedger implements ModelShadowEvidence {
     ModelShadowRun run = new ModelShadowRun("msr_" + HexFormat.of().formatHex(id), agent, primary, candidate,
         clock.instant(), agreed, kept, primaryLatencyMs, candidateLatencyMs, primaryUsd, candidateUsd, traceId);
     store.put(TABLE, run.id(), toJson(run));
+    if (recorded.incrementAndGet() % PURGE_EVERY == 0) {
+      purge();
+    }
     return run;
   }
 

@@ -20,6 +20,37 @@ class ModelShadowLedgerTest {
   private final MutableClock clock = new MutableClock(Instant.parse("2026-03-01T10:00:00Z"));
 
   @Test
+  void pairsOlderThanTheRetention_arePurged_onPurge_andEveryFewHundredRecords() {
+    try (StateStore store = StateStore.open(dir.resolve("state.mv.db"))) {
+      ModelShadowLedger ledger = ModelShadowLedger.create(store, clock, Duration.ofDays(7));
+      ledger.record("bot", PRIMARY, CANDIDATE, false, List.of("old"), 1, 1, BigDecimal.ZERO, BigDecimal.ZERO, "old");
+      clock.advance(Duration.ofDays(7).minusSeconds(1));
+      ledger.record("bot", PRIMARY, CANDIDATE, true, List.of(), 1, 1, BigDecimal.ZERO, BigDecimal.ZERO, "recent");
+
+      assertThat(ledger.purge()).isZero(); // the first pair is 7 days less a second old
+      clock.advance(Duration.ofSeconds(2));
+      assertThat(ledger.purge()).isEqualTo(1);
+      assertThat(ledger.runs("bot")).extracting(ModelShadowRun::traceId).containsExactly("recent");
+      assertThat(ledger.report("bot", CANDIDATE).samples()).isEqualTo(1);
+
+      // Without anyone calling purge: a steady stream of pairs keeps the table at the retention.
+      clock.advance(Duration.ofDays(8));
+      for (int i = 0; i < ModelShadowLedger.PURGE_EVERY; i++) {
+        ledger.record("bot", PRIMARY, CANDIDATE, true, List.of(), 1, 1, BigDecimal.ZERO, BigDecimal.ZERO, "n" + i);
+      }
+      assertThat(ledger.runs("bot")).noneMatch(r -> r.traceId().equals("recent")).hasSize(ModelShadowLedger.PURGE_EVERY);
+    }
+  }
+
+  @Test
+  void aRetentionThatIsNotPositive_isRefused() {
+    try (StateStore store = StateStore.open(dir.resolve("state.mv.db"))) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelShadowLedger.create(store, clock, Duration.ZERO))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("retention must be positive");
+    }
+  }
+
+  @Test
   void report_countsPerCandidate_boundsTheRate_keepsLatestDisagreements_acrossARestart() {
     try (StateStore store = StateStore.open(dir.resolve("state.mv.db"))) {
       ModelShadowLedger ledger = ModelShadowLedger.create(store, clock);
