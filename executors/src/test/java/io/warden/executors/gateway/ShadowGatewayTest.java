@@ -104,6 +104,24 @@ class ShadowGatewayTest {
     await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
         assertThat(f.ledger.usage("shadowed-bot", "").usdSpentToday()).isEqualByComparingTo(primaryCost));
 
+    // Each pair is a span in the caller's trace beside the primary call's, costing the agent nothing.
+    await().atMost(Duration.ofSeconds(10)).until(() -> f.spansOf("shadowed-bot").size() == 6);
+    List<io.warden.core.trace.SpanRecord> spans = f.spansOf("shadowed-bot");
+    assertThat(spans).filteredOn(s -> "candidate".equals(s.attributes().get("warden.shadow.role"))).hasSize(3)
+        .allSatisfy(s -> {
+          assertThat(s.name()).isEqualTo("shadow chat " + CANDIDATE);
+          assertThat(s.costUsd()).isZero();
+          assertThat(s.attributes()).containsEntry("warden.shadow.agreed", "true")
+              .containsEntry("warden.cost.source", "shadow").containsKey("warden.shadow.run_id");
+          assertThat(new BigDecimal(s.attributes().get("warden.shadow.candidate_usd"))).isPositive();
+          assertThat(s.text()).contains("The invoice total is 42 USD.");
+          io.warden.core.trace.SpanRecord primary = spans.stream()
+              .filter(p -> p.spanId().equals(s.attributes().get("warden.shadow.primary_span_id"))).findFirst().orElseThrow();
+          assertThat(primary.traceId()).isEqualTo(s.traceId());
+          assertThat(primary.parentSpanId()).isEqualTo(s.parentSpanId());
+          assertThat(primary.costUsd()).isPositive();
+        });
+
     ModelShadowReport report = f.shadows.report("shadowed-bot", CANDIDATE_MODEL);
     assertThat(report.samples()).isEqualTo(3);
     assertThat(report.agreementRate()).isEqualTo(1.0);

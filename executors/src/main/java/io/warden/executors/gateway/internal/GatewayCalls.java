@@ -33,6 +33,7 @@ import io.warden.core.policy.DecisionInput;
 import io.warden.core.policy.PolicyDecider;
 import io.warden.core.policy.PolicyDecision;
 import io.warden.core.shadow.ModelShadowLedger;
+import io.warden.core.shadow.ModelShadowRun;
 import io.warden.core.store.StateStore;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanSink;
@@ -1187,37 +1188,88 @@ public final class GatewayCalls {
     // callbacks would run on workers and the body could be read after it arrived.
     call.context.runOnContext(v -> {
       long start = System.nanoTime();
+      Instant startTime = d.clock().instant();
       fetch(call, plan.candidate(), plan.snapshot(), plan.provider(), plan.apiKey(), path(call.format), body)
           .onComplete(ar -> {
             long candidateMs = (System.nanoTime() - start) / 1_000_000;
             d.vertx().executeBlocking(() -> {
               List<String> differences;
               BigDecimal candidateUsd = BigDecimal.ZERO;
+              AnswerCache.@Nullable Leg leg = null;
+              String candidateText = "";
               if (ar.failed()) {
                 differences = List.of("candidate did not answer: " + firstLine(String.valueOf(ar.cause().getMessage())));
               } else if (ar.result().status() / 100 != 2) {
                 differences = List.of("candidate answered " + ar.result().status() + ": "
                     + firstLine(ar.result().body().toString()));
               } else {
-                AnswerCache.Leg leg = ar.result().legs().getLast();
+                leg = ar.result().legs().getLast();
                 BigDecimal priced = price(leg.responseModel().isEmpty() ? leg.snapshot() : leg.responseModel(),
                     plan.candidate().pinnedRevision(), leg.inputTokens(), leg.outputTokens(), leg.cachedTokens());
                 candidateUsd = priced == null ? BigDecimal.ZERO : priced;
                 try {
-                  differences = ShadowComparison.compare(call.format, JSON.readTree(primary),
-                      JSON.readTree(ar.result().body().getBytes()));
+                  JsonNode candidate = JSON.readTree(ar.result().body().getBytes());
+                  candidateText = ShadowComparison.outcome(call.format, candidate).text();
+                  differences = ShadowComparison.compare(call.format, JSON.readTree(primary), candidate);
                 } catch (IOException e) {
                   differences = List.of("candidate's answer is not JSON");
                 }
               }
-              d.shadows().record(call.agent.name(), describe(call.model), describe(plan.candidate()),
-                  differences.isEmpty(), differences, primaryMs, candidateMs, primaryUsd, candidateUsd,
-                  call.trace.traceId());
+              ModelShadowRun run = d.shadows().record(call.agent.name(), describe(call.model),
+                  describe(plan.candidate()), differences.isEmpty(), differences, primaryMs, candidateMs, primaryUsd,
+                  candidateUsd, call.trace.traceId());
               shadowRuns.increment();
+              try {
+                d.spans().write(shadowSpan(call, plan, run, leg, candidateText, startTime, candidateMs,
+                    ar.failed() || ar.result().status() / 100 != 2)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+              } catch (Exception e) {
+                LOG.warn("could not record the span of a shadow run of {}", call.agent.name(), e);
+              }
               return null;
             }, false).onFailure(err -> LOG.warn("could not record the shadow run of {}", call.agent.name(), err));
           });
     });
+  }
+
+  /**
+   * The candidate's call of a shadow pair as a span in the caller's logical trace, beside the
+   * primary call's span (a sibling: as its child with the same token counts the trace store would
+   * take it for the same provider call) and naming it in {@code warden.shadow.primary_span_id}:
+   * found by trace search (its answer text, {@code warden.shadow.agreed}). Its cost is 0 USD: the
+   * candidate is the operator's experiment, not the agent's spending
+   * ({@code warden.shadow.candidate_usd} says what it cost).
+   */
+  private SpanRecord shadowSpan(Call call, ShadowPlan plan, ModelShadowRun run, AnswerCache.@Nullable Leg leg,
+      String text, Instant startTime, long candidateMs, boolean failed) {
+    Map<String, String> a = new LinkedHashMap<>();
+    a.put("gen_ai.operation.name", "chat");
+    a.put("gen_ai.provider.name", plan.candidate().provider());
+    a.put("gen_ai.request.model", plan.snapshot());
+    if (leg != null && !leg.responseModel().isEmpty()) {
+      a.put("gen_ai.response.model", leg.responseModel());
+    }
+    a.put("gen_ai.usage.input_tokens", Long.toString(leg == null ? 0 : leg.inputTokens()));
+    a.put("gen_ai.usage.output_tokens", Long.toString(leg == null ? 0 : leg.outputTokens()));
+    a.put("warden.shadow.role", "candidate");
+    a.put("warden.shadow.primary_span_id", call.spanId);
+    a.put("warden.shadow.run_id", run.id());
+    a.put("warden.shadow.primary", run.primary());
+    a.put("warden.shadow.candidate", run.candidate());
+    a.put("warden.shadow.agreed", Boolean.toString(run.agreed()));
+    if (!run.differences().isEmpty()) {
+      a.put("warden.shadow.differences", String.join("; ", run.differences()));
+    }
+    a.put("warden.shadow.candidate_usd", run.candidateUsd().toPlainString());
+    a.put("warden.cost.usd", "0");
+    a.put("warden.cost.source", "shadow");
+    a.put("warden.gateway.latency_ms", Long.toString(candidateMs));
+    long start = startTime.getEpochSecond() * 1_000_000_000L + startTime.getNano();
+    return new SpanRecord(call.trace.traceId(), TraceContext.newSpanId(), call.trace.parentSpanId(),
+        call.trace.logicalTraceId(), "shadow chat " + plan.snapshot(), SERVICE, call.agent.name(), "chat", start, start + candidateMs * 1_000_000L,
+        failed ? "ERROR" : "OK", failed ? String.join("; ", run.differences()) : "", plan.snapshot(),
+        leg == null ? "" : leg.responseModel(), leg == null ? 0 : leg.inputTokens(), leg == null ? 0 : leg.outputTokens(),
+        leg == null ? 0 : leg.cachedTokens(), "", "", call.trace.intent(), chain(call.agent), BigDecimal.ZERO,
+        text.length() > Metering.MAX_TEXT ? text.substring(0, Metering.MAX_TEXT) : text, a, List.of());
   }
 
   /** What the provider's prompt cache saved on one upstream call: the price without cache reads minus {@code paid}. */
