@@ -278,6 +278,15 @@ final class GatewayFixture implements AutoCloseable {
     return out;
   }
 
+  /** Streams a Chat Completions request through {@code client}; the text of its content deltas. */
+  static String streamedText(OpenAIClient client, com.openai.models.chat.completions.ChatCompletionCreateParams params) {
+    StringBuilder text = new StringBuilder();
+    try (var stream = client.chat().completions().createStreaming(params)) {
+      stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
+    }
+    return text.toString();
+  }
+
   /** The official OpenAI SDK on this gateway with {@code key}, without retries; closed with the fixture. */
   OpenAIClient openAiClient(String key) {
     OpenAIClient c = OpenAIOkHttpClient.builder().baseUrl(openAiBaseUrl()).apiKey(key).maxRetries(0).build();

@@ -194,11 +194,7 @@ class RoutingGatewayTest {
   void streams_areRecordedAndReplayed_keyedApartFromWholeAnswers() {
     List<String> texts = new ArrayList<>();
     for (int i = 0; i < 2; i++) {
-      StringBuilder text = new StringBuilder();
-      try (var stream = cached.chat().completions().createStreaming(ask("Say hello"))) {
-        stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
-      }
-      texts.add(text.toString());
+      texts.add(GatewayFixture.streamedText(cached, ask("Say hello")));
     }
     assertThat(texts).containsOnly(ProviderStandIn.answer(PINNED));
     assertThat(upstreamCalls()).isEqualTo(1);
@@ -221,11 +217,8 @@ class RoutingGatewayTest {
       // the stream ends with an error event
     }
     f.standIn.cutStreams = false;
-    StringBuilder text = new StringBuilder();
-    try (var stream = cached.chat().completions().createStreaming(ask("Say hello"))) {
-      stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
-    }
-    assertThat(text.toString()).isEqualTo(ProviderStandIn.answer(PINNED));
+    String text = GatewayFixture.streamedText(cached, ask("Say hello"));
+    assertThat(text).isEqualTo(ProviderStandIn.answer(PINNED));
     assertThat(upstreamCalls()).isEqualTo(2);
   }
 
@@ -282,13 +275,7 @@ class RoutingGatewayTest {
     try {
       List<Future<String>> texts = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
-        texts.add(pool.submit(() -> {
-          StringBuilder text = new StringBuilder();
-          try (var stream = cached.chat().completions().createStreaming(ask("Say hello"))) {
-            stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
-          }
-          return text.toString();
-        }));
+        texts.add(pool.submit(() -> GatewayFixture.streamedText(cached, ask("Say hello"))));
       }
       await().atMost(Duration.ofSeconds(20)).until(() -> upstreamCalls() == 1 && f.gateway.coalescedWaiting() == 4);
       hold.complete(null);
@@ -351,11 +338,8 @@ class RoutingGatewayTest {
           assertThat(s.status()).isEqualTo("ERROR");
         });
     // Not cached: the next identical stream goes upstream.
-    StringBuilder text = new StringBuilder();
-    try (var stream = cached.chat().completions().createStreaming(ask("Say hello"))) {
-      stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
-    }
-    assertThat(text.toString()).isEqualTo(ProviderStandIn.answer(PINNED));
+    String text = GatewayFixture.streamedText(cached, ask("Say hello"));
+    assertThat(text).isEqualTo(ProviderStandIn.answer(PINNED));
     assertThat(upstreamCalls()).isEqualTo(2);
   }
 

@@ -210,11 +210,8 @@ class ShadowGatewayTest {
     f.standIn.answerText = (model, body) -> body.path("messages").get(0).path("content").asText().equals("differ")
         ? "Something else entirely." : primaryText;
     for (String prompt : List.of("same", "differ")) {
-      StringBuilder text = new StringBuilder();
-      try (var stream = shadowed.chat().completions().createStreaming(ask(prompt))) {
-        stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().content().ifPresent(text::append)));
-      }
-      assertThat(text.toString()).isEqualTo(primaryText); // the caller gets the primary's stream
+      String text = GatewayFixture.streamedText(shadowed, ask(prompt));
+      assertThat(text).isEqualTo(primaryText); // the caller gets the primary's stream
       awaitRuns("shadowed-bot", List.of("same", "differ").indexOf(prompt) + 1);
     }
     List<ModelShadowRun> runs = f.shadows.runs("shadowed-bot");
