@@ -41,6 +41,11 @@ public final class ProviderStandIn implements AutoCloseable {
   public volatile Integer rateLimitRetryAfter;
   /** When set, Chat Completions streams stop after their first content chunk until it completes. */
   public volatile CompletableFuture<Void> holdAfterFirstChunk;
+  /**
+   * Anthropic prompt-cache writes to report, {5-minute, 1-hour} tokens (default none): usage then
+   * carries {@code cache_creation_input_tokens} and its {@code cache_creation} split.
+   */
+  public volatile long[] anthropicCacheWrites = {0, 0};
   /** When true, streams stop after the first content event, without their final events. */
   public volatile boolean cutStreams;
   /** When set, whole (non-streaming) Chat Completions answers wait until it completes. */
@@ -193,6 +198,15 @@ public final class ProviderStandIn implements AutoCloseable {
       r.write(sse(null, last.toString()));
     }
     r.end("data: [DONE]\n\n");
+  }
+
+  private void anthropicUsage(ObjectNode usage) {
+    long[] writes = anthropicCacheWrites;
+    usage.put("cache_creation_input_tokens", writes[0] + writes[1]).put("cache_read_input_tokens", CACHED_TOKENS);
+    if (writes[0] + writes[1] > 0) {
+      usage.putObject("cache_creation").put("ephemeral_5m_input_tokens", writes[0])
+          .put("ephemeral_1h_input_tokens", writes[1]);
+    }
   }
 
   private String openAiChunk(String model, boolean usage, ObjectNode delta, String finish) {
@@ -354,8 +368,7 @@ public final class ProviderStandIn implements AutoCloseable {
         }
         default -> content.addObject().put("type", "text").put("text", text);
       }
-      out.putObject("usage").put("input_tokens", input).put("output_tokens", COMPLETION_TOKENS)
-          .put("cache_creation_input_tokens", 0).put("cache_read_input_tokens", CACHED_TOKENS);
+      anthropicUsage(out.putObject("usage").put("input_tokens", input).put("output_tokens", COMPLETION_TOKENS));
       ctx.response().putHeader("content-type", "application/json").end(out.toString());
       return;
     }
@@ -365,8 +378,7 @@ public final class ProviderStandIn implements AutoCloseable {
     msg.put("id", "msg_standin").put("type", "message").put("role", "assistant").put("model", model);
     msg.putArray("content");
     msg.putNull("stop_reason").putNull("stop_sequence");
-    msg.putObject("usage").put("input_tokens", input).put("output_tokens", 1)
-        .put("cache_creation_input_tokens", 0).put("cache_read_input_tokens", CACHED_TOKENS);
+    anthropicUsage(msg.putObject("usage").put("input_tokens", input).put("output_tokens", 1));
     r.write(sse("message_start", start.toString()));
     int index = 0;
     if (thinking) {

@@ -66,6 +66,26 @@ class PromptCachingGatewayTest {
   }
 
   @Test
+  void cacheWrites_arePricedAtAnthropicsPremium_byCacheLifetime() {
+    f.standIn.anthropicCacheWrites = new long[] {600, 400};
+    sdk.messages().create(MessageCreateParams.builder().model("claude-opus-4-7").maxTokens(64).system(LONG_SYSTEM)
+        .addUserMessage("Reconcile INV-2").build());
+
+    SpanRecord span = awaitSpan(1);
+    assertThat(span.attributes()).containsEntry("gen_ai.usage.cache_creation.input_tokens", "1000");
+    // 8 plain + 1,000 written input tokens at 15 USD/M, 4 cache reads at 1.50, 5 output at 75;
+    // the 600 five-minute writes cost 0.25x input more, the 400 one-hour writes 1x more.
+    BigDecimal expected = new BigDecimal("1008").multiply(new BigDecimal("0.000015"))
+        .add(new BigDecimal("4").multiply(new BigDecimal("0.0000015")))
+        .add(new BigDecimal("5").multiply(new BigDecimal("0.000075")))
+        .add(new BigDecimal("600").multiply(new BigDecimal("0.000015")).multiply(new BigDecimal("0.25")))
+        .add(new BigDecimal("400").multiply(new BigDecimal("0.000015")));
+    assertThat(span.costUsd()).isEqualByComparingTo(expected);
+    await().untilAsserted(() -> assertThat(f.ledger.usage(ANTHROPIC_AGENT, "").usdSpentToday())
+        .isEqualByComparingTo(expected));
+  }
+
+  @Test
   void toolsAndSystemBlocks_getOneBreakpointEach() throws Exception {
     String tool = "{\"name\":\"lookup\",\"description\":\"" + "Looks up a ledger entry. ".repeat(200)
         + "\",\"input_schema\":{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}}}}";

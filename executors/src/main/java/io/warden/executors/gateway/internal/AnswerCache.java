@@ -45,9 +45,12 @@ public final class AnswerCache {
   public record Answer(int status, @Nullable String contentType, Map<String, String> headers, Buffer body,
       List<Leg> legs, String escalatedOn) {}
 
-  /** One upstream call behind an answer: the model asked and the usage it reported. */
+  /**
+   * One upstream call behind an answer: the model asked and the usage it reported (prompt-cache
+   * writes by lifetime, Anthropic's, are part of the input tokens and billed above them).
+   */
   public record Leg(AgentDescriptor.Model model, String snapshot, String responseModel, long inputTokens,
-      long outputTokens, long cachedTokens, boolean usageSeen) {}
+      long outputTokens, long cachedTokens, boolean usageSeen, long cacheWrite5mTokens, long cacheWrite1hTokens) {}
 
   /** How a lookup was answered: {@code hit} (cache), {@code coalesced} (joined a call in flight) or {@code miss}. */
   public record Lookup(Future<Answer> answer, String outcome) {}

@@ -85,6 +85,8 @@ public final class GatewayCalls {
   static final String SMALL_MODEL_ERROR = "small_model_error";
   /** Longest stream recorded for the response cache, in characters; longer ones are not cached. */
   public static final int MAX_RECORDED_STREAM_CHARS = 1 << 20;
+  /** What a 5-minute prompt-cache write costs above plain input (Anthropic: 1.25×). */
+  private static final BigDecimal CACHE_WRITE_5M_PREMIUM = new BigDecimal("0.25");
   private static final String[] RELAYED_ERROR_HEADERS = {"retry-after", "retry-after-ms", "x-should-retry"};
 
   /** What the call path needs. */
@@ -553,6 +555,28 @@ public final class GatewayCalls {
     return DEFAULT_ESTIMATED_OUTPUT_TOKENS;
   }
 
+  /** What one upstream call cost, priced by the model that answered (the snapshot asked for when it did not say). */
+  private @Nullable BigDecimal priceLeg(AnswerCache.Leg leg, String revision) {
+    return price(leg.responseModel().isEmpty() ? leg.snapshot() : leg.responseModel(), revision, leg.inputTokens(),
+        leg.outputTokens(), leg.cachedTokens(), leg.cacheWrite5mTokens(), leg.cacheWrite1hTokens());
+  }
+
+  /**
+   * Tokens at {@code pricing.yaml}'s prices plus Anthropic's premium on prompt-cache writes, which
+   * it bills at 1.25× the input price for the 5-minute cache and 2× for the 1-hour one (the writes
+   * are already in {@code in} at 1×).
+   */
+  private @Nullable BigDecimal price(String model, String revision, long in, long out, long cached, long write5m,
+      long write1h) {
+    BigDecimal base = price(model, revision, in, out, cached);
+    if (base == null || (write5m <= 0 && write1h <= 0)) {
+      return base;
+    }
+    BigDecimal w5 = write5m <= 0 ? BigDecimal.ZERO : price(model, revision, write5m, 0, 0);
+    BigDecimal w1 = write1h <= 0 ? BigDecimal.ZERO : price(model, revision, write1h, 0, 0);
+    return w5 == null || w1 == null ? base : base.add(w5.multiply(CACHE_WRITE_5M_PREMIUM)).add(w1);
+  }
+
   private @Nullable BigDecimal price(String model, String revision, long in, long out, long cached) {
     try {
       return d.prices().costUsd(model, revision, in, out, cached);
@@ -724,8 +748,7 @@ public final class GatewayCalls {
             meterWhole(call.format, b, m);
           }
           return new AnswerCache.Answer(resp.statusCode(), resp.getHeader("content-type"), Map.copyOf(headers), b,
-              List.of(new AnswerCache.Leg(model, snapshot, m.responseModel, m.inputTokens, m.outputTokens,
-                  m.cachedTokens, m.usageSeen)), "");
+              List.of(m.leg(model, snapshot)), "");
         }));
   }
 
@@ -859,8 +882,8 @@ public final class GatewayCalls {
       if (call.streamComplete && call.error == null) {
         Metering m = call.meter;
         endLive(call, new AnswerCache.Answer(200, "text/event-stream; charset=utf-8", Map.of(),
-            Buffer.buffer(call.recorded == null ? "" : call.recorded.toString()), List.of(new AnswerCache.Leg(call.model,
-                call.snapshot, m.responseModel, m.inputTokens, m.outputTokens, m.cachedTokens, m.usageSeen)), ""), "");
+            Buffer.buffer(call.recorded == null ? "" : call.recorded.toString()), List.of(m.leg(call.model, call.snapshot)),
+            ""), "");
       } else {
         endLive(call, null, call.error == null ? "the upstream stream ended early" : call.error);
       }
@@ -1078,11 +1101,10 @@ public final class GatewayCalls {
         AnswerCache.Answer a = call.answer;
         AnswerCache.Leg last = a.legs().getLast();
         BigDecimal unroutedPrice = price(call.snapshot, call.model.pinnedRevision(), last.inputTokens(),
-            last.outputTokens(), last.cachedTokens());
+            last.outputTokens(), last.cachedTokens(), last.cacheWrite5mTokens(), last.cacheWrite1hTokens());
         if (fresh) {
           for (AnswerCache.Leg leg : a.legs()) {
-            BigDecimal priced = price(leg.responseModel().isEmpty() ? leg.snapshot() : leg.responseModel(),
-                leg.model().pinnedRevision(), leg.inputTokens(), leg.outputTokens(), leg.cachedTokens());
+            BigDecimal priced = priceLeg(leg, leg.model().pinnedRevision());
             if (priced == null) {
               unpriced = leg.snapshot();
             } else {
@@ -1102,8 +1124,7 @@ public final class GatewayCalls {
         d.ledger().settle(call.reservation, cost);
       } else {
         if (m.usageSeen) {
-          BigDecimal priced = price(m.responseModel.isEmpty() ? call.snapshot : m.responseModel,
-              call.model.pinnedRevision(), m.inputTokens, m.outputTokens, m.cachedTokens);
+          BigDecimal priced = priceLeg(m.leg(call.model, call.snapshot), call.model.pinnedRevision());
           if (priced == null) {
             unpriced = call.snapshot;
           } else {
@@ -1152,9 +1173,7 @@ public final class GatewayCalls {
     }
     if (call.shadow != null && fresh && call.answer != null && call.answer.status() / 100 == 2
         && call.answeredModel == call.model) {
-      AnswerCache.Leg last = call.answer.legs().getLast();
-      BigDecimal primaryUsd = price(last.responseModel().isEmpty() ? last.snapshot() : last.responseModel(),
-          call.model.pinnedRevision(), last.inputTokens(), last.outputTokens(), last.cachedTokens());
+      BigDecimal primaryUsd = priceLeg(call.answer.legs().getLast(), call.model.pinnedRevision());
       mirror(call, call.shadow, call.answer.body().getBytes(), primaryUsd == null ? BigDecimal.ZERO : primaryUsd);
     } else if (call.shadow != null && fresh && call.streamed != null && call.streamComplete && call.error == null) {
       // A stream is compared as the whole answer its events add up to.
@@ -1204,8 +1223,7 @@ public final class GatewayCalls {
                     + firstLine(ar.result().body().toString()));
               } else {
                 leg = ar.result().legs().getLast();
-                BigDecimal priced = price(leg.responseModel().isEmpty() ? leg.snapshot() : leg.responseModel(),
-                    plan.candidate().pinnedRevision(), leg.inputTokens(), leg.outputTokens(), leg.cachedTokens());
+                BigDecimal priced = priceLeg(leg, plan.candidate().pinnedRevision());
                 candidateUsd = priced == null ? BigDecimal.ZERO : priced;
                 try {
                   JsonNode candidate = JSON.readTree(ar.result().body().getBytes());
@@ -1352,6 +1370,9 @@ public final class GatewayCalls {
     a.put("gen_ai.usage.input_tokens", Long.toString(m.inputTokens));
     a.put("gen_ai.usage.output_tokens", Long.toString(m.outputTokens));
     a.put("gen_ai.usage.cache_read.input_tokens", Long.toString(m.cachedTokens));
+    if (m.cacheWrite5mTokens + m.cacheWrite1hTokens > 0) {
+      a.put("gen_ai.usage.cache_creation.input_tokens", Long.toString(m.cacheWrite5mTokens + m.cacheWrite1hTokens));
+    }
     a.put("gen_ai.usage.reasoning.output_tokens", Long.toString(m.reasoningTokens));
     if (!m.fingerprint.isEmpty()) {
       a.put("openai.response.system_fingerprint", m.fingerprint);

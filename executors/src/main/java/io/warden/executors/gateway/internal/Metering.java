@@ -1,6 +1,7 @@
 package io.warden.executors.gateway.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.warden.core.descriptor.AgentDescriptor;
 
 /**
  * What a provider reported about one call, gathered from a whole response or stream event by
@@ -21,6 +22,9 @@ public final class Metering {
   long inputTokens;
   long outputTokens;
   long cachedTokens;
+  /** Anthropic prompt-cache writes (counted in {@link #inputTokens} too), by cache lifetime: billed above input. */
+  long cacheWrite5mTokens;
+  long cacheWrite1hTokens;
   long reasoningTokens;
   boolean usageSeen;
   final StringBuilder answer = new StringBuilder();
@@ -145,10 +149,19 @@ public final class Metering {
       // Anthropic counts cache reads and writes apart from input_tokens; the conventions count them in.
       inputTokens = u.path("input_tokens").asLong(0) + read + created;
       cachedTokens = read;
+      JsonNode byTtl = u.path("cache_creation");
+      cacheWrite1hTokens = Math.min(created, byTtl.path("ephemeral_1h_input_tokens").asLong(0));
+      cacheWrite5mTokens = created - cacheWrite1hTokens; // without the split, writes are to the default 5-minute cache
     }
     if (u.has("output_tokens")) {
       outputTokens = u.path("output_tokens").asLong(outputTokens); // cumulative in message_delta
     }
+  }
+
+  /** This metering as one upstream call of {@code model} ({@code snapshot} asked for). */
+  AnswerCache.Leg leg(AgentDescriptor.Model model, String snapshot) {
+    return new AnswerCache.Leg(model, snapshot, responseModel, inputTokens, outputTokens, cachedTokens, usageSeen,
+        cacheWrite5mTokens, cacheWrite1hTokens);
   }
 
   private static void text(JsonNode n, String field, java.util.function.Consumer<String> set) {
