@@ -55,6 +55,7 @@ import io.warden.executors.gateway.ModelGatewayBuilder;
 import io.warden.executors.gateway.UpstreamProvider;
 import io.warden.executors.mcp.McpGateway;
 import io.warden.executors.mcp.McpServers;
+import io.warden.executors.session.SessionCluster;
 import io.warden.executors.session.SessionOwnership;
 import io.warden.executors.session.SessionRouters;
 import io.warden.gitops.ChangeRequests;
@@ -185,7 +186,7 @@ public final class Appliance implements AutoCloseable {
     listeners.add(policy.mainListener());
 
     // Clustered only when configured: a single node never loads Hazelcast (nor the class that uses it).
-    ClusterNode cluster = config.string("cluster.enabled").equals("true") ? ClusterNode.join(config) : null;
+    SessionCluster cluster = config.string("cluster.enabled").equals("true") ? ClusterNode.join(config) : null;
     vertx = cluster != null ? cluster.vertx() : Vertx.vertx();
     TraceStore traces = keep(traceStore(config, identity, inventory, clock));
     traceStore = traces;
@@ -455,7 +456,7 @@ public final class Appliance implements AutoCloseable {
    * store's), with the executors by {@code spec.executor.type} and compute priced by {@code pricing.yaml}.
    */
   private SessionRouter sessionRouter(List<AgentExecutor> executors, Inventory inventory, AuditLog audit,
-      BudgetLedger ledger, ApprovalService approvals, TraceStore traces, Clock clock, ClusterNode cluster) {
+      BudgetLedger ledger, ApprovalService approvals, TraceStore traces, Clock clock, SessionCluster cluster) {
     Map<String, AgentExecutor> byType = new TreeMap<>();
     executors.forEach(e -> byType.putIfAbsent(e.type(), e));
     StateStore store = keep(StateStore.open(dataDir.resolve("sessions").resolve("sessions.mv")));

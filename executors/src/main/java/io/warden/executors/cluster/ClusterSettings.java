@@ -24,9 +24,4 @@ public record ClusterSettings(String host, int port, List<String> members) {
       }
     }
   }
-
-  /** {@code "a:1, b:2"} (the form of {@code cluster.members} in warden.yaml) as a list; blanks are skipped. */
-  public static List<String> parseMembers(String commaSeparated) {
-    return java.util.Arrays.stream(commaSeparated.split(",")).map(String::strip).filter(s -> !s.isEmpty()).toList();
-  }
 }

@@ -11,7 +11,9 @@ import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.warden.core.WardenException;
 import io.warden.core.store.StateStore;
+import io.warden.executors.session.SessionCluster;
 import io.warden.executors.session.SessionOwnership;
+import io.warden.executors.session.SessionRouters;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -25,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>Failure detection: a member that stops answering heartbeats for {@value #NO_HEARTBEAT_SECONDS}
  * s is removed (Hazelcast's default is 60 s), and its sessions go to the survivors.
  */
-public final class WardenCluster {
+public final class WardenCluster implements SessionCluster {
   private static final Logger LOG = LoggerFactory.getLogger(WardenCluster.class);
   static final int NO_HEARTBEAT_SECONDS = 5;
   /** Hazelcast maps Warden keeps: the session owners and the router's tables. */
@@ -41,9 +43,22 @@ public final class WardenCluster {
     this.ownership = new HazelcastOwnership(vertx, hazelcast);
   }
 
+  /**
+   * {@link #join(ClusterSettings)} with plain arguments: the appliance loads this class in a class
+   * loader of its own (with Hazelcast) and calls this by reflection.
+   */
+  public static SessionCluster join(String host, int port, List<String> members) {
+    try {
+      return join(new ClusterSettings(host, port, members));
+    } catch (IllegalArgumentException e) {
+      throw WardenException.invalid("warden.yaml: " + e.getMessage());
+    }
+  }
+
   /** Starts Hazelcast and a clustered Vert.x and joins the members; blocks until joined (at most 60 s). */
   public static WardenCluster join(ClusterSettings settings) {
     Config hz = hazelcastConfig(settings);
+    hz.setClassLoader(WardenCluster.class.getClassLoader()); // Hazelcast's own classes may be in a loader apart
     HazelcastClusterManager manager = new HazelcastClusterManager(hz);
     VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions().setHost(settings.host())
         .setPort(0));
@@ -89,23 +104,24 @@ public final class WardenCluster {
     return hz;
   }
 
-  /** The clustered Vert.x the appliance runs on; closing it leaves the cluster. */
+  @Override
   public Vertx vertx() {
     return vertx;
   }
 
-  /** Sessions claimed for one member; calls for a session another member serves are forwarded there. */
+  @Override
   public SessionOwnership ownership() {
     return ownership;
   }
 
   /**
-   * The session router's store as the cluster shares it: its {@code tables} in Hazelcast maps (one
+   * The session router's store as the cluster shares it: its tables in Hazelcast maps (one
    * synchronous backup), every write also applied to {@code local} first. When this node is the
    * first member, the maps are seeded from {@code local} (a whole-cluster restart).
    */
-  public StateStore sharedStore(StateStore local, List<String> tables) {
-    return SharedStateStore.open(local, hazelcast, tables);
+  @Override
+  public StateStore sharedStore(StateStore local) {
+    return SharedStateStore.open(local, hazelcast, SessionRouters.TABLES);
   }
 
   /** This member's node id (its Hazelcast member UUID). */
