@@ -59,11 +59,17 @@ class WardenClusterTest {
     }
   }
 
-  private void start() throws IOException {
+  private List<String> members = List.of();
+
+  private void startOne() throws IOException {
     int p1 = freePort();
     int p2 = freePort();
-    List<String> members = List.of("127.0.0.1:" + p1, "127.0.0.1:" + p2);
+    members = List.of("127.0.0.1:" + p1, "127.0.0.1:" + p2);
     one = WardenCluster.join(new ClusterSettings("127.0.0.1", p1, members));
+  }
+
+  private void startTwo() {
+    int p2 = Integer.parseInt(members.get(1).substring("127.0.0.1:".length()));
     two = WardenCluster.join(new ClusterSettings("127.0.0.1", p2, members));
     await().atMost(Duration.ofSeconds(60)).until(() -> two.ownership().isMember(one.nodeId())
         && one.ownership().isMember(two.nodeId()));
@@ -76,7 +82,8 @@ class WardenClusterTest {
 
   @Test
   void claims_forwarding_sharedStore_andAMemberLeaving() throws Exception {
-    start();
+    startOne();
+    startTwo();
     SessionOwnership a = one.ownership();
     SessionOwnership b = two.ownership();
 
@@ -148,5 +155,23 @@ class WardenClusterTest {
     assertThat(b.isMember(gone)).isFalse();
     assertThat(b.ownerOf("clerk", "s-3")).isEqualTo(SessionOwnership.LOCAL);
     assertThat(sharedTwo.get("sessions", "s-9")).contains("{\"state\":\"parked\"}");
+  }
+
+  @Test
+  void theFirstMemberOfACluster_loadsItsLocalStore_andLaterMembersDoNot() throws Exception {
+    localOne = StateStore.open(dir.resolve("one.mv"));
+    localOne.update(tx -> {
+      tx.put("sessions", "s-parked", "{\"state\":\"parked\"}");
+      tx.put("session_checkpoints", "s-parked", "Y2hlY2twb2ludA==");
+    });
+    localTwo = StateStore.open(dir.resolve("two.mv"));
+    localTwo.update(tx -> tx.put("sessions", "s-stale", "{\"state\":\"parked\"}"));
+    startOne();
+    StateStore sharedOne = one.sharedStore(localOne); // the first member: a whole-cluster restart
+    startTwo();
+    StateStore sharedTwo = two.sharedStore(localTwo); // joins a running cluster: its local copy is not read
+    assertThat(sharedTwo.get("sessions", "s-parked")).contains("{\"state\":\"parked\"}");
+    assertThat(sharedTwo.get("session_checkpoints", "s-parked")).contains("Y2hlY2twb2ludA==");
+    assertThat(sharedOne.get("sessions", "s-stale")).isEmpty();
   }
 }
