@@ -55,6 +55,8 @@ import io.warden.executors.gateway.ModelGatewayBuilder;
 import io.warden.executors.gateway.UpstreamProvider;
 import io.warden.executors.mcp.McpGateway;
 import io.warden.executors.mcp.McpServers;
+import io.warden.executors.session.SessionCluster;
+import io.warden.executors.session.SessionOwnership;
 import io.warden.executors.session.SessionRouters;
 import io.warden.gitops.ChangeRequests;
 import io.warden.gitops.GitSmartHttp;
@@ -185,7 +187,9 @@ public final class Appliance implements AutoCloseable {
     // Registered before the first reconcile: admission needs main's policies loaded in OPA.
     listeners.add(policy.mainListener());
 
-    vertx = Vertx.vertx();
+    // Clustered only when configured: a single node never loads Hazelcast (nor the class that uses it).
+    SessionCluster cluster = config.string("cluster.enabled").equals("true") ? ClusterNode.join(config) : null;
+    vertx = cluster != null ? cluster.vertx() : Vertx.vertx();
     TraceStore traces = keep(traceStore(config, identity, inventory, clock));
     traceStore = traces;
     await(traces.start());
@@ -225,7 +229,7 @@ public final class Appliance implements AutoCloseable {
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
     Reconciler reconciler = Reconciler.create(repo, changes, inventory, executors, listeners, audit, clock);
     changes.addMergeListener(merged -> reconciler.reconcile());
-    SessionRouter sessions = keep(sessionRouter(executors, inventory, audit, ledger, approvals, traces, clock));
+    SessionRouter sessions = keep(sessionRouter(executors, inventory, audit, ledger, approvals, traces, clock, cluster));
     reconciler.reconcile();
     if (!executors.isEmpty()) {
       keep(recheckExecutors(reconciler));
@@ -454,11 +458,13 @@ public final class Appliance implements AutoCloseable {
    * store's), with the executors by {@code spec.executor.type} and compute priced by {@code pricing.yaml}.
    */
   private SessionRouter sessionRouter(List<AgentExecutor> executors, Inventory inventory, AuditLog audit,
-      BudgetLedger ledger, ApprovalService approvals, TraceStore traces, Clock clock) {
+      BudgetLedger ledger, ApprovalService approvals, TraceStore traces, Clock clock, SessionCluster cluster) {
     Map<String, AgentExecutor> byType = new TreeMap<>();
     executors.forEach(e -> byType.putIfAbsent(e.type(), e));
+    StateStore store = keep(StateStore.open(dataDir.resolve("sessions").resolve("sessions.mv")));
     return SessionRouters.builder()
-        .setStore(keep(StateStore.open(dataDir.resolve("sessions").resolve("sessions.mv"))))
+        .setStore(cluster == null ? store : cluster.sharedStore(store))
+        .setOwnership(cluster == null ? SessionOwnership.SINGLE_NODE : cluster.ownership())
         .setInventory(inventory)
         .setExecutors(byType)
         .setAuditLog(audit)

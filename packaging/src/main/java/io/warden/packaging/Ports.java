@@ -31,6 +31,9 @@ final class Ports {
     if (config.string("policy.opa_url").isBlank()) {
       out.put("policy.sidecar_port", InetSocketAddress.createUnresolved("127.0.0.1", config.port("policy.sidecar_port")));
     }
+    if (config.string("cluster.enabled").equals("true")) {
+      out.put("cluster.port", InetSocketAddress.createUnresolved(config.string("cluster.host"), config.port("cluster.port")));
+    }
     out.values().removeIf(a -> a.getPort() == 0);
     return out;
   }

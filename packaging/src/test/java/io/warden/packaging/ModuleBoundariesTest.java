@@ -104,6 +104,21 @@ class ModuleBoundariesTest {
     onlyCore("io.warden.executors..", "io.warden.policy..", "io.warden.gitops..", "io.warden.tracestore..");
   }
 
+  /**
+   * Hazelcast is loaded apart, only by a cluster member (packaging's ClusterNode): only
+   * io.warden.executors.cluster, which that loader loads, may use it; and nothing else may use that
+   * package (the rest of the appliance talks to it through executors' SessionCluster).
+   */
+  @Test
+  void onlyTheClusterPackageKnowsHazelcast() {
+    noClasses().that().resideOutsideOfPackage("io.warden.executors.cluster..")
+        .should().dependOnClassesThat().resideInAnyPackage("com.hazelcast..", "io.vertx.spi.cluster..")
+        .check(classes);
+    noClasses().that().resideOutsideOfPackage("io.warden.executors.cluster..")
+        .should().dependOnClassesThat().resideInAPackage("io.warden.executors.cluster..")
+        .check(classes);
+  }
+
   @Test
   void nothingButPackagingKnowsPackaging() {
     noClasses().that().resideOutsideOfPackage("io.warden.packaging..")

@@ -33,6 +33,7 @@ import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanSink;
 import io.warden.executors.gateway.internal.TraceContext;
 import io.warden.executors.session.ComputePrice;
+import io.warden.executors.session.ForwardedCall;
 import io.warden.executors.session.SessionOwnership;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -83,6 +84,9 @@ public final class RouterCore implements SessionRouter {
   static final String WAITS = "session_waits";
   static final String INVOCATIONS = "invocations";
   static final String INVOCATIONS_BY_TIME = "invocations_by_time";
+  /** Every table the router keeps in its store. */
+  public static final List<String> TABLES = List.of(SESSIONS, BY_AGENT, CHECKPOINTS, WAITS, INVOCATIONS,
+      INVOCATIONS_BY_TIME);
 
   static final String SERVICE = "warden-session-router";
   /** Largest answer a runtime may give, in bytes; kept whole for idempotent replays. */
@@ -108,9 +112,9 @@ public final class RouterCore implements SessionRouter {
 
   private record Inflight(String fingerprint, CompletableFuture<InvocationResult> result) {}
 
-  /** One admitted request. */
+  /** One admitted request; the caller as its subject and delegation chain (it may have called another node). */
   private record Call(
-      Principal caller, AgentState agent, AgentExecutor executor, InvokeRequest request, String memory,
+      String callerSubject, List<String> callerChain, AgentState agent, AgentExecutor executor, InvokeRequest request, String memory,
       @Nullable String idempotencyKey, String fingerprint, CompletableFuture<InvocationResult> result,
       Duration timeout) {}
 
@@ -128,6 +132,7 @@ public final class RouterCore implements SessionRouter {
   public RouterCore(Deps deps) {
     this.d = deps;
     this.writer = new StoreWriter(deps.store());
+    deps.ownership().serve(this::serveForwarded);
     for (int i = 0; i < STRIPES; i++) {
       stripes[i] = new Object();
     }
@@ -160,6 +165,75 @@ public final class RouterCore implements SessionRouter {
   private CompletionStage<InvocationResult> admit(Principal caller, InvokeRequest r) {
     AgentState agent = agent(r.agent());
     authorizeInvoke(caller, agent);
+    check(r);
+    AgentExecutor executor = executor(agent.descriptor());
+    if (r.session() != null) {
+      String owner = d.ownership().ownerOf(agent.name(), r.session());
+      if (!owner.equals(SessionOwnership.LOCAL)) {
+        return d.ownership().forward(owner, new ForwardedCall(ForwardedCall.INVOKE, caller.subject(), chain(caller),
+            r.session(), r, ""));
+      }
+    }
+    return admitHere(caller.subject(), chain(caller), agent, executor, r);
+  }
+
+  /** The caller's delegation chain as the span records it: empty for a user. */
+  private static List<String> chain(Principal caller) {
+    if (caller instanceof AgentPrincipal ap) {
+      return ap.scope() == null || ap.scope().delegationChain().isEmpty()
+          ? List.of(ap.name()) : ap.scope().delegationChain();
+    }
+    return List.of();
+  }
+
+  /**
+   * A call another node forwarded here because this node serves its session; the caller was
+   * authorized there. Refused (unavailable, retryable) when the session moved meanwhile.
+   */
+  private CompletionStage<InvocationResult> serveForwarded(ForwardedCall f) {
+    try {
+      String agentName = f.request() != null ? f.request().agent() : existing(f.session()).agent();
+      if (!d.ownership().ownerOf(agentName, f.session()).equals(SessionOwnership.LOCAL)) {
+        throw new WardenException("unavailable", "session " + f.session() + " moved to another node while this"
+            + " call was on its way; send it again");
+      }
+      InvocationResult done = new InvocationResult(200, "application/json", new byte[0]);
+      return switch (f.op()) {
+        case ForwardedCall.INVOKE -> {
+          InvokeRequest r = java.util.Objects.requireNonNull(f.request(), "request");
+          AgentState agent = agent(r.agent());
+          check(r);
+          yield admitHere(f.callerSubject(), f.callerChain(), agent, executor(agent.descriptor()), r);
+        }
+        case ForwardedCall.SUSPEND -> {
+          suspendHere(f.session(), SessionWait.parse(f.waitingFor()));
+          yield CompletableFuture.completedFuture(done);
+        }
+        case ForwardedCall.RESUME -> {
+          resumeNow(f.session());
+          yield CompletableFuture.completedFuture(done);
+        }
+        case ForwardedCall.END -> {
+          endHere(f.session());
+          yield CompletableFuture.completedFuture(done);
+        }
+        default -> throw new IllegalArgumentException("unknown forwarded call " + f.op());
+      };
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Asks the node that serves {@code id} to do a session call ({@code op}) and waits for it. */
+  private void forwardAndWait(String owner, ForwardedCall call) {
+    try {
+      d.ownership().forward(owner, call).toCompletableFuture().join();
+    } catch (java.util.concurrent.CompletionException e) {
+      throw e.getCause() instanceof RuntimeException re ? re : e;
+    }
+  }
+
+  private void check(InvokeRequest r) {
     checkId("session id", "Warden-Session header or session_id field", r.session());
     checkId("tenant", "Warden-Tenant header or tenant field", r.tenant());
     if (r.idempotencyKey() != null && !IDEMPOTENCY_KEY.matcher(r.idempotencyKey()).matches()) {
@@ -169,10 +243,11 @@ public final class RouterCore implements SessionRouter {
       throw new WardenException("too_large", "request body of " + r.body().length + " bytes is over the invoke limit of "
           + MAX_BODY_BYTES + " bytes");
     }
-    AgentExecutor executor = executor(agent.descriptor());
-    if (r.session() != null && !d.ownership().ownsLocally(agent.name(), r.session())) {
-      throw new WardenException("unavailable", "session " + r.session() + " is served by another node");
-    }
+  }
+
+  /** Admits a request on this node, which serves its session (or it has none). */
+  private CompletionStage<InvocationResult> admitHere(String callerSubject, List<String> callerChain, AgentState agent,
+      AgentExecutor executor, InvokeRequest r) {
     int stuck = abandoned.computeIfAbsent(agent.name(), k -> new AtomicInteger()).get();
     AgentDescriptor.Scaling scaling = agent.descriptor().spec().scaling();
     int maxConcurrency = scaling == null || scaling.maxConcurrency() == null
@@ -187,7 +262,7 @@ public final class RouterCore implements SessionRouter {
     String memory = memory(agent.descriptor());
     String fingerprint = fingerprint(r);
     CompletableFuture<InvocationResult> result = new CompletableFuture<>();
-    String ikey = r.idempotencyKey() == null ? null : agent.name() + "/" + caller.subject() + "/" + r.idempotencyKey();
+    String ikey = r.idempotencyKey() == null ? null : agent.name() + "/" + callerSubject + "/" + r.idempotencyKey();
     if (ikey != null) {
       Inflight mine = new Inflight(fingerprint, result);
       Inflight running = inflightKeys.putIfAbsent(ikey, mine);
@@ -207,7 +282,7 @@ public final class RouterCore implements SessionRouter {
       if (tracked) {
         enterSession(agent.name(), r.session());
       }
-      Call call = new Call(caller, agent, executor, r, memory, ikey, fingerprint, result,
+      Call call = new Call(callerSubject, callerChain, agent, executor, r, memory, ikey, fingerprint, result,
           timeout(agent.descriptor()));
       AgentLane lane = lanes.computeIfAbsent(agent.name(), n -> new AgentLane(n, maxConcurrency, maxQueue));
       lane.limits(maxConcurrency, maxQueue);
@@ -249,10 +324,27 @@ public final class RouterCore implements SessionRouter {
       case StoredInvocation.DONE -> CompletableFuture.completedFuture(
           new InvocationResult(first.status(), first.contentType(), Base64.getDecoder().decode(first.body())));
       case StoredInvocation.FAILED -> CompletableFuture.failedFuture(new WardenException(first.code(), first.message()));
-      default -> CompletableFuture.failedFuture(WardenException.conflict("the first request with Idempotency-Key '"
-          + r.idempotencyKey() + "' was running when Warden stopped, so whether it ran is unknown; it is never run"
-          + " twice: check its effect, and send a new key to run it again"));
+      default -> CompletableFuture.failedFuture(runningElsewhere(first, r));
     };
+  }
+
+  /**
+   * A {@code running} record with no execution in flight here: still running on another member (send
+   * the same key again later), or its node stopped or died while it ran, so whether it ran is
+   * unknown and it is never run again under that key.
+   */
+  private WardenException runningElsewhere(StoredInvocation first, InvokeRequest r) {
+    String node = first.node() == null ? "" : first.node();
+    if (!node.isEmpty() && !node.equals(d.ownership().node()) && d.ownership().isMember(node)) {
+      return WardenException.conflict("the first request with Idempotency-Key '" + r.idempotencyKey()
+          + "' is still running on cluster node " + node + "; send the same key again once it is done to get"
+          + " its answer");
+    }
+    String where = node.isEmpty() || node.equals(d.ownership().node()) ? "when Warden stopped"
+        : "on cluster node " + node + " when that node stopped or died";
+    return WardenException.conflict("the first request with Idempotency-Key '" + r.idempotencyKey()
+        + "' was running " + where + ", so whether it ran is unknown; it is never run twice: check its effect,"
+        + " and send a new key to run it again");
   }
 
   /** Counts a request in a session's flight; refused while the session is parked or being parked. */
@@ -325,7 +417,8 @@ public final class RouterCore implements SessionRouter {
 
   private CompletableFuture<Void> markRunning(String ikey, String fingerprint) {
     long now = d.clock().millis();
-    String record = write(new StoredInvocation(StoredInvocation.RUNNING, fingerprint, 0, "", "", "", "", now));
+    String record = write(new StoredInvocation(StoredInvocation.RUNNING, fingerprint, 0, "", "", "", "", now,
+        d.ownership().node()));
     String byTime = byTimeKey(now, ikey);
     return writer.submit(tx -> {
       tx.put(INVOCATIONS, ikey, record);
@@ -527,9 +620,9 @@ public final class RouterCore implements SessionRouter {
         || !(failure.code().equals("executor_failed") || failure.code().equals("executor_timeout")));
     String record = c.idempotencyKey() == null || didNotRun ? null : result != null
         ? write(new StoredInvocation(StoredInvocation.DONE, c.fingerprint(), result.status(), result.contentType(),
-            Base64.getEncoder().encodeToString(result.body()), "", "", now))
+            Base64.getEncoder().encodeToString(result.body()), "", "", now, d.ownership().node()))
         : write(new StoredInvocation(StoredInvocation.FAILED, c.fingerprint(), 0, "", "", failure.code(),
-            failure.getMessage(), now));
+            failure.getMessage(), now, d.ownership().node()));
     boolean touchSession = r.session() != null && !c.memory().equals("none");
     if (c.idempotencyKey() == null && !touchSession) {
       return;
@@ -562,7 +655,7 @@ public final class RouterCore implements SessionRouter {
     Map<String, String> a = new LinkedHashMap<>();
     a.put("gen_ai.operation.name", "invoke_agent");
     a.put("gen_ai.agent.name", c.agent().name());
-    a.put("warden.invoke.caller", c.caller().subject());
+    a.put("warden.invoke.caller", c.callerSubject());
     a.put("warden.invoke.attempts", Integer.toString(attempts));
     a.put("warden.executor.type", c.executor().type());
     if (r.session() != null) {
@@ -579,11 +672,7 @@ public final class RouterCore implements SessionRouter {
     a.put("warden.cost.tokens_usd", "0");
     a.put("warden.cost.actions_usd", "0");
     a.put("warden.cost.compute_usd", usd);
-    List<String> chain = new ArrayList<>();
-    if (c.caller() instanceof AgentPrincipal ap) {
-      chain.addAll(ap.scope() == null || ap.scope().delegationChain().isEmpty()
-          ? List.of(ap.name()) : ap.scope().delegationChain());
-    }
+    List<String> chain = new ArrayList<>(c.callerChain());
     chain.add(c.agent().name());
     boolean ok = failure == null && result != null && result.status() < 500;
     String message = failure != null ? failure.getMessage() : ok ? "" : "runtime answered " + result.status();
@@ -641,6 +730,17 @@ public final class RouterCore implements SessionRouter {
   public SessionInfo suspend(Principal caller, String id, SessionWait waitingFor) {
     StoredSession s = existing(id);
     authorizeSession(caller, s, Role.AUTHOR, "suspend");
+    String owner = d.ownership().ownerOf(s.agent(), id);
+    if (!owner.equals(SessionOwnership.LOCAL)) {
+      forwardAndWait(owner, new ForwardedCall(ForwardedCall.SUSPEND, caller.subject(), chain(caller), id, null,
+          waitingFor.wire()));
+      return existing(id).info();
+    }
+    return suspendHere(id, waitingFor);
+  }
+
+  private SessionInfo suspendHere(String id, SessionWait waitingFor) {
+    StoredSession s = existing(id);
     switch (s.stateEnum()) {
       case PARKED, PARKING -> {
         return s.info();
@@ -713,6 +813,7 @@ public final class RouterCore implements SessionRouter {
           tx.put(WAITS, waitKey, id);
         }
       });
+      d.ownership().release(s.agent(), id);
     }
     if (wait.kind() == SessionWait.Kind.APPROVAL && d.approvals() != null) {
       d.approvals().get(wait.value()).filter(a -> !a.isPending())
@@ -724,6 +825,11 @@ public final class RouterCore implements SessionRouter {
   public SessionInfo resume(Principal caller, String id) {
     StoredSession s = existing(id);
     authorizeSession(caller, s, Role.AUTHOR, "resume");
+    String owner = d.ownership().ownerOf(s.agent(), id);
+    if (!owner.equals(SessionOwnership.LOCAL)) {
+      forwardAndWait(owner, new ForwardedCall(ForwardedCall.RESUME, caller.subject(), chain(caller), id, null, ""));
+      return existing(id).info();
+    }
     return resumeNow(id).info();
   }
 
@@ -770,6 +876,16 @@ public final class RouterCore implements SessionRouter {
   public SessionInfo end(Principal caller, String id) {
     StoredSession s = existing(id);
     authorizeSession(caller, s, Role.AUTHOR, "end");
+    String owner = d.ownership().ownerOf(s.agent(), id);
+    if (!owner.equals(SessionOwnership.LOCAL)) {
+      forwardAndWait(owner, new ForwardedCall(ForwardedCall.END, caller.subject(), chain(caller), id, null, ""));
+      return existing(id).info();
+    }
+    return endHere(id);
+  }
+
+  private SessionInfo endHere(String id) {
+    StoredSession s;
     synchronized (stripe(id)) {
       if (live.containsKey(id)) {
         throw WardenException.conflict("session " + id + " has requests in flight; end it once they are done");
@@ -803,6 +919,7 @@ public final class RouterCore implements SessionRouter {
           tx.put(BY_AGENT, ended.agent() + "/" + id, "");
         }
       });
+      d.ownership().release(ended.agent(), id);
       return ended.info();
     }
   }
@@ -824,6 +941,10 @@ public final class RouterCore implements SessionRouter {
   private void resumeWaiting(String waitKey) {
     d.store().get(WAITS, waitKey).ifPresent(id -> {
       try {
+        Optional<StoredSession> s = read(id);
+        if (s.isPresent() && !d.ownership().ownerOf(s.get().agent(), id).equals(SessionOwnership.LOCAL)) {
+          return; // another node serves it (and resumes it)
+        }
         resumeNow(id);
         LOG.info("session {} resumed: {} arrived", id, waitKey);
       } catch (RuntimeException e) {
