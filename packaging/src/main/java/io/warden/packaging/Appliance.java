@@ -442,8 +442,13 @@ public final class Appliance implements AutoCloseable {
         String url = config.string(key);
         if (!url.isBlank()) {
           try {
+            String cacheKey = config.asMap().getOrDefault(prefix + name + ".prompt_cache_key", "false").strip();
+            if (!cacheKey.equals("true") && !cacheKey.equals("false")) {
+              throw new IllegalArgumentException(prefix + name + ".prompt_cache_key must be true or false, got '"
+                  + cacheKey + "'");
+            }
             builder.addProvider(new UpstreamProvider(name, URI.create(url.strip()),
-                config.string(prefix + name + ".api_key_env").strip()));
+                config.string(prefix + name + ".api_key_env").strip(), cacheKey.equals("true")));
           } catch (IllegalArgumentException e) {
             throw new WardenException("invalid_input", "warden.yaml: " + e.getMessage());
           }

@@ -12,8 +12,11 @@ import java.util.Objects;
  *     {@code https://api.anthropic.com})
  * @param apiKeyEnv the name of the environment variable holding the real key ("" to send none); the
  *     key itself is never configured
+ * @param promptCacheKey whether OpenAI-format requests get {@code prompt_cache_key} (the agent's
+ *     name) when the caller set none: OpenAI routes requests with one key to the same prompt cache;
+ *     other OpenAI-compatible servers may refuse the field, so it is configured per provider
  */
-public record UpstreamProvider(String name, URI baseUrl, String apiKeyEnv) {
+public record UpstreamProvider(String name, URI baseUrl, String apiKeyEnv, boolean promptCacheKey) {
   public UpstreamProvider {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(baseUrl, "baseUrl");
@@ -23,6 +26,11 @@ public record UpstreamProvider(String name, URI baseUrl, String apiKeyEnv) {
       throw new IllegalArgumentException("gateway.providers." + name + ".base_url must be an http(s) URL such as "
           + "https://api.openai.com/v1, got '" + baseUrl + "'");
     }
+  }
+
+  /** A provider that is sent no {@code prompt_cache_key}. */
+  public UpstreamProvider(String name, URI baseUrl, String apiKeyEnv) {
+    this(name, baseUrl, apiKeyEnv, false);
   }
 
   /** Which wire format the provider speaks: Anthropic Messages for {@code anthropic}, else OpenAI. */

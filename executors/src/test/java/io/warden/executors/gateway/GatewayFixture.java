@@ -226,7 +226,7 @@ final class GatewayFixture implements AutoCloseable {
           return CompletableFuture.completedFuture(null);
         })
         .setTokenPrices(TOKEN_PRICES)
-        .addProvider(new UpstreamProvider("openai", URI.create(openAiUpstream), "STANDIN_OPENAI_KEY"))
+        .addProvider(new UpstreamProvider("openai", URI.create(openAiUpstream), "STANDIN_OPENAI_KEY", true))
         .addProvider(new UpstreamProvider("anthropic", URI.create(standIn.anthropicBaseUrl()), "STANDIN_ANTHROPIC_KEY"))
         .setEnvironment(Map.of("STANDIN_OPENAI_KEY", OPENAI_KEY, "STANDIN_ANTHROPIC_KEY", ANTHROPIC_KEY)::get)
         .setMaxRequestBytes(MAX_REQUEST_BYTES)

@@ -101,6 +101,17 @@ class OpenAiGatewayTest {
   }
 
   @Test
+  void promptCacheKey_namesTheAgent_unlessTheCallerSetOne() throws Exception {
+    sdk.chat().completions().create(hello("gpt-4o"));
+    assertThat(f.standIn.last().body().path("prompt_cache_key").asText()).isEqualTo("warden:" + OPENAI_AGENT);
+    GatewayFixture.streamedText(sdk, hello("gpt-4o"));
+    assertThat(f.standIn.last().body().path("prompt_cache_key").asText()).isEqualTo("warden:" + OPENAI_AGENT);
+
+    sdk.chat().completions().create(hello("gpt-4o").toBuilder().promptCacheKey("tenant-7").build());
+    assertThat(f.standIn.last().body().path("prompt_cache_key").asText()).isEqualTo("tenant-7");
+  }
+
+  @Test
   void createStreaming_relaysChunksAndKeepsTheUsageChunkToItself() {
     StringBuilder text = new StringBuilder();
     List<ChatCompletionChunk> chunks = new ArrayList<>();

@@ -638,7 +638,7 @@ public final class GatewayCalls {
         default -> call.cacheOutcome = "miss"; // an identical stream too long to join: alone, not recorded
       }
     }
-    Buffer payload = Buffer.buffer(body.toString());
+    Buffer payload = payload(call, call.provider, body);
     d.client().request(options(call, call.provider, call.apiKey, path))
         .compose(req -> req.send(payload))
         .onSuccess(resp -> {
@@ -650,6 +650,20 @@ public final class GatewayCalls {
           }
         })
         .onFailure(err -> upstreamDown(out, call, err));
+  }
+
+  /**
+   * The request body for {@code provider}: as the caller sent it (model pinned), plus OpenAI's
+   * {@code prompt_cache_key} naming the agent when the provider takes it and the caller set none,
+   * so one agent's calls, which share their long prefixes, are routed to the same prompt cache.
+   */
+  private static Buffer payload(Call call, UpstreamProvider provider, ObjectNode body) {
+    if (!provider.promptCacheKey() || call.format == WireFormat.ANTHROPIC || body.has("prompt_cache_key")) {
+      return Buffer.buffer(body.toString());
+    }
+    ObjectNode keyed = body.deepCopy(); // the body is shared with the other legs of the call
+    keyed.put("prompt_cache_key", "warden:" + call.agent.name());
+    return Buffer.buffer(keyed.toString());
   }
 
   /** The upstream path of {@code format} (the Responses API reports usage in {@code response.completed}). */
@@ -732,7 +746,7 @@ public final class GatewayCalls {
   /** One whole upstream call, read to its end, with the usage it reported. */
   private Future<AnswerCache.Answer> fetch(Call call, AgentDescriptor.Model model, String snapshot,
       UpstreamProvider provider, @Nullable String apiKey, String path, ObjectNode body) {
-    Buffer payload = Buffer.buffer(body.toString());
+    Buffer payload = payload(call, provider, body);
     return d.client().request(options(call, provider, apiKey, path))
         .compose(req -> req.send(payload))
         .compose(resp -> resp.body().map(b -> {
