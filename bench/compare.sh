@@ -40,7 +40,8 @@ opts=(${WARDEN_BENCH_JAVA_OPTS:--Xms512m -Xmx2g} --enable-native-access=ALL-UNNA
 for ((i = 1; i <= rounds; i++)); do
   for side in before after; do
     cp="$after"; [ "$side" = before ] && cp="$before"
-    echo "== round $i, $side ($([ "$side" = before ] && echo "$ref ${sha:0:10}" || echo "this tree")): $cls $*"
+    echo "== round $i, $side ($([ "$side" = before ] && echo "$ref ${sha:0:10}" || echo "this tree")): $cls $*" \
+      "(load average $(cut -d' ' -f1-3 /proc/loadavg))"
     java "${opts[@]}" -cp "$cp" "$cls" "$@" 2>&1 | grep -v -e '^WARNING' -e VectorizationProvider
   done
 done

@@ -124,8 +124,13 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
               a.offer(seq, (IngestBatch) attachment);
             }
           });
-      appliers.add(new StoreApplier(lucene, wal, walDir.resolve(lucene.name() + ".checkpoint"),
-          options.luceneCommitEvery, this::releaseWal));
+      Path luceneCheckpoint = walDir.resolve(lucene.name() + ".checkpoint");
+      Path previousCheckpoint = walDir.resolve(LuceneSpanStore.PREVIOUS_NAME + ".checkpoint");
+      if (Files.exists(previousCheckpoint) && !Files.exists(luceneCheckpoint)) {
+        // The upgraded index holds every span the old layout had committed: its checkpoint carries over.
+        Files.move(previousCheckpoint, luceneCheckpoint, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      }
+      appliers.add(new StoreApplier(lucene, wal, luceneCheckpoint, options.luceneCommitEvery, this::releaseWal));
       if (options.extraStore != null) {
         appliers.add(new StoreApplier(options.extraStore, wal,
             walDir.resolve(options.extraStore.name() + ".checkpoint"), java.time.Duration.ofSeconds(1),

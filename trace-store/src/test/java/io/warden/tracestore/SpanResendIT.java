@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.warden.core.trace.SpanStore;
+import io.warden.tracestore.lucene.LuceneSpanStore;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -70,7 +71,7 @@ class SpanResendIT extends RunningStore {
       assertThat(store.lucene().count()).isEqualTo(2);
       @SuppressWarnings("unchecked")
       var stores = (java.util.Map<String, java.util.Map<String, Object>>) store.refreshHealth().details().get("stores");
-      assertThat(stores.get("lucene-v1").get("lag_entries")).isEqualTo(0L);
+      assertThat(stores.get(LuceneSpanStore.NAME).get("lag_entries")).isEqualTo(0L);
     });
     store.lucene().refreshNow();
     assertStoredOnce();

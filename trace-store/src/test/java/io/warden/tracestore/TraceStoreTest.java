@@ -2,18 +2,26 @@ package io.warden.tracestore;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.warden.core.WardenException;
 import io.warden.core.change.RepoSnapshot;
 import io.warden.core.health.Health;
 import io.warden.core.identity.UserPrincipal;
 import io.warden.core.inventory.Inventory;
+import io.warden.core.trace.SpanQuery;
+import io.warden.core.trace.SpanRecord;
+import io.warden.tracestore.lucene.LuceneSpanStore;
 import io.warden.tracestore.pricing.Pricing;
 import java.nio.charset.StandardCharsets;
 import io.vertx.core.Context;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.math.BigDecimal;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import java.time.Duration;
@@ -90,5 +98,60 @@ class TraceStoreTest {
       assertThat(healthWhenFailed.get().state()).isEqualTo(Health.State.DOWN);
       assertThat(healthWhenFailed.get().message()).isEqualTo("trace store closed");
     }
+  }
+
+  /**
+   * An upgrade from the {@code lucene-v1} layout: the index written by the old code is copied, and
+   * its log checkpoint carries over, so the spans acknowledged after it are applied from the log
+   * position the old index had reached (neither skipped nor replayed from the start).
+   */
+  @Test
+  void start_overAV1Index_upgradesItAndKeepsApplyingFromItsCheckpoint() throws Exception {
+    TraceStore first = TraceStore.builder(dir).setAuthenticator((b, source) -> null).setInventory(Inventory.create())
+        .setHost("127.0.0.1").setHttpPort(0).setGrpcPort(0).build();
+    first.start().toCompletionStage().toCompletableFuture().join();
+    first.spanSink().write(sinkSpan("1111111111111111", "before the upgrade")).toCompletableFuture().join();
+    await().untilAsserted(() -> assertThat(first.search(textQuery("before")).hits()).hasSize(1));
+    first.close();
+    // What the old version left: its index (lucene-v1-index.zip, written by the lucene-v1 code) and
+    // its checkpoint, past the entry above.
+    Path traces = dir.resolve("traces");
+    Path wal = traces.resolve("wal");
+    Files.move(wal.resolve(LuceneSpanStore.NAME + ".checkpoint"), wal.resolve("lucene-v1.checkpoint"));
+    Files.move(traces.resolve("lucene"), dir.resolve("index-written-by-this-version"));
+    Files.createDirectories(traces.resolve("lucene"));
+    try (var zip = new java.util.zip.ZipInputStream(
+        LuceneSpanStore.class.getResourceAsStream("lucene-v1-index.zip"))) {
+      for (var e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
+        Files.copy(zip, traces.resolve("lucene").resolve(e.getName()));
+      }
+    }
+
+    TraceStore second = TraceStore.builder(dir).setAuthenticator((b, source) -> null)
+        .setInventory(Inventory.create()).setHost("127.0.0.1").setHttpPort(0).setGrpcPort(0).build();
+    try {
+      second.start().toCompletionStage().toCompletableFuture().join();
+      assertThat(wal.resolve("lucene-v1.checkpoint")).doesNotExist();
+      second.spanSink().write(sinkSpan("2222222222222222", "after the upgrade")).toCompletableFuture().join();
+      await().untilAsserted(() -> assertThat(second.search(textQuery("upgrade")).hits())
+          .extracting(h -> h.span().spanId()).containsExactly("2222222222222222"));
+      // The old index's spans, and not the entry its checkpoint had passed (the fixture never had it).
+      assertThat(second.search(textQuery("\"invoice 4711\"")).hits()).hasSize(1);
+      assertThat(second.search(textQuery("before")).hits()).isEmpty();
+      assertThat(Files.readString(wal.resolve(LuceneSpanStore.NAME + ".checkpoint")).strip()).isNotEqualTo("0");
+    } finally {
+      second.close();
+    }
+  }
+
+  private static SpanQuery textQuery(String text) {
+    return new SpanQuery(text, null, null, null, null, null, null, null, null, null, 50);
+  }
+
+  private static SpanRecord sinkSpan(String spanId, String text) {
+    long start = Instant.now().toEpochMilli() * 1_000_000L;
+    return new SpanRecord("3".repeat(32), spanId, "", "3".repeat(32), "chat gpt-4o", "gateway", "planner", "chat", start,
+        start + 1_000_000, "OK", "", "gpt-4o", "", 1, 1, 0, "", "", "", List.of("planner"), BigDecimal.ZERO, text,
+        Map.of(), List.of());
   }
 }

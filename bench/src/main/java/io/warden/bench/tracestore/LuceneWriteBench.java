@@ -18,7 +18,10 @@ import java.util.Map;
  * trace), made before the clock starts, written in batches of 5,000 (the applier's batch) to one
  * {@link LuceneSpanStore} with its refresh running. Prints, per round, the writing thread's CPU
  * (building documents and inverting them) and the whole process's (with flushes, merges, GC and JIT)
- * per 1,000 spans. Thread CPU does not move with other people's load the way a rate does.
+ * per 1,000 spans, and of that process CPU the merge threads' and the refresh thread's (flushes)
+ * share. Thread CPU does not move with other people's load the way a rate does. Merge threads come
+ * and go, so a sampler reads every thread's CPU every 10 ms: a merge thread's last few milliseconds
+ * before it ends can be missed.
  *
  * <p>Arguments (optional): {@code rounds spansPerRound} (default 6 100000).
  */
@@ -31,6 +34,8 @@ public final class LuceneWriteBench {
     System.out.println(Machine.describe());
     ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     Path dir = Files.createTempDirectory("warden-write-bench");
+    ThreadCpu background = new ThreadCpu();
+    Thread sampler = Thread.ofPlatform().daemon(true).name("bench-sampler").start(background::run);
     try (LuceneSpanStore store = LuceneSpanStore.open(dir)) {
       long next = 0;
       for (int r = 0; r <= rounds; r++) {
@@ -40,19 +45,89 @@ public final class LuceneWriteBench {
         }
         long thread0 = threads.getCurrentThreadCpuTime();
         long process0 = CpuSplit.processCpuNanos();
+        long[] background0 = background.totals();
         for (int i = 0; i < perRound; i += 5_000) {
           store.write(spans.subList(i, Math.min(perRound, i + 5_000)));
         }
         store.commit();
         double k = perRound / 1000.0;
         if (r > 0) { // round 0 warms the JIT up
+          long[] background1 = background.totals();
           System.out.printf(Locale.ROOT, "round %d: writer thread %.1f ms CPU per 1k spans, process %.1f ms "
-              + "(%,d spans in the index)%n", r, (threads.getCurrentThreadCpuTime() - thread0) / 1e6 / k,
-              (CpuSplit.processCpuNanos() - process0) / 1e6 / k, next);
+              + "(merge threads %.1f, refresh thread %.1f) (%,d spans in the index)%n", r,
+              (threads.getCurrentThreadCpuTime() - thread0) / 1e6 / k,
+              (CpuSplit.processCpuNanos() - process0) / 1e6 / k, (background1[0] - background0[0]) / 1e6 / k,
+              (background1[1] - background0[1]) / 1e6 / k, next);
         }
       }
+      System.out.println("index after the last commit (" + store.name() + "), bytes per span: "
+          + committedBytes(dir, next));
     } finally {
+      sampler.interrupt();
       Machine.deleteTree(dir);
+    }
+  }
+
+  /** Bytes per span of the files the last commit references (not merges in flight), by kind. */
+  private static String committedBytes(Path dir, long spans) throws java.io.IOException {
+    Map<String, Long> byKind = new java.util.TreeMap<>();
+    long total = 0;
+    java.util.Collection<String> files;
+    try (var d = org.apache.lucene.store.FSDirectory.open(dir)) {
+      files = org.apache.lucene.index.SegmentInfos.readLatestCommit(d).files(true);
+    }
+    for (String f : files) {
+      long bytes = Files.size(dir.resolve(f));
+      total += bytes;
+      String kind = f.endsWith(".fdt") ? "stored" : f.endsWith(".nvd") ? "norms"
+          : f.endsWith(".doc") || f.endsWith(".pos") || f.endsWith(".tim") ? "postings"
+          : f.endsWith(".dvd") ? "doc values" : f.endsWith(".kdd") ? "points" : "other";
+      byKind.merge(kind, bytes, Long::sum);
+    }
+    StringBuilder out = new StringBuilder(String.format(Locale.ROOT, "total %.0f", (double) total / spans));
+    byKind.forEach((k, v) -> out.append(String.format(Locale.ROOT, ", %s %.1f", k, (double) v / spans)));
+    return out.toString();
+  }
+
+  /** CPU nanoseconds of the merge threads and of the refresh thread so far, sampled every 10 ms. */
+  private static final class ThreadCpu {
+    private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    private final Map<Long, Long> last = new java.util.HashMap<>();
+    private final Map<Long, Integer> kind = new java.util.HashMap<>();
+
+    void run() {
+      try {
+        while (true) {
+          sample();
+          Thread.sleep(10); // a sampling period, not a wait for a condition
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+
+    private synchronized void sample() {
+      long[] ids = threads.getAllThreadIds();
+      var infos = threads.getThreadInfo(ids);
+      for (int i = 0; i < ids.length; i++) {
+        if (infos[i] == null) {
+          continue;
+        }
+        String name = infos[i].getThreadName();
+        int k = name.startsWith("Lucene Merge") ? 0 : name.startsWith("TraceStore_LuceneRefresh") ? 1 : -1;
+        long cpu = threads.getThreadCpuTime(ids[i]);
+        if (k >= 0 && cpu >= 0) {
+          last.put(ids[i], cpu);
+          kind.put(ids[i], k);
+        }
+      }
+    }
+
+    synchronized long[] totals() {
+      sample();
+      long[] out = new long[2];
+      last.forEach((id, cpu) -> out[kind.get(id)] += cpu);
+      return out;
     }
   }
 

@@ -22,8 +22,13 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.document.Document;
+import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
 import org.apache.lucene.index.TieredMergePolicy;
@@ -32,7 +37,9 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.Bits;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 /**
@@ -58,12 +65,25 @@ public final class LuceneSpanStore implements SpanStore {
   private static final Logger LOG = LoggerFactory.getLogger(LuceneSpanStore.class);
 
   /** Name with the document layout version. */
-  public static final String NAME = "lucene-v1";
+  public static final String NAME = "lucene-v2";
+  /** The layout before this one: what an index without a {@link #LAYOUT} entry in its commit holds. */
+  public static final String PREVIOUS_NAME = "lucene-v1";
+  /** Commit user data key naming the document layout of the index ({@link #NAME}). */
+  static final String LAYOUT = "warden.layout";
   /**
    * Searcher refresh period: {@value} ms. Each refresh flushes a new segment (and so feeds merges);
    * half a second keeps a written span searchable within a second with half the segments of 250 ms.
+   * A second measured no better: the merges it saves come back on the writing thread, whose
+   * in-memory term tables grow with a second of spans (LuceneWriteBench, issue 13).
    */
   public static final long REFRESH_MILLIS = 500;
+  /**
+   * Segments per tier of the merge policy (Lucene's default is 8), and so per merge. A span is
+   * rewritten about once per tier it passes through: wider tiers mean fewer tiers and fewer
+   * rewrites (44% less merge CPU in LuceneWriteBench at 2.25M spans), for more segments for a
+   * search to visit.
+   */
+  static final int SEGMENTS_PER_TIER = 20;
   /** Most spans kept waiting for a span that has not arrived. */
   static final int MAX_PENDING_SPANS = 200_000;
 
@@ -84,16 +104,23 @@ public final class LuceneSpanStore implements SpanStore {
     this.dir = dir;
     this.directory = FSDirectory.open(dir);
     this.analyzer = SpanDocuments.analyzer();
-    IndexWriterConfig config = new IndexWriterConfig(SpanDocuments.indexAnalyzer())
-        .setOpenMode(IndexWriterConfig.OpenMode.CREATE_OR_APPEND)
-        .setRAMBufferSizeMB(128)
-        // Plain segment files: compound files cost a second copy of every flushed segment.
-        .setUseCompoundFile(false)
-        .setCommitOnClose(true);
-    TieredMergePolicy merges = new TieredMergePolicy();
-    merges.setNoCFSRatio(0.0);
-    config.setMergePolicy(merges);
-    this.writer = new IndexWriter(directory, config);
+    String layout = layout(directory);
+    if (layout.equals(PREVIOUS_NAME)) {
+      try {
+        upgrade();
+      } catch (IOException | RuntimeException e) {
+        directory.close();
+        throw e;
+      }
+    } else if (!layout.equals(NAME) && !layout.isEmpty()) {
+      directory.close();
+      throw new IOException("the index has document layout '" + layout + "', which this Warden cannot read (it writes "
+          + NAME + " and upgrades " + PREVIOUS_NAME + "); run the Warden that wrote it, or move the directory away "
+          + "to rebuild the index from the write-ahead log");
+    }
+    this.writer = new IndexWriter(directory, writerConfig(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
+    // Every commit names the layout, so a later version knows what it opens.
+    writer.setLiveCommitData(Map.of(LAYOUT, NAME).entrySet());
     this.searchers = new SearcherManager(writer, null);
     this.search = new SpanSearch(searchers, analyzer);
     this.costs = new CostRollup(searchers);
@@ -107,7 +134,75 @@ public final class LuceneSpanStore implements SpanStore {
     refresher.scheduleWithFixedDelay(this::refresh, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
   }
 
-  /** Opens (creating if needed) the index in {@code dir}. */
+  private static IndexWriterConfig writerConfig(IndexWriterConfig.OpenMode mode) {
+    IndexWriterConfig config = new IndexWriterConfig(SpanDocuments.indexAnalyzer())
+        .setOpenMode(mode)
+        .setRAMBufferSizeMB(128)
+        // Plain segment files: compound files cost a second copy of every flushed segment.
+        .setUseCompoundFile(false)
+        .setCommitOnClose(true);
+    TieredMergePolicy merges = new TieredMergePolicy();
+    merges.setNoCFSRatio(0.0);
+    merges.setSegmentsPerTier(SEGMENTS_PER_TIER);
+    merges.setMaxMergeAtOnce(SEGMENTS_PER_TIER);
+    config.setMergePolicy(merges);
+    return config;
+  }
+
+  /** The layout of the index's last commit: "" when there is no index yet. */
+  static String layout(Directory directory) throws IOException {
+    if (!DirectoryReader.indexExists(directory)) {
+      return "";
+    }
+    return SegmentInfos.readLatestCommit(directory).getUserData().getOrDefault(LAYOUT, PREVIOUS_NAME);
+  }
+
+  /**
+   * Rewrites a {@code lucene-v1} index as {@code lucene-v2} in place: every span (read back from its
+   * stored source and text) and every text still waiting for its span is written again, and one
+   * commit replaces the old index. Until that commit the old one is the index on disk, so a crash
+   * part way leaves it whole and the next start upgrades again; nothing is dropped. Lucene refuses
+   * to turn norms off on an existing field, hence a new index rather than new documents.
+   */
+  private void upgrade() throws IOException {
+    long started = System.nanoTime();
+    long spans = 0;
+    long pending = 0;
+    LOG.info("upgrading the span index in {} from {} to {} (a one-time copy; searches wait for it)", dir,
+        PREVIOUS_NAME, NAME);
+    // No commit on close: a failure part way must leave the old commit the latest.
+    try (DirectoryReader old = DirectoryReader.open(directory);
+        IndexWriter w = new IndexWriter(directory,
+            writerConfig(IndexWriterConfig.OpenMode.CREATE).setCommitOnClose(false))) {
+      for (LeafReaderContext leaf : old.leaves()) {
+        LeafReader r = leaf.reader();
+        Bits live = r.getLiveDocs();
+        StoredFields stored = r.storedFields();
+        NumericDocValues starts = r.getNumericDocValues(SpanDocuments.START);
+        for (int doc = 0; doc < r.maxDoc(); doc++) {
+          if (live != null && !live.get(doc)) {
+            continue;
+          }
+          Document d = stored.document(doc);
+          String waitingFor = d.get(SpanDocuments.PENDING_FOR);
+          if (waitingFor != null) {
+            long time = starts != null && starts.advanceExact(doc) ? starts.longValue() : 0;
+            w.addDocument(SpanDocuments.pendingDocument(waitingFor, time, d.get(SpanDocuments.PENDING_TEXT)));
+            pending++;
+          } else if (d.getBinaryValue(SpanDocuments.SOURCE) != null) {
+            w.addDocument(SpanDocuments.toDocument(SpanSearch.read(stored, doc)));
+            spans++;
+          }
+        }
+      }
+      w.setLiveCommitData(Map.of(LAYOUT, NAME).entrySet());
+      w.commit();
+    }
+    LOG.info("upgraded the span index in {} to {}: {} spans and {} waiting texts in {} s", dir, NAME, spans, pending,
+        (System.nanoTime() - started) / 1_000_000_000L);
+  }
+
+  /** Opens (creating if needed) the index in {@code dir}; an index in the previous layout is upgraded first. */
   public static LuceneSpanStore open(Path dir) {
     try {
       return new LuceneSpanStore(dir);

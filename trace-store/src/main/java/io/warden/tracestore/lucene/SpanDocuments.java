@@ -32,11 +32,19 @@ import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.util.BytesRef;
 /**
- * The Lucene document layout of a span ({@code lucene-v1}). Keyword fields are indexed lowercased
+ * The Lucene document layout of a span ({@code lucene-v2}). Keyword fields are indexed lowercased
  * and queried through a lowercasing keyword analyzer, so {@code agent:Planner} finds
- * {@code planner}; {@code text} (prompts, completions, tool arguments), {@code name}, {@code intent}
- * and {@code status_message} are analysed full text and searched when a query names no field; the whole record is kept in {@code source} (without its text, which is stored once in
- * {@code text}, with offsets for highlighting).
+ * {@code planner}; {@code text} (prompts, completions, tool arguments), {@code name}, {@code intent},
+ * {@code status_message} and {@code reasoning} are analysed full text and searched when a query
+ * names no field. The whole record, text included, is stored once, in {@code source}.
+ *
+ * <p>What {@code lucene-v2} leaves out, because nothing reads it: norms (results are sorted by time
+ * and never by score, so a field's length is never needed), a stored copy of the text beside the
+ * source ({@code lucene-v1} stored the source without its text plus the text), and doc values on
+ * anything that is neither sorted on ({@code start}, {@code tiebreak}) nor summed or grouped by a
+ * cost roll-up ({@code cost*}, {@code agent}, {@code model}, {@code tool}). Positions stay on the
+ * five full-text fields: a phrase without a field ({@code "invoice 4711"}) is searched in all of
+ * them, and a phrase query on a field without positions fails.
  */
 final class SpanDocuments {
   static final String KIND = "kind";
@@ -85,13 +93,17 @@ final class SpanDocuments {
       LINK_TRACE, AGENT, MODEL, REQUEST_MODEL, RESPONSE_MODEL, TOOL, STATUS, OPERATION, SERVICE,
       CONVERSATION_ID, KIND, HAS_TEXT);
 
-  private static final FieldType TEXT_TYPE = new FieldType(TextField.TYPE_STORED);
+  /**
+   * The full-text fields' type: not stored (the source holds the text), no norms, positions for
+   * phrase queries; no offsets: highlighting re-analyses the few hits shown, which is cheaper overall
+   * than indexing offsets for every span.
+   */
+  private static final FieldType FULL_TEXT = new FieldType(TextField.TYPE_NOT_STORED);
 
   static {
-    // Positions for phrase queries; no offsets: highlighting re-analyses the few hits shown, which is
-    // cheaper overall than indexing offsets for every span.
-    TEXT_TYPE.setIndexOptions(IndexOptions.DOCS_AND_FREQS_AND_POSITIONS);
-    TEXT_TYPE.freeze();
+    FULL_TEXT.setIndexOptions(IndexOptions.DOCS_AND_FREQS_AND_POSITIONS);
+    FULL_TEXT.setOmitNorms(true);
+    FULL_TEXT.freeze();
   }
 
   private SpanDocuments() {}
@@ -219,18 +231,18 @@ final class SpanDocuments {
     keyword(d, SERVICE, s.service(), false);
     keyword(d, CONVERSATION_ID, s.conversationId(), false);
     if (!s.intent().isEmpty()) {
-      d.add(new TextField(INTENT, s.intent(), Field.Store.NO));
+      d.add(new Field(INTENT, s.intent(), FULL_TEXT));
     }
     if (!s.statusMessage().isEmpty()) {
-      d.add(new TextField(STATUS_MESSAGE, s.statusMessage(), Field.Store.NO));
+      d.add(new Field(STATUS_MESSAGE, s.statusMessage(), FULL_TEXT));
     }
-    d.add(new TextField(NAME, s.name(), Field.Store.NO));
+    d.add(new Field(NAME, s.name(), FULL_TEXT));
     if (!s.text().isEmpty()) {
-      d.add(new Field(TEXT, s.text(), TEXT_TYPE));
+      d.add(new Field(TEXT, s.text(), FULL_TEXT));
       d.add(new StringField(HAS_TEXT, "1", Field.Store.NO));
       String reasoning = reasoning(s.text(), s.attributes().getOrDefault(REASONING_RANGES, ""));
       if (!reasoning.isEmpty()) {
-        d.add(new TextField(REASONING, reasoning, Field.Store.NO));
+        d.add(new Field(REASONING, reasoning, FULL_TEXT));
       }
     }
     d.add(new LongPoint(START, s.startEpochNanos()));
@@ -242,7 +254,7 @@ final class SpanDocuments {
     d.add(new NumericDocValuesField(COST_TOKENS, nanoUsd(split.tokensUsd())));
     d.add(new NumericDocValuesField(COST_ACTIONS, nanoUsd(split.actionsUsd())));
     d.add(new NumericDocValuesField(COST_COMPUTE, nanoUsd(split.computeUsd())));
-    d.add(new StoredField(SOURCE, SpanCodec.encode(s.withText(""))));
+    d.add(new StoredField(SOURCE, SpanCodec.encode(s)));
     return d;
   }
 

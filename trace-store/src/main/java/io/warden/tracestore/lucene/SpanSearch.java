@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.document.Document;
@@ -22,6 +24,7 @@ import org.apache.lucene.queryparser.flexible.core.QueryNodeException;
 import org.apache.lucene.queryparser.flexible.standard.StandardQueryParser;
 import org.apache.lucene.search.BooleanClause;
 import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.FieldDoc;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.Query;
@@ -77,21 +80,27 @@ final class SpanSearch {
       FieldDoc after = afterFields == null ? null
           : new FieldDoc(s.getIndexReader().maxDoc() - 1, Float.NaN, afterFields);
       TopDocs top = s.searchAfter(after, filtered, query.limit(), NEWEST_FIRST);
+      StoredFields stored = s.storedFields();
+      List<SpanRecord> spans = new ArrayList<>(top.scoreDocs.length);
+      for (ScoreDoc sd : top.scoreDocs) {
+        spans.add(read(stored, sd.doc));
+      }
       String[] passages = null;
       if (highlight && text != null && top.scoreDocs.length > 0) {
-        UnifiedHighlighter h = UnifiedHighlighter.builder(s, analyzer)
+        Map<Integer, String> texts = HashMap.newHashMap(spans.size());
+        for (int i = 0; i < spans.size(); i++) {
+          texts.put(top.scoreDocs[i].doc, spans.get(i).text());
+        }
+        UnifiedHighlighter.Builder b = UnifiedHighlighter.builder(s, analyzer)
             .withFormatter(new DefaultPassageFormatter("<em>", "</em>", "\u2029", true))
-            .withMaxLength(HIGHLIGHT_MAX_CHARS)
-            .build();
-        passages = h.highlight(SpanDocuments.TEXT, text, top, 3);
+            .withMaxLength(HIGHLIGHT_MAX_CHARS);
+        passages = new SourceTextHighlighter(b, texts).highlight(SpanDocuments.TEXT, text, top, 3);
       }
-      StoredFields stored = s.storedFields();
-      List<SpanHit> hits = new ArrayList<>(top.scoreDocs.length);
-      for (int i = 0; i < top.scoreDocs.length; i++) {
-        SpanRecord span = read(stored, top.scoreDocs[i].doc);
+      List<SpanHit> hits = new ArrayList<>(spans.size());
+      for (int i = 0; i < spans.size(); i++) {
         List<String> hl = passages == null || passages[i] == null ? List.of()
             : List.of(passages[i].split("\u2029"));
-        hits.add(new SpanHit(span, hl));
+        hits.add(new SpanHit(spans.get(i), hl));
       }
       String next = null;
       if (top.scoreDocs.length == query.limit()) {
@@ -274,8 +283,12 @@ final class SpanSearch {
     }
   }
 
+  /**
+   * The span of a document. A {@code lucene-v1} document kept its text in a stored {@code text}
+   * field beside a source without it; reading it here is what lets the upgrade copy such an index.
+   */
   static SpanRecord read(StoredFields stored, int doc) throws IOException {
-    Document d = stored.document(doc, Set.of(SpanDocuments.SOURCE, SpanDocuments.TEXT));
+    Document d = stored.document(doc, SOURCE_FIELDS);
     BytesRef source = d.getBinaryValue(SpanDocuments.SOURCE);
     byte[] bytes = java.util.Arrays.copyOfRange(source.bytes, source.offset, source.offset + source.length);
     SpanRecord s = SpanCodec.decode(bytes);
@@ -283,4 +296,34 @@ final class SpanSearch {
     return text == null ? s : s.withText(text);
   }
 
+  private static final Set<String> SOURCE_FIELDS = Set.of(SpanDocuments.SOURCE, SpanDocuments.TEXT);
+
+  /**
+   * Highlights the text of the hits already read: the text is inside the stored source
+   * ({@code lucene-v2} stores no separate copy), so the values come from the decoded spans instead of
+   * a stored field.
+   */
+  private static final class SourceTextHighlighter extends UnifiedHighlighter {
+    private final Map<Integer, String> texts;
+
+    SourceTextHighlighter(Builder builder, Map<Integer, String> texts) {
+      super(builder);
+      this.texts = texts;
+    }
+
+    @Override
+    protected List<CharSequence[]> loadFieldValues(String[] fields, DocIdSetIterator docs, int cacheCharsThreshold)
+        throws IOException {
+      List<CharSequence[]> out = new ArrayList<>();
+      for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+        CharSequence[] values = new CharSequence[fields.length];
+        for (int i = 0; i < fields.length; i++) {
+          String t = SpanDocuments.TEXT.equals(fields[i]) ? texts.getOrDefault(doc, "") : "";
+          values[i] = t.length() > HIGHLIGHT_MAX_CHARS ? t.substring(0, HIGHLIGHT_MAX_CHARS) : t;
+        }
+        out.add(values);
+      }
+      return out;
+    }
+  }
 }
