@@ -871,16 +871,12 @@ public final class GatewayCalls {
     SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
     resp.handler(buf -> {
       splitter.feed(buf.getBytes());
-      // One write per upstream read, not one per event: the events of a read leave in one flush,
-      // as they arrived, instead of a syscall and a segment each.
-      if (call.relayed != null && !out.ended() && !out.closed()) {
-        Buffer part = call.takeRelayed();
-        out.write(part);
-        publish(call, part);
-      }
-      if (out.writeQueueFull()) {
-        resp.pause();
-        out.drainHandler(v -> resp.resume());
+      // One write per batch of upstream reads, not one per event or per read: the chunks that one
+      // turn of the event loop reads leave in one write (and one flush) once the turn is over —
+      // a write costs a syscall, and a provider flushes each event on its own.
+      if (call.relayed != null && !call.writeScheduled) {
+        call.writeScheduled = true;
+        call.context.runOnContext(v -> writeRelayed(out, call, resp));
       }
     });
     resp.endHandler(v -> {
@@ -916,6 +912,20 @@ public final class GatewayCalls {
         finish(call);
       }
     });
+  }
+
+  private static void writeRelayed(HttpServerResponse out, Call call, HttpClientResponse resp) {
+    call.writeScheduled = false;
+    if (call.relayed == null || out.ended() || out.closed()) {
+      return; // the end took it
+    }
+    Buffer part = call.takeRelayed();
+    out.write(part);
+    publish(call, part);
+    if (out.writeQueueFull()) {
+      resp.pause();
+      out.drainHandler(v -> resp.resume());
+    }
   }
 
   /** Hands what the leading call relayed to the calls following its stream. */
@@ -1574,6 +1584,8 @@ public final class GatewayCalls {
     @Nullable StringBuilder recorded;
     /** A stream's events split from the current upstream read, not yet written to the client. */
     @Nullable Buffer relayed;
+    /** A write of {@link #relayed} is scheduled for the end of this event-loop turn. */
+    boolean writeScheduled;
     AgentDescriptor.Model answeredModel;
     String answeredSnapshot;
     /** Prompt-cache breakpoints the gateway added ({@link PromptCacheMarks}). */
