@@ -448,7 +448,7 @@ class SessionRouterTest {
   }
 
   @Test
-  void aForwardedSuspendOrResume_isAuditedOnce_onTheNodeThatTookTheCall() throws Exception {
+  void aForwardedSuspendResumeOrEnd_isAuditedOnce_onTheNodeThatTookTheCall() throws Exception {
     f.agent("bot", 2, 10, "session");
     // node b serves every session; node a (f.router is not used) forwards to it, on one shared store
     var handler = new java.util.concurrent.atomic.AtomicReference<
@@ -483,10 +483,12 @@ class SessionRouterTest {
           .isEqualTo(200);
       assertThat(nodeA.suspend(OPERATOR, "s1", SessionWait.MANUAL).state()).isEqualTo(SessionInfo.State.PARKED);
       assertThat(nodeA.resume(OPERATOR, "s1").state()).isEqualTo(SessionInfo.State.ACTIVE);
-      assertThat(f.runtime.events()).containsExactly("start s1", "suspend s1", "resume s1 1");
+      // memory: session, so the owner deletes the record when it ends; the answer still says ended
+      assertThat(nodeA.end(OPERATOR, "s1").state()).isEqualTo(SessionInfo.State.ENDED);
+      assertThat(f.runtime.events()).containsExactly("start s1", "suspend s1", "resume s1 1", "stop s1");
 
       assertThat(f.audit.list(0, 100, "session.")).extracting(e -> e.actor() + " " + e.action())
-          .containsExactly("user:olga session.suspend", "user:olga session.resume");
+          .containsExactly("user:olga session.suspend", "user:olga session.resume", "user:olga session.end");
       assertThat(auditB.list(0, 100, "")).isEmpty();
       assertThat(nodeB).isNotNull();
     }
