@@ -227,6 +227,28 @@ class SessionRoutesIT {
   }
 
   @Test
+  void suspendResumeAndEnd_overHttp_areAuditedAsTheCaller_refusedOnesAreNot() throws Exception {
+    assertThat(invoke(operator, "bot", Map.of("Warden-Session", "s1"), "{}").get(30, TimeUnit.SECONDS).status())
+        .isEqualTo(200);
+    assertThat(call("POST", viewer, "/api/v1/sessions/s1/suspend", null).status()).isEqualTo(403);
+    assertThat(call("POST", operator, "/api/v1/sessions/nosuch/suspend", null).status()).isEqualTo(404);
+    assertThat(call("POST", operator, "/api/v1/sessions/nosuch/resume", null).status()).isEqualTo(404);
+    assertThat(call("DELETE", viewer, "/api/v1/sessions/s1", null).status()).isEqualTo(403);
+    assertThat(audit.list(0, 100, "session.")).isEmpty();
+
+    Answer suspended = call("POST", operator, "/api/v1/sessions/s1/suspend", "{\"waiting_for\":\"tool:erp\"}");
+    assertThat(suspended.status()).as(suspended.text()).isEqualTo(200);
+    assertThat(call("POST", operator, "/api/v1/sessions/s1/resume", null).status()).isEqualTo(200);
+    assertThat(call("DELETE", operator, "/api/v1/sessions/s1", null).status()).isEqualTo(200);
+
+    var events = audit.list(0, 100, "session.");
+    assertThat(events).extracting(e -> e.actor() + " " + e.action() + " " + e.target()).containsExactly(
+        "user:olga session.suspend session/s1", "user:olga session.resume session/s1", "user:olga session.end session/s1");
+    assertThat(events.get(0).details()).containsEntry("agent", "bot").containsEntry("waiting_for", "tool:erp");
+    assertThat(events.get(1).details()).containsEntry("waited_for", "tool:erp");
+  }
+
+  @Test
   void badInput_isTheApiErrorShape_namingWhatIsWrong() throws Exception {
     Answer unknown = invoke(operator, "nobot", Map.of(), "{}").get(30, TimeUnit.SECONDS);
     assertThat(unknown.status()).isEqualTo(404);

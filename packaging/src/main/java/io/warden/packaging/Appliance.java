@@ -229,7 +229,8 @@ public final class Appliance implements AutoCloseable {
     ChangeRequests changes = ChangeRequests.create(repo, state, audit, checks, clock);
     Reconciler reconciler = Reconciler.create(repo, changes, inventory, executors, listeners, audit, clock);
     changes.addMergeListener(merged -> reconciler.reconcile());
-    SessionRouter sessions = keep(sessionRouter(executors, inventory, audit, ledger, approvals, traces, clock, cluster));
+    SessionRouter sessions = keep(sessionRouter(config, executors, inventory, audit, ledger, approvals, traces, clock,
+        cluster));
     reconciler.reconcile();
     if (!executors.isEmpty()) {
       keep(recheckExecutors(reconciler));
@@ -460,10 +461,11 @@ public final class Appliance implements AutoCloseable {
 
   /**
    * The session router on its own store file (its group-committed writes never wait behind the state
-   * store's), with the executors by {@code spec.executor.type} and compute priced by {@code pricing.yaml}.
+   * store's), with the executors by {@code spec.executor.type}, compute priced by {@code pricing.yaml}, and
+   * the defaults of agents whose descriptors do not say from {@code warden.yaml}'s {@code sessions.*}.
    */
-  private SessionRouter sessionRouter(List<AgentExecutor> executors, Inventory inventory, AuditLog audit,
-      BudgetLedger ledger, ApprovalService approvals, TraceStore traces, Clock clock, SessionCluster cluster) {
+  private SessionRouter sessionRouter(WardenConfig config, List<AgentExecutor> executors, Inventory inventory,
+      AuditLog audit, BudgetLedger ledger, ApprovalService approvals, TraceStore traces, Clock clock, SessionCluster cluster) {
     Map<String, AgentExecutor> byType = new TreeMap<>();
     executors.forEach(e -> byType.putIfAbsent(e.type(), e));
     StateStore store = keep(StateStore.open(dataDir.resolve("sessions").resolve("sessions.mv")));
@@ -478,6 +480,10 @@ public final class Appliance implements AutoCloseable {
         .setSpanSink(traces.spanSink())
         .setComputePrice((agent, time) -> traces.pricing().price(new Pricing.SpanFacts("invoke_agent", agent, "", "",
             "", 0, 0, 0, "", time.toNanos())).computeUsd())
+        .setDefaultMaxConcurrency(Math.toIntExact(config.positiveLong("sessions.default_max_concurrency")))
+        .setDefaultMaxQueue(Math.toIntExact(config.positiveLong("sessions.default_max_queue")))
+        .setDefaultTimeout(Duration.ofSeconds(config.positiveLong("sessions.invoke_timeout_seconds")))
+        .setIdempotencyRetention(Duration.ofHours(config.positiveLong("sessions.idempotency_retention_hours")))
         .setClock(clock)
         .build();
   }

@@ -43,6 +43,8 @@ public final class SessionRouterBuilder {
   private ComputePrice computePrice = ComputePrice.FREE;
   private SessionOwnership ownership = SessionOwnership.SINGLE_NODE;
   private Clock clock = Clock.systemUTC();
+  private int defaultMaxConcurrency = DEFAULT_MAX_CONCURRENCY;
+  private int defaultMaxQueue = DEFAULT_MAX_QUEUE;
   private Duration defaultTimeout = DEFAULT_TIMEOUT;
   private Duration idempotencyRetention = DEFAULT_IDEMPOTENCY_RETENTION;
   private Duration purgeEvery = DEFAULT_PURGE_EVERY;
@@ -110,6 +112,25 @@ public final class SessionRouterBuilder {
     return this;
   }
 
+  /** {@code max_concurrency} of an agent whose descriptor has no {@code spec.scaling.max_concurrency}. */
+  public SessionRouterBuilder setDefaultMaxConcurrency(int maxConcurrency) {
+    if (maxConcurrency <= 0) {
+      throw new IllegalArgumentException("defaultMaxConcurrency must be positive, got " + maxConcurrency);
+    }
+    this.defaultMaxConcurrency = maxConcurrency;
+    return this;
+  }
+
+  /** {@code max_queue} of an agent whose descriptor has no {@code spec.scaling.max_queue}. */
+  public SessionRouterBuilder setDefaultMaxQueue(int maxQueue) {
+    if (maxQueue <= 0) {
+      throw new IllegalArgumentException("defaultMaxQueue must be positive, got " + maxQueue);
+    }
+    this.defaultMaxQueue = maxQueue;
+    return this;
+  }
+
+  /** How long a runtime call may run unless {@code spec.executor.settings.timeout_seconds} says. */
   public SessionRouterBuilder setDefaultTimeout(Duration timeout) {
     this.defaultTimeout = BuilderChecks.positive(timeout, "defaultTimeout");
     return this;
@@ -130,6 +151,7 @@ public final class SessionRouterBuilder {
       throw new IllegalStateException("store, inventory, executors, auditLog and budgetLedger must be set");
     }
     return new RouterCore(new RouterCore.Deps(store, inventory, executors, audit, ledger, approvals, spans,
-        computePrice, ownership, clock, defaultTimeout, idempotencyRetention, purgeEvery));
+        computePrice, ownership, clock, defaultMaxConcurrency, defaultMaxQueue, defaultTimeout, idempotencyRetention,
+        purgeEvery));
   }
 }

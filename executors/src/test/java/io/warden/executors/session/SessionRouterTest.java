@@ -409,6 +409,117 @@ class SessionRouterTest {
   }
 
   @Test
+  void suspendResumeAndEnd_askedByACaller_areAuditedAsTheCaller_refusedAndAutomaticOnesAreNot() throws Exception {
+    f.agent("bot", 2, 10, "session");
+    f.agent("other", 2, 10, "session");
+    await(f.invoke(request("bot", "s1", "{}")));
+    await(f.invoke(request("bot", "s2", "{}")));
+
+    f.router.suspend(OPERATOR, "s1", SessionWait.parse("tool:erp"));
+    f.router.resume(RouterFixture.agentCaller("bot"), "s1");
+    f.router.end(OPERATOR, "s1");
+
+    var events = f.audit.list(0, 100, "session.");
+    assertThat(events).extracting(e -> e.actor() + " " + e.action() + " " + e.target()).containsExactly(
+        "user:olga session.suspend session/s1", "agent:bot session.resume session/s1", "user:olga session.end session/s1");
+    assertThat(events.get(0).details()).containsEntry("agent", "bot").containsEntry("waiting_for", "tool:erp")
+        .containsEntry("state", "parked");
+    assertThat(events.get(1).details()).containsEntry("agent", "bot").containsEntry("waited_for", "tool:erp")
+        .containsEntry("state", "active");
+    assertThat(events.get(2).details()).containsEntry("state", "ended");
+
+    // refused: unknown session, another agent's session, a viewer; none is audited
+    assertThatThrownBy(() -> f.router.suspend(OPERATOR, "nope", SessionWait.MANUAL)).isInstanceOf(WardenException.class);
+    assertThatThrownBy(() -> f.router.resume(RouterFixture.agentCaller("other"), "s2"))
+        .isInstanceOf(WardenException.class);
+    assertThatThrownBy(() -> f.router.suspend(RouterFixture.VIEWER, "s2", SessionWait.MANUAL))
+        .isInstanceOf(WardenException.class);
+    assertThatThrownBy(() -> f.router.end(RouterFixture.agentCaller("other"), "s2")).isInstanceOf(WardenException.class);
+    assertThat(f.audit.list(0, 100, "session.")).hasSize(3);
+
+    // a session resuming by itself when its timer is due is not audited (only the caller's suspend is)
+    String due = f.clock.instant().plus(Duration.ofMinutes(10)).toString();
+    f.router.suspend(OPERATOR, "s2", SessionWait.parse("timer:" + due));
+    f.clock.advance(Duration.ofMinutes(11));
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> f.router.get(OPERATOR, "s2").state() == SessionInfo.State.ACTIVE);
+    assertThat(f.audit.list(0, 100, "session.")).extracting(e -> e.action() + " " + e.target())
+        .endsWith("session.suspend session/s2").hasSize(4);
+  }
+
+  @Test
+  void aForwardedSuspendResumeOrEnd_isAuditedOnce_onTheNodeThatTookTheCall() throws Exception {
+    f.agent("bot", 2, 10, "session");
+    // node b serves every session; node a (f.router is not used) forwards to it, on one shared store
+    var handler = new java.util.concurrent.atomic.AtomicReference<
+        java.util.function.Function<ForwardedCall, java.util.concurrent.CompletionStage<InvocationResult>>>();
+    SessionOwnership ownsAll = new SessionOwnership() {
+      @Override
+      public String ownerOf(String agent, String session) {
+        return LOCAL;
+      }
+
+      @Override
+      public void serve(java.util.function.Function<ForwardedCall,
+          java.util.concurrent.CompletionStage<InvocationResult>> h) {
+        handler.set(h);
+      }
+    };
+    SessionOwnership forwardsAll = new SessionOwnership() {
+      @Override
+      public String ownerOf(String agent, String session) {
+        return "b";
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<InvocationResult> forward(String node, ForwardedCall call) {
+        return handler.get().apply(call);
+      }
+    };
+    try (var auditB = io.warden.core.audit.AuditLog.open(dir.resolve("audit-b.log"), f.clock);
+        var nodeB = builder(auditB).setOwnership(ownsAll).build();
+        var nodeA = builder(f.audit).setOwnership(forwardsAll).build()) {
+      assertThat(await(nodeA.invoke(OPERATOR, request("bot", "s1", "{}")).toCompletableFuture()).status())
+          .isEqualTo(200);
+      assertThat(nodeA.suspend(OPERATOR, "s1", SessionWait.MANUAL).state()).isEqualTo(SessionInfo.State.PARKED);
+      assertThat(nodeA.resume(OPERATOR, "s1").state()).isEqualTo(SessionInfo.State.ACTIVE);
+      // memory: session, so the owner deletes the record when it ends; the answer still says ended
+      assertThat(nodeA.end(OPERATOR, "s1").state()).isEqualTo(SessionInfo.State.ENDED);
+      assertThat(f.runtime.events()).containsExactly("start s1", "suspend s1", "resume s1 1", "stop s1");
+
+      assertThat(f.audit.list(0, 100, "session.")).extracting(e -> e.actor() + " " + e.action())
+          .containsExactly("user:olga session.suspend", "user:olga session.resume", "user:olga session.end");
+      assertThat(auditB.list(0, 100, "")).isEmpty();
+      assertThat(nodeB).isNotNull();
+    }
+  }
+
+  private SessionRouterBuilder builder(io.warden.core.audit.AuditLog audit) {
+    return SessionRouters.builder().setStore(f.sessionsStore).setInventory(f.inventory)
+        .setExecutors(Map.of("standin", f.runtime)).setAuditLog(audit).setBudgetLedger(f.ledger).setClock(f.clock);
+  }
+
+  @Test
+  void defaultScaling_fromTheBuilder_appliesToAgentsWithoutSpecScaling() throws Exception {
+    f.agent("bot", null, null, "session", "session", null, Map.of(), List.of());
+    gated();
+    try (var router = SessionRouters.builder().setStore(f.sessionsStore).setInventory(f.inventory)
+        .setExecutors(Map.of("standin", f.runtime)).setAuditLog(f.audit).setBudgetLedger(f.ledger).setClock(f.clock)
+        .setDefaultMaxConcurrency(1).setDefaultMaxQueue(1).build()) {
+      CompletableFuture<InvocationResult> running = router.invoke(OPERATOR, request("bot", "a", "{}"))
+          .toCompletableFuture();
+      await().atMost(Duration.ofSeconds(10)).until(() -> f.runtime.running() == 1);
+      CompletableFuture<InvocationResult> queued = router.invoke(OPERATOR, request("bot", "b", "{}"))
+          .toCompletableFuture();
+      assertThat(cause(router.invoke(OPERATOR, request("bot", "c", "{}")).toCompletableFuture()))
+          .isInstanceOf(RouterBusyException.class);
+      gate.countDown();
+      assertThat(await(running).status()).isEqualTo(200);
+      assertThat(await(queued).status()).isEqualTo(200);
+    }
+  }
+
+  @Test
   void listing_pagesBySessionId_andAgentsSeeOnlyTheirOwn() throws Exception {
     f.agent("bot", 4, 100, "session");
     f.agent("other", 4, 100, "session");

@@ -17,7 +17,8 @@ import java.util.function.Function;
  *
  * <p>A setting's kind follows from its name, so a key added to {@code warden.yaml} is checked
  * without a rule here: {@code port} and {@code *_port} are ports, {@code *_bytes}, {@code *_ms},
- * {@code *_days} and {@code *_seconds} positive whole numbers, {@code url} and {@code *_url} empty
+ * {@code *_days}, {@code *_seconds} and {@code *_hours} positive whole numbers, {@code max_*} and
+ * {@code default_max_*} (counts) whole numbers from 1 to 2^31-1, {@code url} and {@code *_url} empty
  * or an absolute URL; any other key whose default is a whole number stays a whole number, one whose
  * default is {@code true}/{@code false} a boolean.
  */
@@ -95,9 +96,15 @@ final class ConfigValidation {
       return n != null && n >= 0 && n <= 65535 ? null
           : "must be a port number 0-65535 (0: any free port), got '" + value + "'";
     }
-    if (name.endsWith("_bytes") || name.endsWith("_ms") || name.endsWith("_days") || name.endsWith("_seconds")) {
+    if (name.endsWith("_bytes") || name.endsWith("_ms") || name.endsWith("_days") || name.endsWith("_seconds")
+        || name.endsWith("_hours")) {
       Long n = wholeNumber(v);
       return n != null && n > 0 ? null : "must be a positive whole number, got '" + value + "'";
+    }
+    if (name.startsWith("max_") || name.startsWith("default_max_")) {
+      Long n = wholeNumber(v);
+      return n != null && n > 0 && n <= Integer.MAX_VALUE ? null
+          : "must be a whole number from 1 to " + Integer.MAX_VALUE + ", got '" + value + "'";
     }
     if (name.equals("url") || name.endsWith("_url")) {
       return v.isEmpty() || absoluteUrl(v) ? null

@@ -57,6 +57,26 @@ class WardenConfigTest {
   }
 
   @Test
+  void sessionRouterDefaults_areSettings_overriddenByEnvironment_andABadOneIsRefusedNamingIt() {
+    WardenConfig defaults = WardenConfig.defaults(Map.of());
+    assertThat(defaults.positiveLong("sessions.default_max_concurrency")).isEqualTo(16);
+    assertThat(defaults.positiveLong("sessions.default_max_queue")).isEqualTo(64);
+    assertThat(defaults.positiveLong("sessions.invoke_timeout_seconds")).isEqualTo(30);
+    assertThat(defaults.positiveLong("sessions.idempotency_retention_hours")).isEqualTo(24);
+    assertThat(WardenConfig.defaults(Map.of("WARDEN_SESSIONS_DEFAULT_MAX_QUEUE", "1"))
+        .positiveLong("sessions.default_max_queue")).isEqualTo(1);
+    assertThatThrownBy(() -> WardenConfig.defaults(Map.of("WARDEN_SESSIONS_DEFAULT_MAX_QUEUE", "0")))
+        .hasMessage("invalid configuration: environment variable WARDEN_SESSIONS_DEFAULT_MAX_QUEUE: "
+            + "sessions.default_max_queue: must be a whole number from 1 to 2147483647, got '0'");
+    assertThatThrownBy(() -> WardenConfig.defaults(Map.of("WARDEN_SESSIONS_DEFAULT_MAX_CONCURRENCY", "99999999999")))
+        .hasMessageContaining("sessions.default_max_concurrency: must be a whole number from 1 to 2147483647");
+    assertThatThrownBy(() -> WardenConfig.defaults(Map.of("WARDEN_SESSIONS_IDEMPOTENCY_RETENTION_HOURS", "-2")))
+        .hasMessageContaining("sessions.idempotency_retention_hours: must be a positive whole number, got '-2'");
+    assertThatThrownBy(() -> WardenConfig.defaults(Map.of("WARDEN_SESSIONS_INVOKE_TIMEOUT_SECONDS", "soon")))
+        .hasMessageContaining("sessions.invoke_timeout_seconds: must be a positive whole number, got 'soon'");
+  }
+
+  @Test
   void launcherVariables_areNotSettings_butAccepted() {
     WardenConfig c = WardenConfig.defaults(Map.of("WARDEN_TOKEN", "t", "WARDEN_URL", "http://x", "WARDEN_JAVA_OPTS",
         "-Xmx1g", "WARDEN_ROOT", "/r", "WARDEN_LOG_LEVEL", "DEBUG", "WARDEN_DATA", "/d", "PATH", "/bin"));

@@ -100,8 +100,8 @@ public final class RouterCore implements SessionRouter {
   public record Deps(
       StateStore store, Inventory inventory, Function<String, @Nullable AgentExecutor> executors, AuditLog audit,
       BudgetLedger ledger, @Nullable ApprovalService approvals, SpanSink spans, ComputePrice computePrice,
-      SessionOwnership ownership, Clock clock, Duration defaultTimeout, Duration idempotencyRetention,
-      Duration purgeEvery) {}
+      SessionOwnership ownership, Clock clock, int defaultMaxConcurrency, int defaultMaxQueue, Duration defaultTimeout,
+      Duration idempotencyRetention, Duration purgeEvery) {}
 
   /** Requests in flight for one session, and whether it is to be parked once they are done. */
   private static final class Live {
@@ -251,9 +251,9 @@ public final class RouterCore implements SessionRouter {
     int stuck = abandoned.computeIfAbsent(agent.name(), k -> new AtomicInteger()).get();
     AgentDescriptor.Scaling scaling = agent.descriptor().spec().scaling();
     int maxConcurrency = scaling == null || scaling.maxConcurrency() == null
-        ? io.warden.executors.session.SessionRouterBuilder.DEFAULT_MAX_CONCURRENCY : scaling.maxConcurrency();
+        ? d.defaultMaxConcurrency() : scaling.maxConcurrency();
     int maxQueue = scaling == null || scaling.maxQueue() == null
-        ? io.warden.executors.session.SessionRouterBuilder.DEFAULT_MAX_QUEUE : scaling.maxQueue();
+        ? d.defaultMaxQueue() : scaling.maxQueue();
     if (stuck >= maxConcurrency) {
       throw new WardenException("unavailable", "the runtime of agent " + agent.name() + " has " + stuck
           + " requests that timed out and never returned (max_concurrency " + maxConcurrency
@@ -731,12 +731,34 @@ public final class RouterCore implements SessionRouter {
     StoredSession s = existing(id);
     authorizeSession(caller, s, Role.AUTHOR, "suspend");
     String owner = d.ownership().ownerOf(s.agent(), id);
+    SessionInfo done;
     if (!owner.equals(SessionOwnership.LOCAL)) {
       forwardAndWait(owner, new ForwardedCall(ForwardedCall.SUSPEND, caller.subject(), chain(caller), id, null,
           waitingFor.wire()));
-      return existing(id).info();
+      done = existing(id).info();
+    } else {
+      done = suspendHere(id, waitingFor);
     }
-    return suspendHere(id, waitingFor);
+    audited(caller, "session.suspend", done, Map.of("waiting_for", waitingFor.wire()));
+    return done;
+  }
+
+  /**
+   * Audits a suspend, resume or end a principal asked for through {@link SessionRouter}, once it is
+   * done (a refused call throws before), on the node that took the caller's call and authenticated
+   * it: a call forwarded to the session's owner is audited here, never again by the owner
+   * ({@link #serveForwarded} does not audit). What Warden does by itself — a parking finishing when
+   * the last request is done, a session resuming because its approval or timer arrived — is not
+   * audited: every audit entry is an fsync of the log, and 100,000 sessions parked and resumed on
+   * their waits would be 100,000 of them; the session's record keeps its state. Purges are audited,
+   * one entry per agent and run ({@link #purge}).
+   */
+  private void audited(Principal caller, String action, SessionInfo session, Map<String, String> more) {
+    Map<String, String> details = new LinkedHashMap<>();
+    details.put("agent", session.agent());
+    details.putAll(more);
+    details.put("state", session.state().name().toLowerCase(java.util.Locale.ROOT));
+    d.audit().append(caller.subject(), action, "session/" + session.id(), details);
   }
 
   private SessionInfo suspendHere(String id, SessionWait waitingFor) {
@@ -826,11 +848,15 @@ public final class RouterCore implements SessionRouter {
     StoredSession s = existing(id);
     authorizeSession(caller, s, Role.AUTHOR, "resume");
     String owner = d.ownership().ownerOf(s.agent(), id);
+    SessionInfo done;
     if (!owner.equals(SessionOwnership.LOCAL)) {
       forwardAndWait(owner, new ForwardedCall(ForwardedCall.RESUME, caller.subject(), chain(caller), id, null, ""));
-      return existing(id).info();
+      done = existing(id).info();
+    } else {
+      done = resumeNow(id).info();
     }
-    return resumeNow(id).info();
+    audited(caller, "session.resume", done, Map.of("waited_for", s.waitingFor()));
+    return done;
   }
 
   private StoredSession resumeNow(String id) {
@@ -877,11 +903,21 @@ public final class RouterCore implements SessionRouter {
     StoredSession s = existing(id);
     authorizeSession(caller, s, Role.AUTHOR, "end");
     String owner = d.ownership().ownerOf(s.agent(), id);
+    SessionInfo done;
     if (!owner.equals(SessionOwnership.LOCAL)) {
       forwardAndWait(owner, new ForwardedCall(ForwardedCall.END, caller.subject(), chain(caller), id, null, ""));
-      return existing(id).info();
+      // the owner deleted the record unless persistent memory keeps it
+      done = read(id).map(StoredSession::info).orElseGet(() -> ended(s.info()));
+    } else {
+      done = endHere(id);
     }
-    return endHere(id);
+    audited(caller, "session.end", done, Map.of());
+    return done;
+  }
+
+  private static SessionInfo ended(SessionInfo i) {
+    return new SessionInfo(i.id(), i.agent(), i.tenant(), SessionInfo.State.ENDED, "", "", i.memory(),
+        i.invocations(), 0, i.createdAt(), i.updatedAt(), null);
   }
 
   private SessionInfo endHere(String id) {
