@@ -155,8 +155,9 @@ class WardenClusterTest {
     // the call at once and say its outcome is unknown.
     assertThatThrownBy(() -> pending.get(30, TimeUnit.SECONDS)).cause().isInstanceOf(WardenException.class)
         .hasMessageContaining(gone).hasMessageContaining("whether the request ran is unknown");
-    assertThat(b.isMember(gone)).isFalse();
-    assertThat(b.ownerOf("clerk", "s-3")).isEqualTo(SessionOwnership.LOCAL);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(b.isMember(gone)).isFalse());
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(b.ownerOf("clerk", "s-3")).isEqualTo(SessionOwnership.LOCAL));
     assertThat(sharedTwo.get("sessions", "s-9")).contains("{\"state\":\"parked\"}");
   }
 
