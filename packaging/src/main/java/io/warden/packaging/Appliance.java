@@ -449,7 +449,7 @@ public final class Appliance implements AutoCloseable {
                   + cacheKey + "'");
             }
             builder.addProvider(new UpstreamProvider(name, URI.create(url.strip()),
-                config.string(prefix + name + ".api_key_env").strip(), cacheKey.equals("true")));
+                config.asMap().getOrDefault(prefix + name + ".api_key_env", "").strip(), cacheKey.equals("true")));
           } catch (IllegalArgumentException e) {
             throw new WardenException("invalid_input", "warden.yaml: " + e.getMessage());
           }

@@ -38,6 +38,10 @@ final class ConfigValidation {
       "WARDEN_BENCH_JAVA_OPTS",  // JVM options for ./warden bench
       "WARDEN_CHDB_PYTHON");     // the python with chDB, for the ClickHouse tests
 
+  /** A provider's keys, {@code <name>} as {@code spec.model.provider} is written but without dots. */
+  private static final java.util.regex.Pattern PROVIDER_KEY =
+      java.util.regex.Pattern.compile("gateway\\.providers\\.[a-z0-9][a-z0-9_-]*\\.(base_url|api_key_env|prompt_cache_key)");
+
   private ConfigValidation() {}
 
   /**
@@ -80,6 +84,17 @@ final class ConfigValidation {
               + "WARDEN_HTTP_PORT); unset it or see warden.yaml"));
     }
     return problems;
+  }
+
+  /**
+   * Keys of a model provider the file declares beyond the seeded ones:
+   * {@code gateway.providers.<name>.base_url}, {@code .api_key_env} and {@code .prompt_cache_key},
+   * {@code <name>} as a descriptor's {@code spec.model.provider} is written (the gateway forwards
+   * that provider's calls there). Once declared, its keys are settings like any other (environment
+   * variables override them).
+   */
+  static boolean isProviderKey(String key) {
+    return PROVIDER_KEY.matcher(key).matches();
   }
 
   /** {@code http.port} -> {@code WARDEN_HTTP_PORT}. */

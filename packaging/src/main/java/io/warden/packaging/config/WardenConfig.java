@@ -128,7 +128,7 @@ public final class WardenConfig {
         problems.add(new Problem(name, at.line(), at.column(), key, "lists are not settings here"));
         continue;
       }
-      if (known != null && !known.containsKey(key)) {
+      if (known != null && !known.containsKey(key) && !ConfigValidation.isProviderKey(key)) {
         problems.add(new Problem(name, at.line(), at.column(), key,
             "unknown setting; known settings: " + String.join(", ", known.keySet())));
         continue;

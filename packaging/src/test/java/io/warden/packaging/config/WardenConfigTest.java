@@ -120,6 +120,26 @@ class WardenConfigTest {
         .isInstanceOf(WardenException.class).hasMessageContaining("http.prot").hasMessageContaining("unknown setting");
   }
 
+  @Test
+  void aModelProviderBeyondTheSeededOnes_isDeclaredInTheFile_itsKeysOverriddenByEnvironment() throws Exception {
+    Path f = file("gateway:\n  providers:\n    vllm:\n      base_url: http://127.0.0.1:8000/v1\n"
+        + "      api_key_env: VLLM_KEY\n      prompt_cache_key: false\n");
+    WardenConfig c = WardenConfig.load(f, Map.of("WARDEN_GATEWAY_PROVIDERS_VLLM_BASE_URL", "http://10.0.0.7:8000/v1"));
+
+    assertThat(c.string("gateway.providers.vllm.base_url")).isEqualTo("http://10.0.0.7:8000/v1");
+    assertThat(c.string("gateway.providers.vllm.api_key_env")).isEqualTo("VLLM_KEY");
+    assertThat(c.string("gateway.providers.openai.base_url")).isEqualTo("https://api.openai.com/v1");
+    // Only a provider's own keys: anything else under it is still an unknown setting, and its URL is checked.
+    assertThatThrownBy(() -> WardenConfig.load(file("gateway:\n  providers:\n    vllm:\n      colour: red\n"), Map.of()))
+        .isInstanceOf(WardenException.class).hasMessageContaining("gateway.providers.vllm.colour")
+        .hasMessageContaining("unknown setting");
+    assertThatThrownBy(() -> WardenConfig.load(file("gateway:\n  providers:\n    vllm:\n      base_url: not a url\n"),
+        Map.of())).isInstanceOf(WardenException.class).hasMessageContaining("gateway.providers.vllm.base_url");
+    // Not declared in the file: an environment variable alone does not make a provider.
+    assertThatThrownBy(() -> WardenConfig.load(null, Map.of("WARDEN_GATEWAY_PROVIDERS_AZURE_BASE_URL", "https://x")))
+        .isInstanceOf(WardenException.class).hasMessageContaining("WARDEN_GATEWAY_PROVIDERS_AZURE_BASE_URL");
+  }
+
   private Path file(String yaml) throws Exception {
     return Files.writeString(dir.resolve("my.yaml"), yaml);
   }
