@@ -190,6 +190,11 @@ class SessionRoutesIT {
 
   @Test
   void idempotencyKey_concurrentDuplicates_runOnce_andTheRecordSurvivesARestart() throws Exception {
+    // One request first, so the burst below meets a warm router: in a fresh JVM, 8 requests at once
+    // hung once in ~13 runs before any class on their path was initialised (suspected: virtual
+    // threads pinned on class initialisation on 2 carriers; see the stop-17 note). This test is
+    // about idempotency, not that.
+    assertThat(invoke(operator, "bot", Map.of(), "{\"warm\":true}").get(30, TimeUnit.SECONDS).status()).isEqualTo(200);
     runtime.setBehaviour((rt, inv) -> {
       gate.await();
       return StandInRuntime.echo(rt, inv);
@@ -204,7 +209,7 @@ class SessionRoutesIT {
     CompletableFuture.allOf(dupes.toArray(CompletableFuture[]::new)).get(30, TimeUnit.SECONDS);
     assertThat(dupes.stream().map(d -> d.join().status()).distinct()).containsExactly(200);
     assertThat(dupes.stream().map(d -> d.join().text()).distinct()).hasSize(1);
-    assertThat(runtime.log()).hasSize(1);
+    assertThat(runtime.log()).filteredOn(r -> r.idempotencyKey().equals("pay-42")).hasSize(1);
     Answer suspended = call("POST", operator, "/api/v1/sessions/pay/suspend", "{\"waiting_for\":\"tool:erp\"}");
     assertThat(suspended.status()).as(suspended.text()).isEqualTo(200);
     assertThat(suspended.json().path("state").asText()).isEqualTo("parked");
@@ -217,7 +222,7 @@ class SessionRoutesIT {
     // Keys are per caller (user:olga again) and per agent: the first answer, not a second run, even while parked.
     assertThat(replayed.status()).isEqualTo(200);
     assertThat(replayed.text()).isEqualTo(dupes.getFirst().join().text());
-    assertThat(runtime.log()).hasSize(1);
+    assertThat(runtime.log()).filteredOn(r -> r.idempotencyKey().equals("pay-42")).hasSize(1);
     Answer listed = call("GET", viewer, "/api/v1/sessions?agent=bot", null);
     assertThat(listed.json().path("sessions").get(0).path("state").asText()).isEqualTo("parked");
     assertThat(listed.json().path("sessions").get(0).path("waiting_for").asText()).isEqualTo("tool:erp");
