@@ -62,6 +62,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -728,18 +729,29 @@ public final class RouterCore implements SessionRouter {
 
   @Override
   public SessionInfo suspend(Principal caller, String id, SessionWait waitingFor) {
+    return asked(caller, id, ForwardedCall.SUSPEND, waitingFor.wire(), s -> Map.of("waiting_for", waitingFor.wire()),
+        () -> suspendHere(id, waitingFor), s -> existing(id).info());
+  }
+
+  /**
+   * A suspend, resume or end ({@code kind}) a principal asked for: authorized, run where the
+   * session is served — here ({@code here}), or on its owner, forwarded, and then read back
+   * ({@code afterForward}, given the session as it was) — and audited once, here.
+   */
+  private SessionInfo asked(Principal caller, String id, String kind, String wait,
+      Function<StoredSession, Map<String, String>> details, Supplier<SessionInfo> here,
+      Function<StoredSession, SessionInfo> afterForward) {
     StoredSession s = existing(id);
-    authorizeSession(caller, s, Role.AUTHOR, "suspend");
+    authorizeSession(caller, s, Role.AUTHOR, kind);
     String owner = d.ownership().ownerOf(s.agent(), id);
     SessionInfo done;
     if (!owner.equals(SessionOwnership.LOCAL)) {
-      forwardAndWait(owner, new ForwardedCall(ForwardedCall.SUSPEND, caller.subject(), chain(caller), id, null,
-          waitingFor.wire()));
-      done = existing(id).info();
+      forwardAndWait(owner, new ForwardedCall(kind, caller.subject(), chain(caller), id, null, wait));
+      done = afterForward.apply(s);
     } else {
-      done = suspendHere(id, waitingFor);
+      done = here.get();
     }
-    audited(caller, "session.suspend", done, Map.of("waiting_for", waitingFor.wire()));
+    audited(caller, "session." + kind, done, details.apply(s));
     return done;
   }
 
@@ -845,18 +857,8 @@ public final class RouterCore implements SessionRouter {
 
   @Override
   public SessionInfo resume(Principal caller, String id) {
-    StoredSession s = existing(id);
-    authorizeSession(caller, s, Role.AUTHOR, "resume");
-    String owner = d.ownership().ownerOf(s.agent(), id);
-    SessionInfo done;
-    if (!owner.equals(SessionOwnership.LOCAL)) {
-      forwardAndWait(owner, new ForwardedCall(ForwardedCall.RESUME, caller.subject(), chain(caller), id, null, ""));
-      done = existing(id).info();
-    } else {
-      done = resumeNow(id).info();
-    }
-    audited(caller, "session.resume", done, Map.of("waited_for", s.waitingFor()));
-    return done;
+    return asked(caller, id, ForwardedCall.RESUME, "", s -> Map.of("waited_for", s.waitingFor()),
+        () -> resumeNow(id).info(), s -> existing(id).info());
   }
 
   private StoredSession resumeNow(String id) {
@@ -900,19 +902,9 @@ public final class RouterCore implements SessionRouter {
 
   @Override
   public SessionInfo end(Principal caller, String id) {
-    StoredSession s = existing(id);
-    authorizeSession(caller, s, Role.AUTHOR, "end");
-    String owner = d.ownership().ownerOf(s.agent(), id);
-    SessionInfo done;
-    if (!owner.equals(SessionOwnership.LOCAL)) {
-      forwardAndWait(owner, new ForwardedCall(ForwardedCall.END, caller.subject(), chain(caller), id, null, ""));
-      // the owner deleted the record unless persistent memory keeps it
-      done = read(id).map(StoredSession::info).orElseGet(() -> ended(s.info()));
-    } else {
-      done = endHere(id);
-    }
-    audited(caller, "session.end", done, Map.of());
-    return done;
+    // Forwarded: the owner deleted the record unless persistent memory keeps it.
+    return asked(caller, id, ForwardedCall.END, "", s -> Map.of(), () -> endHere(id),
+        s -> read(id).map(StoredSession::info).orElseGet(() -> ended(s.info())));
   }
 
   private static SessionInfo ended(SessionInfo i) {
