@@ -443,13 +443,11 @@ public final class Appliance implements AutoCloseable {
         String url = config.string(key);
         if (!url.isBlank()) {
           try {
-            String cacheKey = config.asMap().getOrDefault(prefix + name + ".prompt_cache_key", "false").strip();
-            if (!cacheKey.equals("true") && !cacheKey.equals("false")) {
-              throw new IllegalArgumentException(prefix + name + ".prompt_cache_key must be true or false, got '"
-                  + cacheKey + "'");
-            }
+            // Checked at load (ConfigValidation): true or false when set.
+            boolean cacheKey = config.asMap().getOrDefault(prefix + name + ".prompt_cache_key", "false").strip()
+                .equals("true");
             builder.addProvider(new UpstreamProvider(name, URI.create(url.strip()),
-                config.asMap().getOrDefault(prefix + name + ".api_key_env", "").strip(), cacheKey.equals("true")));
+                config.asMap().getOrDefault(prefix + name + ".api_key_env", "").strip(), cacheKey));
           } catch (IllegalArgumentException e) {
             throw new WardenException("invalid_input", "warden.yaml: " + e.getMessage());
           }

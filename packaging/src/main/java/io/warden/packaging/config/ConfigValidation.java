@@ -132,7 +132,9 @@ final class ConfigValidation {
     if (wholeNumber(defaultValue.trim()) != null) {
       return wholeNumber(v) != null ? null : "must be a whole number, got '" + value + "'";
     }
-    if (defaultValue.equals("true") || defaultValue.equals("false")) {
+    // A declared provider's prompt_cache_key has no default to tell its kind.
+    if (defaultValue.equals("true") || defaultValue.equals("false")
+        || (name.equals("prompt_cache_key") && isProviderKey(key))) {
       return v.equals("true") || v.equals("false") ? null : "must be true or false, got '" + value + "'";
     }
     return null;

@@ -135,6 +135,9 @@ class WardenConfigTest {
         .hasMessageContaining("unknown setting");
     assertThatThrownBy(() -> WardenConfig.load(file("gateway:\n  providers:\n    vllm:\n      base_url: not a url\n"),
         Map.of())).isInstanceOf(WardenException.class).hasMessageContaining("gateway.providers.vllm.base_url");
+    assertThatThrownBy(() -> WardenConfig.load(file("gateway:\n  providers:\n    vllm:\n      prompt_cache_key: maybe\n"),
+        Map.of())).isInstanceOf(WardenException.class).hasMessageContaining("gateway.providers.vllm.prompt_cache_key")
+        .hasMessageContaining("true or false");
     // Not declared in the file: an environment variable alone does not make a provider.
     assertThatThrownBy(() -> WardenConfig.load(null, Map.of("WARDEN_GATEWAY_PROVIDERS_AZURE_BASE_URL", "https://x")))
         .isInstanceOf(WardenException.class).hasMessageContaining("WARDEN_GATEWAY_PROVIDERS_AZURE_BASE_URL");
