@@ -889,11 +889,11 @@ public final class GatewayCalls {
         out.end(last);
         publish(call, last);
       }
-      if (call.streamComplete && call.error == null) {
-        Metering m = call.meter;
+      if (call.live != null && call.streamComplete && call.error == null) {
+        // Built only for a stream others follow or the cache keeps.
         endLive(call, new AnswerCache.Answer(200, "text/event-stream; charset=utf-8", Map.of(),
-            Buffer.buffer(call.recorded == null ? "" : call.recorded.toString()), List.of(m.leg(call.model, call.snapshot)),
-            ""), "");
+            Buffer.buffer(call.recorded == null ? "" : call.recorded.toString()),
+            List.of(call.meter.leg(call.model, call.snapshot)), ""), "");
       } else {
         endLive(call, null, call.error == null ? "the upstream stream ended early" : call.error);
       }
