@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.warden.testing.TestPorts;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -148,8 +149,8 @@ class ClusterIT {
   @Test
   void sessionsAreServedByTheirOwner_andSurviveAKillOfIt() throws Exception {
     runtime = new Runtime();
-    int portA = WardenProcess.freePort();
-    int portB = WardenProcess.freePort();
+    int portA = TestPorts.free();
+    int portB = TestPorts.free();
     String members = "127.0.0.1:" + portA + ",127.0.0.1:" + portB;
     Node a = start("a", portA, members);
     Node b = start("b", portB, members);

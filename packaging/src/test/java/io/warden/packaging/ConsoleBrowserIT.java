@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.warden.demo.standin.UpstreamMcpServer;
+import io.warden.testing.TestPorts;
 import java.io.File;
 import java.math.BigDecimal;
 import java.net.URLEncoder;
@@ -73,7 +74,7 @@ class ConsoleBrowserIT extends ApplianceTestBase {
   @Test
   void platformTeam_reviewsApprovesAndInvestigates_inTheConsole() throws Exception {
     upstream = new UpstreamMcpServer();
-    int otlpPort = WardenProcess.freePort();
+    int otlpPort = TestPorts.free();
     warden = WardenProcess.start(tmp.resolve("data"), Map.of(
         "WARDEN_OTLP_HTTP_PORT", Integer.toString(otlpPort), "WARDEN_MCP_PROGRESS_EVERY_SECONDS", "1"));
     String admin = warden.adminToken();

@@ -17,6 +17,7 @@ import io.opentelemetry.sdk.trace.ReadableSpan;
 import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.SpanProcessor;
 import io.opentelemetry.sdk.trace.data.SpanData;
+import io.warden.testing.TestPorts;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -130,7 +131,7 @@ class ConsoleLatencyMeasurement extends ApplianceTestBase {
 
   @Test
   void inventoryAndTraceSearch_atScale() throws Exception {
-    int otlpPort = WardenProcess.freePort();
+    int otlpPort = TestPorts.free();
     warden = WardenProcess.start(tmp.resolve("data"), Map.of("WARDEN_OTLP_HTTP_PORT", Integer.toString(otlpPort)));
     String admin = warden.adminToken();
     String alice = createUser(admin, "alice", "author", List.of());

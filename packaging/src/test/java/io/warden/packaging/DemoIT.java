@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.warden.testing.TestPorts;
 import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -141,7 +142,7 @@ class DemoIT extends ApplianceTestBase {
 
   @Test
   void takenPort_isOneClearError_naming_theSetting() throws Exception {
-    int port = WardenProcess.freePort();
+    int port = TestPorts.free();
     try (ServerSocket taken = new ServerSocket()) {
       taken.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
       ProcessBuilder pb = new ProcessBuilder(WardenProcess.cli("demo", "--data", tmp.resolve("d").toString()))

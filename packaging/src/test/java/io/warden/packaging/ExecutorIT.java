@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Vertx;
+import io.warden.testing.TestPorts;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -74,11 +74,6 @@ class ExecutorIT extends ApplianceTestBase {
     return python;
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
 
   private static boolean listening(int port) {
     try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -98,7 +93,7 @@ class ExecutorIT extends ApplianceTestBase {
     String admin = warden.adminToken();
     String author = createUser(admin, "alice", "author", List.of());
     String approver = createUser(admin, "pat", "approver", List.of("platform"));
-    int agentPort = freePort();
+    int agentPort = TestPorts.free();
 
     warden.mergeChange(author, approver, "Ledger bot on the process executor", Map.of("agents/" + AGENT + ".yaml", """
         apiVersion: agent.os/v1

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.vertx.core.Vertx;
 import io.warden.demo.standin.ProviderStandIn;
+import io.warden.testing.TestPorts;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.URLEncoder;
@@ -58,7 +59,7 @@ class InstrumentationLibrariesIT {
   void start() throws Exception {
     standIn = new ProviderStandIn(vertx).start();
     standIn.uniqueResponseIds = true; // one id per call, as a provider answers
-    otlpPort = WardenProcess.freePort();
+    otlpPort = TestPorts.free();
     warden = WardenProcess.start(tmp.resolve("data"), Map.of(
         "WARDEN_OTLP_HTTP_PORT", Integer.toString(otlpPort),
         "WARDEN_GATEWAY_PROVIDERS_OPENAI_BASE_URL", standIn.openAiBaseUrl(),

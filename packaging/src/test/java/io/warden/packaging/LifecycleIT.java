@@ -13,6 +13,7 @@ import io.opentelemetry.sdk.trace.SdkTracerProvider;
 import io.opentelemetry.sdk.trace.data.SpanData;
 import io.opentelemetry.sdk.trace.export.BatchSpanProcessor;
 import io.opentelemetry.sdk.trace.export.SpanExporter;
+import io.warden.testing.TestPorts;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -42,7 +43,7 @@ class LifecycleIT extends ApplianceTestBase {
 
   @Test
   void sigterm_underIngestLoad_stopsQuietlyWithinFiveSeconds_exitZero() throws Exception {
-    int otlpPort = WardenProcess.freePort();
+    int otlpPort = TestPorts.free();
     AtomicLong acked = new AtomicLong();
     warden = WardenProcess.start(tmp.resolve("data"), Map.of("WARDEN_OTLP_HTTP_PORT", Integer.toString(otlpPort)));
     String admin = warden.adminToken();
@@ -155,7 +156,7 @@ class LifecycleIT extends ApplianceTestBase {
   private Result runAppliance(Path data, Map<String, String> env) throws Exception {
     Map<String, String> all = new HashMap<>(Map.of(
         "WARDEN_DATA", data.toString(),
-        "WARDEN_HTTP_PORT", Integer.toString(WardenProcess.freePort()),
+        "WARDEN_HTTP_PORT", Integer.toString(TestPorts.free()),
         "WARDEN_OTLP_GRPC_PORT", "0", "WARDEN_OTLP_HTTP_PORT", "0", "WARDEN_POLICY_SIDECAR_PORT", "0"));
     all.putAll(env);
     ProcessBuilder pb = new ProcessBuilder(WardenProcess.cli("run")).directory(tmp.toFile()).redirectErrorStream(true);
@@ -195,5 +196,4 @@ class LifecycleIT extends ApplianceTestBase {
     List<String> lines = log.lines().toList();
     return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
   }
-
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.warden.testing.TestPorts;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -36,7 +37,7 @@ class PolicyOutageIT extends ApplianceTestBase {
 
   @Test
   void checkErroredDuringOutage_rerunWhenOpaIsBack_thenMerges() throws Exception {
-    int opaPort = WardenProcess.freePort();
+    int opaPort = TestPorts.free();
     startOpa(opaPort);
     warden = WardenProcess.start(tmp.resolve("data"), Map.of("WARDEN_POLICY_OPA_URL", "http://127.0.0.1:" + opaPort));
     String admin = warden.adminToken();

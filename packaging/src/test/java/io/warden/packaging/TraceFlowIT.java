@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.warden.testing.TestPorts;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -21,7 +22,7 @@ import org.junit.jupiter.api.Timeout;
 class TraceFlowIT extends ApplianceTestBase {
   @Test
   void agentSpans_areSearchablePricedAndSurviveKill9() throws Exception {
-    int otlpPort = WardenProcess.freePort();
+    int otlpPort = TestPorts.free();
     warden = WardenProcess.start(tmp.resolve("data"), Map.of("WARDEN_OTLP_HTTP_PORT", Integer.toString(otlpPort)));
     String admin = warden.adminToken();
     WardenProcess.Response issued = warden.post(admin, "/api/v1/agents/reconciliation-finance/credentials", Map.of());

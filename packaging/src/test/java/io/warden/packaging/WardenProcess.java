@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.warden.testing.TestPorts;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,7 +41,7 @@ final class WardenProcess implements AutoCloseable {
 
   private WardenProcess(Path dataDir, Map<String, String> extraEnv) throws IOException {
     this.dataDir = dataDir;
-    this.httpPort = freePort();
+    this.httpPort = TestPorts.free();
     this.env = new HashMap<>(extraEnv);
     env.put("WARDEN_DATA", dataDir.toString());
     env.put("WARDEN_HTTP_PORT", Integer.toString(httpPort));
@@ -49,7 +49,7 @@ final class WardenProcess implements AutoCloseable {
     env.putIfAbsent("WARDEN_OTLP_GRPC_PORT", "0");
     env.putIfAbsent("WARDEN_OTLP_HTTP_PORT", "0");
     env.putIfAbsent("WARDEN_POLICY_SIDECAR_PORT", "0");
-    env.putIfAbsent("WARDEN_CONSOLE_PORT", Integer.toString(freePort()));
+    env.putIfAbsent("WARDEN_CONSOLE_PORT", Integer.toString(TestPorts.free()));
     this.consolePort = Integer.parseInt(env.get("WARDEN_CONSOLE_PORT"));
     this.logFile = dataDir.resolveSibling(dataDir.getFileName() + "-warden.log");
   }
@@ -246,11 +246,5 @@ final class WardenProcess implements AutoCloseable {
     Response merged = post(approver, "/api/v1/changes/" + id + "/merge", Map.of());
     assertThat(merged.status()).as(merged.body().toString()).isEqualTo(200);
     return id;
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
   }
 }

@@ -11,9 +11,8 @@ import io.warden.core.session.RouterBusyException;
 import io.warden.core.store.StateStore;
 import io.warden.executors.session.ForwardedCall;
 import io.warden.executors.session.SessionOwnership;
+import io.warden.testing.TestPorts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,17 +52,12 @@ class WardenClusterTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 
   private List<String> members = List.of();
 
   private void startOne() throws IOException {
-    int p1 = freePort();
-    int p2 = freePort();
+    int p1 = TestPorts.free();
+    int p2 = TestPorts.free();
     members = List.of("127.0.0.1:" + p1, "127.0.0.1:" + p2);
     one = WardenCluster.join(new ClusterSettings("127.0.0.1", p1, members));
   }

@@ -10,9 +10,9 @@ import io.warden.core.executor.ExecutorContext;
 import io.warden.core.executor.ExecutorException;
 import io.warden.core.executor.ExecutorStatus;
 import io.warden.executors.AgentExecutorContractTest;
+import io.warden.testing.TestPorts;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.Map;
@@ -37,7 +37,7 @@ class HttpAgentExecutorTest extends AgentExecutorContractTest {
     if (running != null && running.isAlive()) {
       port = Integer.parseInt(running.info().arguments().orElseThrow()[1]);
     } else {
-      port = freePort();
+      port = TestPorts.free();
       Process started = new ProcessBuilder("python3", TEST_AGENT.toString(), Integer.toString(port))
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
       runtimes.put(name, started);
@@ -65,11 +65,6 @@ class HttpAgentExecutorTest extends AgentExecutorContractTest {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
 
   @Test
   void apply_aRuntimeWithoutTheConfigureEndpoint_saysHowToSkipIt() throws Exception {

@@ -2,10 +2,9 @@ package io.warden.tracestore.clickhouse;
 
 import static org.awaitility.Awaitility.await;
 
+import io.warden.testing.TestPorts;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,7 +53,7 @@ final class ChdbHttpServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new ChdbHttpServer(python, script, dataDir, log, freePort());
+    return new ChdbHttpServer(python, script, dataDir, log, TestPorts.free());
   }
 
   /** Starts the server and waits until {@code /ping} answers. */
@@ -155,13 +154,5 @@ final class ChdbHttpServer implements AutoCloseable {
           + "chdb-core into .tools/chdb-venv (or set WARDEN_CHDB_PYTHON to a python that imports chdb)");
     }
     return python;
-  }
-
-  private static int freePort() {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }
