@@ -446,8 +446,10 @@ public final class Appliance implements AutoCloseable {
             // Checked at load (ConfigValidation): true or false when set.
             boolean cacheKey = config.asMap().getOrDefault(prefix + name + ".prompt_cache_key", "false").strip()
                 .equals("true");
+            // Checked at load too (openai or anthropic); set for every provider (WardenConfig).
+            UpstreamProvider.Api api = UpstreamProvider.Api.parse(config.string(prefix + name + ".api"));
             builder.addProvider(new UpstreamProvider(name, URI.create(url.strip()),
-                config.asMap().getOrDefault(prefix + name + ".api_key_env", "").strip(), cacheKey));
+                config.asMap().getOrDefault(prefix + name + ".api_key_env", "").strip(), cacheKey, api));
           } catch (IllegalArgumentException e) {
             throw new WardenException("invalid_input", "warden.yaml: " + e.getMessage());
           }

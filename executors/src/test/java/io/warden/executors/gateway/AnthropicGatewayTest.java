@@ -105,6 +105,51 @@ class AnthropicGatewayTest {
   }
 
   @Test
+  void aProviderConfiguredWithApiAnthropic_isSentMessagesWhateverItsName() {
+    String credential = f.addAgent("proxied-finance", """
+        apiVersion: agent.os/v1
+        kind: Agent
+        metadata:
+          name: proxied-finance
+          owner: finance-platform
+        spec:
+          model:
+            provider: %s
+            name: claude-opus-4-7
+            pinned_revision: "2026-02-14"
+        """.formatted(GatewayFixture.MESSAGES_PROXY));
+    AnthropicClient proxied = client(credential);
+    // models.yaml has no naming for this provider: the default template applies.
+    String snapshot = "claude-opus-4-7-2026-02-14";
+
+    Message m = proxied.messages().create(hello("claude-opus-4-7"));
+
+    assertThat(m.content()).filteredOn(ContentBlock::isText).singleElement()
+        .satisfies(b -> assertThat(b.asText().text()).isEqualTo(ProviderStandIn.answer(snapshot)));
+    ProviderStandIn.Received up = f.standIn.last();
+    assertThat(up.path()).isEqualTo("/v1/messages");
+    assertThat(up.body().path("model").asText()).isEqualTo(snapshot);
+    assertThat(up.body().has("messages")).isTrue();
+    assertThat(up.headers()).containsEntry("x-api-key", GatewayFixture.ANTHROPIC_KEY).containsKey("anthropic-version");
+
+    StringBuilder streamed = new StringBuilder();
+    try (StreamResponse<RawMessageStreamEvent> s = proxied.messages().createStreaming(hello("claude-opus-4-7"))) {
+      s.stream().forEach(e -> e.contentBlockDelta().ifPresent(d -> d.delta().text().ifPresent(t -> streamed.append(t.text()))));
+    }
+    assertThat(streamed.toString()).isEqualTo(ProviderStandIn.answer(snapshot));
+    assertThat(f.standIn.last().path()).isEqualTo("/v1/messages");
+
+    // The OpenAI endpoints are refused for it, pointing at the Messages endpoint, without calling upstream.
+    int before = f.standIn.received.size();
+    assertThatThrownBy(() -> f.openAiClient(credential).chat().completions().create(
+        com.openai.models.chat.completions.ChatCompletionCreateParams.builder().model("claude-opus-4-7")
+            .addUserMessage("Say hello").build()))
+        .isInstanceOf(com.openai.errors.BadRequestException.class)
+        .hasMessageContaining("POST /v1/messages").hasMessageContaining("gateway.providers.claude-proxy.api");
+    assertThat(f.standIn.received).hasSize(before);
+  }
+
+  @Test
   void smallModel_isAllowedAndPinnedToItsOwnSnapshot() {
     sdk.messages().create(hello("claude-haiku-4-5"));
     assertThat(f.standIn.last().body().path("model").asText()).isEqualTo("claude-haiku-4-5-20251001");

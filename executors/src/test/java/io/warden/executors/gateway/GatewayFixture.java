@@ -54,6 +54,8 @@ final class GatewayFixture implements AutoCloseable {
   static final String OPENAI_KEY = "sk-standin-openai";
   static final String ANTHROPIC_KEY = "sk-ant-standin";
   static final long MAX_REQUEST_BYTES = 64 * 1024;
+  /** A provider with {@code api: anthropic} that is not named {@code anthropic}, on the stand-in's Messages API. */
+  static final String MESSAGES_PROXY = "claude-proxy";
 
   /** List prices per 1M tokens (input, output, cached input), as the seed pricing.yaml has them. */
   static final Map<String, BigDecimal[]> PRICES = Map.of(
@@ -228,6 +230,9 @@ final class GatewayFixture implements AutoCloseable {
         .setTokenPrices(TOKEN_PRICES)
         .addProvider(new UpstreamProvider("openai", URI.create(openAiUpstream), "STANDIN_OPENAI_KEY", true))
         .addProvider(new UpstreamProvider("anthropic", URI.create(standIn.anthropicBaseUrl()), "STANDIN_ANTHROPIC_KEY"))
+        // Not named anthropic, configured to speak Messages (a proxy in front of Anthropic).
+        .addProvider(new UpstreamProvider(MESSAGES_PROXY, URI.create(standIn.anthropicBaseUrl()), "STANDIN_ANTHROPIC_KEY",
+            false, UpstreamProvider.Api.ANTHROPIC))
         .setEnvironment(Map.of("STANDIN_OPENAI_KEY", OPENAI_KEY, "STANDIN_ANTHROPIC_KEY", ANTHROPIC_KEY)::get)
         .setMaxRequestBytes(MAX_REQUEST_BYTES)
         .setStateStore(state)

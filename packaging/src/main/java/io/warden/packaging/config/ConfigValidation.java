@@ -40,7 +40,7 @@ final class ConfigValidation {
 
   /** A provider's keys, {@code <name>} as {@code spec.model.provider} is written but without dots. */
   private static final java.util.regex.Pattern PROVIDER_KEY =
-      java.util.regex.Pattern.compile("gateway\\.providers\\.[a-z0-9][a-z0-9_-]*\\.(base_url|api_key_env|prompt_cache_key)");
+      java.util.regex.Pattern.compile("gateway\\.providers\\.[a-z0-9][a-z0-9_-]*\\.(base_url|api_key_env|prompt_cache_key|api)");
 
   private ConfigValidation() {}
 
@@ -88,7 +88,7 @@ final class ConfigValidation {
 
   /**
    * Keys of a model provider the file declares beyond the seeded ones:
-   * {@code gateway.providers.<name>.base_url}, {@code .api_key_env} and {@code .prompt_cache_key},
+   * {@code gateway.providers.<name>.base_url}, {@code .api_key_env}, {@code .prompt_cache_key} and {@code .api},
    * {@code <name>} as a descriptor's {@code spec.model.provider} is written (the gateway forwards
    * that provider's calls there). Once declared, its keys are settings like any other (environment
    * variables override them).
@@ -128,6 +128,11 @@ final class ConfigValidation {
     }
     if (name.equals("host") || name.equals("data_dir") || name.endsWith("_binary")) {
       return v.isEmpty() ? "must not be empty" : null;
+    }
+    if (name.equals("api") && isProviderKey(key)) {
+      return v.equals("openai") || v.equals("anthropic") ? null
+          : "must be openai (the provider speaks Chat Completions and Responses) or anthropic (it speaks Messages),"
+              + " got '" + value + "'";
     }
     if (wholeNumber(defaultValue.trim()) != null) {
       return wholeNumber(v) != null ? null : "must be a whole number, got '" + value + "'";

@@ -73,6 +73,16 @@ public final class WardenConfig {
     Map<String, String> origins = new TreeMap<>();
     values.forEach((k, v) -> origins.put(k, file != null && !v.equals(defaults.get(k))
         ? file.toString() : "warden.yaml (defaults)"));
+    // A provider the file declares speaks the OpenAI API unless its api says otherwise (the seeded
+    // anthropic says anthropic); the key is set so WARDEN_GATEWAY_PROVIDERS_<NAME>_API overrides it.
+    for (String key : List.copyOf(values.keySet())) {
+      if (ConfigValidation.isProviderKey(key) && !defaults.containsKey(key)) {
+        String api = key.substring(0, key.lastIndexOf('.')) + ".api";
+        if (values.putIfAbsent(api, "openai") == null) {
+          origins.put(api, "warden.yaml (default of a declared provider)");
+        }
+      }
+    }
     for (String key : List.copyOf(values.keySet())) {
       String envName = ConfigValidation.envName(key);
       String v = env.get(envName);

@@ -148,6 +148,33 @@ class WardenConfigTest {
   }
 
   @Test
+  void providerApi_defaultsByName_isOverriddenByFileAndEnvironment_andABadOneIsRefusedNamingKeyOriginAndValues()
+      throws Exception {
+    WardenConfig seeded = WardenConfig.defaults(Map.of());
+    assertThat(seeded.string("gateway.providers.openai.api")).isEqualTo("openai");
+    assertThat(seeded.string("gateway.providers.anthropic.api")).isEqualTo("anthropic");
+
+    // Declared without api: openai, and overridable from the environment even though the file does not set it.
+    Path vllm = file("gateway:\n  providers:\n    vllm:\n      base_url: http://127.0.0.1:8000/v1\n");
+    assertThat(WardenConfig.load(vllm, Map.of()).string("gateway.providers.vllm.api")).isEqualTo("openai");
+    assertThat(WardenConfig.load(vllm, Map.of("WARDEN_GATEWAY_PROVIDERS_VLLM_API", "anthropic"))
+        .string("gateway.providers.vllm.api")).isEqualTo("anthropic");
+    Path proxy = file("gateway:\n  providers:\n    claude-proxy:\n      base_url: https://proxy.internal\n"
+        + "      api: anthropic\n");
+    assertThat(WardenConfig.load(proxy, Map.of()).string("gateway.providers.claude-proxy.api")).isEqualTo("anthropic");
+
+    Path bad = file("gateway:\n  providers:\n    claude-proxy:\n      base_url: https://proxy.internal\n"
+        + "      api: messages\n");
+    assertThatThrownBy(() -> WardenConfig.load(bad, Map.of())).isInstanceOf(WardenException.class)
+        .hasMessage("invalid configuration: " + bad + ": gateway.providers.claude-proxy.api: must be openai (the "
+            + "provider speaks Chat Completions and Responses) or anthropic (it speaks Messages), got 'messages'");
+    assertThatThrownBy(() -> WardenConfig.defaults(Map.of("WARDEN_GATEWAY_PROVIDERS_ANTHROPIC_API", "Anthropic")))
+        .isInstanceOf(WardenException.class)
+        .hasMessageStartingWith("invalid configuration: environment variable WARDEN_GATEWAY_PROVIDERS_ANTHROPIC_API: "
+            + "gateway.providers.anthropic.api: must be openai");
+  }
+
+  @Test
   void load_userFileAndEnvironment_overrideDefaultsAsWritten() throws Exception {
     WardenConfig c = WardenConfig.load(file("http:\n  port: 9090\npolicy:\n  opa_url: \"\"\n"),
         Map.of("WARDEN_OTLP_GRPC_PORT", "5317"));

@@ -325,9 +325,10 @@ public final class GatewayCalls {
           + ".base_url in warden.yaml; configured: " + d.providers().keySet());
     }
     if (provider.speaksAnthropic() != (call.format == WireFormat.ANTHROPIC)) {
-      // OpenAI-compatible providers take Chat Completions and Responses; Anthropic takes Messages.
+      // Providers with api: openai take Chat Completions and Responses; api: anthropic takes Messages.
       throw new GatewayError(400, "wrong_endpoint", "agent " + agent.name() + "'s model " + describe(chosen) + " is "
-          + (provider.speaksAnthropic() ? "an Anthropic model: call POST /v1/messages"
+          + (provider.speaksAnthropic() ? "served over the Anthropic Messages API (gateway.providers."
+              + provider.name() + ".api: anthropic): call POST /v1/messages"
               : "served over the OpenAI API: call POST /v1/chat/completions or POST /v1/responses"));
     }
     call.provider = provider;
