@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.warden.core.Problem;
 import io.warden.core.WardenException;
+import io.warden.core.budget.TokenPrices;
 import io.warden.core.yaml.LocatedYaml;
 import java.io.IOException;
 import java.io.InputStream;
@@ -35,6 +36,9 @@ import java.util.regex.Pattern;
  *       {@code response}, {@code request@revision}, {@code request}, then a configured model whose
  *       name plus a date stamp ({@code gpt-4o} for {@code gpt-4o-2024-08-06}) is the span's model.
  *       Cached tokens are counted inside the input tokens, as the GenAI conventions define them;
+ *       so are prompt-cache writes, which add Anthropic's premium on top (0.25x input for the
+ *       5-minute cache, {@link TokenPrices#costUsd(String, String, long, long, long, long, long)},
+ *       the rule the model gateway settles budgets with);
  *   <li>actions: {@code execute_tool} spans cost the tool's per-call price (exact name, then the
  *       last path segment of {@code mcp://gateway/<tool>}, then {@code default});
  *   <li>compute: {@code invoke_agent} spans cost their duration times the agent's rate.
@@ -82,10 +86,23 @@ public final class Pricing {
     }
   }
 
-  /** What pricing looks at in a span. */
+  /**
+   * What pricing looks at in a span.
+   *
+   * @param cacheWriteTokens input tokens written to the provider's prompt cache (counted inside
+   *     {@code inputTokens}); priced as Anthropic's 5-minute cache writes
+   */
   public record SpanFacts(
       String operation, String agent, String requestModel, String responseModel, String modelRevision,
-      long inputTokens, long outputTokens, long cachedTokens, String toolName, long durationNanos) {}
+      long inputTokens, long outputTokens, long cachedTokens, long cacheWriteTokens, String toolName,
+      long durationNanos) {
+    /** A span that wrote nothing to a prompt cache. */
+    public SpanFacts(String operation, String agent, String requestModel, String responseModel, String modelRevision,
+        long inputTokens, long outputTokens, long cachedTokens, String toolName, long durationNanos) {
+      this(operation, agent, requestModel, responseModel, modelRevision, inputTokens, outputTokens, cachedTokens, 0,
+          toolName, durationNanos);
+    }
+  }
 
   private Pricing(Map<String, ModelPrice> models, Map<String, BigDecimal> tools, BigDecimal computePerSecond,
       Map<String, BigDecimal> computePerAgent, String source) {
@@ -352,12 +369,9 @@ public final class Pricing {
           unpriced = "(no model)";
         }
       } else {
-        long cached = Math.max(0, Math.min(s.cachedTokens(), s.inputTokens()));
-        long uncached = Math.max(0, s.inputTokens() - cached);
-        tokens = p.inputPerMTok().multiply(BigDecimal.valueOf(uncached))
-            .add(p.cachedInputPerMTok().multiply(BigDecimal.valueOf(cached)))
-            .add(p.outputPerMTok().multiply(BigDecimal.valueOf(Math.max(0, s.outputTokens()))))
-            .divide(MILLION, SCALE, RoundingMode.HALF_UP);
+        // Cache writes by the gateways' rule (TokenPrices), so a call costs the same priced either way.
+        tokens = Objects.requireNonNull(tokenPrices(p).costUsd("", "", s.inputTokens(), s.outputTokens(),
+            s.cachedTokens(), s.cacheWriteTokens(), 0));
       }
     }
     BigDecimal action = BigDecimal.ZERO;
@@ -371,6 +385,18 @@ public final class Pricing {
     }
     return new Cost(tokens.setScale(SCALE, RoundingMode.HALF_UP), action.setScale(SCALE, RoundingMode.HALF_UP),
         compute.setScale(SCALE, RoundingMode.HALF_UP), unpriced);
+  }
+
+  /** Tokens at {@code p}: {@code (input - cached) x input + cached x cached_input + output x output}, per million. */
+  private static TokenPrices tokenPrices(ModelPrice p) {
+    return (model, revision, inputTokens, outputTokens, cachedTokens) -> {
+      long cached = Math.max(0, Math.min(cachedTokens, inputTokens));
+      long uncached = Math.max(0, inputTokens - cached);
+      return p.inputPerMTok().multiply(BigDecimal.valueOf(uncached))
+          .add(p.cachedInputPerMTok().multiply(BigDecimal.valueOf(cached)))
+          .add(p.outputPerMTok().multiply(BigDecimal.valueOf(Math.max(0, outputTokens))))
+          .divide(MILLION, SCALE, RoundingMode.HALF_UP);
+    };
   }
 
   /** Finds the line and column of a dotted path in the YAML text, for error messages. */

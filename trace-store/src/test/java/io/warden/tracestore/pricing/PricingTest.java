@@ -53,6 +53,22 @@ class PricingTest {
   }
 
   @Test
+  void price_cacheWrites_costTheGatewaysPremiumOnTopOfInput() {
+    // claude-opus-4-7: 3000 input of which 2000 written to the cache, 100 output:
+    // 3000 x 15.00 + 100 x 75.00 = 52500, plus 2000 x 15.00 x 0.25 = 7500 per 1M = 0.06
+    Pricing.Cost c = pricing().price(new Pricing.SpanFacts("chat", "a", "claude-opus-4-7", "", "", 3000, 100, 0, 2000,
+        "", 0));
+    assertThat(c.tokensUsd()).isEqualByComparingTo("0.06");
+    // The same as the gateway's rule for the same call (TokenPrices, which the gateway settles with).
+    io.warden.core.budget.TokenPrices rates = (model, revision, in, out, cached) ->
+        pricing().price(chat(model, "", revision, in, out, cached)).tokensUsd();
+    assertThat(rates.costUsd("claude-opus-4-7", "", 3000, 100, 0, 2000, 0)).isEqualByComparingTo(c.tokensUsd());
+    // Writes are input: more writes than uncached input are not charged beyond it.
+    assertThat(pricing().price(new Pricing.SpanFacts("chat", "a", "claude-opus-4-7", "", "", 1000, 0, 400, 5000,
+        "", 0)).tokensUsd()).isEqualByComparingTo("0.01725"); // 600 x 15 + 400 x 15 (no cached price) + 600 x 15 x 0.25
+  }
+
+  @Test
   void price_cachedWithoutCachedPrice_usesTheInputPrice() {
     Pricing.Cost c = pricing().price(chat("gpt-4o-mini", "", "", 1_000_000, 0, 500_000));
     assertThat(c.tokensUsd()).isEqualByComparingTo("0.15");

@@ -85,8 +85,6 @@ public final class GatewayCalls {
   static final String SMALL_MODEL_ERROR = "small_model_error";
   /** Longest stream recorded for the response cache, in characters; longer ones are not cached. */
   public static final int MAX_RECORDED_STREAM_CHARS = 1 << 20;
-  /** What a 5-minute prompt-cache write costs above plain input (Anthropic: 1.25×). */
-  private static final BigDecimal CACHE_WRITE_5M_PREMIUM = new BigDecimal("0.25");
   private static final String[] RELAYED_ERROR_HEADERS = {"retry-after", "retry-after-ms", "x-should-retry"};
 
   /** What the call path needs. */
@@ -563,28 +561,22 @@ public final class GatewayCalls {
   }
 
   /**
-   * Tokens at {@code pricing.yaml}'s prices plus Anthropic's premium on prompt-cache writes, which
-   * it bills at 1.25× the input price for the 5-minute cache and 2× for the 1-hour one (the writes
-   * are already in {@code in} at 1×).
+   * Tokens at {@code pricing.yaml}'s prices plus Anthropic's premium on prompt-cache writes
+   * ({@link TokenPrices#costUsd(String, String, long, long, long, long, long)}, shared with the trace
+   * store's pricing of spans).
    */
   private @Nullable BigDecimal price(String model, String revision, long in, long out, long cached, long write5m,
       long write1h) {
-    BigDecimal base = price(model, revision, in, out, cached);
-    if (base == null || (write5m <= 0 && write1h <= 0)) {
-      return base;
-    }
-    BigDecimal w5 = write5m <= 0 ? BigDecimal.ZERO : price(model, revision, write5m, 0, 0);
-    BigDecimal w1 = write1h <= 0 ? BigDecimal.ZERO : price(model, revision, write1h, 0, 0);
-    return w5 == null || w1 == null ? base : base.add(w5.multiply(CACHE_WRITE_5M_PREMIUM)).add(w1);
-  }
-
-  private @Nullable BigDecimal price(String model, String revision, long in, long out, long cached) {
     try {
-      return d.prices().costUsd(model, revision, in, out, cached);
+      return d.prices().costUsd(model, revision, in, out, cached, write5m, write1h);
     } catch (RuntimeException e) {
       LOG.warn("pricing failed for model {}", model, e);
       return null;
     }
+  }
+
+  private @Nullable BigDecimal price(String model, String revision, long in, long out, long cached) {
+    return price(model, revision, in, out, cached, 0, 0);
   }
 
   // ---------------------------------------------------------------- forwarding (event loop)

@@ -28,6 +28,7 @@ public final class AttributeMappings {
     OUTPUT_TOKENS("output_tokens"),
     TOTAL_TOKENS("total_tokens"),
     CACHED_INPUT_TOKENS("cached_input_tokens"),
+    CACHE_WRITE_INPUT_TOKENS("cache_write_input_tokens"),
     REASONING_TOKENS("reasoning_tokens"),
     TOOL("tool"),
     CONVERSATION_ID("conversation_id"),
@@ -60,6 +61,8 @@ public final class AttributeMappings {
   // Notes shared by every convention's row of the same field.
   private static final String TOTAL_NOTE = "output = total − input when output is not reported";
   private static final String REASONING_NOTE = "attribute gen_ai.usage.reasoning_tokens; priced as output (see Cost)";
+  private static final String CACHE_WRITE_NOTE =
+      "attribute gen_ai.usage.cache_creation.input_tokens; priced at 1.25× input (see Cost)";
 
   /** The table, in priority order within each field. */
   public static final List<Mapping> TABLE = List.of(
@@ -103,6 +106,11 @@ public final class AttributeMappings {
       new Mapping(GEN_AI_OLD, "gen_ai.usage.cached_tokens", Field.CACHED_INPUT_TOKENS, ""),
       new Mapping(OPENINFERENCE, "llm.token_count.prompt_details.cache_read", Field.CACHED_INPUT_TOKENS, ""),
       new Mapping(VERCEL, "ai.usage.cachedInputTokens", Field.CACHED_INPUT_TOKENS, ""),
+      new Mapping(GEN_AI, "gen_ai.usage.cache_creation.input_tokens", Field.CACHE_WRITE_INPUT_TOKENS, CACHE_WRITE_NOTE),
+      new Mapping(GEN_AI_OLD, "gen_ai.usage.cache_creation_input_tokens", Field.CACHE_WRITE_INPUT_TOKENS,
+          CACHE_WRITE_NOTE),
+      new Mapping(OPENINFERENCE, "llm.token_count.prompt_details.cache_write", Field.CACHE_WRITE_INPUT_TOKENS,
+          CACHE_WRITE_NOTE),
       new Mapping(GEN_AI, "gen_ai.usage.reasoning_tokens", Field.REASONING_TOKENS, REASONING_NOTE),
       new Mapping(GEN_AI_OLD, "llm.usage.reasoning_tokens", Field.REASONING_TOKENS, REASONING_NOTE),
       new Mapping(OPENINFERENCE, "llm.token_count.completion_details.reasoning", Field.REASONING_TOKENS, REASONING_NOTE),

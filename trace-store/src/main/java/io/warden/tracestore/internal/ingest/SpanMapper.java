@@ -67,6 +67,8 @@ public final class SpanMapper {
   static final String PROVIDER = "gen_ai.provider.name";
   /** Where reasoning tokens, whatever attribute reported them, are kept. */
   static final String REASONING_TOKENS = "gen_ai.usage.reasoning_tokens";
+  /** Where prompt-cache writes, whatever attribute reported them, are kept (the gateway's name for them). */
+  static final String CACHE_WRITE_TOKENS = "gen_ai.usage.cache_creation.input_tokens";
   /** The attribute and value an operation was derived from, when not {@code gen_ai.operation.name}. */
   public static final String OPERATION_SOURCE = "warden.operation.source";
   /** {@code token} when a span's delegation hops came from its scoped token, not from baggage. */
@@ -339,6 +341,7 @@ public final class SpanMapper {
     long input = 0;
     long output = 0;
     long cached = 0;
+    long cacheWrites = 0;
     if (!"chain".equals(operation)) {
       // A chain span wraps model calls that report their own usage (the Vercel AI SDK's generateText
       // around its doGenerate steps): its totals stay attributes, not priced a second time.
@@ -349,6 +352,11 @@ public final class SpanMapper {
         output = total - input;
       }
       cached = count(a, attrs, Field.CACHED_INPUT_TOKENS);
+      // Writes are input tokens (counted inside input, as the conventions count them) that cost extra.
+      cacheWrites = count(a, attrs, Field.CACHE_WRITE_INPUT_TOKENS);
+      if (cacheWrites > 0) {
+        attrs.put(CACHE_WRITE_TOKENS, Long.toString(cacheWrites));
+      }
       long reasoningTokens = count(a, attrs, Field.REASONING_TOKENS);
       if (reasoningTokens > 0) {
         attrs.put(REASONING_TOKENS, Long.toString(reasoningTokens));
@@ -388,7 +396,7 @@ public final class SpanMapper {
       attrs.put(COST_COMPUTE, plain(compute));
     } else {
       Pricing.Cost c = prices.price(new Pricing.SpanFacts(operation, agent, requestModel, responseModel,
-          str(a, WARDEN_REVISION), input, output, cached, tool, end - start));
+          str(a, WARDEN_REVISION), input, output, cached, cacheWrites, tool, end - start));
       cost = c.totalUsd();
       attrs.put(COST_SOURCE, "priced");
       attrs.put(COST_TOKENS, c.tokensUsd().toPlainString());

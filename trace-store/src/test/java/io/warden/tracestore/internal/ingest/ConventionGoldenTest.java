@@ -34,7 +34,7 @@ class ConventionGoldenTest {
   private static final Path DIR = Path.of("src/test/resources/conventions");
   /** Attributes the mapping itself writes, shown in the golden files. */
   private static final List<String> SHOWN_ATTRIBUTES = List.of(SpanMapper.PROVIDER, SpanMapper.REASONING_TOKENS,
-      SpanMapper.OPERATION_SOURCE, TextExtractor.REASONING_RANGES, SpanMapper.COST_UNPRICED);
+      SpanMapper.CACHE_WRITE_TOKENS, SpanMapper.OPERATION_SOURCE, TextExtractor.REASONING_RANGES, SpanMapper.COST_UNPRICED);
 
   private final SpanMapper mapper = new SpanMapper("planner"::equals,
       () -> Pricing.parse("pricing.yaml", Pricing.seedYaml()), new LogicalTraceHints(100));
@@ -72,7 +72,8 @@ class ConventionGoldenTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"openinference-openai", "vercel-ai", "openllmetry-legacy", "genai-reasoning"})
+  @ValueSource(strings = {"openinference-openai", "vercel-ai", "openllmetry-legacy", "genai-reasoning",
+      "anthropic-cache-writes"})
   void mapTraces_fixtureOfTheLibrary_givesTheGoldenFields(String name) throws IOException {
     var result = mapper.mapTraces(fixture(name), Caller.agent("planner", List.of()));
     assertThat(result.rejected()).as(result.message()).isZero();
