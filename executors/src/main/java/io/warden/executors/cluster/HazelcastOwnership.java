@@ -13,6 +13,7 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.warden.core.WardenException;
+import io.warden.core.budget.BudgetExceededException;
 import io.warden.core.executor.InvocationResult;
 import io.warden.core.session.InvokeRequest;
 import io.warden.core.session.RouterBusyException;
@@ -202,6 +203,9 @@ final class HazelcastOwnership implements SessionOwnership {
         failure.put("code", w.code()).put("message", w.getMessage());
         if (w instanceof RouterBusyException busy) {
           failure.put("retry_after", busy.retryAfterSeconds());
+        } else if (w instanceof BudgetExceededException budget) {
+          // The forwarding node answers 429 with Retry-After from these, as the owner would have.
+          failure.put("budget", budget.budget()).put("retry_after_ms", budget.retryAfter().toMillis());
         }
       } else {
         LOG.warn("a forwarded call failed inside Warden", cause);
@@ -247,9 +251,12 @@ final class HazelcastOwnership implements SessionOwnership {
     } else if (reply.getBoolean("error", false)) {
       String code = reply.getString("code", "internal_error");
       String message = reply.getString("message", "");
-      answer.completeExceptionally(code.equals("too_many_requests")
-          ? new RouterBusyException(message, reply.getLong("retry_after", 1L))
-          : new WardenException(code, message));
+      answer.completeExceptionally(switch (code) {
+        case "too_many_requests" -> new RouterBusyException(message, reply.getLong("retry_after", 1L));
+        case "budget_exceeded" -> new BudgetExceededException(reply.getString("budget", ""), message,
+            Duration.ofMillis(reply.getLong("retry_after_ms", 1000L)));
+        default -> new WardenException(code, message);
+      });
     } else {
       answer.complete(new InvocationResult(reply.getInteger("status"), reply.getString("content_type"),
           Base64.getDecoder().decode(reply.getString("body"))));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.warden.core.WardenException;
+import io.warden.core.budget.BudgetExceededException;
 import io.warden.core.executor.InvocationResult;
 import io.warden.core.session.InvokeRequest;
 import io.warden.core.session.RouterBusyException;
@@ -93,6 +94,8 @@ class WardenClusterTest {
     CompletableFuture<InvocationResult> never = new CompletableFuture<>();
     a.serve(call -> switch (new String(call.request().body(), StandardCharsets.UTF_8)) {
       case "busy" -> CompletableFuture.failedFuture(new RouterBusyException("agent clerk is busy", 7));
+      case "broke" -> CompletableFuture.failedFuture(new BudgetExceededException("usd_per_day",
+          "agent clerk is over its usd_per_day budget: 10.00 of 10.00 USD used", Duration.ofSeconds(5400)));
       case "hang" -> never;
       default -> CompletableFuture.completedFuture(new InvocationResult(201, "application/json",
           (call.callerSubject() + " " + call.callerChain() + " " + call.session() + " "
@@ -110,6 +113,17 @@ class WardenClusterTest {
         .isInstanceOf(CompletionException.class).cause().isInstanceOf(RouterBusyException.class)
         .hasMessage("agent clerk is busy")
         .satisfies(e -> assertThat(((RouterBusyException) e).retryAfterSeconds()).isEqualTo(7));
+    // A budget refusal keeps its budget and when it has room again (the forwarding node's Retry-After).
+    assertThatThrownBy(() -> b.forward(one.nodeId(), new ForwardedCall(ForwardedCall.INVOKE, "user:alice", List.of(),
+        "s-2", request("s-2", "broke"), "")).toCompletableFuture().join())
+        .isInstanceOf(CompletionException.class).cause().isInstanceOf(BudgetExceededException.class)
+        .hasMessage("agent clerk is over its usd_per_day budget: 10.00 of 10.00 USD used")
+        .satisfies(e -> {
+          BudgetExceededException budget = (BudgetExceededException) e;
+          assertThat(budget.code()).isEqualTo("budget_exceeded");
+          assertThat(budget.budget()).isEqualTo("usd_per_day");
+          assertThat(budget.retryAfter()).isEqualTo(Duration.ofSeconds(5400));
+        });
 
     // The shared store: written on one member (and its local store), read on the other, paged in key order.
     localOne = StateStore.open(dir.resolve("one.mv"));
