@@ -436,6 +436,13 @@ public final class Appliance implements AutoCloseable {
         .setMaxRequestBytes(config.positiveLong("gateway.max_request_bytes"))
         .setCacheTtl(java.time.Duration.ofSeconds(config.positiveLong("gateway.cache.ttl_seconds")))
         .setCacheMaxEntries(config.positiveLong("gateway.cache.max_entries"));
+    upstreamProviders(config).forEach(builder::addProvider);
+    return builder.build();
+  }
+
+  /** The model providers {@code gateway.providers.<name>} configures, those with a {@code base_url}. */
+  static List<UpstreamProvider> upstreamProviders(WardenConfig config) {
+    List<UpstreamProvider> providers = new ArrayList<>();
     String prefix = "gateway.providers.";
     for (String key : config.asMap().keySet()) {
       if (key.startsWith(prefix) && key.endsWith(".base_url")) {
@@ -448,7 +455,7 @@ public final class Appliance implements AutoCloseable {
                 .equals("true");
             // Checked at load too (openai or anthropic); set for every provider (WardenConfig).
             UpstreamProvider.Api api = UpstreamProvider.Api.parse(config.string(prefix + name + ".api"));
-            builder.addProvider(new UpstreamProvider(name, URI.create(url.strip()),
+            providers.add(new UpstreamProvider(name, URI.create(url.strip()),
                 config.asMap().getOrDefault(prefix + name + ".api_key_env", "").strip(), cacheKey, api));
           } catch (IllegalArgumentException e) {
             throw new WardenException("invalid_input", "warden.yaml: " + e.getMessage());
@@ -456,7 +463,7 @@ public final class Appliance implements AutoCloseable {
         }
       }
     }
-    return builder.build();
+    return providers;
   }
 
   /**
