@@ -94,19 +94,24 @@ public final class GatewayOverheadBench {
       int requests, StandInGateway g) throws Exception {
     Map<String, long[]> results = new LinkedHashMap<>();
     Map<String, Integer> failed = new LinkedHashMap<>();
+    Map<String, Double> cpuPerRequest = new LinkedHashMap<>();
     for (Route p : paths) {
       measure(http, p, stream, concurrency, WARMUP, new java.util.concurrent.atomic.AtomicInteger());
       g.clearReceived();
       java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+      long cpu0 = PROCESS.getProcessCpuTime();
       results.put(p.name(), measure(http, p, stream, concurrency, requests, failures));
+      // This JVM runs the generator, the stand-in and Warden: Warden's share is its path's minus direct's.
+      cpuPerRequest.put(p.name(), (PROCESS.getProcessCpuTime() - cpu0) / 1e3 / requests);
       failed.put(p.name(), failures.get());
       g.clearReceived();
     }
     long[] direct = results.get("direct");
-    System.out.printf(Locale.ROOT, "%n%s%n  %-8s %10s %10s %12s %12s%n", load, "path", "p50 ms", "p99 ms",
-        "added p50", "added p99");
-    results.forEach((name, l) -> System.out.printf(Locale.ROOT, "  %-8s %10.3f %10.3f %12.3f %12.3f%s%n", name,
-        p(l, 50), p(l, 99), p(l, 50) - p(direct, 50), p(l, 99) - p(direct, 99),
+    System.out.printf(Locale.ROOT, "%n%s (load average %s)%n  %-8s %10s %10s %12s %12s %14s%n", load,
+        Files.readString(Path.of("/proc/loadavg")).split(" ")[0], "path", "p50 ms", "p99 ms", "added p50",
+        "added p99", "CPU µs/request");
+    results.forEach((name, l) -> System.out.printf(Locale.ROOT, "  %-8s %10.3f %10.3f %12.3f %12.3f %14.0f%s%n", name,
+        p(l, 50), p(l, 99), p(l, 50) - p(direct, 50), p(l, 99) - p(direct, 99), cpuPerRequest.get(name),
         failed.get(name) == 0 ? "" : "   (" + failed.get(name) + " failed or timed out)"));
     if (results.containsKey("litellm")) {
       long[] w = results.get("warden");
@@ -116,6 +121,9 @@ public final class GatewayOverheadBench {
           (p(l, 99) - p(direct, 99)) / Math.max(0.001, p(w, 99) - p(direct, 99)));
     }
   }
+
+  private static final com.sun.management.OperatingSystemMXBean PROCESS =
+      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
   private static double p(long[] sorted, int pct) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * pct / 100.0) - 1)] / 1e6;

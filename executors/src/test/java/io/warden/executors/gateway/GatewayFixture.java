@@ -5,6 +5,7 @@ import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.warden.core.audit.AuditLog;
@@ -74,7 +75,7 @@ final class GatewayFixture implements AutoCloseable {
   };
 
   final Path dir;
-  final Vertx vertx = Vertx.vertx();
+  final Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)); // as the appliance's
   final ProviderStandIn standIn;
   final Inventory inventory = Inventory.create();
   final Queue<SpanRecord> spans = new ConcurrentLinkedQueue<>();
