@@ -28,8 +28,13 @@ import java.util.concurrent.TimeUnit;
  * the LiteLLM proxy on the same stand-in and load when it is installed
  * ({@code scripts/install.d/litellm.sh --bench}).
  *
- * <p>Loads, each after a warm-up: whole answers one at a time; streams one at a time; streams 200
- * at a time. Each request's latency is to the last byte of the answer. Prints p50/p99 per path and
+ * <p>Loads, each after a warm-up: whole answers one at a time ({@code whole1}); streams one at a
+ * time ({@code stream1}); streams 200 at a time as fast as the stand-in answers ({@code streamN}: a
+ * saturation run, where every path's latency is its queue for the two cores the generator, the
+ * stand-in and Warden share); and streams 200 at a time paced like a model generating
+ * ({@code streamPaced}: {@code -Dchunks=} content chunks, default 32, {@code -DchunkDelayMs=} apart,
+ * default 20 — about 50 tokens a second, the production shape of 200 concurrent streams). Each
+ * request's latency is to the last byte of the answer. Prints p50/p99 per path and
  * what the gateway and LiteLLM add to the direct call, and their ratio; a request that fails or
  * times out (60 s) is counted as failed and kept at its time. Arguments (optional):
  * {@code requests concurrency loads} (default 2000, 200 and {@code whole1,stream1,streamN}).
@@ -79,6 +84,14 @@ public final class GatewayOverheadBench {
         }
         if (loads.contains("streamN")) {
           run("stream, " + concurrency + " at a time", paths, http, true, concurrency, requests, g);
+        }
+        if (loads.contains("streamPaced")) {
+          int chunks = Integer.getInteger("chunks", 32);
+          long delayMs = Long.getLong("chunkDelayMs", 20);
+          g.paceStreams(chunks, delayMs);
+          run("stream, " + concurrency + " at a time, " + chunks + " chunks " + delayMs + " ms apart", paths, http,
+              true, concurrency, requests, g);
+          g.paceStreams(0, 0);
         }
       } finally {
         if (litellm != null) {
