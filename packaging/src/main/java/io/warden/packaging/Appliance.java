@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.warden.api.AgentRoutes;
 import io.warden.api.ApiRoutes;
 import io.warden.api.ApiServer;
@@ -189,7 +190,8 @@ public final class Appliance implements AutoCloseable {
 
     // Clustered only when configured: a single node never loads Hazelcast (nor the class that uses it).
     SessionCluster cluster = config.string("cluster.enabled").equals("true") ? ClusterNode.join(config) : null;
-    vertx = cluster != null ? cluster.vertx() : Vertx.vertx();
+    // Netty's native epoll transport where its library loads (Linux x86-64), the JDK's selector elsewhere.
+    vertx = cluster != null ? cluster.vertx() : Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     TraceStore traces = keep(traceStore(config, identity, inventory, clock));
     traceStore = traces;
     await(traces.start());
@@ -310,9 +312,9 @@ public final class Appliance implements AutoCloseable {
         .setClock(clock);
     components.forEach(console::addHealth);
     consolePort = keep(console.start()).port();
-    log.info("Warden is up: API http://{}:{}/api/v1  git http://{}:{}/git/warden.git  console http://{}:{}/  data {}",
-        config.string("http.host"), api.port(), config.string("http.host"), api.port(),
-        config.string("http.host"), consolePort, dataDir);
+    log.info("Warden is up: API http://{}:{}/api/v1  git http://{}:{}/git/warden.git  console http://{}:{}/  data {}"
+        + "  network transport {}", config.string("http.host"), api.port(), config.string("http.host"), api.port(),
+        config.string("http.host"), consolePort, dataDir, vertx.isNativeTransportEnabled() ? "epoll" : "nio");
   }
 
   /**

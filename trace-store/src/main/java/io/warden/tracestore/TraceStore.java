@@ -4,6 +4,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.warden.core.WardenException;
 import io.warden.core.health.Health;
 import io.warden.core.health.HealthIndicator;
@@ -166,7 +167,7 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
       return Future.failedFuture(e instanceof IOException io ? new UncheckedIOException(io) : e);
     }
     ownVertx = options.vertx == null;
-    vertx = ownVertx ? Vertx.vertx() : options.vertx;
+    vertx = ownVertx ? Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)) : options.vertx;
     int cores = Runtime.getRuntime().availableProcessors();
     Future<String> http = vertx.deployVerticle(
         () -> new OtlpHttpReceiver(options.host, options.httpPort, pipeline, httpPort),

@@ -28,8 +28,13 @@ import java.util.concurrent.TimeUnit;
  * the LiteLLM proxy on the same stand-in and load when it is installed
  * ({@code scripts/install.d/litellm.sh --bench}).
  *
- * <p>Loads, each after a warm-up: whole answers one at a time; streams one at a time; streams 200
- * at a time. Each request's latency is to the last byte of the answer. Prints p50/p99 per path and
+ * <p>Loads, each after a warm-up: whole answers one at a time ({@code whole1}); streams one at a
+ * time ({@code stream1}); streams 200 at a time as fast as the stand-in answers ({@code streamN}: a
+ * saturation run, where every path's latency is its queue for the two cores the generator, the
+ * stand-in and Warden share); and streams 200 at a time paced like a model generating
+ * ({@code streamPaced}: {@code -Dchunks=} content chunks, default 32, {@code -DchunkDelayMs=} apart,
+ * default 20 — about 50 tokens a second, the production shape of 200 concurrent streams). Each
+ * request's latency is to the last byte of the answer. Prints p50/p99 per path and
  * what the gateway and LiteLLM add to the direct call, and their ratio; a request that fails or
  * times out (60 s) is counted as failed and kept at its time. Arguments (optional):
  * {@code requests concurrency loads} (default 2000, 200 and {@code whole1,stream1,streamN}).
@@ -80,6 +85,14 @@ public final class GatewayOverheadBench {
         if (loads.contains("streamN")) {
           run("stream, " + concurrency + " at a time", paths, http, true, concurrency, requests, g);
         }
+        if (loads.contains("streamPaced")) {
+          int chunks = Integer.getInteger("chunks", 32);
+          long delayMs = Long.getLong("chunkDelayMs", 20);
+          g.paceStreams(chunks, delayMs);
+          run("stream, " + concurrency + " at a time, " + chunks + " chunks " + delayMs + " ms apart", paths, http,
+              true, concurrency, requests, g);
+          g.paceStreams(0, 0);
+        }
       } finally {
         if (litellm != null) {
           litellm.descendants().forEach(ProcessHandle::destroy);
@@ -94,19 +107,24 @@ public final class GatewayOverheadBench {
       int requests, StandInGateway g) throws Exception {
     Map<String, long[]> results = new LinkedHashMap<>();
     Map<String, Integer> failed = new LinkedHashMap<>();
+    Map<String, Double> cpuPerRequest = new LinkedHashMap<>();
     for (Route p : paths) {
       measure(http, p, stream, concurrency, WARMUP, new java.util.concurrent.atomic.AtomicInteger());
       g.clearReceived();
       java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+      long cpu0 = PROCESS.getProcessCpuTime();
       results.put(p.name(), measure(http, p, stream, concurrency, requests, failures));
+      // This JVM runs the generator, the stand-in and Warden: Warden's share is its path's minus direct's.
+      cpuPerRequest.put(p.name(), (PROCESS.getProcessCpuTime() - cpu0) / 1e3 / requests);
       failed.put(p.name(), failures.get());
       g.clearReceived();
     }
     long[] direct = results.get("direct");
-    System.out.printf(Locale.ROOT, "%n%s%n  %-8s %10s %10s %12s %12s%n", load, "path", "p50 ms", "p99 ms",
-        "added p50", "added p99");
-    results.forEach((name, l) -> System.out.printf(Locale.ROOT, "  %-8s %10.3f %10.3f %12.3f %12.3f%s%n", name,
-        p(l, 50), p(l, 99), p(l, 50) - p(direct, 50), p(l, 99) - p(direct, 99),
+    System.out.printf(Locale.ROOT, "%n%s (load average %s)%n  %-8s %10s %10s %12s %12s %14s%n", load,
+        Files.readString(Path.of("/proc/loadavg")).split(" ")[0], "path", "p50 ms", "p99 ms", "added p50",
+        "added p99", "CPU µs/request");
+    results.forEach((name, l) -> System.out.printf(Locale.ROOT, "  %-8s %10.3f %10.3f %12.3f %12.3f %14.0f%s%n", name,
+        p(l, 50), p(l, 99), p(l, 50) - p(direct, 50), p(l, 99) - p(direct, 99), cpuPerRequest.get(name),
         failed.get(name) == 0 ? "" : "   (" + failed.get(name) + " failed or timed out)"));
     if (results.containsKey("litellm")) {
       long[] w = results.get("warden");
@@ -116,6 +134,9 @@ public final class GatewayOverheadBench {
           (p(l, 99) - p(direct, 99)) / Math.max(0.001, p(w, 99) - p(direct, 99)));
     }
   }
+
+  private static final com.sun.management.OperatingSystemMXBean PROCESS =
+      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
 
   private static double p(long[] sorted, int pct) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * pct / 100.0) - 1)] / 1e6;

@@ -62,6 +62,13 @@ public final class ProviderStandIn implements AutoCloseable {
   public volatile java.util.function.BiFunction<String, JsonNode, String> answerText = (model, body) -> answer(model);
   /** When set, {@link #holdWhole} holds only whole answers of this requested model. */
   public volatile String holdOnlyModel;
+  /**
+   * Chat Completions streams paced like a model generating, for benchmarks: this many content chunks
+   * (0, the default: the three of "Hello from <model>."), each {@link #streamChunkDelayMs} after the
+   * one before (0, the default: all at once).
+   */
+  public volatile int streamChunks;
+  public volatile long streamChunkDelayMs;
 
   private final Vertx vertx;
   private HttpServer server;
@@ -169,7 +176,10 @@ public final class ProviderStandIn implements AutoCloseable {
     boolean usage = body.path("stream_options").path("include_usage").asBoolean(false);
     HttpServerResponse r = ctx.response().setChunked(true).putHeader("content-type", "text/event-stream");
     r.write(sse(null, openAiChunk(model, usage, JSON.createObjectNode().put("role", "assistant").put("content", ""), null)));
-    String[] parts = {"Hello ", "from ", body.path("model").asText() + "."};
+    int chunks = streamChunks;
+    String[] parts = chunks > 0
+        ? java.util.stream.IntStream.range(0, chunks).mapToObj(i -> "token" + i + " ").toArray(String[]::new)
+        : new String[] {"Hello ", "from ", body.path("model").asText() + "."};
     CompletableFuture<Void> hold = holdAfterFirstChunk;
     if (hold != null) {
       r.write(sse(null, openAiChunk(model, usage, JSON.createObjectNode().put("content", parts[0]), null)));
@@ -181,10 +191,19 @@ public final class ProviderStandIn implements AutoCloseable {
   }
 
   private void finishOpenAiStream(HttpServerResponse r, String model, boolean usage, String[] parts, int from) {
+    if (r.closed()) {
+      return; // the client went away while the stream was paced
+    }
+    long pace = streamChunkDelayMs;
     for (int i = from; i < parts.length; i++) {
       r.write(sse(null, openAiChunk(model, usage, JSON.createObjectNode().put("content", parts[i]), null)));
       if (cutStreams) {
         r.reset(); // the connection drops mid-answer
+        return;
+      }
+      if (pace > 0 && i + 1 < parts.length) {
+        int next = i + 1;
+        vertx.setTimer(pace, t -> finishOpenAiStream(r, model, usage, parts, next));
         return;
       }
     }

@@ -60,7 +60,7 @@ public final class WardenCluster implements SessionCluster {
     Config hz = hazelcastConfig(settings);
     hz.setClassLoader(WardenCluster.class.getClassLoader()); // Hazelcast's own classes may be in a loader apart
     HazelcastClusterManager manager = new HazelcastClusterManager(hz);
-    VertxOptions options = new VertxOptions().setEventBusOptions(new EventBusOptions().setHost(settings.host())
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setEventBusOptions(new EventBusOptions().setHost(settings.host())
         .setPort(0));
     Vertx vertx;
     try {

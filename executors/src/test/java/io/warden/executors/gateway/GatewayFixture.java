@@ -5,6 +5,7 @@ import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.ext.web.Router;
 import io.warden.core.audit.AuditLog;
@@ -76,7 +77,9 @@ final class GatewayFixture implements AutoCloseable {
   };
 
   final Path dir;
-  final Vertx vertx = Vertx.vertx();
+  final Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true)); // as the appliance's
+  /** The provider's own event loops, as a provider is another system: its timers never wait for the gateway's work. */
+  private final Vertx providerVertx = Vertx.vertx();
   final ProviderStandIn standIn;
   final Inventory inventory = Inventory.create();
   final Queue<SpanRecord> spans = new ConcurrentLinkedQueue<>();
@@ -123,7 +126,7 @@ final class GatewayFixture implements AutoCloseable {
   GatewayFixture(Path dir, Duration persistEvery) throws Exception {
     this.dir = dir;
     this.persistEvery = persistEvery;
-    this.standIn = new ProviderStandIn(vertx).start();
+    this.standIn = new ProviderStandIn(providerVertx).start();
     this.openAiUpstream = standIn.openAiBaseUrl();
     putAgents("calls_per_hour: 1000\n    usd_per_day: 40", "calls_per_hour: 1000\n    usd_per_day: 40");
     open();
@@ -316,6 +319,7 @@ final class GatewayFixture implements AutoCloseable {
     } finally {
       standIn.close();
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      providerVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
       ledger.close();
       audit.close();
       state.close();

@@ -53,6 +53,15 @@ public final class StandInGateway implements AutoCloseable {
     f.standIn.behaviour = behaviour;
   }
 
+  /**
+   * Paces the stand-in's Chat Completions streams like a model generating: {@code chunks} content
+   * chunks, {@code delayMs} apart ({@code 0, 0}: three chunks at once, the default).
+   */
+  public void paceStreams(int chunks, long delayMs) {
+    f.standIn.streamChunks = chunks;
+    f.standIn.streamChunkDelayMs = delayMs;
+  }
+
   /** Requests the stand-in received (straight or through the gateway). */
   public int upstreamRequests() {
     return f.standIn.received.size();

@@ -1,6 +1,7 @@
 package io.warden.packaging.cli;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.warden.core.WardenException;
 import io.warden.demo.DemoTraffic;
 import io.warden.demo.standin.ProviderStandIn;
@@ -50,7 +51,7 @@ final class DemoRun {
     // stand-ins as the model providers (they need no key).
     WardenConfig cfg = WardenConfig.load(null, System.getenv()).with("data_dir", dir.toString());
 
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     ProviderStandIn provider = null;
     UpstreamMcpServer erp = null;
     Appliance app = null;
