@@ -17,7 +17,8 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
+import java.util.function.BiFunction;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The responders' API over the trace store (viewer role):
@@ -37,17 +38,19 @@ public final class TraceRoutes implements ApiRoutes {
 
   private final TraceStore traces;
   private final Clock clock;
-  private final Supplier<? extends Map<String, ?>> savings;
+  private final BiFunction<@Nullable Instant, @Nullable Instant, ? extends Map<String, ?>> savings;
 
   public TraceRoutes(TraceStore traces, Clock clock) {
-    this(traces, clock, Map::of);
+    this(traces, clock, (from, to) -> Map.of());
   }
 
   /**
    * With {@code savings}: per agent, what the model gateway's routing (cache, coalescing, small
-   * model first) saved since start, added to {@code group_by=agent} answers as {@code savings}.
+   * model first) saved over the request's {@code from}/{@code to} window (null: unbounded), added to
+   * {@code group_by=agent} answers as {@code savings}.
    */
-  public TraceRoutes(TraceStore traces, Clock clock, Supplier<? extends Map<String, ?>> savings) {
+  public TraceRoutes(TraceStore traces, Clock clock,
+      BiFunction<@Nullable Instant, @Nullable Instant, ? extends Map<String, ?>> savings) {
     this.traces = traces;
     this.clock = clock;
     this.savings = savings;
@@ -91,7 +94,7 @@ public final class TraceRoutes implements ApiRoutes {
       http.respond(ctx, 200, () -> {
         Map<String, Object> body = costBody(groupBy, from, to, traces.costs(groupBy, from, to));
         if (groupBy.equals("agent")) {
-          body.put("savings", savings.get()); // since start, not windowed by from/to
+          body.put("savings", savings.apply(from, to));
         }
         return body;
       });

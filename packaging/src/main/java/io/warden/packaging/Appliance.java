@@ -84,6 +84,9 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -91,6 +94,7 @@ import java.util.Map;
 import java.util.ServiceLoader;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -279,7 +283,7 @@ public final class Appliance implements AutoCloseable {
         new AuditRoutes(audit),
         new GitRoutes(GitSmartHttp.create(repo, changes, config.positiveLong("git.max_push_bytes"))),
         new DecisionRoutes(policy.decisions(), clock),
-        new TraceRoutes(traces, clock, () -> savingsByAgent(gateway)),
+        new TraceRoutes(traces, clock, (from, to) -> savingsByAgent(gateway, from, to)),
         new MetricsRoutes(metrics),
         new ApprovalRoutes(approvals),
         new ShadowRoutes(shadow, modelShadow, inventory),
@@ -400,10 +404,14 @@ public final class Appliance implements AutoCloseable {
     return builder.build();
   }
 
-  /** {@code GET /api/v1/costs?group_by=agent}'s {@code savings}: per agent, since start. */
-  private static Map<String, Object> savingsByAgent(ModelGateway gateway) {
+  /**
+   * {@code GET /api/v1/costs?group_by=agent}'s {@code savings}: per agent, over the UTC days the
+   * {@code from}/{@code to} window touches (savings are kept per day).
+   */
+  private static Map<String, Object> savingsByAgent(ModelGateway gateway, @Nullable Instant from, @Nullable Instant to) {
     Map<String, Object> out = new TreeMap<>();
-    gateway.savings().forEach((agent, s) -> {
+    gateway.savings(from == null ? null : LocalDate.ofInstant(from, ZoneOffset.UTC),
+        to == null ? null : LocalDate.ofInstant(to, ZoneOffset.UTC)).forEach((agent, s) -> {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("calls", s.calls());
       row.put("cache_hits", s.cacheHits());

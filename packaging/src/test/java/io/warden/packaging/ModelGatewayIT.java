@@ -115,6 +115,9 @@ class ModelGatewayIT extends ApplianceTestBase {
     assertThat(savings.path("actual_usd").decimalValue()).isEqualByComparingTo("0.02295");
     assertThat(savings.path("unrouted_usd").decimalValue()).isEqualByComparingTo("0.02295");
     assertThat(savings.path("saved_usd").decimalValue()).isZero();
+    // Kept per UTC day and windowed like the costs: today is in the last hour, not in a window that ended 2 days ago.
+    assertThat(warden.get(admin, "/api/v1/costs?group_by=agent&from=1h").body().path("savings").has(AGENT)).isTrue();
+    assertThat(warden.get(admin, "/api/v1/costs?group_by=agent&to=2d").body().path("savings").has(AGENT)).isFalse();
     assertThat(warden.get(admin, "/metrics").body().asText()).contains("warden_model_routing_saved_usd_total 0.0")
         .contains("warden_model_cache_hits_total 0.0").contains("warden_model_escalations_total 0.0");
 

@@ -13,9 +13,11 @@ import io.warden.executors.gateway.internal.GatewayCalls;
 import io.warden.executors.internal.GatewayWiring;
 import io.warden.executors.gateway.internal.GatewayError;
 import io.warden.executors.gateway.internal.WireFormat;
+import java.time.LocalDate;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -135,9 +137,18 @@ public final class ModelGateway implements AutoCloseable {
     return driftEvents().values().stream().mapToLong(Long::longValue).sum();
   }
 
-  /** What {@code spec.routing} (cache, coalescing, small model first) saved per agent since start. */
+  /**
+   * What {@code spec.routing} (cache, coalescing, small model first) and the providers' prompt
+   * caches saved per agent, over every day kept (the figures survive restarts when the gateway has
+   * a state store).
+   */
   public Map<String, ModelSavings> savings() {
     return calls.savings();
+  }
+
+  /** The same, over the UTC days {@code from} to {@code to}, both inclusive (null: no bound). */
+  public Map<String, ModelSavings> savings(@Nullable LocalDate from, @Nullable LocalDate to) {
+    return calls.savings(from, to);
   }
 
   /** Calls waiting now for the answer of an identical call in flight instead of calling upstream. */
@@ -145,22 +156,22 @@ public final class ModelGateway implements AutoCloseable {
     return calls.coalescedWaiting();
   }
 
-  /** USD saved over all agents since start: unrouted, uncached cost minus what the calls cost. */
+  /** USD saved over all agents and kept days: unrouted, uncached cost minus what the calls cost. */
   public double savedUsdTotal() {
     return savings().values().stream().mapToDouble(s -> s.savedUsd().doubleValue()).sum();
   }
 
-  /** USD the providers' prompt caches saved over all agents since start. */
+  /** USD the providers' prompt caches saved over all agents and kept days. */
   public double promptCacheSavedUsdTotal() {
     return savings().values().stream().mapToDouble(s -> s.promptCacheSavedUsd().doubleValue()).sum();
   }
 
-  /** Calls answered from the response cache or by joining an identical call in flight, since start. */
+  /** Calls answered from the response cache or by joining an identical call in flight, over the kept days. */
   public long cacheHitsTotal() {
     return savings().values().stream().mapToLong(s -> s.cacheHits() + s.coalesced()).sum();
   }
 
-  /** Calls the small model passed up to the pinned model, since start. */
+  /** Calls the small model passed up to the pinned model, over the kept days. */
   public long escalationsTotal() {
     return savings().values().stream().mapToLong(ModelSavings::escalations).sum();
   }
@@ -172,6 +183,7 @@ public final class ModelGateway implements AutoCloseable {
 
   @Override
   public void close() {
+    calls.close();
     client.close();
   }
 

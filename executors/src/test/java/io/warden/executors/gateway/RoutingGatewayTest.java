@@ -17,6 +17,8 @@ import java.math.RoundingMode;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -136,6 +138,23 @@ class RoutingGatewayTest {
 
     cached.chat().completions().create(ask("Say goodbye")); // another request: forwarded
     assertThat(upstreamCalls()).isEqualTo(2);
+  }
+
+  @Test
+  void savings_areKeptPerUtcDay_acrossARestart() throws Exception {
+    cached.chat().completions().create(ask("Say hello"));
+    cached.chat().completions().create(ask("Say hello"));
+    awaitSpans("cached-bot", 2);
+    ModelSavings before = f.gateway.savings().get("cached-bot");
+    assertThat(before.calls()).isEqualTo(2);
+    assertThat(before.cacheHits()).isEqualTo(1);
+
+    f.restart();
+
+    assertThat(f.gateway.savings().get("cached-bot")).isEqualTo(before);
+    LocalDate today = LocalDate.now(f.clock.withZone(ZoneOffset.UTC));
+    assertThat(f.gateway.savings(today, today).get("cached-bot")).isEqualTo(before);
+    assertThat(f.gateway.savings(today.minusDays(3), today.minusDays(1))).doesNotContainKey("cached-bot");
   }
 
   @Test

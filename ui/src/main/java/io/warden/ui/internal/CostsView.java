@@ -17,8 +17,9 @@ import io.warden.executors.gateway.ModelSavings;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -55,12 +56,19 @@ public class CostsView extends VerticalLayout {
     costs.addColumn(r -> Pages.usd(r.totalUsd())).setHeader("Total").setAutoWidth(true);
     costs.addColumn(SpanStore.CostRow::spans).setHeader("Spans").setAutoWidth(true);
     costs.setAllRowsVisible(true);
+    Grid<Map.Entry<String, ModelSavings>> savings = savingsGrid();
     Runnable load = () -> {
       Instant to = services.clock().instant();
+      Instant from = to.minus(RANGES.get(range.getValue()));
       try {
-        costs.setItems(services.traces().costs(group.getValue(), to.minus(RANGES.get(range.getValue())), null));
+        costs.setItems(services.traces().costs(group.getValue(), from, null));
       } catch (Exception e) {
         Pages.error("Costs are not readable now: " + e.getMessage());
+      }
+      if (services.gateway() != null) {
+        // Savings are kept per UTC day: the days the range touches.
+        savings.setItems(new ArrayList<>(services.gateway().savings(LocalDate.ofInstant(from, ZoneOffset.UTC),
+            LocalDate.ofInstant(to, ZoneOffset.UTC)).entrySet()));
       }
     };
     group.addValueChangeListener(e -> load.run());
@@ -82,25 +90,24 @@ public class CostsView extends VerticalLayout {
         .map(s -> budget(s, services.budgets().usage(s.name(), ""))));
 
     add(new H2("Costs"), new HorizontalLayout(group, range), costs, new H3("Budgets today"), budgets,
-        new H3("Savings from routing and caching (since start)"));
-    if (services.gateway() == null) {
-      add(Pages.notAvailable("The model gateway is not running: no routing savings to show."));
-    } else {
-      List<Map.Entry<String, ModelSavings>> savings = new ArrayList<>(services.gateway().savings().entrySet());
-      Grid<Map.Entry<String, ModelSavings>> grid = new Grid<>();
-      grid.setId("savings-grid");
-      grid.addThemeVariants(GridVariant.LUMO_COMPACT);
-      grid.addColumn(Map.Entry::getKey).setHeader("Agent").setAutoWidth(true);
-      grid.addColumn(e -> e.getValue().calls()).setHeader("Calls").setAutoWidth(true);
-      grid.addColumn(e -> e.getValue().cacheHits()).setHeader("Cache hits").setAutoWidth(true);
-      grid.addColumn(e -> e.getValue().coalesced()).setHeader("Coalesced").setAutoWidth(true);
-      grid.addColumn(e -> e.getValue().smallModelAnswers()).setHeader("Small-model answers").setAutoWidth(true);
-      grid.addColumn(e -> e.getValue().escalations()).setHeader("Escalations").setAutoWidth(true);
-      grid.addColumn(e -> Pages.usd(e.getValue().savedUsd())).setHeader("Saved").setAutoWidth(true);
-      grid.setItems(savings);
-      grid.setAllRowsVisible(true);
-      add(savings.isEmpty() ? Pages.notAvailable("No routed or cached model calls since start.") : grid);
-    }
+        new H3("Savings from routing and caching (same range, whole UTC days)"));
+    add(services.gateway() == null
+        ? Pages.notAvailable("The model gateway is not running: no routing savings to show.") : savings);
+  }
+
+  private static Grid<Map.Entry<String, ModelSavings>> savingsGrid() {
+    Grid<Map.Entry<String, ModelSavings>> grid = new Grid<>();
+    grid.setId("savings-grid");
+    grid.addThemeVariants(GridVariant.LUMO_COMPACT);
+    grid.addColumn(Map.Entry::getKey).setHeader("Agent").setAutoWidth(true);
+    grid.addColumn(e -> e.getValue().calls()).setHeader("Calls").setAutoWidth(true);
+    grid.addColumn(e -> e.getValue().cacheHits()).setHeader("Cache hits").setAutoWidth(true);
+    grid.addColumn(e -> e.getValue().coalesced()).setHeader("Coalesced").setAutoWidth(true);
+    grid.addColumn(e -> e.getValue().smallModelAnswers()).setHeader("Small-model answers").setAutoWidth(true);
+    grid.addColumn(e -> e.getValue().escalations()).setHeader("Escalations").setAutoWidth(true);
+    grid.addColumn(e -> Pages.usd(e.getValue().savedUsd())).setHeader("Saved").setAutoWidth(true);
+    grid.setAllRowsVisible(true);
+    return grid;
   }
 
   private static BudgetRow budget(AgentState s, BudgetUsage usage) {

@@ -46,6 +46,7 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.LocalDate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -104,7 +105,8 @@ public final class GatewayCalls {
   private final Deps d;
   private final Map<String, String> fingerprints = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> drift = new ConcurrentHashMap<>();
-  private final Map<String, ModelSavings> savings = new ConcurrentHashMap<>();
+  private final SavingsLedger savings;
+  private final long savingsFlushTimer;
   /** Agent and candidate pairs already warned about as not callable (warned once each). */
   private final Set<String> shadowWarned = ConcurrentHashMap.newKeySet();
   private final LongAdder shadowRuns = new LongAdder();
@@ -114,6 +116,18 @@ public final class GatewayCalls {
     if (deps.store() != null) {
       fingerprints.putAll(deps.store().table(FINGERPRINTS)); // the baseline survives restarts
     }
+    savings = SavingsLedger.open(deps.store(), deps.clock());
+    // Savings are reporting, not budgets: written each second off the event loop, and at close.
+    savingsFlushTimer = deps.vertx().setPeriodic(1_000, id -> deps.vertx().executeBlocking(() -> {
+      savings.flush();
+      return null;
+    }));
+  }
+
+  /** Stops the savings writer and writes what it has not written yet. */
+  public void close() {
+    d.vertx().cancelTimer(savingsFlushTimer);
+    savings.flush();
   }
 
   /** Drift events per agent since start. */
@@ -133,9 +147,14 @@ public final class GatewayCalls {
     return shadowRuns.sum();
   }
 
-  /** Savings of routing and caching per agent since start. */
+  /** Savings of routing and caching per agent over every kept day. */
   public Map<String, ModelSavings> savings() {
-    return Map.copyOf(savings);
+    return savings.byAgent(null, null);
+  }
+
+  /** Savings per agent over the UTC days {@code from} to {@code to}, inclusive (null: no bound). */
+  public Map<String, ModelSavings> savings(@Nullable LocalDate from, @Nullable LocalDate to) {
+    return savings.byAgent(from, to);
   }
 
   // ---------------------------------------------------------------- entry points
@@ -1180,10 +1199,9 @@ public final class GatewayCalls {
     if (call.delivered) {
       boolean escalated = fresh && !call.escalatedOn.isEmpty();
       boolean bySmall = fresh && call.small != null && call.answeredModel == call.small;
-      savings.merge(call.agent.name(), new ModelSavings(1, call.cacheOutcome.equals("hit") ? 1 : 0,
+      savings.add(call.agent.name(), new ModelSavings(1, call.cacheOutcome.equals("hit") ? 1 : 0,
           call.cacheOutcome.equals("coalesced") ? 1 : 0, bySmall ? 1 : 0, escalated ? 1 : 0, unrouted, cost,
-          promptCacheSaved),
-          GatewayCalls::add);
+          promptCacheSaved));
       if (escalated) {
         recordEscalation(call);
       }
@@ -1314,13 +1332,6 @@ public final class GatewayCalls {
     }
     BigDecimal uncached = price(model, revision, in, out, 0);
     return uncached == null || uncached.compareTo(paid) <= 0 ? BigDecimal.ZERO : uncached.subtract(paid);
-  }
-
-  private static ModelSavings add(ModelSavings a, ModelSavings b) {
-    return new ModelSavings(a.calls() + b.calls(), a.cacheHits() + b.cacheHits(), a.coalesced() + b.coalesced(),
-        a.smallModelAnswers() + b.smallModelAnswers(), a.escalations() + b.escalations(),
-        a.unroutedUsd().add(b.unroutedUsd()), a.actualUsd().add(b.actualUsd()),
-        a.promptCacheSavedUsd().add(b.promptCacheSavedUsd()));
   }
 
   private void recordEscalation(Call call) {
