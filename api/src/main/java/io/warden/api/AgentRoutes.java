@@ -2,6 +2,7 @@ package io.warden.api;
 
 import io.vertx.ext.web.Router;
 import io.warden.core.WardenException;
+import io.warden.core.executor.ExecutorStatus;
 import io.warden.core.identity.IdentityService;
 import io.warden.core.identity.IssuedSecret;
 import io.warden.core.identity.Role;
@@ -12,6 +13,8 @@ import io.warden.gitops.Reconciler;
 import io.warden.tracestore.IngestRejections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Function;
+import org.jspecify.annotations.Nullable;
 
 /** {@code /api/v1/agents}: inventory, history, credentials, rollback. */
 public final class AgentRoutes implements ApiRoutes {
@@ -19,6 +22,7 @@ public final class AgentRoutes implements ApiRoutes {
   private final Reconciler reconciler;
   private final IdentityService identity;
   private final IngestRejections rejections;
+  private final Function<AgentState, @Nullable ExecutorStatus> executorStatus;
 
   public AgentRoutes(Inventory inventory, Reconciler reconciler, IdentityService identity) {
     this(inventory, reconciler, identity, IngestRejections.create(java.time.Clock.systemUTC()));
@@ -27,10 +31,21 @@ public final class AgentRoutes implements ApiRoutes {
   /** @param rejections what the trace store's ingest rejected, for {@code GET /api/v1/agents/{name}/ingest} */
   public AgentRoutes(Inventory inventory, Reconciler reconciler, IdentityService identity,
       IngestRejections rejections) {
+    this(inventory, reconciler, identity, rejections, s -> null);
+  }
+
+  /**
+   * @param executorStatus what the agent's executor says of its runtime now ({@link
+   *     io.warden.core.executor.AgentExecutor#status}), or null for an agent without {@code
+   *     spec.executor}; shown as {@code executor} by {@code GET /api/v1/agents/{name}}
+   */
+  public AgentRoutes(Inventory inventory, Reconciler reconciler, IdentityService identity,
+      IngestRejections rejections, Function<AgentState, @Nullable ExecutorStatus> executorStatus) {
     this.inventory = inventory;
     this.reconciler = reconciler;
     this.identity = identity;
     this.rejections = rejections;
+    this.executorStatus = executorStatus;
   }
 
   @Override
@@ -55,6 +70,15 @@ public final class AgentRoutes implements ApiRoutes {
         body.put("descriptor", state.descriptor());
         body.put("history", reconciler.history(name));
         body.put("credentials", identity.credentials(name));
+        ExecutorStatus executor = executorStatus.apply(state);
+        if (executor != null) {
+          Map<String, Object> e = new LinkedHashMap<>();
+          e.put("type", state.descriptor().spec().executor().type());
+          e.put("state", executor.state());
+          e.put("revision", executor.revision());
+          e.put("message", executor.message());
+          body.put("executor", e);
+        }
         return body;
       });
     });

@@ -34,11 +34,14 @@ import io.warden.core.audit.AuditLog;
 import io.warden.core.budget.BudgetLedger;
 import io.warden.core.budget.TokenPrices;
 import io.warden.core.change.ChangeCheck;
+import io.warden.core.descriptor.AgentDescriptor;
 import io.warden.core.executor.AgentCredentials;
 import io.warden.core.executor.AgentExecutor;
 import io.warden.core.executor.AgentExecutorProvider;
 import io.warden.core.executor.ExecutorContext;
 import io.warden.core.executor.ExecutorException;
+import io.warden.core.executor.ExecutorStatus;
+import io.warden.core.inventory.AgentState;
 import io.warden.core.session.SessionRouter;
 import io.warden.core.health.Health;
 import io.warden.core.health.HealthIndicator;
@@ -278,7 +281,8 @@ public final class Appliance implements AutoCloseable {
     ObjectMapper json = jsonMapper();
     List<ApiRoutes> routes = List.of(
         new IdentityRoutes(identity, clock),
-        new AgentRoutes(inventory, reconciler, identity, traces.ingestRejections()),
+        new AgentRoutes(inventory, reconciler, identity, traces.ingestRejections(),
+            agent -> executorStatus(executors, agent)),
         new ChangeRoutes(changes),
         new AuditRoutes(audit),
         new GitRoutes(GitSmartHttp.create(repo, changes, config.positiveLong("git.max_push_bytes"))),
@@ -402,6 +406,21 @@ public final class Appliance implements AutoCloseable {
           .build());
     }
     return builder.build();
+  }
+
+  /**
+   * What the executor of {@code agent}'s {@code spec.executor.type} says of its runtime now; null
+   * without {@code spec.executor}, and DEGRADED naming the type when no adapter handles it.
+   */
+  private static @Nullable ExecutorStatus executorStatus(List<AgentExecutor> executors, AgentState agent) {
+    AgentDescriptor.Executor declared = agent.descriptor().spec().executor();
+    if (declared == null) {
+      return null;
+    }
+    return executors.stream().filter(e -> e.type().equals(declared.type())).findFirst()
+        .map(e -> e.status(agent.name()))
+        .orElseGet(() -> new ExecutorStatus(agent.name(), ExecutorStatus.State.DEGRADED, null,
+            "no executor adapter for spec.executor.type '" + declared.type() + "' on this Warden"));
   }
 
   /**

@@ -123,6 +123,10 @@ class ExecutorIT extends ApplianceTestBase {
     JsonNode agent = warden.get(admin, "/api/v1/agents/" + AGENT).body();
     // Warden issued the agent a credential of its own to mint the runtime's token from.
     assertThat(agent.path("credentials")).hasSize(1);
+    // What its executor says of the runtime now: up, at the revision reconcile applied.
+    assertThat(agent.path("executor").path("type").asText()).isEqualTo("process");
+    assertThat(agent.path("executor").path("state").asText()).as(agent.toString()).isEqualTo("READY");
+    assertThat(agent.path("executor").path("revision").asText()).isEqualTo(agent.path("revision").asText());
 
     // The caller's request (as the session router will send it): A2A message/send with its trace.
     String trace = "6e0c63257de34c926f9efcd03899ae00";
