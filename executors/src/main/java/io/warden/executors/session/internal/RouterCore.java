@@ -545,14 +545,16 @@ public final class RouterCore implements SessionRouter {
         }
         break;
       } catch (ExecutorException e) {
-        if (e.retryable() && attempts == 1 && (relay == null || !relay.relayedAny())) {
+        // A runtime that already streamed part of its answer has run the request, whatever it says.
+        boolean notRun = e.retryable() && (relay == null || !relay.relayedAny());
+        if (notRun && attempts == 1) {
           LOG.info("runtime of agent {} did not take a request ({}); trying once more", c.agent().name(),
               e.getMessage());
           continue;
         }
         String message = "the runtime of agent " + c.agent().name() + " failed"
             + (attempts > 1 ? " twice (the request did not run)" : "") + ": " + e.getMessage();
-        failure = e.retryable() ? new NotRunException("executor_failed", message)
+        failure = notRun ? new NotRunException("executor_failed", message)
             : new WardenException("executor_failed", message);
         break;
       } catch (TimeoutException e) {
