@@ -4,11 +4,14 @@ Serves on $PORT (or argv[1]): GET /healthz -> {"status": "ok", "revision": ...};
 -> revision "stale"; POST /warden/configure takes Warden's configuration (its revision); POST /
 speaks A2A JSON-RPC (message/send, message/stream, SendMessage); POST /invoke plain JSON. What the
 request asks decides what it does: "sleep:<seconds>", "crash" (exits with status 3 mid-request),
-anything else is echoed with the headers Warden sent. Exits when its stdin reaches end-of-file
+anything else is echoed with the headers Warden sent. A message/stream of "gate:<file>" sends its first
+event at once (chunked) and the rest only once <file> exists (the test's gate); "break" sends the
+first event and drops the connection mid-stream. Exits when its stdin reaches end-of-file
 (Warden gone), like the reference agent.
 """
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -76,7 +79,9 @@ class Handler(BaseHTTPRequestHandler):
             reply = {"kind": "message", "role": "agent", "messageId": "r-" + str(body.get("id")),
                      "parts": [{"kind": "text", "text": act(text)}],
                      "metadata": {"headers": headers, "revision": STATE["revision"], "method": method}}
-            if method in ("message/stream", "SendStreamingMessage"):
+            if method in ("message/stream", "SendStreamingMessage") and (text.startswith("gate:") or text == "break"):
+                self.stream_held(body.get("id"), text, reply)
+            elif method in ("message/stream", "SendStreamingMessage"):
                 events = [{"kind": "status-update", "status": {"state": "working"}, "final": False}, reply]
                 data = "".join("data: " + json.dumps({"jsonrpc": "2.0", "id": body.get("id"), "result": e}) + "\n\n"
                                for e in events).encode()
@@ -88,6 +93,33 @@ class Handler(BaseHTTPRequestHandler):
                                   "error": {"code": -32601, "message": "method not found: " + str(method)}})
         else:
             self.answer(404, {"error": "no such path"})
+
+
+    def stream_held(self, rpc_id, text, reply):
+        """Streams event by event (chunked): the first now, the last once the gate file exists."""
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("transfer-encoding", "chunked")
+        self.end_headers()
+
+        def chunk(event):
+            data = ("data: " + json.dumps({"jsonrpc": "2.0", "id": rpc_id, "result": event}) + "\n\n").encode()
+            self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+            self.wfile.flush()
+
+        chunk({"kind": "status-update", "status": {"state": "working"}, "final": False})
+        if text == "break":
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)  # no last chunk: the stream is cut mid-way
+            return
+        gate = text.split(":", 1)[1]
+        deadline = time.monotonic() + 60
+        while not os.path.exists(gate) and time.monotonic() < deadline:
+            time.sleep(0.02)  # the runtime waiting for the test's gate, not a test wait
+        reply["parts"] = [{"kind": "text", "text": "echo: released"}]
+        chunk(reply)
+        self.wfile.write(b"0\r\n\r\n")
+        self.wfile.flush()
 
 
 def exit_with_warden():

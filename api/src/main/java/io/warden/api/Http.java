@@ -175,14 +175,35 @@ public final class Http {
    * code.
    */
   public void sendError(RoutingContext ctx, int status, String code, String message, List<Problem> problems) {
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("code", code);
-    body.put("message", message);
-    body.put("errors", problems.stream().map(Http::problemJson).toList());
+    Map<String, Object> body = errorJson(code, message, problems);
     if (status == 401) {
       ctx.response().putHeader("WWW-Authenticate", "Bearer realm=\"warden\", Basic realm=\"warden\"");
     }
     send(ctx, status, body);
+  }
+
+  /**
+   * The error shape {@code {code, message, errors[]}} of {@code err} as {@link #fail} would answer it,
+   * for an answer whose status is already sent (a stream's final error event).
+   */
+  public Map<String, Object> errorJson(Throwable err) {
+    Throwable cause = unwrap(err);
+    if (cause instanceof WardenException we && ErrorCode.fromWire(we.code()).isPresent()) {
+      return errorJson(we.code(), we.getMessage(), we.problems());
+    }
+    if (cause instanceof IllegalArgumentException iae) {
+      return errorJson(ErrorCode.INVALID_INPUT.wire(), iae.getMessage(), List.of());
+    }
+    log.warn("internal error in a stream", cause);
+    return errorJson(ErrorCode.INTERNAL_ERROR.wire(), "internal error; see the server log", List.of());
+  }
+
+  private static Map<String, Object> errorJson(String code, String message, List<Problem> problems) {
+    Map<String, Object> body = new LinkedHashMap<>();
+    body.put("code", code);
+    body.put("message", message);
+    body.put("errors", problems.stream().map(Http::problemJson).toList());
+    return body;
   }
 
   static Map<String, Object> problemJson(Problem p) {

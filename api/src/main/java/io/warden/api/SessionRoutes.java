@@ -7,6 +7,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.warden.core.WardenException;
 import io.warden.core.budget.BudgetExceededException;
+import io.warden.core.executor.InvocationEvents;
 import io.warden.core.executor.InvocationResult;
 import io.warden.core.identity.Principal;
 import io.warden.core.session.InvokeRequest;
@@ -24,7 +25,9 @@ import org.jspecify.annotations.Nullable;
  *
  * <ul>
  *   <li>{@code POST /api/v1/agents/{name}/invoke}: the body goes to the agent's runtime unchanged and
- *       its answer comes back unchanged (status, content type, body). Session in the
+ *       its answer comes back unchanged (status, content type, body). With {@code Accept:
+ *       text/event-stream}, a streamed answer (A2A {@code message/stream}) is relayed event by event as
+ *       the runtime produces it, ending with {@code event: error} if the request fails midway. Session in the
  *       {@code Warden-Session} header or a top-level {@code session_id} field of a JSON body, tenant in
  *       {@code Warden-Tenant} or {@code tenant}, {@code Idempotency-Key} header; W3C
  *       {@code traceparent}/{@code tracestate}/{@code baggage} join the caller's trace. A user with the
@@ -104,13 +107,24 @@ public final class SessionRoutes implements ApiRoutes {
     InvokeRequest request = new InvokeRequest(ctx.pathParam("name"), session, tenant, header(ctx, "Idempotency-Key"),
         contentType == null ? "application/json" : contentType, body, trace);
     io.vertx.core.Context loop = ctx.vertx().getOrCreateContext(); // the request's own event loop
+    EventStream stream = accepts(header(ctx, "Accept"), "text/event-stream") ? new EventStream(ctx, loop, session) : null;
     http.blocking(ctx, () -> {
-      var answer = sessions.invoke(caller, request);
+      var answer = stream == null ? sessions.invoke(caller, request) : sessions.invoke(caller, request, stream);
       Future.fromCompletionStage(answer, loop)
-          .onSuccess(result -> send(ctx, result, session))
+          .onSuccess(result -> {
+            if (stream != null && stream.started()) {
+              stream.end();
+            } else {
+              send(ctx, result, session);
+            }
+          })
           .onFailure(err -> {
             Throwable cause = err instanceof java.util.concurrent.CompletionException && err.getCause() != null
                 ? err.getCause() : err;
+            if (stream != null && stream.started()) {
+              stream.fail(http.errorJson(cause));
+              return;
+            }
             if (cause instanceof RouterBusyException busy) {
               ctx.response().putHeader("Retry-After", Long.toString(busy.retryAfterSeconds()));
             } else if (cause instanceof BudgetExceededException budget) {
@@ -131,6 +145,73 @@ public final class SessionRoutes implements ApiRoutes {
     }
     ctx.response().setStatusCode(result.status()).putHeader("Content-Type", result.contentType())
         .end(Buffer.buffer(result.body()));
+  }
+
+  /**
+   * Relays a streamed answer to a caller that asked for {@code text/event-stream}: 200 and the
+   * headers with the first event, each event as it arrives, and a final {@code event: error} (the
+   * error shape as its data) when the request fails after the first. Written on the request's event
+   * loop, in order.
+   */
+  private static final class EventStream implements InvocationEvents {
+    private final RoutingContext ctx;
+    private final io.vertx.core.Context loop;
+    private final @Nullable String session;
+    private boolean started; // read and written on the event loop only
+
+    EventStream(RoutingContext ctx, io.vertx.core.Context loop, @Nullable String session) {
+      this.ctx = ctx;
+      this.loop = loop;
+      this.session = session;
+    }
+
+    @Override
+    public void event(String event) {
+      loop.runOnContext(v -> {
+        if (ctx.response().ended() || ctx.response().closed()) {
+          return;
+        }
+        if (!started) {
+          started = true;
+          if (session != null) {
+            ctx.response().putHeader("Warden-Session", session);
+          }
+          ctx.response().setStatusCode(200).setChunked(true).putHeader("Content-Type", "text/event-stream")
+              .putHeader("Cache-Control", "no-cache");
+        }
+        ctx.response().write(event + "\n\n");
+      });
+    }
+
+    /** Whether the first event was written (on the event loop). */
+    boolean started() {
+      return started;
+    }
+
+    void end() {
+      if (!ctx.response().ended() && !ctx.response().closed()) {
+        ctx.response().end();
+      }
+    }
+
+    void fail(Map<String, Object> error) {
+      if (!ctx.response().ended() && !ctx.response().closed()) {
+        ctx.response().end("event: error\ndata: " + new JsonObject(error).encode() + "\n\n");
+      }
+    }
+  }
+
+  /** Whether an {@code Accept} header lists {@code type} (parameters and quality aside). */
+  static boolean accepts(@Nullable String accept, String type) {
+    if (accept == null) {
+      return false;
+    }
+    for (String range : accept.split(",")) {
+      if (range.split(";", 2)[0].strip().equalsIgnoreCase(type)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static @Nullable String header(RoutingContext ctx, String name) {

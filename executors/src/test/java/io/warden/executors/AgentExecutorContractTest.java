@@ -15,13 +15,17 @@ import io.warden.core.executor.Invocation;
 import io.warden.core.executor.InvocationResult;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -168,6 +172,50 @@ public abstract class AgentExecutorContractTest {
     String events = new String(result.body(), StandardCharsets.UTF_8);
     assertThat(events.split("\n\n")).hasSize(2);
     assertThat(events).contains("\"state\": \"working\"").contains("echo: streamed");
+  }
+
+  @Test
+  void invoke_a2aStream_relaysEachEventAsTheRuntimeSendsIt() throws Exception {
+    executor.apply(descriptor("alpha", Map.of()), "rev-1");
+    Path gate = tmp.resolve("gate");
+    List<String> events = new CopyOnWriteArrayList<>();
+    Invocation held = invocation("alpha", streamRpc("gate:" + gate), Duration.ofSeconds(60));
+    CompletableFuture<InvocationResult> done = CompletableFuture.supplyAsync(() -> {
+      try {
+        return executor.invoke(held, events::add);
+      } catch (ExecutorException e) {
+        throw new CompletionException(e);
+      }
+    });
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> !events.isEmpty());
+    assertThat(events.getFirst()).startsWith("data: ").contains("\"working\"");
+    assertThat(done).as("the runtime holds the last event until the gate opens").isNotDone();
+    assertThat(events).hasSize(1);
+
+    Files.createFile(gate);
+    InvocationResult result = done.get(30, TimeUnit.SECONDS);
+    assertThat(events).hasSize(2);
+    assertThat(events.get(1)).contains("echo: released");
+    assertThat(result.contentType()).startsWith("text/event-stream");
+    assertThat(new String(result.body(), StandardCharsets.UTF_8))
+        .as("the whole answer still comes back at the end").isEqualTo(events.get(0) + "\n\n" + events.get(1) + "\n\n");
+  }
+
+  @Test
+  void invoke_a2aStream_cutMidway_failsAsMaybeRun_afterRelayingWhatArrived() throws Exception {
+    executor.apply(descriptor("alpha", Map.of()), "rev-1");
+    List<String> events = new CopyOnWriteArrayList<>();
+
+    assertThatThrownBy(() -> executor.invoke(invocation("alpha", streamRpc("break"), Duration.ofSeconds(30)), events::add))
+        .isInstanceOfSatisfying(ExecutorException.class, e -> assertThat(e.retryable()).isFalse())
+        .hasMessageContaining("may have run");
+    assertThat(events).hasSize(1);
+    assertThat(events.getFirst()).contains("\"working\"");
+  }
+
+  protected static String streamRpc(String text) {
+    return "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"message/stream\",\"params\":" + message(text) + "}";
   }
 
   @Test

@@ -44,6 +44,18 @@ class CliIT extends ApplianceTestBase {
     String secret = m.group(2);
     assertThat(warden.post(secret, "/api/v1/tokens", Map.of("session", "s1", "ttl_seconds", 60)).status()).isEqualTo(201);
 
+    // token mint --parent names the delegating span: the token carries it as a delegation hop.
+    Result minted = client("token", "mint", "--token", secret, "--session", "s1", "--ttl", "60",
+        "--parent", "4BF92F3577B34DA6A3CE929D0E0E4736:00f067aa0ba902b7");
+    assertThat(minted.exitCode()).as(minted.output()).isZero();
+    String token = minted.output().strip().lines().reduce((a, b) -> b).orElseThrow();
+    Result whoami = client("token", "whoami", "--token", token);
+    assertThat(whoami.output()).as(whoami.output())
+        .contains("\"reconciliation-finance\"", "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7");
+    Result badParent = client("token", "mint", "--token", secret, "--session", "s1", "--parent", "4bf92f35:00f067aa");
+    assertThat(badParent.exitCode()).isEqualTo(2);
+    assertThat(badParent.output()).contains("--parent must be TRACE_ID:SPAN_ID", "32 hex digits", "16 hex digits");
+
     Result listed = client("agents", "credentials", "list", "reconciliation-finance");
     assertThat(listed.output()).containsPattern("(?m)^" + Pattern.quote(id) + "\\s+\\S+\\s+-$");
     Result revoked = client("agents", "credentials", "revoke", "reconciliation-finance", id);

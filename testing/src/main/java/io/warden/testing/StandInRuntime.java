@@ -5,6 +5,7 @@ import io.warden.core.executor.AgentExecutor;
 import io.warden.core.executor.ExecutorException;
 import io.warden.core.executor.ExecutorStatus;
 import io.warden.core.executor.Invocation;
+import io.warden.core.executor.InvocationEvents;
 import io.warden.core.executor.InvocationResult;
 import io.warden.core.executor.SessionCheckpoint;
 import io.warden.core.executor.SessionRef;
@@ -50,6 +51,7 @@ public final class StandInRuntime implements AgentExecutor {
   private final AtomicInteger overlaps = new AtomicInteger();
   private final AtomicInteger running = new AtomicInteger();
   private final AtomicInteger maxRunning = new AtomicInteger();
+  private final ThreadLocal<InvocationEvents> streaming = new ThreadLocal<>();
 
   public StandInRuntime(String type) {
     this.type = type;
@@ -106,6 +108,28 @@ public final class StandInRuntime implements AgentExecutor {
     } finally {
       running.decrementAndGet();
       inSession.decrementAndGet();
+    }
+  }
+
+  /** Runs the request like {@link #invoke(Invocation)}; a behaviour's {@link #emit} calls reach {@code events}. */
+  @Override
+  public InvocationResult invoke(Invocation invocation, InvocationEvents events) throws ExecutorException {
+    streaming.set(events);
+    try {
+      return invoke(invocation);
+    } finally {
+      streaming.remove();
+    }
+  }
+
+  /**
+   * From inside a behaviour: hands one streamed event to the caller, when it streams (it is in the
+   * answer only if the behaviour also puts it there).
+   */
+  public void emit(String event) {
+    InvocationEvents events = streaming.get();
+    if (events != null) {
+      events.event(event);
     }
   }
 

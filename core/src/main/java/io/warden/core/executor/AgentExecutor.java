@@ -29,6 +29,15 @@ public interface AgentExecutor extends AutoCloseable {
   /** Runs one request on the agent's runtime, within {@link Invocation#timeout()}. */
   InvocationResult invoke(Invocation invocation) throws ExecutorException;
 
+  /**
+   * Like {@link #invoke(Invocation)}, and hands a streamed ({@code text/event-stream}) answer's events
+   * to {@code events} as they arrive, returning the whole answer once it has ended. The default
+   * streams nothing: the events come back only in the result.
+   */
+  default InvocationResult invoke(Invocation invocation, InvocationEvents events) throws ExecutorException {
+    return invoke(invocation);
+  }
+
   /** What the runtime of {@code agent} is doing now; never throws (a failure is {@code DEGRADED}). */
   ExecutorStatus status(String agent);
 

@@ -1,5 +1,6 @@
 package io.warden.core.session;
 
+import io.warden.core.executor.InvocationEvents;
 import io.warden.core.executor.InvocationResult;
 import io.warden.core.identity.Principal;
 import java.util.List;
@@ -34,6 +35,16 @@ public interface SessionRouter extends AutoCloseable {
    * twice. A full queue fails at once with {@link RouterBusyException}.
    */
   CompletionStage<InvocationResult> invoke(Principal caller, InvokeRequest request);
+
+  /**
+   * Like {@link #invoke(Principal, InvokeRequest)}, and relays a streamed answer's events to
+   * {@code events} as the runtime produces them (the session's lane is held until the stream ends;
+   * the idempotency record keeps the whole answer). An answer from a first execution, from another
+   * cluster node or from an executor that does not stream relays nothing: it comes back only whole.
+   */
+  default CompletionStage<InvocationResult> invoke(Principal caller, InvokeRequest request, InvocationEvents events) {
+    return invoke(caller, request);
+  }
 
   /** Sessions of {@code agent} (every agent when null) with ids after {@code after}, at most {@code limit}. */
   List<SessionInfo> list(Principal caller, @Nullable String agent, String after, int limit);

@@ -6,6 +6,7 @@ import io.warden.core.executor.ExecutorContext;
 import io.warden.core.executor.ExecutorException;
 import io.warden.core.executor.ExecutorStatus;
 import io.warden.core.executor.Invocation;
+import io.warden.core.executor.InvocationEvents;
 import io.warden.core.executor.InvocationResult;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -110,6 +111,17 @@ public final class HttpAgentExecutor implements AgentExecutor {
 
   @Override
   public InvocationResult invoke(Invocation invocation) throws ExecutorException {
+    return invokeOrStream(invocation, null);
+  }
+
+  /** Relays a {@code message/stream} (or any 2xx {@code text/event-stream}) answer's events as they arrive. */
+  @Override
+  public InvocationResult invoke(Invocation invocation, InvocationEvents events) throws ExecutorException {
+    return invokeOrStream(invocation, Objects.requireNonNull(events, "events"));
+  }
+
+  private InvocationResult invokeOrStream(Invocation invocation, @Nullable InvocationEvents events)
+      throws ExecutorException {
     Applied applied = agents.get(invocation.agent());
     if (applied == null) {
       throw new ExecutorException("agent " + invocation.agent() + " is not applied on executor " + TYPE
@@ -117,7 +129,7 @@ public final class HttpAgentExecutor implements AgentExecutor {
     }
     String token = handoff.token(invocation.agent(),
         invocation.session() == null ? AgentHandoff.RUNTIME_SESSION : invocation.session());
-    return applied.runtime().invoke(invocation, token);
+    return applied.runtime().invoke(invocation, token, events);
   }
 
   @Override

@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.warden.core.executor.ExecutorException;
 import io.warden.core.executor.Invocation;
+import io.warden.core.executor.InvocationEvents;
 import io.warden.core.executor.InvocationResult;
+import io.warden.executors.gateway.internal.SseSplitter;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -14,8 +17,10 @@ import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -23,6 +28,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
@@ -249,6 +255,16 @@ public final class HttpAgentRuntime {
    * @param token the agent's scoped token for this invocation, sent as {@value #TOKEN_HEADER}
    */
   public InvocationResult invoke(Invocation invocation, @Nullable String token) throws ExecutorException {
+    return invoke(invocation, token, null);
+  }
+
+  /**
+   * Sends one request like {@link #invoke(Invocation, String)}; a 2xx {@code text/event-stream}
+   * answer's events also go to {@code events} as they arrive (the whole answer is still returned at
+   * its end, within the invocation's timeout).
+   */
+  public InvocationResult invoke(Invocation invocation, @Nullable String token, @Nullable InvocationEvents events)
+      throws ExecutorException {
     byte[] body = invocation.body();
     String contentType = invocation.contentType();
     boolean stream = false;
@@ -282,7 +298,12 @@ public final class HttpAgentRuntime {
     if (token != null) {
       request.header(TOKEN_HEADER, token);
     }
-    HttpResponse<byte[]> response = send(request.build(), invocation.timeout(), "request");
+    HttpResponse.BodyHandler<byte[]> answer = events == null ? HttpResponse.BodyHandlers.ofByteArray()
+        : info -> info.statusCode() / 100 == 2 && info.headers().firstValue("content-type").orElse("")
+            .toLowerCase(Locale.ROOT).startsWith("text/event-stream")
+            ? HttpResponse.BodySubscribers.fromSubscriber(new EventRelay(events), EventRelay::whole)
+            : HttpResponse.BodySubscribers.ofByteArray();
+    HttpResponse<byte[]> response = send(request.build(), invocation.timeout(), "request", answer);
     String answerType = response.headers().firstValue("content-type").orElse(stream ? "text/event-stream" : "application/json");
     return new InvocationResult(response.statusCode(), answerType, response.body());
   }
@@ -323,7 +344,12 @@ public final class HttpAgentRuntime {
    * did not run the request (retryable); one that timed out or broke the connection may have.
    */
   private HttpResponse<byte[]> send(HttpRequest request, Duration timeout, String what) throws ExecutorException {
-    CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request, HttpResponse.BodyHandlers.ofByteArray());
+    return send(request, timeout, what, HttpResponse.BodyHandlers.ofByteArray());
+  }
+
+  private HttpResponse<byte[]> send(HttpRequest request, Duration timeout, String what,
+      HttpResponse.BodyHandler<byte[]> answer) throws ExecutorException {
+    CompletableFuture<HttpResponse<byte[]>> future = client.sendAsync(request, answer);
     try {
       return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {
@@ -351,6 +377,62 @@ public final class HttpAgentRuntime {
   private ExecutorException timedOut(HttpRequest request, Duration timeout, String what) {
     return new ExecutorException("agent " + agent + "'s runtime at " + request.uri() + " did not answer the " + what
         + " within " + timeout.toMillis() + " ms; it may still be running it", false);
+  }
+
+  /**
+   * Keeps a streamed answer whole and hands each complete server-sent event on as its bytes arrive.
+   * The HTTP client calls it one signal at a time; an {@link InvocationEvents} that throws stops
+   * the relay, not the answer.
+   */
+  private static final class EventRelay implements Flow.Subscriber<List<ByteBuffer>> {
+    private final ByteArrayOutputStream whole = new ByteArrayOutputStream();
+    private final SseSplitter splitter;
+    private Flow.@Nullable Subscription subscription;
+    private boolean relaying = true;
+
+    EventRelay(InvocationEvents events) {
+      this.splitter = new SseSplitter(event -> {
+        if (!relaying) {
+          return;
+        }
+        try {
+          events.event(event);
+        } catch (RuntimeException e) {
+          relaying = false; // the caller went away: the runtime's answer is still read to its end
+        }
+      });
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(1);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> buffers) {
+      for (ByteBuffer b : buffers) {
+        byte[] bytes = new byte[b.remaining()];
+        b.get(bytes);
+        whole.writeBytes(bytes);
+        splitter.feed(bytes);
+      }
+      Objects.requireNonNull(subscription).request(1);
+    }
+
+    @Override
+    public void onError(Throwable t) {
+      // the exchange fails with it; the events relayed so far stay relayed
+    }
+
+    @Override
+    public void onComplete() {
+      splitter.finish();
+    }
+
+    byte[] whole() {
+      return whole.toByteArray();
+    }
   }
 
   private static String describe(Throwable t) {

@@ -6,6 +6,7 @@ import io.warden.core.executor.ExecutorContext;
 import io.warden.core.executor.ExecutorException;
 import io.warden.core.executor.ExecutorStatus;
 import io.warden.core.executor.Invocation;
+import io.warden.core.executor.InvocationEvents;
 import io.warden.core.executor.InvocationResult;
 import io.warden.executors.http.AgentHandoff;
 import io.warden.executors.http.HttpAgentExecutor;
@@ -30,6 +31,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import org.jspecify.annotations.Nullable;
 
 /**
  * Executor {@code process}: Warden launches the agent as a local process and talks to it over HTTP
@@ -235,6 +237,17 @@ public final class ProcessExecutor implements AgentExecutor {
 
   @Override
   public InvocationResult invoke(Invocation invocation) throws ExecutorException {
+    return invokeOrStream(invocation, null);
+  }
+
+  /** Relays a streamed answer's events as they arrive, like the {@code http} executor. */
+  @Override
+  public InvocationResult invoke(Invocation invocation, InvocationEvents events) throws ExecutorException {
+    return invokeOrStream(invocation, Objects.requireNonNull(events, "events"));
+  }
+
+  private InvocationResult invokeOrStream(Invocation invocation, @Nullable InvocationEvents events)
+      throws ExecutorException {
     Running running = agents.get(invocation.agent());
     if (running == null) {
       throw new ExecutorException("agent " + invocation.agent() + " is not applied on executor " + TYPE
@@ -248,7 +261,7 @@ public final class ProcessExecutor implements AgentExecutor {
     String token = handoff.token(invocation.agent(),
         invocation.session() == null ? AgentHandoff.RUNTIME_SESSION : invocation.session());
     try {
-      return running.runtime().invoke(invocation, token);
+      return running.runtime().invoke(invocation, token, events);
     } catch (ExecutorException e) {
       if (!e.retryable() && e.getCause() instanceof IOException) { // the connection broke: a crash?
         running.process().awaitExit(CRASH_GRACE);

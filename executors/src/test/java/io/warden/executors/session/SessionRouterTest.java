@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -224,6 +225,80 @@ class SessionRouterTest {
     SessionInfo degraded = f.router.get(OPERATOR, "stuck");
     assertThat(degraded.state()).isEqualTo(SessionInfo.State.DEGRADED);
     assertThat(degraded.message()).contains("did not answer within 1 s");
+  }
+
+  @Test
+  void streamedEvents_reachTheCallerWhileTheRuntimeRuns_theKeyKeepsTheWholeAnswer() throws Exception {
+    f.agent("bot", 2, 10, "session");
+    CountDownLatch gate = new CountDownLatch(1);
+    f.runtime.setBehaviour((rt, inv) -> {
+      rt.emit("data: 1");
+      gate.await();
+      rt.emit("data: 2");
+      return new InvocationResult(200, "text/event-stream", "data: 1\n\ndata: 2\n\n".getBytes(StandardCharsets.UTF_8));
+    });
+    List<String> events = new CopyOnWriteArrayList<>();
+    CompletableFuture<InvocationResult> answer =
+        f.router.invoke(OPERATOR, request("bot", "s1", "k-1", "{}"), events::add).toCompletableFuture();
+
+    await().atMost(Duration.ofSeconds(30)).until(() -> events.equals(List.of("data: 1")));
+    assertThat(answer).isNotDone();
+    gate.countDown();
+    assertThat(text(await(answer))).isEqualTo("data: 1\n\ndata: 2\n\n");
+    assertThat(events).containsExactly("data: 1", "data: 2");
+
+    List<String> replayed = new CopyOnWriteArrayList<>();
+    InvocationResult again = await(f.router.invoke(OPERATOR, request("bot", "s1", "k-1", "{}"), replayed::add)
+        .toCompletableFuture());
+    assertThat(text(again)).as("answered whole from the first execution").isEqualTo("data: 1\n\ndata: 2\n\n");
+    assertThat(replayed).isEmpty();
+    assertThat(f.runtime.log()).hasSize(1);
+  }
+
+  @Test
+  void streamedEvents_noneReachTheCallerAfterATimeout() throws Exception {
+    f.agent("bot", 1, 10, "session", "session", null, Map.of("timeout_seconds", "1"), List.of());
+    CountDownLatch timedOut = new CountDownLatch(1);
+    CountDownLatch lateSent = new CountDownLatch(1);
+    f.runtime.setBehaviour((rt, inv) -> {
+      rt.emit("data: early");
+      try {
+        Thread.sleep(Duration.ofMinutes(5));
+      } catch (InterruptedException e) {
+        timedOut.await(); // the router gave up on it: what it streams now goes nowhere
+        rt.emit("data: late");
+        lateSent.countDown();
+        throw e;
+      }
+      throw new AssertionError("not interrupted");
+    });
+    List<String> events = new CopyOnWriteArrayList<>();
+
+    Throwable timeout = cause(f.router.invoke(OPERATOR, request("bot", "s1", "{}"), events::add).toCompletableFuture());
+    assertThat(((WardenException) timeout).code()).isEqualTo("executor_timeout");
+    timedOut.countDown();
+    assertThat(lateSent.await(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(events).containsExactly("data: early");
+  }
+
+  @Test
+  void streamedEvents_thenAFailureCalledRetryable_isNotRunAgain_andKeepsTheKey() throws Exception {
+    f.agent("bot", 2, 10, "session");
+    AtomicInteger calls = new AtomicInteger();
+    f.runtime.setBehaviour((rt, inv) -> {
+      calls.incrementAndGet();
+      rt.emit("data: 1");
+      throw new ExecutorException("connection refused", true);
+    });
+    List<String> events = new CopyOnWriteArrayList<>();
+
+    Throwable failed = cause(f.router.invoke(OPERATOR, request("bot", "s1", "k-1", "{}"), events::add)
+        .toCompletableFuture());
+    assertThat(((WardenException) failed).code()).isEqualTo("executor_failed");
+    assertThat(calls).hasValue(1);
+    assertThat(events).containsExactly("data: 1");
+    assertThat(cause(f.invoke(request("bot", "s1", "k-1", "{}")))).hasMessage(failed.getMessage());
+    assertThat(calls).as("the key's answer is the failure: it may have run").hasValue(1);
   }
 
   @Test

@@ -4,8 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -353,6 +355,11 @@ public final class RemoteCommands {
     @Option(names = "--ttl", defaultValue = "900", description = "lifetime in seconds (max 3600)")
     long ttl;
 
+    @Option(names = "--parent", paramLabel = "TRACE_ID:SPAN_ID", converter = ParentSpan.Converter.class,
+        description = "the delegating span (W3C trace id, 32 hex digits, and span id, 16): spans exported with "
+            + "the token join its logical trace")
+    ParentSpan parent;
+
     @Override
     void run() {
       Map<String, Object> body = new LinkedHashMap<>();
@@ -365,7 +372,32 @@ public final class RemoteCommands {
         body.put("usd_budget", usdBudget);
       }
       body.put("ttl_seconds", ttl);
+      if (parent != null) {
+        body.put("parent", Map.of("trace_id", parent.traceId(), "span_id", parent.spanId()));
+      }
       out().println(api.post("/api/v1/tokens", body).path("token").asText());
+    }
+  }
+
+  /** {@code --parent TRACE_ID:SPAN_ID}: the span a token's holder delegates from, lowercase hex. */
+  record ParentSpan(String traceId, String spanId) {
+    /** Refuses anything but 32 and 16 hex digits (not all zero) before a request is sent. */
+    static final class Converter implements CommandLine.ITypeConverter<ParentSpan> {
+      @Override
+      public ParentSpan convert(String value) {
+        String[] parts = value.strip().toLowerCase(Locale.ROOT).split(":", -1);
+        if (parts.length != 2 || !isSpanHex(parts[0], 32) || !isSpanHex(parts[1], 16)) {
+          throw new CommandLine.TypeConversionException("--parent must be TRACE_ID:SPAN_ID, the delegating span's "
+              + "W3C trace id (32 hex digits) and span id (16 hex digits), neither all zero, e.g. "
+              + "4bf92f3577b34da6a3ce929d0e0e4736:00f067aa0ba902b7; got '" + value + "'");
+        }
+        return new ParentSpan(parts[0], parts[1]);
+      }
+
+      private static boolean isSpanHex(String s, int digits) {
+        return s.length() == digits && s.chars().allMatch(c -> (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))
+            && !s.chars().allMatch(c -> c == '0');
+      }
     }
   }
 }

@@ -14,6 +14,7 @@ import io.warden.core.descriptor.AgentDescriptor;
 import io.warden.core.executor.AgentExecutor;
 import io.warden.core.executor.ExecutorException;
 import io.warden.core.executor.Invocation;
+import io.warden.core.executor.InvocationEvents;
 import io.warden.core.executor.InvocationResult;
 import io.warden.core.executor.SessionCheckpoint;
 import io.warden.core.executor.SessionRef;
@@ -117,7 +118,7 @@ public final class RouterCore implements SessionRouter {
   private record Call(
       String callerSubject, List<String> callerChain, AgentState agent, AgentExecutor executor, InvokeRequest request, String memory,
       @Nullable String idempotencyKey, String fingerprint, CompletableFuture<InvocationResult> result,
-      Duration timeout) {}
+      Duration timeout, @Nullable InvocationEvents events) {}
 
   private final Deps d;
   private final StoreWriter writer;
@@ -157,13 +158,22 @@ public final class RouterCore implements SessionRouter {
   @Override
   public CompletionStage<InvocationResult> invoke(Principal caller, InvokeRequest request) {
     try {
-      return admit(caller, request);
+      return admit(caller, request, null);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  private CompletionStage<InvocationResult> admit(Principal caller, InvokeRequest r) {
+  @Override
+  public CompletionStage<InvocationResult> invoke(Principal caller, InvokeRequest request, InvocationEvents events) {
+    try {
+      return admit(caller, request, java.util.Objects.requireNonNull(events, "events"));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private CompletionStage<InvocationResult> admit(Principal caller, InvokeRequest r, @Nullable InvocationEvents events) {
     AgentState agent = agent(r.agent());
     authorizeInvoke(caller, agent);
     check(r);
@@ -175,7 +185,7 @@ public final class RouterCore implements SessionRouter {
             r.session(), r, ""));
       }
     }
-    return admitHere(caller.subject(), chain(caller), agent, executor, r);
+    return admitHere(caller.subject(), chain(caller), agent, executor, r, events);
   }
 
   /** The caller's delegation chain as the span records it: empty for a user. */
@@ -204,7 +214,7 @@ public final class RouterCore implements SessionRouter {
           InvokeRequest r = java.util.Objects.requireNonNull(f.request(), "request");
           AgentState agent = agent(r.agent());
           check(r);
-          yield admitHere(f.callerSubject(), f.callerChain(), agent, executor(agent.descriptor()), r);
+          yield admitHere(f.callerSubject(), f.callerChain(), agent, executor(agent.descriptor()), r, null);
         }
         case ForwardedCall.SUSPEND -> {
           suspendHere(f.session(), SessionWait.parse(f.waitingFor()));
@@ -248,7 +258,7 @@ public final class RouterCore implements SessionRouter {
 
   /** Admits a request on this node, which serves its session (or it has none). */
   private CompletionStage<InvocationResult> admitHere(String callerSubject, List<String> callerChain, AgentState agent,
-      AgentExecutor executor, InvokeRequest r) {
+      AgentExecutor executor, InvokeRequest r, @Nullable InvocationEvents events) {
     int stuck = abandoned.computeIfAbsent(agent.name(), k -> new AtomicInteger()).get();
     AgentDescriptor.Scaling scaling = agent.descriptor().spec().scaling();
     int maxConcurrency = scaling == null || scaling.maxConcurrency() == null
@@ -284,7 +294,7 @@ public final class RouterCore implements SessionRouter {
         enterSession(agent.name(), r.session());
       }
       Call call = new Call(callerSubject, callerChain, agent, executor, r, memory, ikey, fingerprint, result,
-          timeout(agent.descriptor()));
+          timeout(agent.descriptor()), events);
       AgentLane lane = lanes.computeIfAbsent(agent.name(), n -> new AgentLane(n, maxConcurrency, maxQueue));
       lane.limits(maxConcurrency, maxQueue);
       String key = partitionKey(agent.descriptor(), r);
@@ -523,10 +533,11 @@ public final class RouterCore implements SessionRouter {
     int attempts = 0;
     InvocationResult result = null;
     WardenException failure = null;
+    EventRelay relay = c.events() == null ? null : new EventRelay(c.events());
     while (true) {
       attempts++;
       try {
-        result = callWithTimeout(c, invocation);
+        result = callWithTimeout(c, invocation, relay);
         if (result.body().length > MAX_RESULT_BYTES) {
           result = null;
           failure = new WardenException("executor_failed", "the runtime of agent " + c.agent().name()
@@ -534,14 +545,16 @@ public final class RouterCore implements SessionRouter {
         }
         break;
       } catch (ExecutorException e) {
-        if (e.retryable() && attempts == 1) {
+        // A runtime that already streamed part of its answer has run the request, whatever it says.
+        boolean notRun = e.retryable() && (relay == null || !relay.relayedAny());
+        if (notRun && attempts == 1) {
           LOG.info("runtime of agent {} did not take a request ({}); trying once more", c.agent().name(),
               e.getMessage());
           continue;
         }
         String message = "the runtime of agent " + c.agent().name() + " failed"
             + (attempts > 1 ? " twice (the request did not run)" : "") + ": " + e.getMessage();
-        failure = e.retryable() ? new NotRunException("executor_failed", message)
+        failure = notRun ? new NotRunException("executor_failed", message)
             : new WardenException("executor_failed", message);
         break;
       } catch (TimeoutException e) {
@@ -549,6 +562,9 @@ public final class RouterCore implements SessionRouter {
             + " did not answer within " + c.timeout().toSeconds() + " s (spec.executor.settings.timeout_seconds)");
         break;
       }
+    }
+    if (relay != null) {
+      relay.close(); // a runtime still streaming after a timeout reaches the caller no more
     }
     Duration took = Duration.ofNanos(System.nanoTime() - t0);
     // Rounded once, so the ledger and the span carry the same figure.
@@ -575,13 +591,44 @@ public final class RouterCore implements SessionRouter {
     }
   }
 
-  private InvocationResult callWithTimeout(Call c, Invocation invocation) throws ExecutorException, TimeoutException {
+  /**
+   * Hands a streamed answer's events on to the caller while the request runs, up to
+   * {@code MAX_RESULT_BYTES} (the whole answer over that fails at its end, like one not streamed) and
+   * never after the request is over (timed out).
+   */
+  private static final class EventRelay implements InvocationEvents {
+    private final InvocationEvents caller;
+    private final AtomicLong chars = new AtomicLong();
+    private volatile boolean open = true;
+
+    EventRelay(InvocationEvents caller) {
+      this.caller = caller;
+    }
+
+    @Override
+    public void event(String event) {
+      if (open && chars.addAndGet(event.length() + 2L) <= MAX_RESULT_BYTES) {
+        caller.event(event);
+      }
+    }
+
+    boolean relayedAny() {
+      return chars.get() > 0;
+    }
+
+    void close() {
+      open = false;
+    }
+  }
+
+  private InvocationResult callWithTimeout(Call c, Invocation invocation, @Nullable InvocationEvents relay)
+      throws ExecutorException, TimeoutException {
     CompletableFuture<InvocationResult> f = new CompletableFuture<>();
     AtomicInteger state = new AtomicInteger(); // 0 running, 1 returned, 2 given up
     AtomicInteger stuck = abandoned.computeIfAbsent(c.agent().name(), k -> new AtomicInteger());
     Thread t = Thread.ofVirtual().name("runtime-" + c.agent().name()).start(() -> {
       try {
-        f.complete(c.executor().invoke(invocation));
+        f.complete(relay == null ? c.executor().invoke(invocation) : c.executor().invoke(invocation, relay));
       } catch (Throwable e) {
         f.completeExceptionally(e);
       } finally {
