@@ -125,10 +125,12 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
             }
           });
       Path luceneCheckpoint = walDir.resolve(lucene.name() + ".checkpoint");
-      Path previousCheckpoint = walDir.resolve(LuceneSpanStore.PREVIOUS_NAME + ".checkpoint");
-      if (Files.exists(previousCheckpoint) && !Files.exists(luceneCheckpoint)) {
-        // The upgraded index holds every span the old layout had committed: its checkpoint carries over.
-        Files.move(previousCheckpoint, luceneCheckpoint, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      for (String previous : LuceneSpanStore.PREVIOUS_NAMES) { // newest first
+        Path previousCheckpoint = walDir.resolve(previous + ".checkpoint");
+        if (Files.exists(previousCheckpoint) && !Files.exists(luceneCheckpoint)) {
+          // The upgraded index holds every span the old layout had committed: its checkpoint carries over.
+          Files.move(previousCheckpoint, luceneCheckpoint, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
       }
       appliers.add(new StoreApplier(lucene, wal, luceneCheckpoint, options.luceneCommitEvery, this::releaseWal));
       if (options.extraStore != null) {
