@@ -121,7 +121,7 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
       wal = WriteAheadLog.open(walDir, options.walSegmentBytes, options.maxPendingBytes, options.walMaxBytes,
           (seq, attachment) -> {
             for (StoreApplier a : liveAppliers) {
-              a.offer(seq, (IngestBatch) attachment);
+              a.offer(seq, (IngestBatch.Encoded) attachment);
             }
           });
       Path luceneCheckpoint = walDir.resolve(lucene.name() + ".checkpoint");
@@ -239,7 +239,8 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
     return span -> {
       IngestBatch batch = new IngestBatch(List.of(providerCalls.priceOnce(span)), List.of());
       try {
-        return wal.append(batch.encode(), batch).thenApply(seq -> null);
+        IngestBatch.Encoded entry = batch.encoded();
+        return wal.append(entry.payload(), entry).thenApply(seq -> null);
       } catch (RuntimeException e) {
         return java.util.concurrent.CompletableFuture.failedFuture(e);
       }

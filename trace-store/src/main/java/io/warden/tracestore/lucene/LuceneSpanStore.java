@@ -9,6 +9,7 @@ import io.warden.tracestore.SpanHit;
 import io.warden.core.trace.SpanText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.Bits;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 /**
@@ -268,18 +270,38 @@ public final class LuceneSpanStore implements SpanStore {
   @Override
   public void write(List<SpanRecord> spans) throws IOException {
     for (SpanRecord s : spans) {
-      SpanRecord span = s;
-      String key = s.key();
-      if (!pendingText.isEmpty()) {
-        String waiting = pendingText.remove(key);
-        if (waiting != null) {
-          span = s.withText(join(s.text(), waiting));
-          writer.deleteDocuments(new Term(SpanDocuments.PENDING_FOR, key));
-        }
-      }
-      writer.updateDocument(new Term(SpanDocuments.ID, SpanIdQueries.id(s.traceId(), s.spanId())),
-          SpanDocuments.toDocument(span));
+      write(s, null);
     }
+  }
+
+  /**
+   * {@link #write(List)} storing each span's given encoding as its source, as it is, rather than
+   * encoding the span again (the applier hands over the write-ahead log entry's bytes).
+   */
+  @Override
+  public void write(List<SpanRecord> spans, List<ByteBuffer> encoded) throws IOException {
+    if (encoded.size() != spans.size()) {
+      throw new IllegalArgumentException(
+          "write: " + spans.size() + " spans but " + encoded.size() + " encodings; pass one encoding per span");
+    }
+    for (int i = 0; i < spans.size(); i++) {
+      write(spans.get(i), encoded.get(i));
+    }
+  }
+
+  private void write(SpanRecord s, @Nullable ByteBuffer encoded) throws IOException {
+    SpanRecord span = s;
+    if (!pendingText.isEmpty()) {
+      String key = s.key();
+      String waiting = pendingText.remove(key);
+      if (waiting != null) {
+        span = s.withText(join(s.text(), waiting));
+        encoded = null; // another text: the given encoding is not this span's
+        writer.deleteDocuments(new Term(SpanDocuments.PENDING_FOR, key));
+      }
+    }
+    writer.updateDocument(new Term(SpanDocuments.ID, SpanIdQueries.id(s.traceId(), s.spanId())),
+        SpanDocuments.toDocument(span, encoded));
   }
 
   /**

@@ -6,6 +6,7 @@ import io.warden.core.trace.Delegation;
 import io.warden.core.trace.SpanCodec;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -31,6 +32,7 @@ import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.util.BytesRef;
+import org.jspecify.annotations.Nullable;
 /**
  * The Lucene document layout of a span ({@code lucene-v3}). Keyword fields are indexed lowercased
  * and queried through a lowercasing keyword analyzer, so {@code agent:Planner} finds
@@ -211,6 +213,14 @@ final class SpanDocuments {
   }
 
   static Document toDocument(SpanRecord s) {
+    return toDocument(s, null);
+  }
+
+  /**
+   * The document of {@code s}; {@code encoded}, when given, is {@code s}'s {@link SpanCodec}
+   * encoding, stored as the source as it is (no second encoding of the span).
+   */
+  static Document toDocument(SpanRecord s, @Nullable ByteBuffer encoded) {
     Document d = new Document();
     d.add(new StringField(KIND, KIND_SPAN, Field.Store.NO));
     // Also what span_id: queries search (SpanIdQueries): no span_id term of its own.
@@ -257,7 +267,10 @@ final class SpanDocuments {
     d.add(new NumericDocValuesField(COST_TOKENS, nanoUsd(split.tokensUsd())));
     d.add(new NumericDocValuesField(COST_ACTIONS, nanoUsd(split.actionsUsd())));
     d.add(new NumericDocValuesField(COST_COMPUTE, nanoUsd(split.computeUsd())));
-    d.add(new StoredField(SOURCE, SpanCodec.encode(s)));
+    d.add(encoded != null && encoded.hasArray()
+        ? new StoredField(SOURCE, new BytesRef(encoded.array(), encoded.arrayOffset() + encoded.position(),
+            encoded.remaining()))
+        : new StoredField(SOURCE, SpanCodec.encode(s)));
     return d;
   }
 
