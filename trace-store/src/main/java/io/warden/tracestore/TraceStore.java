@@ -122,14 +122,16 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
       wal = WriteAheadLog.open(walDir, options.walSegmentBytes, options.maxPendingBytes, options.walMaxBytes,
           (seq, attachment) -> {
             for (StoreApplier a : liveAppliers) {
-              a.offer(seq, (IngestBatch) attachment);
+              a.offer(seq, (IngestBatch.Encoded) attachment);
             }
           });
       Path luceneCheckpoint = walDir.resolve(lucene.name() + ".checkpoint");
-      Path previousCheckpoint = walDir.resolve(LuceneSpanStore.PREVIOUS_NAME + ".checkpoint");
-      if (Files.exists(previousCheckpoint) && !Files.exists(luceneCheckpoint)) {
-        // The upgraded index holds every span the old layout had committed: its checkpoint carries over.
-        Files.move(previousCheckpoint, luceneCheckpoint, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+      for (String previous : LuceneSpanStore.PREVIOUS_NAMES) { // newest first
+        Path previousCheckpoint = walDir.resolve(previous + ".checkpoint");
+        if (Files.exists(previousCheckpoint) && !Files.exists(luceneCheckpoint)) {
+          // The upgraded index holds every span the old layout had committed: its checkpoint carries over.
+          Files.move(previousCheckpoint, luceneCheckpoint, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        }
       }
       appliers.add(new StoreApplier(lucene, wal, luceneCheckpoint, options.luceneCommitEvery, this::releaseWal));
       if (options.extraStore != null) {
@@ -238,7 +240,8 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
     return span -> {
       IngestBatch batch = new IngestBatch(List.of(providerCalls.priceOnce(span)), List.of());
       try {
-        return wal.append(batch.encode(), batch).thenApply(seq -> null);
+        IngestBatch.Encoded entry = batch.encoded();
+        return wal.append(entry.payload(), entry).thenApply(seq -> null);
       } catch (RuntimeException e) {
         return java.util.concurrent.CompletableFuture.failedFuture(e);
       }

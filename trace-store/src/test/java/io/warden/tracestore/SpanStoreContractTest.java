@@ -16,6 +16,7 @@ import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanStore;
 import io.warden.core.trace.SpanStore.CostGroup;
 import io.warden.core.trace.SpanStore.CostRow;
+import io.warden.tracestore.internal.ingest.IngestBatch;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,6 +91,22 @@ public abstract class SpanStoreContractTest {
             .delegation(List.of("agent-a", "agent-b")).build());
     SpanStore store = storeWith(spans);
     assertSameSpans(store.query(query().limit(10).build()).spans(), newestFirst(spans));
+  }
+
+  @Test
+  void write_withEachSpansEncodingFromTheLog_storesTheSameSpans() throws Exception {
+    List<SpanRecord> spans = List.of(
+        span("e1", 1, "agent-a", "chat", 0).models("gpt-4o", "gpt-4o-2024-08-06").text("prompt é 😀").build(),
+        span("e1", 2, "agent-b", "execute_tool", 1).toolName("ledger-read").cost("0.25")
+            .attributes(Map.of("gen_ai.tool.call.id", "call_1")).build());
+    // As the applier hands them over: views of one write-ahead log entry's bytes.
+    IngestBatch.Encoded entry = new IngestBatch(spans, List.of()).encoded();
+    SpanStore store = store();
+    store.write(spans, entry.spanEncodings());
+    store.commit();
+    settle(store);
+    assertSameSpans(store.query(query().limit(10).build()).spans(), newestFirst(spans));
+    assertThat(store.costs(CostGroup.AGENT, null, null)).extracting(CostRow::key).containsExactly("agent-b", "agent-a");
   }
 
   @Test

@@ -1,10 +1,15 @@
 package io.warden.bench.tracestore;
 
+import io.warden.core.trace.SpanCodec;
 import io.warden.core.trace.SpanRecord;
 import io.warden.tracestore.lucene.LuceneSpanStore;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,7 +33,7 @@ import java.util.Map;
 public final class LuceneWriteBench {
   private LuceneWriteBench() {}
 
-  public static void main(String[] args) throws Exception {
+  public static void main(String[] args) throws Throwable {
     int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 6;
     int perRound = args.length > 1 ? Integer.parseInt(args[1]) : 100_000;
     System.out.println(Machine.describe());
@@ -36,6 +41,15 @@ public final class LuceneWriteBench {
     Path dir = Files.createTempDirectory("warden-write-bench");
     ThreadCpu background = new ThreadCpu();
     Thread sampler = Thread.ofPlatform().daemon(true).name("bench-sampler").start(background::run);
+    // The applier hands the store each span's bytes in the write-ahead log entry where the store
+    // takes them (SpanStore.write(spans, encoded)); a baseline without that method encodes itself.
+    MethodHandle writeEncoded = null;
+    try {
+      writeEncoded = MethodHandles.publicLookup().findVirtual(LuceneSpanStore.class, "write",
+          MethodType.methodType(void.class, List.class, List.class));
+    } catch (NoSuchMethodException e) {
+      System.out.println("(this store encodes each span itself: no write(spans, encoded))");
+    }
     try (LuceneSpanStore store = LuceneSpanStore.open(dir)) {
       long next = 0;
       for (int r = 0; r <= rounds; r++) {
@@ -43,11 +57,17 @@ public final class LuceneWriteBench {
         for (int i = 0; i < perRound; i++) {
           spans.add(span(next++));
         }
+        List<ByteBuffer> encoded = walEncodings(spans);
         long thread0 = threads.getCurrentThreadCpuTime();
         long process0 = CpuSplit.processCpuNanos();
         long[] background0 = background.totals();
         for (int i = 0; i < perRound; i += 5_000) {
-          store.write(spans.subList(i, Math.min(perRound, i + 5_000)));
+          int end = Math.min(perRound, i + 5_000);
+          if (writeEncoded != null) {
+            writeEncoded.invoke(store, spans.subList(i, end), encoded.subList(i, end));
+          } else {
+            store.write(spans.subList(i, end));
+          }
         }
         store.commit();
         double k = perRound / 1000.0;
@@ -129,6 +149,30 @@ public final class LuceneWriteBench {
       last.forEach((id, cpu) -> out[kind.get(id)] += cpu);
       return out;
     }
+  }
+
+  /**
+   * Each span's encoding as the write-ahead log holds it: 512 spans (one export request) per entry
+   * payload, made before the clock starts, as the log writer made them.
+   */
+  private static List<ByteBuffer> walEncodings(List<SpanRecord> spans) {
+    List<ByteBuffer> out = new ArrayList<>(spans.size());
+    for (int from = 0; from < spans.size(); from += 512) {
+      List<SpanRecord> entry = spans.subList(from, Math.min(spans.size(), from + 512));
+      SpanCodec.Out payload = new SpanCodec.Out(entry.size() * 1024);
+      int[] starts = new int[entry.size() + 1];
+      payload.varint(entry.size());
+      for (int i = 0; i < entry.size(); i++) {
+        starts[i] = payload.length();
+        SpanCodec.write(payload, entry.get(i));
+      }
+      starts[entry.size()] = payload.length();
+      byte[] bytes = payload.toByteArray();
+      for (int i = 0; i < entry.size(); i++) {
+        out.add(ByteBuffer.wrap(bytes, starts[i], starts[i + 1] - starts[i]));
+      }
+    }
+    return out;
   }
 
   private static SpanRecord span(long n) {

@@ -280,5 +280,10 @@ public final class SpanCodec {
     public boolean hasMore() {
       return pos < end;
     }
+
+    /** The index in the buffer of the next byte to read: where the next record starts. */
+    public int position() {
+      return pos;
+    }
   }
 }

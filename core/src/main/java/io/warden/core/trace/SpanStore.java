@@ -2,6 +2,7 @@ package io.warden.core.trace;
 
 import io.warden.core.WardenException;
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
@@ -26,6 +27,16 @@ public interface SpanStore extends AutoCloseable {
    * {@link #commit}; durability until then is the WAL's job).
    */
   void write(List<SpanRecord> spans) throws Exception;
+
+  /**
+   * {@link #write(List)}, with each span's {@link SpanCodec} encoding at hand: {@code encoded.get(i)}
+   * is {@code spans.get(i)} encoded (the remaining bytes of a view of the write-ahead log entry, not a
+   * copy; read it, never write it). A store that keeps spans in that encoding (Lucene's stored
+   * source) uses these bytes instead of encoding every span again; the default ignores them.
+   */
+  default void write(List<SpanRecord> spans, List<ByteBuffer> encoded) throws Exception {
+    write(spans);
+  }
 
   /**
    * Appends searchable text that arrived apart from its span (GenAI log records); text for a span

@@ -9,6 +9,7 @@ import io.warden.tracestore.SpanHit;
 import io.warden.core.trace.SpanText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.Bits;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 /**
@@ -65,9 +67,12 @@ public final class LuceneSpanStore implements SpanStore {
   private static final Logger LOG = LoggerFactory.getLogger(LuceneSpanStore.class);
 
   /** Name with the document layout version. */
-  public static final String NAME = "lucene-v2";
-  /** The layout before this one: what an index without a {@link #LAYOUT} entry in its commit holds. */
-  public static final String PREVIOUS_NAME = "lucene-v1";
+  public static final String NAME = "lucene-v3";
+  /**
+   * The layouts before this one, newest first, each upgraded at open by a copy of the index;
+   * {@code lucene-v1} is what an index without a {@link #LAYOUT} entry in its commit holds.
+   */
+  public static final List<String> PREVIOUS_NAMES = List.of("lucene-v2", "lucene-v1");
   /** Commit user data key naming the document layout of the index ({@link #NAME}). */
   static final String LAYOUT = "warden.layout";
   /**
@@ -105,9 +110,9 @@ public final class LuceneSpanStore implements SpanStore {
     this.directory = FSDirectory.open(dir);
     this.analyzer = SpanDocuments.analyzer();
     String layout = layout(directory);
-    if (layout.equals(PREVIOUS_NAME)) {
+    if (PREVIOUS_NAMES.contains(layout)) {
       try {
-        upgrade();
+        upgrade(layout);
       } catch (IOException | RuntimeException e) {
         directory.close();
         throw e;
@@ -115,7 +120,7 @@ public final class LuceneSpanStore implements SpanStore {
     } else if (!layout.equals(NAME) && !layout.isEmpty()) {
       directory.close();
       throw new IOException("the index has document layout '" + layout + "', which this Warden cannot read (it writes "
-          + NAME + " and upgrades " + PREVIOUS_NAME + "); run the Warden that wrote it, or move the directory away "
+          + NAME + " and upgrades " + String.join(", ", PREVIOUS_NAMES) + "); run the Warden that wrote it, or move the directory away "
           + "to rebuild the index from the write-ahead log");
     }
     this.writer = new IndexWriter(directory, writerConfig(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
@@ -154,22 +159,23 @@ public final class LuceneSpanStore implements SpanStore {
     if (!DirectoryReader.indexExists(directory)) {
       return "";
     }
-    return SegmentInfos.readLatestCommit(directory).getUserData().getOrDefault(LAYOUT, PREVIOUS_NAME);
+    return SegmentInfos.readLatestCommit(directory).getUserData().getOrDefault(LAYOUT, "lucene-v1");
   }
 
   /**
-   * Rewrites a {@code lucene-v1} index as {@code lucene-v2} in place: every span (read back from its
-   * stored source and text) and every text still waiting for its span is written again, and one
-   * commit replaces the old index. Until that commit the old one is the index on disk, so a crash
-   * part way leaves it whole and the next start upgrades again; nothing is dropped. Lucene refuses
-   * to turn norms off on an existing field, hence a new index rather than new documents.
+   * Rewrites an index of an older layout ({@link #PREVIOUS_NAMES}) as {@link #NAME} in place: every
+   * span (read back from its stored source and text) and every text still waiting for its span is
+   * written again, and one commit replaces the old index. Until that commit the old one is the index
+   * on disk, so a crash part way leaves it whole and the next start upgrades again; nothing is
+   * dropped. A new index rather than new documents: Lucene refuses to turn norms off on an existing
+   * field ({@code lucene-v1}), and every id term changed ({@code lucene-v2}: {@code traceId:spanId}).
    */
-  private void upgrade() throws IOException {
+  private void upgrade(String from) throws IOException {
     long started = System.nanoTime();
     long spans = 0;
     long pending = 0;
     LOG.info("upgrading the span index in {} from {} to {} (a one-time copy; searches wait for it)", dir,
-        PREVIOUS_NAME, NAME);
+        from, NAME);
     // No commit on close: a failure part way must leave the old commit the latest.
     try (DirectoryReader old = DirectoryReader.open(directory);
         IndexWriter w = new IndexWriter(directory,
@@ -202,7 +208,7 @@ public final class LuceneSpanStore implements SpanStore {
         (System.nanoTime() - started) / 1_000_000_000L);
   }
 
-  /** Opens (creating if needed) the index in {@code dir}; an index in the previous layout is upgraded first. */
+  /** Opens (creating if needed) the index in {@code dir}; an index in a previous layout is upgraded first. */
   public static LuceneSpanStore open(Path dir) {
     try {
       return new LuceneSpanStore(dir);
@@ -264,17 +270,38 @@ public final class LuceneSpanStore implements SpanStore {
   @Override
   public void write(List<SpanRecord> spans) throws IOException {
     for (SpanRecord s : spans) {
-      SpanRecord span = s;
-      String key = s.key();
-      if (!pendingText.isEmpty()) {
-        String waiting = pendingText.remove(key);
-        if (waiting != null) {
-          span = s.withText(join(s.text(), waiting));
-          writer.deleteDocuments(new Term(SpanDocuments.PENDING_FOR, key));
-        }
-      }
-      writer.updateDocument(new Term(SpanDocuments.ID, key), SpanDocuments.toDocument(span));
+      write(s, null);
     }
+  }
+
+  /**
+   * {@link #write(List)} storing each span's given encoding as its source, as it is, rather than
+   * encoding the span again (the applier hands over the write-ahead log entry's bytes).
+   */
+  @Override
+  public void write(List<SpanRecord> spans, List<ByteBuffer> encoded) throws IOException {
+    if (encoded.size() != spans.size()) {
+      throw new IllegalArgumentException(
+          "write: " + spans.size() + " spans but " + encoded.size() + " encodings; pass one encoding per span");
+    }
+    for (int i = 0; i < spans.size(); i++) {
+      write(spans.get(i), encoded.get(i));
+    }
+  }
+
+  private void write(SpanRecord s, @Nullable ByteBuffer encoded) throws IOException {
+    SpanRecord span = s;
+    if (!pendingText.isEmpty()) {
+      String key = s.key();
+      String waiting = pendingText.remove(key);
+      if (waiting != null) {
+        span = s.withText(join(s.text(), waiting));
+        encoded = null; // another text: the given encoding is not this span's
+        writer.deleteDocuments(new Term(SpanDocuments.PENDING_FOR, key));
+      }
+    }
+    writer.updateDocument(new Term(SpanDocuments.ID, SpanIdQueries.id(s.traceId(), s.spanId())),
+        SpanDocuments.toDocument(span, encoded));
   }
 
   /**
@@ -299,10 +326,11 @@ public final class LuceneSpanStore implements SpanStore {
         for (SpanText a : e.getValue()) {
           text.append(text.isEmpty() ? "" : "\n").append(a.text());
         }
-        TopDocs hit = s.search(new TermQuery(new Term(SpanDocuments.ID, e.getKey())), 1);
+        Term id = new Term(SpanDocuments.ID, SpanIdQueries.idOfKey(e.getKey()));
+        TopDocs hit = s.search(new TermQuery(id), 1);
         if (hit.scoreDocs.length > 0) {
           SpanRecord span = SpanSearch.read(stored, hit.scoreDocs[0].doc);
-          writer.updateDocument(new Term(SpanDocuments.ID, e.getKey()),
+          writer.updateDocument(id,
               SpanDocuments.toDocument(span.withText(join(span.text(), text.toString()))));
         } else if (pendingText.size() < MAX_PENDING_SPANS || pendingText.containsKey(e.getKey())) {
           pendingText.merge(e.getKey(), text.toString(), LuceneSpanStore::join);

@@ -6,6 +6,7 @@ import io.warden.core.trace.Delegation;
 import io.warden.core.trace.SpanCodec;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
+import java.nio.ByteBuffer;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
@@ -31,8 +32,9 @@ import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexOptions;
 import org.apache.lucene.util.BytesRef;
+import org.jspecify.annotations.Nullable;
 /**
- * The Lucene document layout of a span ({@code lucene-v2}). Keyword fields are indexed lowercased
+ * The Lucene document layout of a span ({@code lucene-v3}). Keyword fields are indexed lowercased
  * and queried through a lowercasing keyword analyzer, so {@code agent:Planner} finds
  * {@code planner}; {@code text} (prompts, completions, tool arguments), {@code name}, {@code intent},
  * {@code status_message} and {@code reasoning} are analysed full text and searched when a query
@@ -45,6 +47,10 @@ import org.apache.lucene.util.BytesRef;
  * cost roll-up ({@code cost*}, {@code agent}, {@code model}, {@code tool}). Positions stay on the
  * five full-text fields: a phrase without a field ({@code "invoice 4711"}) is searched in all of
  * them, and a phrase query on a field without positions fails.
+ *
+ * <p>What {@code lucene-v3} changes: the {@code id} term (what a span is replaced by) is
+ * {@code spanId:traceId} and there is no {@code span_id} term; {@code span_id:} queries are answered
+ * from the id ({@link SpanIdQueries}), so a span has one unique term instead of two.
  */
 final class SpanDocuments {
   static final String KIND = "kind";
@@ -207,13 +213,20 @@ final class SpanDocuments {
   }
 
   static Document toDocument(SpanRecord s) {
+    return toDocument(s, null);
+  }
+
+  /**
+   * The document of {@code s}; {@code encoded}, when given, is {@code s}'s {@link SpanCodec}
+   * encoding, stored as the source as it is (no second encoding of the span).
+   */
+  static Document toDocument(SpanRecord s, @Nullable ByteBuffer encoded) {
     Document d = new Document();
-    String id = s.key();
     d.add(new StringField(KIND, KIND_SPAN, Field.Store.NO));
-    d.add(new StringField(ID, id, Field.Store.NO));
+    // Also what span_id: queries search (SpanIdQueries): no span_id term of its own.
+    d.add(new StringField(ID, SpanIdQueries.id(s.traceId(), s.spanId()), Field.Store.NO));
     d.add(new NumericDocValuesField(TIEBREAK, tiebreak(s.spanId())));
     d.add(new StringField(TRACE_ID, s.traceId(), Field.Store.NO));
-    d.add(new StringField(SPAN_ID, s.spanId(), Field.Store.NO));
     if (!s.parentSpanId().isEmpty()) {
       d.add(new StringField(PARENT_SPAN_ID, s.parentSpanId(), Field.Store.NO));
     }
@@ -254,7 +267,10 @@ final class SpanDocuments {
     d.add(new NumericDocValuesField(COST_TOKENS, nanoUsd(split.tokensUsd())));
     d.add(new NumericDocValuesField(COST_ACTIONS, nanoUsd(split.actionsUsd())));
     d.add(new NumericDocValuesField(COST_COMPUTE, nanoUsd(split.computeUsd())));
-    d.add(new StoredField(SOURCE, SpanCodec.encode(s)));
+    d.add(encoded != null && encoded.hasArray()
+        ? new StoredField(SOURCE, new BytesRef(encoded.array(), encoded.arrayOffset() + encoded.position(),
+            encoded.remaining()))
+        : new StoredField(SOURCE, SpanCodec.encode(s)));
     return d;
   }
 

@@ -68,7 +68,7 @@ final class SpanRetention {
           StoredFields stored = s.storedFields();
           for (ScoreDoc sd : top.scoreDocs) {
             SpanRecord span = SpanSearch.read(stored, sd.doc);
-            writer.updateDocument(new Term(SpanDocuments.ID, span.key()),
+            writer.updateDocument(new Term(SpanDocuments.ID, SpanIdQueries.id(span.traceId(), span.spanId())),
                 SpanDocuments.toDocument(span.withText("")));
             stripped++;
           }

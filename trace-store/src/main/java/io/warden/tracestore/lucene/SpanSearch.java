@@ -123,7 +123,7 @@ final class SpanSearch {
     try {
       // No default field: a term without one is searched in every default field (a default field
       // here would switch the multi-field expansion off).
-      return parser.parse(text, null);
+      return SpanIdQueries.rewrite(parser.parse(text, null));
     } catch (QueryNodeException e) {
       throw WardenException.invalid(syntaxError(text, e)
           + "; quote phrases, and escape special characters (+ - && || ! ( ) { } [ ] ^ \" ~ * ? : \\ /) with a backslash");

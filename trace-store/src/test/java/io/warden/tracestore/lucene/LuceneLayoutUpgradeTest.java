@@ -30,9 +30,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The {@code lucene-v1} → {@code lucene-v2} upgrade, on an index written by the {@code lucene-v1}
- * code itself ({@code lucene-v1-index.zip}: main at 08633b5 writing two spans of one trace, one of
- * them replaced, a tool span of a second trace, and text waiting for a span not yet stored).
+ * The upgrades to the current layout, on indexes written by the older code itself:
+ * {@code lucene-v1-index.zip} (main at 08633b5 writing two spans of one trace, one of them replaced,
+ * a tool span of a second trace, and text waiting for a span not yet stored) and
+ * {@code lucene-v2-index.zip} (main at caa428e opening that index, so upgrading it to
+ * {@code lucene-v2}, then writing a span of the second trace and replacing it).
  */
 class LuceneLayoutUpgradeTest {
   private static final String TRACE_1 = "0af7651916cd43dd8448eb211c80319c";
@@ -42,9 +44,13 @@ class LuceneLayoutUpgradeTest {
   Path dir;
 
   private Path unzipV1() throws Exception {
+    return unzip("lucene-v1-index.zip");
+  }
+
+  private Path unzip(String resource) throws Exception {
     Path idx = dir.resolve("lucene");
     Files.createDirectories(idx);
-    try (InputStream in = getClass().getResourceAsStream("lucene-v1-index.zip");
+    try (InputStream in = getClass().getResourceAsStream(resource);
         ZipInputStream zip = new ZipInputStream(in)) {
       for (ZipEntry e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
         Files.copy(zip, idx.resolve(e.getName()));
@@ -111,6 +117,45 @@ class LuceneLayoutUpgradeTest {
       assertThat(reopened.count()).isEqualTo(4);
       assertThat(ids(reopened, "zanzibar")).containsExactly("e7ad6b7169203334");
     }
+  }
+
+  private static SpanRecord secondTraceSpan(String id, String text) {
+    return new SpanRecord(TRACE_2, id, "d7ad6b7169203333", TRACE_2, "chat gpt-4o", "svc", "researcher", "chat",
+        1_780_000_000_000_005_000L, 1_780_000_001_000_005_000L, "OK", "", "gpt-4o", "", 1, 1, 0, "", "", "",
+        List.of("researcher"), new BigDecimal("0.002"), text, Map.of(), List.of());
+  }
+
+  @Test
+  void openingAV2Index_rewritesItAsV3_andASpanSentAgainStillReplacesItsCopy() throws Exception {
+    Path idx = unzip("lucene-v2-index.zip");
+    assertThat(layout(idx)).isEqualTo("lucene-v2");
+
+    try (LuceneSpanStore store = LuceneSpanStore.open(idx)) {
+      store.refreshNow();
+      assertThat(store.count()).isEqualTo(4);
+      assertThat(ids(store, "invoice AND 4711")).containsExactly("b7ad6b7169203331");
+      assertThat(ids(store, "kilimanjaro")).containsExactly("f7ad6b7169203335");
+      assertThat(ids(store, "\"first draft\"")).isEmpty();
+      // span_id is answered from the rewritten id terms.
+      assertThat(ids(store, "span_id:f7ad6b7169203335")).containsExactly("f7ad6b7169203335");
+      assertThat(ids(store, "span_id:b7ad6b7169203331 AND trace_id:" + TRACE_1)).containsExactly("b7ad6b7169203331");
+      assertThat(ids(store, "span_id:b7ad6b7169203331 AND trace_id:" + TRACE_2)).isEmpty();
+
+      // A span the old index holds, sent again: replaced (its id term was rewritten), not stored twice.
+      store.write(List.of(secondTraceSpan("f7ad6b7169203335", "third draft mentioning serengeti")));
+      store.refreshNow();
+      assertThat(store.count()).isEqualTo(4);
+      assertThat(ids(store, "serengeti")).containsExactly("f7ad6b7169203335");
+      assertThat(ids(store, "kilimanjaro")).isEmpty();
+
+      // The text that waited for its span in the lucene-v1 index, carried through lucene-v2, still joins it.
+      store.write(List.of(secondTraceSpan("e7ad6b7169203334", "the answer")));
+      store.refreshNow();
+      assertThat(store.count()).isEqualTo(5);
+      assertThat(store.search(q("zanzibar"), false).hits()).extracting(h -> h.span().text())
+          .containsExactly("the answer\nlate completion mentioning zanzibar");
+    }
+    assertThat(layout(idx)).isEqualTo(LuceneSpanStore.NAME);
   }
 
   @Test

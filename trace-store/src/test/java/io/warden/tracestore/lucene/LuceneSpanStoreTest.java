@@ -10,6 +10,7 @@ import io.warden.core.trace.SpanStore;
 import io.warden.core.trace.SpanStore.CostGroup;
 import io.warden.tracestore.SearchPage;
 import io.warden.tracestore.SpanHit;
+import io.warden.tracestore.internal.ingest.IngestBatch;
 import io.warden.tracestore.internal.ingest.SpanMapper;
 import io.warden.core.trace.SpanText;
 import java.math.BigDecimal;
@@ -278,5 +279,33 @@ class LuceneSpanStoreTest {
     assertThat(found).extracting(SpanRecord::spanId).containsExactly("0000000000000009");
     assertThat(found.get(0).text()).isEqualTo("second\ncompletion about chargebacks");
     assertThat(store.count()).isEqualTo(2);
+  }
+
+  @Test
+  void write_withTheLogsEncodings_storesThemAsTheSource_butNotForASpanWhoseTextWaited() throws Exception {
+    SpanRecord waited = span(8, "planner", "", "", "OK", T0, "0", "second");
+    SpanRecord plain = span(9, "planner", "", "", "OK", T0 + 1, "0", "third about invoices");
+    store.attach(List.of(new SpanText(waited.traceId(), waited.spanId(), "planner", T0, "completion about chargebacks")));
+    IngestBatch.Encoded entry = new IngestBatch(List.of(waited, plain), List.of()).encoded();
+    store.write(List.of(waited, plain), entry.spanEncodings());
+    store.commit();
+    // The waiting text joined its span: the log's bytes of that span (without it) were not stored.
+    assertThat(search(q("chargebacks"))).singleElement()
+        .satisfies(s -> assertThat(s.text()).isEqualTo("second\ncompletion about chargebacks"));
+    assertThat(search(q("invoices"))).containsExactly(plain);
+    try (org.apache.lucene.store.Directory d = org.apache.lucene.store.FSDirectory.open(dir);
+        org.apache.lucene.index.DirectoryReader r = org.apache.lucene.index.DirectoryReader.open(d)) {
+      List<byte[]> sources = new ArrayList<>();
+      org.apache.lucene.util.Bits live = org.apache.lucene.index.MultiBits.getLiveDocs(r);
+      for (int doc = 0; doc < r.maxDoc(); doc++) {
+        org.apache.lucene.util.BytesRef b = r.storedFields().document(doc).getBinaryValue(SpanDocuments.SOURCE);
+        if (b != null && (live == null || live.get(doc))) {
+          sources.add(java.util.Arrays.copyOfRange(b.bytes, b.offset, b.offset + b.length));
+        }
+      }
+      assertThat(sources).contains(io.warden.core.trace.SpanCodec.encode(plain));
+    }
+    assertThatThrownBy(() -> store.write(List.of(plain), List.of()))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1 spans but 0 encodings");
   }
 }

@@ -144,7 +144,8 @@ public final class IngestPipeline implements AutoCloseable {
       result.complete(outcome);
       return;
     }
-    wal.append(batch.encode(), batch).whenComplete((seq, err) -> {
+    IngestBatch.Encoded entry = batch.encoded();
+    wal.append(entry.payload(), entry).whenComplete((seq, err) -> {
       if (err != null) {
         result.completeExceptionally(err);
       } else {

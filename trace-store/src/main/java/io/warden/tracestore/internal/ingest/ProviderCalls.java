@@ -42,7 +42,12 @@ public final class ProviderCalls {
   private static final BigDecimal ZERO = BigDecimal.ZERO.setScale(Pricing.SCALE);
   private static final String ZERO_PLAIN = ZERO.toPlainString();
 
-  private record Call(String carrier, long input, long output) {}
+  /** A call, by the span that carries its cost (its ids, not its key: no string built per span). */
+  private record Call(String traceId, String spanId, long input, long output) {
+    boolean carriedBy(SpanRecord span) {
+      return spanId.equals(span.spanId()) && traceId.equals(span.traceId());
+    }
+  }
 
   /** What is remembered of a call: a response id, a span, or the spans under a parent span. */
   private enum Kind { RESPONSE, SPAN, CHILDREN }
@@ -75,7 +80,8 @@ public final class ProviderCalls {
     Call call;
     synchronized (calls) {
       carrier = carrier(span, selfKey, responseKey, hasParent);
-      call = carrier != null ? carrier : new Call(span.key(), span.inputTokens(), span.outputTokens());
+      call = carrier != null ? carrier
+          : new Call(span.traceId(), span.spanId(), span.inputTokens(), span.outputTokens());
       if (responseKey != null) {
         calls.putIfAbsent(responseKey, call);
       }
@@ -84,7 +90,8 @@ public final class ProviderCalls {
         calls.putIfAbsent(new Key(Kind.CHILDREN, agent, span.traceId(), span.parentSpanId()), call);
       }
     }
-    return carrier == null || carrier.carrier.equals(span.key()) ? span : duplicate(span, carrier.carrier);
+    return carrier == null || carrier.carriedBy(span) ? span
+        : duplicate(span, carrier.traceId + ":" + carrier.spanId);
   }
 
   /** The call {@code span} belongs to when another span (or this one, resent) carries it, else null. */

@@ -191,7 +191,7 @@ public final class TextExtractor {
   private static void leaves(JsonParser p, StringBuilder out, @Nullable StringBuilder reasoning) throws IOException {
     JsonToken token = p.currentToken();
     if (token == JsonToken.VALUE_STRING) {
-      Otlp.appendLine(out, p.getText());
+      appendLine(out, p);
     } else if (token == JsonToken.START_ARRAY) {
       while (p.nextToken() != JsonToken.END_ARRAY) {
         leaves(p, out, reasoning);
@@ -222,6 +222,27 @@ public final class TextExtractor {
     if (token == null) {
       throw new IOException("empty JSON");
     }
+  }
+
+  /**
+   * {@link Otlp#appendLine} of the string at the parser's current token, from the parser's buffer:
+   * no String per leaf (this runs for every message part of every prompt and completion).
+   */
+  private static void appendLine(StringBuilder out, JsonParser p) throws IOException {
+    char[] chars = p.getTextCharacters();
+    int start = p.getTextOffset();
+    int end = start + p.getTextLength();
+    int first = start;
+    while (first < end && Character.isWhitespace(chars[first])) {
+      first++;
+    }
+    if (first == end) {
+      return; // blank, as String.isBlank sees it
+    }
+    if (!out.isEmpty()) {
+      out.append('\n');
+    }
+    out.append(chars, start, end - start);
   }
 
   static String cap(StringBuilder text) {

@@ -5,6 +5,7 @@ import io.warden.core.trace.SpanText;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanStore;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -37,7 +38,11 @@ public final class StoreApplier implements AutoCloseable {
   static final long MAX_QUEUED_SPANS = 200_000;
 
   /** One log entry to apply. */
-  private record Item(long seq, IngestBatch batch) {}
+  private record Item(long seq, IngestBatch.Encoded entry) {
+    IngestBatch batch() {
+      return entry.batch();
+    }
+  }
 
   private final SpanStore store;
   private final WriteAheadLog wal;
@@ -112,13 +117,14 @@ public final class StoreApplier implements AutoCloseable {
   }
 
   /** Called on the log writer thread, in order, once an entry is durable. Never blocks. */
-  public void offer(long seq, IngestBatch batch) {
+  public void offer(long seq, IngestBatch.Encoded entry) {
+    IngestBatch batch = entry.batch();
     int n = batch.spans().size() + batch.attachments().size();
     if (queuedSpans.get() + n > MAX_QUEUED_SPANS) {
       return; // Dropped from memory only: the applier reads it back from the log.
     }
     queuedSpans.addAndGet(n);
-    queue.addLast(new Item(seq, batch));
+    queue.addLast(new Item(seq, entry));
   }
 
   private void run() {
@@ -163,7 +169,7 @@ public final class StoreApplier implements AutoCloseable {
   private void discardQueue() {
     Item it;
     while ((it = queue.pollFirst()) != null) {
-      queuedSpans.addAndGet(-(it.batch.spans().size() + it.batch.attachments().size()));
+      queuedSpans.addAndGet(-(it.batch().spans().size() + it.batch().attachments().size()));
     }
   }
 
@@ -184,7 +190,7 @@ public final class StoreApplier implements AutoCloseable {
       while (head != null && head.seq == next && spans < MAX_BATCH_SPANS) {
         take();
         work.add(head);
-        spans += head.batch.spans().size() + head.batch.attachments().size();
+        spans += head.batch().spans().size() + head.batch().attachments().size();
         next++;
         head = queue.peekFirst();
       }
@@ -203,9 +209,9 @@ public final class StoreApplier implements AutoCloseable {
         if (e == null) {
           break;
         }
-        IngestBatch b = IngestBatch.decode(e.payload());
+        IngestBatch.Encoded b = IngestBatch.decodeEncoded(e.payload());
         work.add(new Item(e.seq(), b));
-        spans += b.spans().size() + b.attachments().size();
+        spans += b.batch().spans().size() + b.batch().attachments().size();
         next = e.seq() + 1;
         cursorLast = e.seq();
       }
@@ -222,7 +228,7 @@ public final class StoreApplier implements AutoCloseable {
   private void take() {
     Item it = queue.pollFirst();
     if (it != null) {
-      queuedSpans.addAndGet(-(it.batch.spans().size() + it.batch.attachments().size()));
+      queuedSpans.addAndGet(-(it.batch().spans().size() + it.batch().attachments().size()));
     }
   }
 
@@ -236,15 +242,18 @@ public final class StoreApplier implements AutoCloseable {
 
   private void apply(List<Item> work) throws Exception {
     List<SpanRecord> spans = new ArrayList<>();
+    List<ByteBuffer> encoded = new ArrayList<>();
     List<SpanText> attachments = new ArrayList<>();
     for (Item it : work) {
-      spans.addAll(it.batch.spans());
-      attachments.addAll(it.batch.attachments());
+      spans.addAll(it.batch().spans());
+      encoded.addAll(it.entry.spanEncodings());
+      attachments.addAll(it.batch().attachments());
     }
     // Writes are idempotent on the span: a replay after a crash or a failed write, and a client
-    // resending what it already had acknowledged, store each span once.
+    // resending what it already had acknowledged, store each span once. The log entry's bytes of
+    // each span go along: a store that keeps the encoded span need not encode it again.
     if (!spans.isEmpty()) {
-      store.write(spans);
+      store.write(spans, encoded);
     }
     if (!attachments.isEmpty()) {
       store.attach(attachments);
