@@ -184,13 +184,19 @@ public final class ProviderStandIn implements AutoCloseable {
     if (hold != null) {
       r.write(sse(null, openAiChunk(model, usage, JSON.createObjectNode().put("content", parts[0]), null)));
       io.vertx.core.Context context = vertx.getOrCreateContext();
-      hold.whenComplete((v, e) -> context.runOnContext(x -> finishOpenAiStream(r, model, usage, parts, 1)));
+      hold.whenComplete((v, e) -> context.runOnContext(x -> finishOpenAiStream(r, model, usage, parts, 1, System.nanoTime())));
       return;
     }
-    finishOpenAiStream(r, model, usage, parts, 0);
+    finishOpenAiStream(r, model, usage, parts, 0, System.nanoTime());
   }
 
-  private void finishOpenAiStream(HttpServerResponse r, String model, boolean usage, String[] parts, int from) {
+  /**
+   * Writes {@code parts} from {@code from} on; paced, chunk i is due {@code i} delays after {@code
+   * startNanos} (a timer that fired late does not push the later chunks back: a model generates at
+   * its own rate, whatever this machine's load).
+   */
+  private void finishOpenAiStream(HttpServerResponse r, String model, boolean usage, String[] parts, int from,
+      long startNanos) {
     if (r.closed()) {
       return; // the client went away while the stream was paced
     }
@@ -203,7 +209,8 @@ public final class ProviderStandIn implements AutoCloseable {
       }
       if (pace > 0 && i + 1 < parts.length) {
         int next = i + 1;
-        vertx.setTimer(pace, t -> finishOpenAiStream(r, model, usage, parts, next));
+        long dueInMs = (startNanos + next * pace * 1_000_000L - System.nanoTime()) / 1_000_000L;
+        vertx.setTimer(Math.max(1, dueInMs), t -> finishOpenAiStream(r, model, usage, parts, next, startNanos));
         return;
       }
     }
