@@ -66,6 +66,7 @@ public final class GatewayOverheadBench {
         .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
     try (StandInGateway g = StandInGateway.start(dir)) {
       String key = g.addAgent("bench-bot", AGENT);
+      g.keepRecords(false); // nothing kept per request beyond what the appliance keeps
       List<Route> paths = new ArrayList<>();
       paths.add(new Route("direct", g.standInOpenAiBaseUrl(), "sk-standin-openai", SNAPSHOT));
       paths.add(new Route("warden", g.gatewayOpenAiBaseUrl(), key, "gpt-4o"));

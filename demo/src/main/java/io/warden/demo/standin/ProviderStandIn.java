@@ -34,6 +34,8 @@ public final class ProviderStandIn implements AutoCloseable {
   public record Received(String path, Map<String, String> headers, JsonNode body) {}
 
   public final List<Received> received = new CopyOnWriteArrayList<>();
+  /** When false, requests are not kept in {@link #received} (benchmarks: a long run would hold them all). */
+  public volatile boolean keepReceived = true;
   /** When set, the model reported in answers instead of the requested one (drift). */
   public volatile String reportModel;
   public volatile String fingerprint = "fp_standin_1";
@@ -112,7 +114,9 @@ public final class ProviderStandIn implements AutoCloseable {
     JsonNode body = JSON.readTree(ctx.body().asString());
     Map<String, String> headers = new java.util.TreeMap<>();
     ctx.request().headers().forEach(h -> headers.put(h.getKey().toLowerCase(java.util.Locale.ROOT), h.getValue()));
-    received.add(new Received(ctx.request().path(), headers, body));
+    if (keepReceived) {
+      received.add(new Received(ctx.request().path(), headers, body));
+    }
     return body;
   }
 

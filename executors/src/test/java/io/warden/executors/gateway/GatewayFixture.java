@@ -83,6 +83,8 @@ final class GatewayFixture implements AutoCloseable {
   final ProviderStandIn standIn;
   final Inventory inventory = Inventory.create();
   final Queue<SpanRecord> spans = new ConcurrentLinkedQueue<>();
+  /** When false, the gateway's spans are dropped instead of kept in {@link #spans} (benchmarks). */
+  volatile boolean keepSpans = true;
   /** Allows everything, from memory: like OPA's decider with a warm decision cache. */
   static final PolicyDecider CACHED_ALLOW = new PolicyDecider() {
     @Override
@@ -227,7 +229,9 @@ final class GatewayFixture implements AutoCloseable {
         })
         .setAuditLog(audit)
         .setSpanSink(span -> {
-          spans.add(span);
+          if (keepSpans) {
+            spans.add(span);
+          }
           return CompletableFuture.completedFuture(null);
         })
         .setTokenPrices(TOKEN_PRICES)

@@ -62,6 +62,15 @@ public final class StandInGateway implements AutoCloseable {
     f.standIn.streamChunkDelayMs = delayMs;
   }
 
+  /**
+   * Whether the stand-in keeps every request and the fixture every span, as tests need (the
+   * default); a benchmark turns it off so its heap holds what the appliance's would.
+   */
+  public void keepRecords(boolean keep) {
+    f.standIn.keepReceived = keep;
+    f.keepSpans = keep;
+  }
+
   /** Requests the stand-in received (straight or through the gateway). */
   public int upstreamRequests() {
     return f.standIn.received.size();
