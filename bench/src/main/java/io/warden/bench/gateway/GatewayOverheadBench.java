@@ -78,20 +78,21 @@ public final class GatewayOverheadBench {
         System.out.printf(Locale.ROOT, "model gateway overhead: %d requests per path and load, after %d warm-up;"
             + " %d CPUs%n", requests, WARMUP, Runtime.getRuntime().availableProcessors());
         if (loads.contains("whole1")) {
-          run("whole, 1 at a time", paths, http, false, 1, requests, g);
+          run("whole, 1 at a time", paths, http, false, 1, requests, 0, g);
         }
         if (loads.contains("stream1")) {
-          run("stream, 1 at a time", paths, http, true, 1, requests, g);
+          run("stream, 1 at a time", paths, http, true, 1, requests, 0, g);
         }
         if (loads.contains("streamN")) {
-          run("stream, " + concurrency + " at a time", paths, http, true, concurrency, requests, g);
+          run("stream, " + concurrency + " at a time", paths, http, true, concurrency, requests, 0, g);
         }
         if (loads.contains("streamPaced")) {
           int chunks = Integer.getInteger("chunks", 32);
           long delayMs = Long.getLong("chunkDelayMs", 20);
           g.paceStreams(chunks, delayMs);
-          run("stream, " + concurrency + " at a time, " + chunks + " chunks " + delayMs + " ms apart", paths, http,
-              true, concurrency, requests, g);
+          // Independent agents' streams are not in step: the clients start spread over one stream's length.
+          run("stream, " + concurrency + " at a time, " + chunks + " chunks " + delayMs + " ms apart, starts spread",
+              paths, http, true, concurrency, requests, chunks * delayMs, g);
           g.paceStreams(0, 0);
         }
       } finally {
@@ -105,16 +106,16 @@ public final class GatewayOverheadBench {
   }
 
   private static void run(String load, List<Route> paths, HttpClient http, boolean stream, int concurrency,
-      int requests, StandInGateway g) throws Exception {
+      int requests, long spreadMs, StandInGateway g) throws Exception {
     Map<String, long[]> results = new LinkedHashMap<>();
     Map<String, Integer> failed = new LinkedHashMap<>();
     Map<String, Double> cpuPerRequest = new LinkedHashMap<>();
     for (Route p : paths) {
-      measure(http, p, stream, concurrency, WARMUP, new java.util.concurrent.atomic.AtomicInteger());
+      measure(http, p, stream, concurrency, WARMUP, spreadMs, new java.util.concurrent.atomic.AtomicInteger());
       g.clearReceived();
       java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
       long cpu0 = PROCESS.getProcessCpuTime();
-      results.put(p.name(), measure(http, p, stream, concurrency, requests, failures));
+      results.put(p.name(), measure(http, p, stream, concurrency, requests, spreadMs, failures));
       // This JVM runs the generator, the stand-in and Warden: Warden's share is its path's minus direct's.
       cpuPerRequest.put(p.name(), (PROCESS.getProcessCpuTime() - cpu0) / 1e3 / requests);
       failed.put(p.name(), failures.get());
@@ -145,8 +146,11 @@ public final class GatewayOverheadBench {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * pct / 100.0) - 1)] / 1e6;
   }
 
-  /** Latencies (ns, sorted) of {@code n} requests, {@code concurrency} in flight. */
-  private static long[] measure(HttpClient http, Route p, boolean stream, int concurrency, int n,
+  /**
+   * Latencies (ns, sorted) of {@code n} requests, {@code concurrency} in flight; client {@code w}
+   * starts {@code w / concurrency} of {@code spreadMs} late.
+   */
+  private static long[] measure(HttpClient http, Route p, boolean stream, int concurrency, int n, long spreadMs,
       java.util.concurrent.atomic.AtomicInteger failures) throws Exception {
     String body = "{\"model\":\"" + p.model() + "\",\"stream\":" + stream + ",\"max_tokens\":64,"
         + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
@@ -159,7 +163,9 @@ public final class GatewayOverheadBench {
     try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> running = new ArrayList<>();
       for (int w = 0; w < concurrency; w++) {
+        long startAfterMs = spreadMs * w / concurrency;
         running.add(workers.submit(() -> {
+          Thread.sleep(startAfterMs); // the load generator's pacing, not a wait for a result
           for (int i = next.getAndIncrement(); i < n; i = next.getAndIncrement()) {
             long t = System.nanoTime();
             try {
