@@ -88,8 +88,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -429,8 +427,7 @@ public final class Appliance implements AutoCloseable {
    */
   private static Map<String, Object> savingsByAgent(ModelGateway gateway, @Nullable Instant from, @Nullable Instant to) {
     Map<String, Object> out = new TreeMap<>();
-    gateway.savings(from == null ? null : LocalDate.ofInstant(from, ZoneOffset.UTC),
-        to == null ? null : LocalDate.ofInstant(to, ZoneOffset.UTC)).forEach((agent, s) -> {
+    gateway.savings(from, to).forEach((agent, s) -> {
       Map<String, Object> row = new LinkedHashMap<>();
       row.put("calls", s.calls());
       row.put("cache_hits", s.cacheHits());

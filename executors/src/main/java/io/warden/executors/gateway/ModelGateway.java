@@ -13,7 +13,7 @@ import io.warden.executors.gateway.internal.GatewayCalls;
 import io.warden.executors.internal.GatewayWiring;
 import io.warden.executors.gateway.internal.GatewayError;
 import io.warden.executors.gateway.internal.WireFormat;
-import java.time.LocalDate;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicReference;
@@ -146,8 +146,11 @@ public final class ModelGateway implements AutoCloseable {
     return calls.savings();
   }
 
-  /** The same, over the UTC days {@code from} to {@code to}, both inclusive (null: no bound). */
-  public Map<String, ModelSavings> savings(@Nullable LocalDate from, @Nullable LocalDate to) {
+  /**
+   * The same, over the UTC days the window {@code from}–{@code to} touches (savings are kept per
+   * day; null: no bound).
+   */
+  public Map<String, ModelSavings> savings(@Nullable Instant from, @Nullable Instant to) {
     return calls.savings(from, to);
   }
 

@@ -17,8 +17,7 @@ import java.math.RoundingMode;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -152,9 +151,10 @@ class RoutingGatewayTest {
     f.restart();
 
     assertThat(f.gateway.savings().get("cached-bot")).isEqualTo(before);
-    LocalDate today = LocalDate.now(f.clock.withZone(ZoneOffset.UTC));
-    assertThat(f.gateway.savings(today, today).get("cached-bot")).isEqualTo(before);
-    assertThat(f.gateway.savings(today.minusDays(3), today.minusDays(1))).doesNotContainKey("cached-bot");
+    Instant now = f.clock.instant();
+    assertThat(f.gateway.savings(now, now).get("cached-bot")).isEqualTo(before);
+    assertThat(f.gateway.savings(now.minus(Duration.ofDays(3)), now.minus(Duration.ofDays(1))))
+        .doesNotContainKey("cached-bot");
   }
 
   @Test

@@ -17,8 +17,6 @@ import io.warden.executors.gateway.ModelSavings;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Map;
 
@@ -67,8 +65,7 @@ public class CostsView extends VerticalLayout {
       }
       if (services.gateway() != null) {
         // Savings are kept per UTC day: the days the range touches.
-        savings.setItems(new ArrayList<>(services.gateway().savings(LocalDate.ofInstant(from, ZoneOffset.UTC),
-            LocalDate.ofInstant(to, ZoneOffset.UTC)).entrySet()));
+        savings.setItems(new ArrayList<>(services.gateway().savings(from, to).entrySet()));
       }
     };
     group.addValueChangeListener(e -> load.run());

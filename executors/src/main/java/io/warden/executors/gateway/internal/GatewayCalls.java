@@ -46,7 +46,6 @@ import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.LocalDate;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -106,7 +105,7 @@ public final class GatewayCalls {
   private final Map<String, String> fingerprints = new ConcurrentHashMap<>();
   private final Map<String, LongAdder> drift = new ConcurrentHashMap<>();
   private final SavingsLedger savings;
-  private final long savingsFlushTimer;
+  private final long savingsFlushTimer; // -1 without a store
   /** Agent and candidate pairs already warned about as not callable (warned once each). */
   private final Set<String> shadowWarned = ConcurrentHashMap.newKeySet();
   private final LongAdder shadowRuns = new LongAdder();
@@ -118,7 +117,7 @@ public final class GatewayCalls {
     }
     savings = SavingsLedger.open(deps.store(), deps.clock());
     // Savings are reporting, not budgets: written each second off the event loop, and at close.
-    savingsFlushTimer = deps.vertx().setPeriodic(1_000, id -> deps.vertx().executeBlocking(() -> {
+    savingsFlushTimer = !savings.persistent() ? -1 : deps.vertx().setPeriodic(1_000, id -> deps.vertx().executeBlocking(() -> {
       savings.flush();
       return null;
     }));
@@ -126,7 +125,9 @@ public final class GatewayCalls {
 
   /** Stops the savings writer and writes what it has not written yet. */
   public void close() {
-    d.vertx().cancelTimer(savingsFlushTimer);
+    if (savingsFlushTimer >= 0) {
+      d.vertx().cancelTimer(savingsFlushTimer);
+    }
     savings.flush();
   }
 
@@ -152,9 +153,9 @@ public final class GatewayCalls {
     return savings.byAgent(null, null);
   }
 
-  /** Savings per agent over the UTC days {@code from} to {@code to}, inclusive (null: no bound). */
-  public Map<String, ModelSavings> savings(@Nullable LocalDate from, @Nullable LocalDate to) {
-    return savings.byAgent(from, to);
+  /** Savings per agent over the UTC days the window {@code from}–{@code to} touches (null: no bound). */
+  public Map<String, ModelSavings> savings(@Nullable Instant from, @Nullable Instant to) {
+    return savings.byAgentInWindow(from, to);
   }
 
   // ---------------------------------------------------------------- entry points

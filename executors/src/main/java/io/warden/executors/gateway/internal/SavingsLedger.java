@@ -8,6 +8,7 @@ import io.warden.core.store.StateStore;
 import io.warden.executors.gateway.ModelSavings;
 import java.math.BigDecimal;
 import java.time.Clock;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
 import java.util.HashMap;
@@ -34,8 +35,15 @@ public final class SavingsLedger {
 
   private final @Nullable StateStore store;
   private final Clock clock;
-  private final Map<String, ModelSavings> days = new ConcurrentHashMap<>();
-  private final Set<String> dirty = ConcurrentHashMap.newKeySet();
+  private final Map<Day, ModelSavings> days = new ConcurrentHashMap<>();
+  private final Set<Day> dirty = ConcurrentHashMap.newKeySet();
+
+  /** One agent's UTC day; {@link #key()} is its row key in the store. */
+  private record Day(LocalDate date, String agent) {
+    String key() {
+      return date + "/" + agent;
+    }
+  }
 
   private SavingsLedger(@Nullable StateStore store, Clock clock) {
     this.store = store;
@@ -46,16 +54,16 @@ public final class SavingsLedger {
   public static SavingsLedger open(@Nullable StateStore store, Clock clock) {
     SavingsLedger ledger = new SavingsLedger(store, clock);
     if (store != null) {
-      store.table(TABLE).forEach((key, json) -> ledger.days.put(key, parse(key, json)));
+      store.table(TABLE).forEach((key, json) -> ledger.days.put(day(key), parse(key, json)));
     }
     return ledger;
   }
 
   /** Adds one call's savings to its agent's figures for today (UTC). */
   public void add(String agent, ModelSavings call) {
-    String key = LocalDate.now(clock.withZone(ZoneOffset.UTC)) + "/" + agent;
-    days.merge(key, call, SavingsLedger::sum);
-    dirty.add(key);
+    Day day = new Day(LocalDate.now(clock.withZone(ZoneOffset.UTC)), agent);
+    days.merge(day, call, SavingsLedger::sum);
+    dirty.add(day);
   }
 
   /**
@@ -64,13 +72,23 @@ public final class SavingsLedger {
    */
   public Map<String, ModelSavings> byAgent(@Nullable LocalDate from, @Nullable LocalDate to) {
     Map<String, ModelSavings> out = new TreeMap<>();
-    days.forEach((key, s) -> {
-      LocalDate day = LocalDate.parse(key.substring(0, 10));
-      if ((from == null || !day.isBefore(from)) && (to == null || !day.isAfter(to))) {
-        out.merge(key.substring(11), s, SavingsLedger::sum);
+    days.forEach((day, s) -> {
+      if ((from == null || !day.date().isBefore(from)) && (to == null || !day.date().isAfter(to))) {
+        out.merge(day.agent(), s, SavingsLedger::sum);
       }
     });
     return out;
+  }
+
+  /** The same over the UTC days the window {@code from}–{@code to} touches (null: no bound). */
+  public Map<String, ModelSavings> byAgentInWindow(@Nullable Instant from, @Nullable Instant to) {
+    return byAgent(from == null ? null : LocalDate.ofInstant(from, ZoneOffset.UTC),
+        to == null ? null : LocalDate.ofInstant(to, ZoneOffset.UTC));
+  }
+
+  /** Whether this ledger writes to a store ({@link #flush()} does nothing without one). */
+  public boolean persistent() {
+    return store != null;
   }
 
   /** Writes the days that changed since the last flush, in one durable update; blocks on the disk. */
@@ -79,9 +97,9 @@ public final class SavingsLedger {
       return;
     }
     Map<String, String> rows = new HashMap<>();
-    for (String key : List.copyOf(dirty)) {
-      dirty.remove(key); // before reading the value: an add racing this flush marks it dirty again
-      rows.put(key, toJson(days.get(key)));
+    for (Day day : List.copyOf(dirty)) {
+      dirty.remove(day); // before reading the value: an add racing this flush marks it dirty again
+      rows.put(day.key(), toJson(days.get(day)));
     }
     store.update(tx -> rows.forEach((key, json) -> tx.put(TABLE, key, json)));
   }
@@ -102,20 +120,31 @@ public final class SavingsLedger {
     return o.toString();
   }
 
-  private static ModelSavings parse(String key, String json) {
+  private static Day day(String key) {
     try {
-      JsonNode o = JSON.readTree(json);
       if (key.length() < 12 || key.charAt(10) != '/') {
         throw new IllegalArgumentException("the key is not yyyy-mm-dd/agent");
       }
-      LocalDate.parse(key.substring(0, 10));
+      return new Day(LocalDate.parse(key.substring(0, 10)), key.substring(11));
+    } catch (RuntimeException e) {
+      throw corrupt(key, e);
+    }
+  }
+
+  private static IllegalStateException corrupt(String key, Exception e) {
+    return new IllegalStateException("corrupt row '" + key + "' in state store table " + TABLE + ": " + e.getMessage()
+        + "; remove the row to drop that day's savings figures", e);
+  }
+
+  private static ModelSavings parse(String key, String json) {
+    try {
+      JsonNode o = JSON.readTree(json);
       return new ModelSavings(o.path("calls").asLong(), o.path("cache_hits").asLong(), o.path("coalesced").asLong(),
           o.path("small_model_answers").asLong(), o.path("escalations").asLong(),
           new BigDecimal(o.path("unrouted_usd").asText("0")), new BigDecimal(o.path("actual_usd").asText("0")),
           new BigDecimal(o.path("prompt_cache_saved_usd").asText("0")));
     } catch (JsonProcessingException | RuntimeException e) {
-      throw new IllegalStateException("corrupt row '" + key + "' in state store table " + TABLE + ": " + e.getMessage()
-          + "; remove the row to drop that day's savings figures", e);
+      throw corrupt(key, e);
     }
   }
 }
