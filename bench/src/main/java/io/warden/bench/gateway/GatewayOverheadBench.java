@@ -110,25 +110,29 @@ public final class GatewayOverheadBench {
     Map<String, long[]> results = new LinkedHashMap<>();
     Map<String, Integer> failed = new LinkedHashMap<>();
     Map<String, Double> cpuPerRequest = new LinkedHashMap<>();
+    Map<String, Double> allocPerRequest = new LinkedHashMap<>();
     for (Route p : paths) {
       measure(http, p, stream, concurrency, WARMUP, spreadMs, new java.util.concurrent.atomic.AtomicInteger());
       g.clearReceived();
       java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
       long cpu0 = PROCESS.getProcessCpuTime();
+      long alloc0 = THREADS.getTotalThreadAllocatedBytes();
       results.put(p.name(), measure(http, p, stream, concurrency, requests, spreadMs, failures));
+      allocPerRequest.put(p.name(), (THREADS.getTotalThreadAllocatedBytes() - alloc0) / 1024.0 / requests);
       // This JVM runs the generator, the stand-in and Warden: Warden's share is its path's minus direct's.
       cpuPerRequest.put(p.name(), (PROCESS.getProcessCpuTime() - cpu0) / 1e3 / requests);
       failed.put(p.name(), failures.get());
       g.clearReceived();
     }
     long[] direct = results.get("direct");
-    System.out.printf(Locale.ROOT, "%n%s (load average %s)%n  %-8s %10s %10s %12s %12s %14s%n", load,
+    System.out.printf(Locale.ROOT, "%n%s (load average %s)%n  %-8s %10s %10s %12s %12s %14s %14s%n", load,
         Files.readString(Path.of("/proc/loadavg")).split(" ")[0], "path", "p50 ms", "p99 ms", "added p50",
-        "added p99", "CPU µs/request");
+        "added p99", "CPU µs/request", "alloc KB/req");
     // LiteLLM runs in a process of its own: this JVM's CPU says nothing about it.
-    results.forEach((name, l) -> System.out.printf(Locale.ROOT, "  %-8s %10.3f %10.3f %12.3f %12.3f %14s%s%n", name,
-        p(l, 50), p(l, 99), p(l, 50) - p(direct, 50), p(l, 99) - p(direct, 99),
+    results.forEach((name, l) -> System.out.printf(Locale.ROOT, "  %-8s %10.3f %10.3f %12.3f %12.3f %14s %14s%s%n",
+        name, p(l, 50), p(l, 99), p(l, 50) - p(direct, 50), p(l, 99) - p(direct, 99),
         name.equals("litellm") ? "n/a" : String.format(Locale.ROOT, "%.0f", cpuPerRequest.get(name)),
+        name.equals("litellm") ? "n/a" : String.format(Locale.ROOT, "%.1f", allocPerRequest.get(name)),
         failed.get(name) == 0 ? "" : "   (" + failed.get(name) + " failed or timed out)"));
     if (results.containsKey("litellm")) {
       long[] w = results.get("warden");
@@ -141,6 +145,10 @@ public final class GatewayOverheadBench {
 
   private static final com.sun.management.OperatingSystemMXBean PROCESS =
       (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+
+  /** Bytes allocated by every thread of this JVM: Warden's share per request is its path's minus direct's. */
+  private static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
 
   private static double p(long[] sorted, int pct) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * pct / 100.0) - 1)] / 1e6;
