@@ -88,6 +88,16 @@ public final class ChildJvm implements AutoCloseable {
     return List.copyOf(lines);
   }
 
+  /** Writes {@code line} to the child's standard input (for children that take commands). */
+  public void send(String line) {
+    try {
+      process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.UTF_8));
+      process.getOutputStream().flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** Every line printed so far other than {@code ack} lines. */
   public List<String> lines() {
     return List.copyOf(lines);

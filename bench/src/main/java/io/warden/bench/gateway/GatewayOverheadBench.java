@@ -1,6 +1,9 @@
 package io.warden.bench.gateway;
 
-import io.warden.executors.gateway.StandInGateway;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.warden.demo.standin.ProviderStandIn;
+import io.warden.testing.ChildJvm;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,13 +23,17 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The latency the model gateway adds: the same Chat Completions requests straight to the provider
  * stand-in and through Warden's gateway (authentication, budget reservation and settlement, an
  * allow-all policy decider, pinning, relaying, metering, the GenAI span), in one run, and beside it
  * the LiteLLM proxy on the same stand-in and load when it is installed
- * ({@code scripts/install.d/litellm.sh --bench}).
+ * ({@code scripts/install.d/litellm.sh --bench}). The gateway runs in a JVM of its own
+ * ({@link GatewayProcess}, the appliance's default heap and collector; {@code -DgatewayJvm="..."}
+ * adds options such as {@code -XX:+UseZGC -Xlog:gc}), as deployed: its collector's pauses are its
+ * own, not the load generator's; the stand-in and the generator share this one.
  *
  * <p>Loads, each after a warm-up: whole answers one at a time ({@code whole1}); streams one at a
  * time ({@code stream1}); streams 200 at a time as fast as the stand-in answers ({@code streamN}: a
@@ -34,20 +41,13 @@ import java.util.concurrent.TimeUnit;
  * stand-in and Warden share); and streams 200 at a time paced like a model generating
  * ({@code streamPaced}: {@code -Dchunks=} content chunks, default 32, {@code -DchunkDelayMs=} apart,
  * default 20 — about 50 tokens a second, the production shape of 200 concurrent streams). Each
- * request's latency is to the last byte of the answer. Prints p50/p99 per path and
- * what the gateway and LiteLLM add to the direct call, and their ratio; a request that fails or
- * times out (60 s) is counted as failed and kept at its time. Arguments (optional):
- * {@code requests concurrency loads} (default 2000, 200 and {@code whole1,stream1,streamN}).
+ * request's latency is to the last byte of the answer. Prints p50/p99 per path, what the gateway
+ * and LiteLLM add to the direct call and their ratio, and the gateway process's CPU time and bytes
+ * allocated per request; a request that fails or times out (60 s) is counted as failed and kept at
+ * its time. Arguments (optional): {@code requests concurrency loads} (default 2000, 200 and
+ * {@code whole1,stream1,streamN}).
  */
 public final class GatewayOverheadBench {
-  private static final String AGENT = """
-      apiVersion: agent.os/v1
-      kind: Agent
-      metadata: {name: bench-bot, owner: bench}
-      spec:
-        model: {provider: openai, name: gpt-4o, pinned_revision: "2024-08-06"}
-        budgets: {calls_per_hour: 100000000, usd_per_day: 1000000}
-      """;
   private static final String SNAPSHOT = "gpt-4o-2024-08-06";
   private static final int WARMUP = 500;
 
@@ -64,36 +64,45 @@ public final class GatewayOverheadBench {
     Path dir = Files.createTempDirectory("warden-gateway-bench-");
     HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
         .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
-    try (StandInGateway g = StandInGateway.start(dir)) {
-      String key = g.addAgent("bench-bot", AGENT);
-      g.keepRecords(false); // nothing kept per request beyond what the appliance keeps
+    // The provider is another system: its own event loops, never waiting for the gateway's work.
+    Vertx providerVertx = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    ProviderStandIn standIn = new ProviderStandIn(providerVertx).start();
+    standIn.keepReceived = false;
+    List<String> gatewayJvm = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED"));
+    String extra = System.getProperty("gatewayJvm", "").strip();
+    if (!extra.isEmpty()) {
+      gatewayJvm.addAll(List.of(extra.split("\\s+")));
+    }
+    try (ChildJvm gateway = ChildJvm.start(GatewayProcess.class, gatewayJvm, standIn.openAiBaseUrl())) {
+      String[] ready = gateway.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(120)).split(" ");
       List<Route> paths = new ArrayList<>();
-      paths.add(new Route("direct", g.standInOpenAiBaseUrl(), "sk-standin-openai", SNAPSHOT));
-      paths.add(new Route("warden", g.gatewayOpenAiBaseUrl(), key, "gpt-4o"));
-      Process litellm = startLiteLlm(root, dir, g.standInOpenAiBaseUrl(), http);
+      paths.add(new Route("direct", standIn.openAiBaseUrl(), "sk-standin-openai", SNAPSHOT));
+      paths.add(new Route("warden", ready[1], ready[2], "gpt-4o"));
+      Process litellm = startLiteLlm(root, dir, standIn.openAiBaseUrl(), http);
       try {
         if (litellm != null) {
           paths.add(new Route("litellm", "http://127.0.0.1:" + litellmPort + "/v1", LITELLM_KEY, "gpt-4o"));
         }
         System.out.printf(Locale.ROOT, "model gateway overhead: %d requests per path and load, after %d warm-up;"
-            + " %d CPUs%n", requests, WARMUP, Runtime.getRuntime().availableProcessors());
+            + " %d CPUs; the gateway in a JVM of its own (options: %s)%n", requests, WARMUP,
+            Runtime.getRuntime().availableProcessors(), gatewayJvm);
         if (loads.contains("whole1")) {
-          run("whole, 1 at a time", paths, http, false, 1, requests, 0, g);
+          run("whole, 1 at a time", paths, http, false, 1, requests, 0, gateway);
         }
         if (loads.contains("stream1")) {
-          run("stream, 1 at a time", paths, http, true, 1, requests, 0, g);
+          run("stream, 1 at a time", paths, http, true, 1, requests, 0, gateway);
         }
         if (loads.contains("streamN")) {
-          run("stream, " + concurrency + " at a time", paths, http, true, concurrency, requests, 0, g);
+          run("stream, " + concurrency + " at a time", paths, http, true, concurrency, requests, 0, gateway);
         }
         if (loads.contains("streamPaced")) {
           int chunks = Integer.getInteger("chunks", 32);
           long delayMs = Long.getLong("chunkDelayMs", 20);
-          g.paceStreams(chunks, delayMs);
+          standIn.streamChunks = chunks;
+          standIn.streamChunkDelayMs = delayMs;
           // Independent agents' streams are not in step: the clients start spread over one stream's length.
           run("stream, " + concurrency + " at a time, " + chunks + " chunks " + delayMs + " ms apart, starts spread",
-              paths, http, true, concurrency, requests, chunks * delayMs, g);
-          g.paceStreams(0, 0);
+              paths, http, true, concurrency, requests, chunks * delayMs, gateway);
         }
       } finally {
         if (litellm != null) {
@@ -102,38 +111,38 @@ public final class GatewayOverheadBench {
           litellm.waitFor(10, TimeUnit.SECONDS);
         }
       }
+    } finally {
+      standIn.close();
+      providerVertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     }
   }
 
   private static void run(String load, List<Route> paths, HttpClient http, boolean stream, int concurrency,
-      int requests, long spreadMs, StandInGateway g) throws Exception {
+      int requests, long spreadMs, ChildJvm gateway) throws Exception {
     Map<String, long[]> results = new LinkedHashMap<>();
     Map<String, Integer> failed = new LinkedHashMap<>();
-    Map<String, Double> cpuPerRequest = new LinkedHashMap<>();
-    Map<String, Double> allocPerRequest = new LinkedHashMap<>();
+    long[] gatewayCost = new long[2];
     for (Route p : paths) {
-      measure(http, p, stream, concurrency, WARMUP, spreadMs, new java.util.concurrent.atomic.AtomicInteger());
-      g.clearReceived();
-      java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
-      long cpu0 = PROCESS.getProcessCpuTime();
-      long alloc0 = THREADS.getTotalThreadAllocatedBytes();
+      measure(http, p, stream, concurrency, WARMUP, spreadMs, new AtomicInteger());
+      AtomicInteger failures = new AtomicInteger();
+      long[] before = gatewayStats(gateway);
       results.put(p.name(), measure(http, p, stream, concurrency, requests, spreadMs, failures));
-      allocPerRequest.put(p.name(), (THREADS.getTotalThreadAllocatedBytes() - alloc0) / 1024.0 / requests);
-      // This JVM runs the generator, the stand-in and Warden: Warden's share is its path's minus direct's.
-      cpuPerRequest.put(p.name(), (PROCESS.getProcessCpuTime() - cpu0) / 1e3 / requests);
+      if (p.name().equals("warden")) {
+        long[] after = gatewayStats(gateway);
+        gatewayCost[0] = after[0] - before[0];
+        gatewayCost[1] = after[1] - before[1];
+      }
       failed.put(p.name(), failures.get());
-      g.clearReceived();
     }
     long[] direct = results.get("direct");
-    System.out.printf(Locale.ROOT, "%n%s (load average %s)%n  %-8s %10s %10s %12s %12s %14s %14s%n", load,
+    System.out.printf(Locale.ROOT, "%n%s (load average %s)%n  %-8s %10s %10s %12s %12s%n", load,
         Files.readString(Path.of("/proc/loadavg")).split(" ")[0], "path", "p50 ms", "p99 ms", "added p50",
-        "added p99", "CPU µs/request", "alloc KB/req");
-    // LiteLLM runs in a process of its own: this JVM's CPU says nothing about it.
-    results.forEach((name, l) -> System.out.printf(Locale.ROOT, "  %-8s %10.3f %10.3f %12.3f %12.3f %14s %14s%s%n",
+        "added p99");
+    results.forEach((name, l) -> System.out.printf(Locale.ROOT, "  %-8s %10.3f %10.3f %12.3f %12.3f%s%n",
         name, p(l, 50), p(l, 99), p(l, 50) - p(direct, 50), p(l, 99) - p(direct, 99),
-        name.equals("litellm") ? "n/a" : String.format(Locale.ROOT, "%.0f", cpuPerRequest.get(name)),
-        name.equals("litellm") ? "n/a" : String.format(Locale.ROOT, "%.1f", allocPerRequest.get(name)),
         failed.get(name) == 0 ? "" : "   (" + failed.get(name) + " failed or timed out)"));
+    System.out.printf(Locale.ROOT, "  Warden's process per request: %.0f µs CPU, %.1f KB allocated%n",
+        gatewayCost[0] / 1e3 / requests, gatewayCost[1] / 1024.0 / requests);
     if (results.containsKey("litellm")) {
       long[] w = results.get("warden");
       long[] l = results.get("litellm");
@@ -143,12 +152,15 @@ public final class GatewayOverheadBench {
     }
   }
 
-  private static final com.sun.management.OperatingSystemMXBean PROCESS =
-      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+  private static int statsAsked;
 
-  /** Bytes allocated by every thread of this JVM: Warden's share per request is its path's minus direct's. */
-  private static final com.sun.management.ThreadMXBean THREADS =
-      (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+  /** The gateway process's CPU time (ns) and bytes allocated so far. */
+  private static long[] gatewayStats(ChildJvm gateway) {
+    String ask = "stats " + ++statsAsked;
+    gateway.send(ask);
+    String[] answer = gateway.awaitLine(l -> l.startsWith(ask + " "), Duration.ofSeconds(30)).split(" ");
+    return new long[] {Long.parseLong(answer[2]), Long.parseLong(answer[3])};
+  }
 
   private static double p(long[] sorted, int pct) {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * pct / 100.0) - 1)] / 1e6;
@@ -159,7 +171,7 @@ public final class GatewayOverheadBench {
    * starts {@code w / concurrency} of {@code spreadMs} late.
    */
   private static long[] measure(HttpClient http, Route p, boolean stream, int concurrency, int n, long spreadMs,
-      java.util.concurrent.atomic.AtomicInteger failures) throws Exception {
+      AtomicInteger failures) throws Exception {
     String body = "{\"model\":\"" + p.model() + "\",\"stream\":" + stream + ",\"max_tokens\":64,"
         + "\"messages\":[{\"role\":\"user\",\"content\":\"Say hello\"}]}";
     HttpRequest req = HttpRequest.newBuilder(URI.create(p.baseUrl() + "/chat/completions"))
@@ -167,7 +179,7 @@ public final class GatewayOverheadBench {
         .header("authorization", "Bearer " + p.key())
         .POST(HttpRequest.BodyPublishers.ofString(body)).build();
     long[] out = new long[n];
-    java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+    AtomicInteger next = new AtomicInteger();
     try (ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor()) {
       List<Future<?>> running = new ArrayList<>();
       for (int w = 0; w < concurrency; w++) {

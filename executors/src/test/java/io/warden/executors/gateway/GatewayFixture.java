@@ -126,10 +126,19 @@ final class GatewayFixture implements AutoCloseable {
 
   /** With the ledger writing its counters at most every {@code persistEvery} (zero: on every change). */
   GatewayFixture(Path dir, Duration persistEvery) throws Exception {
+    this(dir, persistEvery, null);
+  }
+
+  /**
+   * As {@link #GatewayFixture(Path, Duration)}, with the {@code openai} provider at {@code openAiUpstream}
+   * when it is set (a stand-in in another process) instead of this fixture's stand-in.
+   */
+  GatewayFixture(Path dir, Duration persistEvery, @org.jspecify.annotations.Nullable String openAiUpstream)
+      throws Exception {
     this.dir = dir;
     this.persistEvery = persistEvery;
     this.standIn = new ProviderStandIn(providerVertx).start();
-    this.openAiUpstream = standIn.openAiBaseUrl();
+    this.openAiUpstream = openAiUpstream != null ? openAiUpstream : standIn.openAiBaseUrl();
     putAgents("calls_per_hour: 1000\n    usd_per_day: 40", "calls_per_hour: 1000\n    usd_per_day: 40");
     open();
     adminToken = identity.bootstrapAdmin().orElseThrow().secret();

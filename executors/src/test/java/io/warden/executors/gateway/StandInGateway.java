@@ -25,6 +25,14 @@ public final class StandInGateway implements AutoCloseable {
     return new StandInGateway(new GatewayFixture(dir, Duration.ofMillis(200)));
   }
 
+  /**
+   * As {@link #start(Path)}, with the {@code openai} provider at {@code openAiUpstream} (a stand-in in
+   * another process, as a provider is another system) instead of this process's stand-in.
+   */
+  public static StandInGateway start(Path dir, String openAiUpstream) throws Exception {
+    return new StandInGateway(new GatewayFixture(dir, Duration.ofMillis(200), openAiUpstream));
+  }
+
   /** Adds an agent from its descriptor YAML; returns a credential for it. */
   public String addAgent(String name, String yaml) {
     return f.addAgent(name, yaml);
