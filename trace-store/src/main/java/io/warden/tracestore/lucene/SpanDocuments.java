@@ -20,7 +20,6 @@ import org.apache.lucene.analysis.core.KeywordTokenizer;
 import org.apache.lucene.analysis.core.WhitespaceTokenizer;
 import org.apache.lucene.analysis.miscellaneous.WordDelimiterGraphFilter;
 import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
-import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
@@ -147,8 +146,8 @@ final class SpanDocuments {
   /**
    * Lowercases keyword fields; span names are split into words (dots, slashes, underscores, dashes,
    * camelCase, letters and digits) keeping the whole name too, so {@code invoice} and
-   * {@code name:"invoice.lookup"} both find {@code invoice.lookup}; other full text goes through the
-   * standard analyzer.
+   * {@code name:"invoice.lookup"} both find {@code invoice.lookup}; other full text gets the standard
+   * analyzer's tokens ({@link #standard()}).
    */
   static Analyzer analyzer() {
     Analyzer keyword = new Analyzer() {
@@ -183,7 +182,22 @@ final class SpanDocuments {
         return new LowerCaseFilter(in);
       }
     });
-    return new PerFieldAnalyzerWrapper(new StandardAnalyzer(), perField);
+    return new PerFieldAnalyzerWrapper(standard(), perField);
+  }
+
+  /** The standard analyzer's tokens (lower-cased, no stop words) from a cheaper tokenizer for ASCII text. */
+  static Analyzer standard() {
+    return new Analyzer() {
+      @Override
+      protected TokenStreamComponents createComponents(String fieldName) {
+        return new TokenStreamComponents(new LowerCaseStandardTokenizer());
+      }
+
+      @Override
+      protected TokenStream normalize(String fieldName, TokenStream in) {
+        return new LowerCaseFilter(in);
+      }
+    };
   }
 
   /**
