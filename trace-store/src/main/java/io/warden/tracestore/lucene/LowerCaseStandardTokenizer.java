@@ -94,65 +94,63 @@ final class LowerCaseStandardTokenizer extends Tokenizer {
     }
   }
 
-  /** Splits {@link #chars} into {@link #tokens}; false if the value is not ASCII or has too long a word. */
+  /**
+   * Splits {@link #chars} into {@link #tokens} in one pass; false if the value is not ASCII or has
+   * too long a word. Inside a word the last character is always a letter, digit or underscore, so
+   * a following letter, digit or underscore always joins it (WB5, WB8–WB10, WB13a, WB13b), and a
+   * middle character joins only between two letters (':', '.', '\'': WB6, WB7) or two digits
+   * (',', ';', '.', '\'': WB11, WB12); anything else breaks.
+   */
   private boolean splitAscii() {
     char[] c = chars;
     int n = length;
-    for (int i = 0; i < n; i++) {
-      if (c[i] >= 128) {
-        return false;
-      }
-    }
     tokenCount = 0;
     int i = 0;
     while (i < n) {
-      byte k = CLASS[c[i]];
-      if (k != LETTER && k != DIGIT && k != UNDERSCORE) {
+      char first = c[i];
+      if (first >= 128) {
+        return false;
+      }
+      byte last = CLASS[first];
+      if (last != LETTER && last != DIGIT && last != UNDERSCORE) {
         i++; // breaks on both sides: never inside a word
         continue;
       }
       int start = i;
-      boolean letter = k == LETTER;
-      boolean word = k != UNDERSCORE;
-      // Extend the segment while the pair (c[i], c[i + 1]) does not break.
-      while (i + 1 < n) {
-        byte a = CLASS[c[i]];
-        byte b = CLASS[c[i + 1]];
-        if (b == LETTER || b == DIGIT) {
-          if (a == LETTER || a == DIGIT || a == UNDERSCORE) { // WB5, WB8, WB9, WB10, WB13b
-            i++;
-          } else {
-            break;
-          }
-        } else if (b == UNDERSCORE) {
-          if (a == LETTER || a == DIGIT || a == UNDERSCORE) { // WB13a
-            i++;
-          } else {
-            break;
-          }
-        } else if (i + 2 < n && (a == LETTER || a == DIGIT) && (b == MID_LETTER || b == MID_NUM_LET || b == MID_NUM)
-            && CLASS[c[i + 2]] == a && (a == LETTER ? b != MID_NUM : b != MID_LETTER)) {
-          i += 2; // WB6/WB7 (letter, mid, letter) and WB11/WB12 (digit, mid, digit)
+      boolean letter = last == LETTER;
+      boolean word = last != UNDERSCORE;
+      for (i++; i < n; ) {
+        char ch = c[i];
+        if (ch >= 128) {
+          return false;
+        }
+        byte k = CLASS[ch];
+        if (k == LETTER || k == DIGIT) {
+          letter |= k == LETTER;
+          word = true;
+          last = k;
+          i++;
+        } else if (k == UNDERSCORE) {
+          last = k;
+          i++;
+        } else if (k != OTHER && last != UNDERSCORE && i + 1 < n && c[i + 1] < 128 && CLASS[c[i + 1]] == last
+            && (last == LETTER ? k != MID_NUM : k != MID_LETTER)) {
+          i += 2; // the middle character and the letter or digit after it; last stays what it was
         } else {
           break;
         }
-        k = CLASS[c[i]];
-        letter |= k == LETTER;
-        word |= k != UNDERSCORE;
       }
-      int end = i + 1;
-      i = end;
       if (!word) {
         continue; // only underscores: the standard tokenizer emits nothing
       }
-      if (end - start > MAX_TOKEN_LENGTH) {
+      if (i - start > MAX_TOKEN_LENGTH) {
         return false;
       }
       if (tokenCount * 3 + 3 > tokens.length) {
         tokens = java.util.Arrays.copyOf(tokens, tokens.length * 2);
       }
       tokens[tokenCount * 3] = start;
-      tokens[tokenCount * 3 + 1] = end;
+      tokens[tokenCount * 3 + 1] = i;
       tokens[tokenCount * 3 + 2] = letter ? 1 : 0;
       tokenCount++;
     }
