@@ -2,6 +2,7 @@ package io.warden.tracestore.lucene;
 
 import java.io.CharArrayReader;
 import java.io.IOException;
+import java.util.Arrays;
 import org.apache.lucene.analysis.CharacterUtils;
 import org.apache.lucene.analysis.Tokenizer;
 import org.apache.lucene.analysis.standard.StandardAnalyzer;
@@ -80,7 +81,7 @@ final class LowerCaseStandardTokenizer extends Tokenizer {
     for (int n; (n = input.read(chars, length, chars.length - length)) > 0; ) {
       length += n;
       if (length == chars.length) {
-        chars = java.util.Arrays.copyOf(chars, chars.length * 2);
+        chars = Arrays.copyOf(chars, chars.length * 2);
       }
     }
     next = 0;
@@ -147,7 +148,7 @@ final class LowerCaseStandardTokenizer extends Tokenizer {
         return false;
       }
       if (tokenCount * 3 + 3 > tokens.length) {
-        tokens = java.util.Arrays.copyOf(tokens, tokens.length * 2);
+        tokens = Arrays.copyOf(tokens, tokens.length * 2);
       }
       tokens[tokenCount * 3] = start;
       tokens[tokenCount * 3 + 1] = i;
