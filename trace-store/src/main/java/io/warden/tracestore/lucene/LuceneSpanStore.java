@@ -300,8 +300,8 @@ public final class LuceneSpanStore implements SpanStore {
         writer.deleteDocuments(new Term(SpanDocuments.PENDING_FOR, key));
       }
     }
-    writer.updateDocument(new Term(SpanDocuments.ID, SpanIdQueries.id(s.traceId(), s.spanId())),
-        SpanDocuments.toDocument(span, encoded));
+    Document d = SpanDocuments.toDocument(span, encoded);
+    writer.updateDocument(SpanDocuments.idTerm(d), d);
   }
 
   /**

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.LowerCaseFilter;
@@ -20,7 +21,6 @@ import org.apache.lucene.analysis.core.KeywordTokenizer;
 import org.apache.lucene.analysis.core.WhitespaceTokenizer;
 import org.apache.lucene.analysis.miscellaneous.WordDelimiterGraphFilter;
 import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
-import org.apache.lucene.analysis.standard.StandardAnalyzer;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
@@ -31,6 +31,7 @@ import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexOptions;
+import org.apache.lucene.index.Term;
 import org.apache.lucene.util.BytesRef;
 import org.jspecify.annotations.Nullable;
 /**
@@ -112,7 +113,19 @@ final class SpanDocuments {
     FULL_TEXT.freeze();
   }
 
+  /**
+   * Fields whose value is the same in every span, made once: a field is only read while a document
+   * is indexed, so one instance serves every document and thread (no UTF-8 conversion per span).
+   */
+  private static final StringField KIND_SPAN_FIELD = new StringField(KIND, KIND_SPAN, Field.Store.NO);
+  private static final StringField HAS_TEXT_FIELD = new StringField(HAS_TEXT, "1", Field.Store.NO);
+
   private SpanDocuments() {}
+
+  /** The {@code id} term of a document made by {@link #toDocument}: its own bytes, converted once. */
+  static Term idTerm(Document d) {
+    return new Term(ID, Objects.requireNonNull(d.getBinaryValue(ID)));
+  }
 
   /**
    * Fields a query searches when it names none: the text (prompts, completions, reasoning, tool-call
@@ -147,8 +160,8 @@ final class SpanDocuments {
   /**
    * Lowercases keyword fields; span names are split into words (dots, slashes, underscores, dashes,
    * camelCase, letters and digits) keeping the whole name too, so {@code invoice} and
-   * {@code name:"invoice.lookup"} both find {@code invoice.lookup}; other full text goes through the
-   * standard analyzer.
+   * {@code name:"invoice.lookup"} both find {@code invoice.lookup}; other full text gets the standard
+   * analyzer's tokens ({@link #standard()}).
    */
   static Analyzer analyzer() {
     Analyzer keyword = new Analyzer() {
@@ -183,7 +196,22 @@ final class SpanDocuments {
         return new LowerCaseFilter(in);
       }
     });
-    return new PerFieldAnalyzerWrapper(new StandardAnalyzer(), perField);
+    return new PerFieldAnalyzerWrapper(standard(), perField);
+  }
+
+  /** The standard analyzer's tokens (lower-cased, no stop words) from a cheaper tokenizer for ASCII text. */
+  static Analyzer standard() {
+    return new Analyzer() {
+      @Override
+      protected TokenStreamComponents createComponents(String fieldName) {
+        return new TokenStreamComponents(new LowerCaseStandardTokenizer());
+      }
+
+      @Override
+      protected TokenStream normalize(String fieldName, TokenStream in) {
+        return new LowerCaseFilter(in);
+      }
+    };
   }
 
   /**
@@ -200,6 +228,9 @@ final class SpanDocuments {
 
   /** Nano-USD, saturated: an absurd reported cost must not make the span unindexable. */
   static long nanoUsd(BigDecimal usd) {
+    if (usd.signum() == 0) {
+      return 0; // most cost splits: no BigInteger for nothing
+    }
     java.math.BigInteger n = usd.setScale(9, RoundingMode.HALF_UP).unscaledValue();
     return n.bitLength() < 64 ? n.longValue() : n.signum() < 0 ? Long.MIN_VALUE : Long.MAX_VALUE;
   }
@@ -222,9 +253,9 @@ final class SpanDocuments {
    */
   static Document toDocument(SpanRecord s, @Nullable ByteBuffer encoded) {
     Document d = new Document();
-    d.add(new StringField(KIND, KIND_SPAN, Field.Store.NO));
+    d.add(KIND_SPAN_FIELD);
     // Also what span_id: queries search (SpanIdQueries): no span_id term of its own.
-    d.add(new StringField(ID, SpanIdQueries.id(s.traceId(), s.spanId()), Field.Store.NO));
+    d.add(new StringField(ID, new BytesRef(SpanIdQueries.id(s.traceId(), s.spanId())), Field.Store.NO));
     d.add(new NumericDocValuesField(TIEBREAK, tiebreak(s.spanId())));
     d.add(new StringField(TRACE_ID, s.traceId(), Field.Store.NO));
     if (!s.parentSpanId().isEmpty()) {
@@ -252,7 +283,7 @@ final class SpanDocuments {
     d.add(new Field(NAME, s.name(), FULL_TEXT));
     if (!s.text().isEmpty()) {
       d.add(new Field(TEXT, s.text(), FULL_TEXT));
-      d.add(new StringField(HAS_TEXT, "1", Field.Store.NO));
+      d.add(HAS_TEXT_FIELD);
       String reasoning = reasoning(s.text(), s.attributes().getOrDefault(REASONING_RANGES, ""));
       if (!reasoning.isEmpty()) {
         d.add(new Field(REASONING, reasoning, FULL_TEXT));
@@ -295,6 +326,10 @@ final class SpanDocuments {
 
   /** Other traces this span points at: its links and the spans it was delegated from. */
   static Set<String> linkedTraces(SpanRecord s) {
+    if (s.links().isEmpty() && s.logicalTraceId().equals(s.traceId())
+        && !s.attributes().containsKey(Delegation.ATTRIBUTE)) {
+      return Set.of(); // most spans: no set to build
+    }
     Set<String> out = new LinkedHashSet<>();
     for (String l : s.links()) {
       int colon = l.indexOf(':');
