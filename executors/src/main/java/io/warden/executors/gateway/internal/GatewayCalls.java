@@ -85,6 +85,8 @@ public final class GatewayCalls {
   static final String SMALL_MODEL_ERROR = "small_model_error";
   /** Longest stream recorded for the response cache, in characters; longer ones are not cached. */
   public static final int MAX_RECORDED_STREAM_CHARS = 1 << 20;
+  /** The blank line that ends a relayed stream event. */
+  private static final byte[] EVENT_END = {'\n', '\n'};
   private static final String[] RELAYED_ERROR_HEADERS = {"retry-after", "retry-after-ms", "x-should-retry"};
 
   /** What the call path needs. */
@@ -865,7 +867,7 @@ public final class GatewayCalls {
     call.upstreamStatus = recorded.status();
     streamHead(out);
     call.delivered = true;
-    SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
+    SseSplitter splitter = new SseSplitter((bytes, from, to) -> relayEvent(out, call, bytes, from, to));
     splitter.feed(recorded.body().getBytes());
     splitter.finish();
     charge(call);
@@ -881,7 +883,7 @@ public final class GatewayCalls {
     if (call.shadow != null) {
       call.streamed = new StreamedAnswer(call.format);
     }
-    SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
+    SseSplitter splitter = new SseSplitter((bytes, from, to) -> relayEvent(out, call, bytes, from, to));
     resp.handler(buf -> {
       splitter.feed(buf.getBytes());
       // One write per batch of upstream reads, not one per event or per read: the chunks that one
@@ -967,7 +969,7 @@ public final class GatewayCalls {
    * leading call paid) or with an error event when that stream failed.
    */
   private AnswerCache.Follower follower(HttpServerResponse out, Call call) {
-    SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
+    SseSplitter splitter = new SseSplitter((bytes, from, to) -> relayEvent(out, call, bytes, from, to));
     return new AnswerCache.Follower() {
       @Override
       public void part(String events) {
@@ -1002,15 +1004,27 @@ public final class GatewayCalls {
     };
   }
 
-  private void relayEvent(HttpServerResponse out, Call call, String event) {
-    String data = SseSplitter.data(event);
+  /**
+   * One event of a stream, {@code b[from, to)} as the provider sent it (without the blank line
+   * after it): read what it says, and relay it unless it must be kept back. Runs once per streamed
+   * chunk: it reads the event's bytes where they are, and relays them as they came when they are
+   * exactly the event's text (no carriage return, well-formed UTF-8).
+   */
+  private void relayEvent(HttpServerResponse out, Call call, byte[] b, int from, int to) {
+    if (!SseSplitter.plain(b, from, to)) {
+      byte[] text = SseSplitter.text(b, from, to).getBytes(StandardCharsets.UTF_8); // relayed as its text
+      b = text;
+      from = 0;
+      to = text.length;
+    }
+    SseSplitter.Data data = call.data().read(b, from, to);
     boolean forward = true;
     if (call.format == WireFormat.OPENAI) {
-      if (data.equals("[DONE]")) {
+      if (data.is("[DONE]")) {
         call.streamComplete = true;
       } else if (!data.isEmpty()) {
         try {
-          JsonNode n = JSON.readTree(data);
+          JsonNode n = readTree(data);
           call.meter.openAi(n);
           if (call.streamed != null) {
             call.streamed.accept(n);
@@ -1028,7 +1042,7 @@ public final class GatewayCalls {
       }
     } else if (call.format == WireFormat.OPENAI_RESPONSES && !data.isEmpty()) {
       try {
-        JsonNode n = JSON.readTree(data);
+        JsonNode n = readTree(data);
         call.meter.openAiResponseEvent(n);
         if (call.streamed != null) {
           call.streamed.accept(n);
@@ -1047,7 +1061,7 @@ public final class GatewayCalls {
       }
     } else if (!data.isEmpty()) {
       try {
-        JsonNode n = JSON.readTree(data);
+        JsonNode n = readTree(data);
         call.meter.anthropicEvent(n);
         if (call.streamed != null) {
           call.streamed.accept(n);
@@ -1068,16 +1082,33 @@ public final class GatewayCalls {
         call.firstByteNanos = System.nanoTime();
       }
       if (call.relayed == null) {
-        call.relayed = Buffer.buffer(event.length() + 2);
+        call.relayed = Buffer.buffer(to - from + 2);
       }
-      call.relayed.appendString(event).appendString("\n\n");
+      call.relayed.appendBytes(b, from, to - from).appendBytes(EVENT_END);
       if (call.recorded != null) {
-        call.recorded.append(event).append("\n\n");
+        call.recorded.append(new String(b, from, to - from, StandardCharsets.UTF_8)).append("\n\n");
         if (call.recorded.length() > MAX_RECORDED_STREAM_CHARS) {
           call.recorded = null; // too long to keep: relayed, not cached
         }
       }
     }
+  }
+
+  /** The JSON of an event's data, read from its bytes. */
+  private static JsonNode readTree(SseSplitter.Data data) throws IOException {
+    return utf8Json(data) ? JSON.readTree(data.bytes(), data.from(), data.to() - data.from())
+        : JSON.readTree(data.toString());
+  }
+
+  /** Whether the data's bytes are read as UTF-8 JSON: a zero byte first would have them taken for UTF-16 or -32. */
+  private static boolean utf8Json(SseSplitter.Data data) {
+    byte[] b = data.bytes();
+    for (int i = data.from(); i < Math.min(data.to(), data.from() + 4); i++) {
+      if (b[i] == 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void breakOff(HttpServerResponse out, Call call, String why) {
@@ -1591,6 +1622,8 @@ public final class GatewayCalls {
     @Nullable Buffer relayed;
     /** A write of {@link #relayed} is scheduled for the end of this event-loop turn. */
     boolean writeScheduled;
+    /** The data of the stream event being read (reused for each). */
+    SseSplitter.@Nullable Data data;
     AgentDescriptor.Model answeredModel;
     String answeredSnapshot;
     /** Prompt-cache breakpoints the gateway added ({@link PromptCacheMarks}). */
@@ -1606,6 +1639,11 @@ public final class GatewayCalls {
       this.format = format;
       this.startNanos = startNanos;
       this.startTime = startTime;
+    }
+
+    SseSplitter.Data data() {
+      SseSplitter.Data d = data;
+      return d != null ? d : (data = new SseSplitter.Data());
     }
 
     /** The events split so far, handed over to be written (empty when there are none). */
