@@ -1024,17 +1024,28 @@ public final class GatewayCalls {
         call.streamComplete = true;
       } else if (!data.isEmpty()) {
         try {
-          JsonNode n = readTree(data);
-          call.meter.openAi(n);
-          if (call.streamed != null) {
-            call.streamed.accept(n);
-          }
-          if (n.has("error")) {
-            call.error = "upstream error event: " + n.path("error").path("message").asText();
-          }
-          // The usage chunk was asked for by the gateway, not the client: keep it to ourselves.
-          if (!call.clientWantsUsage && n.path("usage").isObject() && n.path("choices").isEmpty()) {
-            forward = false;
+          // A mirrored stream is put together from trees (StreamedAnswer); others are read without one.
+          ChatChunk c = call.streamed == null && utf8Json(data) ? call.chunk() : null;
+          if (c != null && c.read(JSON, data.bytes(), data.from(), data.to())) {
+            call.meter.openAi(c);
+            if (c.error != null) {
+              call.error = "upstream error event: " + c.error.path("message").asText();
+            }
+            // The usage chunk was asked for by the gateway, not the client: keep it to ourselves.
+            forward = call.clientWantsUsage || c.usage == null || !c.usage.isObject() || !c.noChoices;
+          } else {
+            JsonNode n = readTree(data);
+            call.meter.openAi(n);
+            if (call.streamed != null) {
+              call.streamed.accept(n);
+            }
+            if (n.has("error")) {
+              call.error = "upstream error event: " + n.path("error").path("message").asText();
+            }
+            // The usage chunk was asked for by the gateway, not the client: keep it to ourselves.
+            if (!call.clientWantsUsage && n.path("usage").isObject() && n.path("choices").isEmpty()) {
+              forward = false;
+            }
           }
         } catch (IOException e) {
           LOG.debug("non-JSON stream event from {}", call.provider.name());
@@ -1624,6 +1635,8 @@ public final class GatewayCalls {
     boolean writeScheduled;
     /** The data of the stream event being read (reused for each). */
     SseSplitter.@Nullable Data data;
+    /** The Chat Completions chunk being read (reused for each). */
+    @Nullable ChatChunk chunk;
     AgentDescriptor.Model answeredModel;
     String answeredSnapshot;
     /** Prompt-cache breakpoints the gateway added ({@link PromptCacheMarks}). */
@@ -1639,6 +1652,11 @@ public final class GatewayCalls {
       this.format = format;
       this.startNanos = startNanos;
       this.startTime = startTime;
+    }
+
+    ChatChunk chunk() {
+      ChatChunk c = chunk;
+      return c != null ? c : (chunk = new ChatChunk());
     }
 
     SseSplitter.Data data() {
