@@ -12,12 +12,12 @@ import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
- * What one Chat Completions stream chunk says that the gateway reads — model, id, fingerprint, each
- * choice's text, reasoning and finish reason, usage, an error — read with a streaming parser, not
- * as a tree: a relayed stream has one chunk per token or so, and a tree per chunk was most of what
- * the gateway allocated per stream. It reads as {@link Metering#openAi} reads the tree of the same
- * chunk (the last of repeated fields counts); a chunk of another shape (choices that are not an
- * array) is left to the tree ({@link #read} says false).
+ * What one Chat Completions stream chunk (or whole answer) says that the gateway reads — model,
+ * id, fingerprint, each choice's text, reasoning and finish reason, usage, an error — read with a
+ * streaming parser, not as a tree: a relayed stream has one chunk per token or so, and a tree per
+ * chunk was most of what the gateway allocated per stream. It reads as {@link Metering#openAi}
+ * reads the tree of the same chunk (the last of repeated fields counts); a chunk of another shape
+ * (choices that are not an array) is left to the tree ({@link #read} says false).
  *
  * <p>Internal: not public API. Not thread-safe: one per stream, reused for each of its chunks.
  */

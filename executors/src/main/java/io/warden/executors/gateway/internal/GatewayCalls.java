@@ -783,7 +783,16 @@ public final class GatewayCalls {
 
   private void meterWhole(WireFormat format, Buffer b, Metering m) {
     try {
-      JsonNode n = JSON.readTree(b.getBytes());
+      byte[] bytes = b.getBytes();
+      if (format == WireFormat.OPENAI) {
+        // A Chat Completions answer reads as a chunk does (ChatChunk reads "message" too), without a tree.
+        ChatChunk c = new ChatChunk();
+        if (c.read(JSON, bytes, 0, bytes.length)) {
+          m.openAi(c);
+          return;
+        }
+      }
+      JsonNode n = JSON.readTree(bytes);
       if (format == WireFormat.ANTHROPIC) {
         m.anthropicMessage(n);
       } else if (format == WireFormat.OPENAI_RESPONSES) {
@@ -815,7 +824,8 @@ public final class GatewayCalls {
     charge(call);
     if (!out.ended() && !out.closed()) {
       out.putHeader("content-type", a.contentType() == null ? "application/json" : a.contentType())
-          .end(a.body().copy()); // a copy: the cached buffer is shared; answer first, meter after
+          // A copy when the answer is cached or shared with coalesced calls; answer first, meter after.
+          .end(call.cacheKey == null ? a.body() : a.body().copy());
     }
     meterWhole(call.format, a.body(), call.meter);
     finish(call);
@@ -1425,7 +1435,7 @@ public final class GatewayCalls {
 
   private SpanRecord span(Call call, BigDecimal cost, BigDecimal unrouted, String unpriced, String driftKind) {
     Metering m = call.meter;
-    Map<String, String> a = new LinkedHashMap<>();
+    Map<String, String> a = new LinkedHashMap<>(64); // up to 35 attributes: no resizing
     a.put("gen_ai.operation.name", "chat");
     a.put("gen_ai.provider.name", call.model.provider());
     a.put("gen_ai.request.model", call.answeredSnapshot);

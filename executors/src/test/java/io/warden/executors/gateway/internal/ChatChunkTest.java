@@ -54,6 +54,23 @@ class ChatChunkTest {
   }
 
   @Test
+  void aWholeAnswer_metersAsItsTree() throws IOException {
+    String whole = "{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion\",\"model\":\"gpt-4o-2024-08-06\","
+        + "\"system_fingerprint\":\"fp_9\",\"choices\":[{\"index\":0,\"message\":{\"role\":\"assistant\","
+        + "\"content\":\"Hello.\",\"reasoning_content\":\"Greet.\"},\"finish_reason\":\"stop\"}],"
+        + "\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":3,\"total_tokens\":12}}";
+    Metering byTree = new Metering();
+    byTree.openAi(JSON.readTree(whole));
+    Metering byChunk = new Metering();
+    byChunk.openAi(read(whole));
+    assertThat(List.of(byChunk.answer.toString(), byChunk.reasoning.toString(), byChunk.responseModel,
+        byChunk.responseId, byChunk.fingerprint, byChunk.finishReason, byChunk.inputTokens, byChunk.outputTokens))
+        .isEqualTo(List.of(byTree.answer.toString(), byTree.reasoning.toString(), byTree.responseModel,
+            byTree.responseId, byTree.fingerprint, byTree.finishReason, byTree.inputTokens, byTree.outputTokens))
+        .isEqualTo(List.of("Hello.", "Greet.", "gpt-4o-2024-08-06", "chatcmpl-1", "fp_9", "stop", 9L, 3L));
+  }
+
+  @Test
   void usageOnlyChunks_andErrors_areSeenAsInTheTree() throws IOException {
     ChatChunk c = read("{\"choices\":[],\"usage\":{\"prompt_tokens\":1}}");
     assertThat(c.noChoices).isTrue();
