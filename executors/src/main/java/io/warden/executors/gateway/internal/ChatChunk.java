@@ -29,6 +29,10 @@ final class ChatChunk {
   /** The {@code usage} and {@code error} values (null when absent; usage counts only when an object). */
   @Nullable JsonNode usage;
   @Nullable JsonNode error;
+  /** The last model, id and fingerprint read: every chunk of a stream repeats them, read once as strings. */
+  private @Nullable String lastModel;
+  private @Nullable String lastId;
+  private @Nullable String lastFingerprint;
   /** Whether {@code choices} is absent, null or an empty array. */
   boolean noChoices;
   /** The choices read; only the first {@link #choiceCount} are this chunk's (the rest are reused). */
@@ -89,9 +93,10 @@ final class ChatChunk {
         String field = p.currentName();
         t = token(p);
         switch (field) {
-          case "model" -> model = t == JsonToken.VALUE_STRING ? p.getText() : skip(p);
-          case "id" -> id = t == JsonToken.VALUE_STRING ? p.getText() : skip(p);
-          case "system_fingerprint" -> fingerprint = t == JsonToken.VALUE_STRING ? p.getText() : skip(p);
+          case "model" -> model = t == JsonToken.VALUE_STRING ? (lastModel = text(p, lastModel)) : skip(p);
+          case "id" -> id = t == JsonToken.VALUE_STRING ? (lastId = text(p, lastId)) : skip(p);
+          case "system_fingerprint" ->
+              fingerprint = t == JsonToken.VALUE_STRING ? (lastFingerprint = text(p, lastFingerprint)) : skip(p);
           case "usage" -> usage = tree(p);
           case "error" -> error = tree(p);
           case "choices" -> {
@@ -197,6 +202,22 @@ final class ChatChunk {
     }
   }
 
+  /** The current string value: {@code last} when it is the same text (no new string). */
+  private static String text(JsonParser p, @Nullable String last) throws IOException {
+    if (last != null && p.getTextLength() == last.length()) {
+      char[] chars = p.getTextCharacters();
+      int offset = p.getTextOffset();
+      int i = 0;
+      while (i < last.length() && chars[offset + i] == last.charAt(i)) {
+        i++;
+      }
+      if (i == last.length()) {
+        return last;
+      }
+    }
+    return p.getText();
+  }
+
   /** Skips the current value; null (what a non-string value reads as). */
   private static @Nullable String skip(JsonParser p) throws IOException {
     p.skipChildren();
@@ -204,6 +225,9 @@ final class ChatChunk {
   }
 
   private static JsonNode tree(JsonParser p) throws IOException {
+    if (p.currentToken() == JsonToken.VALUE_NULL) {
+      return NullNode.getInstance(); // "usage": null is in every chunk of a stream that asks for usage
+    }
     JsonNode n = p.readValueAsTree();
     return n == null ? NullNode.getInstance() : n;
   }

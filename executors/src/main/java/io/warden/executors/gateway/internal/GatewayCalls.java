@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -13,6 +15,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.RoutingContext;
 import io.warden.core.WardenException;
 import io.warden.core.audit.AuditLog;
@@ -894,14 +897,15 @@ public final class GatewayCalls {
       call.streamed = new StreamedAnswer(call.format);
     }
     SseSplitter splitter = new SseSplitter((bytes, from, to) -> relayEvent(out, call, bytes, from, to));
+    Handler<Void> write = v -> writeRelayed(out, call, resp);
     resp.handler(buf -> {
-      splitter.feed(buf.getBytes());
+      feed(splitter, buf);
       // One write per batch of upstream reads, not one per event or per read: the chunks that one
       // turn of the event loop reads leave in one write (and one flush) once the turn is over —
       // a write costs a syscall, and a provider flushes each event on its own.
       if (call.relayed != null && !call.writeScheduled) {
         call.writeScheduled = true;
-        call.context.runOnContext(v -> writeRelayed(out, call, resp));
+        call.context.runOnContext(write);
       }
     });
     resp.endHandler(v -> {
@@ -937,6 +941,17 @@ public final class GatewayCalls {
         finish(call);
       }
     });
+  }
+
+  /** Feeds an upstream read to the splitter from where its bytes are (a heap buffer is not copied). */
+  private static void feed(SseSplitter splitter, Buffer buf) {
+    ByteBuf bytes = buf instanceof BufferInternal internal ? internal.getByteBuf() : null;
+    if (bytes != null && bytes.hasArray()) {
+      int from = bytes.arrayOffset() + bytes.readerIndex();
+      splitter.feed(bytes.array(), from, from + bytes.readableBytes());
+    } else {
+      splitter.feed(buf.getBytes());
+    }
   }
 
   private static void writeRelayed(HttpServerResponse out, Call call, HttpClientResponse resp) {
