@@ -899,7 +899,7 @@ public final class GatewayCalls {
     SseSplitter splitter = new SseSplitter((bytes, from, to) -> relayEvent(out, call, bytes, from, to));
     Handler<Void> write = v -> writeRelayed(out, call, resp);
     resp.handler(buf -> {
-      feed(splitter, buf);
+      feed(call, splitter, buf);
       // One write per batch of upstream reads, not one per event or per read: the chunks that one
       // turn of the event loop reads leave in one write (and one flush) once the turn is over —
       // a write costs a syscall, and a provider flushes each event on its own.
@@ -943,15 +943,33 @@ public final class GatewayCalls {
     });
   }
 
-  /** Feeds an upstream read to the splitter from where its bytes are (a heap buffer is not copied). */
-  private static void feed(SseSplitter splitter, Buffer buf) {
+  /**
+   * Feeds an upstream read to the splitter from where its bytes are (a heap buffer is not copied).
+   * When the read is whole events that all go out as they came, each followed by one blank line
+   * ("\n\n"), the read itself is relayed: its events are not copied ({@link Call#pass}).
+   */
+  private static void feed(Call call, SseSplitter splitter, Buffer buf) {
     ByteBuf bytes = buf instanceof BufferInternal internal ? internal.getByteBuf() : null;
-    if (bytes != null && bytes.hasArray()) {
-      int from = bytes.arrayOffset() + bytes.readerIndex();
-      splitter.feed(bytes.array(), from, from + bytes.readableBytes());
-    } else {
+    if (bytes == null || !bytes.hasArray()) {
       splitter.feed(buf.getBytes());
+      return;
     }
+    int from = bytes.arrayOffset() + bytes.readerIndex();
+    int to = from + bytes.readableBytes();
+    if (splitter.pendingBytes() == 0) {
+      call.readArray = bytes.array();
+      call.readFrom = from;
+      call.passTo = -1;
+    }
+    splitter.feed(bytes.array(), from, to);
+    if (call.readArray != null && call.passTo >= 0) {
+      if (call.passTo + 2 == to && splitter.pendingBytes() == 0) {
+        call.relayed = call.relayed == null ? buf : call.relayed.appendBuffer(buf);
+      } else {
+        call.unpass();
+      }
+    }
+    call.readArray = null;
   }
 
   private static void writeRelayed(HttpServerResponse out, Call call, HttpClientResponse resp) {
@@ -1113,14 +1131,19 @@ public final class GatewayCalls {
         LOG.debug("non-JSON stream event from {}", call.provider.name());
       }
     }
+    if (!forward) {
+      call.unpass(); // kept back: the read cannot go out as it came
+    }
     if (forward && !out.ended() && !out.closed()) {
       if (call.firstByteNanos == 0) {
         call.firstByteNanos = System.nanoTime();
       }
-      if (call.relayed == null) {
-        call.relayed = Buffer.buffer(to - from + 2);
+      if (!call.pass(b, from, to)) {
+        if (call.relayed == null) {
+          call.relayed = Buffer.buffer(to - from + 2);
+        }
+        call.relayed.appendBytes(b, from, to - from).appendBytes(EVENT_END);
       }
-      call.relayed.appendBytes(b, from, to - from).appendBytes(EVENT_END);
       if (call.recorded != null) {
         call.recorded.append(new String(b, from, to - from, StandardCharsets.UTF_8)).append("\n\n");
         if (call.recorded.length() > MAX_RECORDED_STREAM_CHARS) {
@@ -1658,6 +1681,13 @@ public final class GatewayCalls {
     @Nullable Buffer relayed;
     /** A write of {@link #relayed} is scheduled for the end of this event-loop turn. */
     boolean writeScheduled;
+    /**
+     * The upstream read being split, while its events may go out as the read itself: its array,
+     * where it starts, and where the last event passed ends (-1: none yet).
+     */
+    byte @Nullable [] readArray;
+    int readFrom;
+    int passTo = -1;
     /** The data of the stream event being read (reused for each). */
     SseSplitter.@Nullable Data data;
     /** The Chat Completions chunk being read (reused for each). */
@@ -1684,6 +1714,35 @@ public final class GatewayCalls {
       return c != null ? c : (chunk = new ChatChunk());
     }
 
+    /**
+     * Relays the event {@code b[from, to)} as part of the current upstream read, without copying
+     * it, when it follows the events passed so far directly (one "\n\n" between, none skipped);
+     * false when it must be copied (after the events passed so far are).
+     */
+    boolean pass(byte[] b, int from, int to) {
+      if (readArray == b && from == (passTo < 0 ? readFrom : passTo + 2)) {
+        passTo = to;
+        return true;
+      }
+      unpass();
+      return false;
+    }
+
+    /** Copies the events passed so far of the current read to {@link #relayed}; the rest of the read is copied too. */
+    void unpass() {
+      byte[] read = readArray;
+      if (read == null) {
+        return;
+      }
+      readArray = null;
+      if (passTo >= 0) {
+        if (relayed == null) {
+          relayed = Buffer.buffer(passTo - readFrom + 2);
+        }
+        relayed.appendBytes(read, readFrom, passTo - readFrom).appendBytes(EVENT_END);
+      }
+    }
+
     SseSplitter.Data data() {
       SseSplitter.Data d = data;
       return d != null ? d : (data = new SseSplitter.Data());
@@ -1697,3 +1756,4 @@ public final class GatewayCalls {
     }
   }
 }
+
