@@ -4,7 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.netty.buffer.ByteBuf;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -13,6 +15,7 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.ext.web.RoutingContext;
 import io.warden.core.WardenException;
 import io.warden.core.audit.AuditLog;
@@ -85,6 +88,8 @@ public final class GatewayCalls {
   static final String SMALL_MODEL_ERROR = "small_model_error";
   /** Longest stream recorded for the response cache, in characters; longer ones are not cached. */
   public static final int MAX_RECORDED_STREAM_CHARS = 1 << 20;
+  /** The blank line that ends a relayed stream event. */
+  private static final byte[] EVENT_END = {'\n', '\n'};
   private static final String[] RELAYED_ERROR_HEADERS = {"retry-after", "retry-after-ms", "x-should-retry"};
 
   /** What the call path needs. */
@@ -781,7 +786,16 @@ public final class GatewayCalls {
 
   private void meterWhole(WireFormat format, Buffer b, Metering m) {
     try {
-      JsonNode n = JSON.readTree(b.getBytes());
+      byte[] bytes = b.getBytes();
+      if (format == WireFormat.OPENAI) {
+        // A Chat Completions answer reads as a chunk does (ChatChunk reads "message" too), without a tree.
+        ChatChunk c = new ChatChunk();
+        if (c.read(JSON, bytes, 0, bytes.length)) {
+          m.openAi(c);
+          return;
+        }
+      }
+      JsonNode n = JSON.readTree(bytes);
       if (format == WireFormat.ANTHROPIC) {
         m.anthropicMessage(n);
       } else if (format == WireFormat.OPENAI_RESPONSES) {
@@ -813,7 +827,8 @@ public final class GatewayCalls {
     charge(call);
     if (!out.ended() && !out.closed()) {
       out.putHeader("content-type", a.contentType() == null ? "application/json" : a.contentType())
-          .end(a.body().copy()); // a copy: the cached buffer is shared; answer first, meter after
+          // A copy when the answer is cached or shared with coalesced calls; answer first, meter after.
+          .end(call.cacheKey == null ? a.body() : a.body().copy());
     }
     meterWhole(call.format, a.body(), call.meter);
     finish(call);
@@ -865,7 +880,7 @@ public final class GatewayCalls {
     call.upstreamStatus = recorded.status();
     streamHead(out);
     call.delivered = true;
-    SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
+    SseSplitter splitter = new SseSplitter((bytes, from, to) -> relayEvent(out, call, bytes, from, to));
     splitter.feed(recorded.body().getBytes());
     splitter.finish();
     charge(call);
@@ -881,15 +896,16 @@ public final class GatewayCalls {
     if (call.shadow != null) {
       call.streamed = new StreamedAnswer(call.format);
     }
-    SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
+    SseSplitter splitter = new SseSplitter((bytes, from, to) -> relayEvent(out, call, bytes, from, to));
+    Handler<Void> write = v -> writeRelayed(out, call, resp);
     resp.handler(buf -> {
-      splitter.feed(buf.getBytes());
+      feed(call, splitter, buf);
       // One write per batch of upstream reads, not one per event or per read: the chunks that one
       // turn of the event loop reads leave in one write (and one flush) once the turn is over —
       // a write costs a syscall, and a provider flushes each event on its own.
       if (call.relayed != null && !call.writeScheduled) {
         call.writeScheduled = true;
-        call.context.runOnContext(v -> writeRelayed(out, call, resp));
+        call.context.runOnContext(write);
       }
     });
     resp.endHandler(v -> {
@@ -925,6 +941,35 @@ public final class GatewayCalls {
         finish(call);
       }
     });
+  }
+
+  /**
+   * Feeds an upstream read to the splitter from where its bytes are (a heap buffer is not copied).
+   * When the read is whole events that all go out as they came, each followed by one blank line
+   * ("\n\n"), the read itself is relayed: its events are not copied ({@link Call#pass}).
+   */
+  private static void feed(Call call, SseSplitter splitter, Buffer buf) {
+    ByteBuf bytes = buf instanceof BufferInternal internal ? internal.getByteBuf() : null;
+    if (bytes == null || !bytes.hasArray()) {
+      splitter.feed(buf.getBytes());
+      return;
+    }
+    int from = bytes.arrayOffset() + bytes.readerIndex();
+    int to = from + bytes.readableBytes();
+    if (splitter.pendingBytes() == 0) {
+      call.readArray = bytes.array();
+      call.readFrom = from;
+      call.passTo = -1;
+    }
+    splitter.feed(bytes.array(), from, to);
+    if (call.readArray != null && call.passTo >= 0) {
+      if (call.passTo + 2 == to && splitter.pendingBytes() == 0) {
+        call.relayed = call.relayed == null ? buf : call.relayed.appendBuffer(buf);
+      } else {
+        call.unpass();
+      }
+    }
+    call.readArray = null;
   }
 
   private static void writeRelayed(HttpServerResponse out, Call call, HttpClientResponse resp) {
@@ -967,7 +1012,7 @@ public final class GatewayCalls {
    * leading call paid) or with an error event when that stream failed.
    */
   private AnswerCache.Follower follower(HttpServerResponse out, Call call) {
-    SseSplitter splitter = new SseSplitter(event -> relayEvent(out, call, event));
+    SseSplitter splitter = new SseSplitter((bytes, from, to) -> relayEvent(out, call, bytes, from, to));
     return new AnswerCache.Follower() {
       @Override
       public void part(String events) {
@@ -1002,25 +1047,48 @@ public final class GatewayCalls {
     };
   }
 
-  private void relayEvent(HttpServerResponse out, Call call, String event) {
-    String data = SseSplitter.data(event);
+  /**
+   * One event of a stream, {@code b[from, to)} as the provider sent it (without the blank line
+   * after it): read what it says, and relay it unless it must be kept back. Runs once per streamed
+   * chunk: it reads the event's bytes where they are, and relays them as they came when they are
+   * exactly the event's text (no carriage return, well-formed UTF-8).
+   */
+  private void relayEvent(HttpServerResponse out, Call call, byte[] b, int from, int to) {
+    if (!SseSplitter.plain(b, from, to)) {
+      byte[] text = SseSplitter.text(b, from, to).getBytes(StandardCharsets.UTF_8); // relayed as its text
+      b = text;
+      from = 0;
+      to = text.length;
+    }
+    SseSplitter.Data data = call.data().read(b, from, to);
     boolean forward = true;
     if (call.format == WireFormat.OPENAI) {
-      if (data.equals("[DONE]")) {
+      if (data.is("[DONE]")) {
         call.streamComplete = true;
       } else if (!data.isEmpty()) {
         try {
-          JsonNode n = JSON.readTree(data);
-          call.meter.openAi(n);
-          if (call.streamed != null) {
-            call.streamed.accept(n);
-          }
-          if (n.has("error")) {
-            call.error = "upstream error event: " + n.path("error").path("message").asText();
-          }
-          // The usage chunk was asked for by the gateway, not the client: keep it to ourselves.
-          if (!call.clientWantsUsage && n.path("usage").isObject() && n.path("choices").isEmpty()) {
-            forward = false;
+          // A mirrored stream is put together from trees (StreamedAnswer); others are read without one.
+          ChatChunk c = call.streamed == null && utf8Json(data) ? call.chunk() : null;
+          if (c != null && c.read(JSON, data.bytes(), data.from(), data.to())) {
+            call.meter.openAi(c);
+            if (c.error != null) {
+              call.error = "upstream error event: " + c.error.path("message").asText();
+            }
+            // The usage chunk was asked for by the gateway, not the client: keep it to ourselves.
+            forward = call.clientWantsUsage || c.usage == null || !c.usage.isObject() || !c.noChoices;
+          } else {
+            JsonNode n = readTree(data);
+            call.meter.openAi(n);
+            if (call.streamed != null) {
+              call.streamed.accept(n);
+            }
+            if (n.has("error")) {
+              call.error = "upstream error event: " + n.path("error").path("message").asText();
+            }
+            // The usage chunk was asked for by the gateway, not the client: keep it to ourselves.
+            if (!call.clientWantsUsage && n.path("usage").isObject() && n.path("choices").isEmpty()) {
+              forward = false;
+            }
           }
         } catch (IOException e) {
           LOG.debug("non-JSON stream event from {}", call.provider.name());
@@ -1028,7 +1096,7 @@ public final class GatewayCalls {
       }
     } else if (call.format == WireFormat.OPENAI_RESPONSES && !data.isEmpty()) {
       try {
-        JsonNode n = JSON.readTree(data);
+        JsonNode n = readTree(data);
         call.meter.openAiResponseEvent(n);
         if (call.streamed != null) {
           call.streamed.accept(n);
@@ -1047,7 +1115,7 @@ public final class GatewayCalls {
       }
     } else if (!data.isEmpty()) {
       try {
-        JsonNode n = JSON.readTree(data);
+        JsonNode n = readTree(data);
         call.meter.anthropicEvent(n);
         if (call.streamed != null) {
           call.streamed.accept(n);
@@ -1063,21 +1131,43 @@ public final class GatewayCalls {
         LOG.debug("non-JSON stream event from {}", call.provider.name());
       }
     }
+    if (!forward) {
+      call.unpass(); // kept back: the read cannot go out as it came
+    }
     if (forward && !out.ended() && !out.closed()) {
       if (call.firstByteNanos == 0) {
         call.firstByteNanos = System.nanoTime();
       }
-      if (call.relayed == null) {
-        call.relayed = Buffer.buffer(event.length() + 2);
+      if (!call.pass(b, from, to)) {
+        if (call.relayed == null) {
+          call.relayed = Buffer.buffer(to - from + 2);
+        }
+        call.relayed.appendBytes(b, from, to - from).appendBytes(EVENT_END);
       }
-      call.relayed.appendString(event).appendString("\n\n");
       if (call.recorded != null) {
-        call.recorded.append(event).append("\n\n");
+        call.recorded.append(new String(b, from, to - from, StandardCharsets.UTF_8)).append("\n\n");
         if (call.recorded.length() > MAX_RECORDED_STREAM_CHARS) {
           call.recorded = null; // too long to keep: relayed, not cached
         }
       }
     }
+  }
+
+  /** The JSON of an event's data, read from its bytes. */
+  private static JsonNode readTree(SseSplitter.Data data) throws IOException {
+    return utf8Json(data) ? JSON.readTree(data.bytes(), data.from(), data.to() - data.from())
+        : JSON.readTree(data.toString());
+  }
+
+  /** Whether the data's bytes are read as UTF-8 JSON: a zero byte first would have them taken for UTF-16 or -32. */
+  private static boolean utf8Json(SseSplitter.Data data) {
+    byte[] b = data.bytes();
+    for (int i = data.from(); i < Math.min(data.to(), data.from() + 4); i++) {
+      if (b[i] == 0) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private void breakOff(HttpServerResponse out, Call call, String why) {
@@ -1383,7 +1473,7 @@ public final class GatewayCalls {
 
   private SpanRecord span(Call call, BigDecimal cost, BigDecimal unrouted, String unpriced, String driftKind) {
     Metering m = call.meter;
-    Map<String, String> a = new LinkedHashMap<>();
+    Map<String, String> a = new LinkedHashMap<>(64); // up to 35 attributes: no resizing
     a.put("gen_ai.operation.name", "chat");
     a.put("gen_ai.provider.name", call.model.provider());
     a.put("gen_ai.request.model", call.answeredSnapshot);
@@ -1591,6 +1681,17 @@ public final class GatewayCalls {
     @Nullable Buffer relayed;
     /** A write of {@link #relayed} is scheduled for the end of this event-loop turn. */
     boolean writeScheduled;
+    /**
+     * The upstream read being split, while its events may go out as the read itself: its array,
+     * where it starts, and where the last event passed ends (-1: none yet).
+     */
+    byte @Nullable [] readArray;
+    int readFrom;
+    int passTo = -1;
+    /** The data of the stream event being read (reused for each). */
+    SseSplitter.@Nullable Data data;
+    /** The Chat Completions chunk being read (reused for each). */
+    @Nullable ChatChunk chunk;
     AgentDescriptor.Model answeredModel;
     String answeredSnapshot;
     /** Prompt-cache breakpoints the gateway added ({@link PromptCacheMarks}). */
@@ -1608,6 +1709,45 @@ public final class GatewayCalls {
       this.startTime = startTime;
     }
 
+    ChatChunk chunk() {
+      ChatChunk c = chunk;
+      return c != null ? c : (chunk = new ChatChunk());
+    }
+
+    /**
+     * Relays the event {@code b[from, to)} as part of the current upstream read, without copying
+     * it, when it follows the events passed so far directly (one "\n\n" between, none skipped);
+     * false when it must be copied (after the events passed so far are).
+     */
+    boolean pass(byte[] b, int from, int to) {
+      if (readArray == b && from == (passTo < 0 ? readFrom : passTo + 2)) {
+        passTo = to;
+        return true;
+      }
+      unpass();
+      return false;
+    }
+
+    /** Copies the events passed so far of the current read to {@link #relayed}; the rest of the read is copied too. */
+    void unpass() {
+      byte[] read = readArray;
+      if (read == null) {
+        return;
+      }
+      readArray = null;
+      if (passTo >= 0) {
+        if (relayed == null) {
+          relayed = Buffer.buffer(passTo - readFrom + 2);
+        }
+        relayed.appendBytes(read, readFrom, passTo - readFrom).appendBytes(EVENT_END);
+      }
+    }
+
+    SseSplitter.Data data() {
+      SseSplitter.Data d = data;
+      return d != null ? d : (data = new SseSplitter.Data());
+    }
+
     /** The events split so far, handed over to be written (empty when there are none). */
     Buffer takeRelayed() {
       Buffer b = relayed;
@@ -1616,3 +1756,4 @@ public final class GatewayCalls {
     }
   }
 }
+

@@ -2,6 +2,7 @@ package io.warden.executors.gateway.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.warden.core.descriptor.AgentDescriptor;
+import org.jspecify.annotations.Nullable;
 
 /**
  * What a provider reported about one call, gathered from a whole response or stream event by
@@ -42,7 +43,27 @@ public final class Metering {
       append(reasoning, msg.path("reasoning"));
       text(choice, "finish_reason", v -> finishReason = v);
     }
-    JsonNode u = n.path("usage");
+    openAiUsage(n.path("usage"));
+  }
+
+  /** A Chat Completions stream chunk read without a tree: as {@link #openAi(JsonNode)} reads its tree. */
+  void openAi(ChatChunk c) {
+    text(c.model, v -> responseModel = v);
+    text(c.id, v -> responseId = v);
+    text(c.fingerprint, v -> fingerprint = v);
+    for (int i = 0; i < c.choiceCount; i++) {
+      ChatChunk.Choice choice = c.choices.get(i);
+      append(answer, choice.content());
+      append(reasoning, choice.reasoningContent());
+      append(reasoning, choice.reasoning());
+      text(choice.finishReason, v -> finishReason = v);
+    }
+    if (c.usage != null) {
+      openAiUsage(c.usage);
+    }
+  }
+
+  private void openAiUsage(JsonNode u) {
     if (u.isObject()) {
       usageSeen = true;
       inputTokens = u.path("prompt_tokens").asLong(inputTokens);
@@ -168,6 +189,18 @@ public final class Metering {
     JsonNode v = n.get(field);
     if (v != null && v.isTextual() && !v.asText().isEmpty()) {
       set.accept(v.asText());
+    }
+  }
+
+  private static void text(@Nullable String v, java.util.function.Consumer<String> set) {
+    if (v != null && !v.isEmpty()) {
+      set.accept(v);
+    }
+  }
+
+  private static void append(StringBuilder to, @Nullable String s) {
+    if (s != null && to.length() < MAX_TEXT) {
+      to.append(s, 0, Math.min(s.length(), MAX_TEXT - to.length()));
     }
   }
 
