@@ -98,6 +98,16 @@ public final class ChildJvm implements AutoCloseable {
     }
   }
 
+  /** Closes the child's standard input and waits for it to exit by itself; false if it did not in time. */
+  public boolean closeInputAndAwaitExit(Duration timeout) throws InterruptedException {
+    try {
+      process.getOutputStream().close();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
   /** Every line printed so far other than {@code ack} lines. */
   public List<String> lines() {
     return List.copyOf(lines);

@@ -110,6 +110,8 @@ public final class GatewayOverheadBench {
           litellm.destroy();
           litellm.waitFor(10, TimeUnit.SECONDS);
         }
+        // Stopped, not killed: a flight recording asked for with -DgatewayJvm is written at its exit.
+        gateway.closeInputAndAwaitExit(Duration.ofSeconds(60));
       }
     } finally {
       standIn.close();
