@@ -123,7 +123,7 @@ public final class GatewayOverheadBench {
       int requests, long spreadMs, ChildJvm gateway) throws Exception {
     Map<String, long[]> results = new LinkedHashMap<>();
     Map<String, Integer> failed = new LinkedHashMap<>();
-    long[] gatewayCost = new long[2];
+    long[] gatewayCost = new long[4];
     for (Route p : paths) {
       measure(http, p, stream, concurrency, WARMUP, spreadMs, new AtomicInteger());
       AtomicInteger failures = new AtomicInteger();
@@ -133,6 +133,8 @@ public final class GatewayOverheadBench {
         long[] after = gatewayStats(gateway);
         gatewayCost[0] = after[0] - before[0];
         gatewayCost[1] = after[1] - before[1];
+        gatewayCost[2] = after[2];
+        gatewayCost[3] = after[3];
       }
       failed.put(p.name(), failures.get());
     }
@@ -143,8 +145,9 @@ public final class GatewayOverheadBench {
     results.forEach((name, l) -> System.out.printf(Locale.ROOT, "  %-8s %10.3f %10.3f %12.3f %12.3f%s%n",
         name, p(l, 50), p(l, 99), p(l, 50) - p(direct, 50), p(l, 99) - p(direct, 99),
         failed.get(name) == 0 ? "" : "   (" + failed.get(name) + " failed or timed out)"));
-    System.out.printf(Locale.ROOT, "  Warden's process per request: %.0f µs CPU, %.1f KB allocated%n",
-        gatewayCost[0] / 1e3 / requests, gatewayCost[1] / 1024.0 / requests);
+    System.out.printf(Locale.ROOT, "  Warden's process per request: %.0f µs CPU, %.1f KB allocated;"
+        + " its threads' wake-up lateness p99 %.2f ms, max %.1f ms%n", gatewayCost[0] / 1e3 / requests,
+        gatewayCost[1] / 1024.0 / requests, gatewayCost[2] / 1e3, gatewayCost[3] / 1e3);
     if (results.containsKey("litellm")) {
       long[] w = results.get("warden");
       long[] l = results.get("litellm");
@@ -156,12 +159,13 @@ public final class GatewayOverheadBench {
 
   private static int statsAsked;
 
-  /** The gateway process's CPU time (ns) and bytes allocated so far. */
+  /** The gateway process's CPU time (ns) and bytes allocated so far, its wake-up lateness p99 and max (µs) since the last call. */
   private static long[] gatewayStats(ChildJvm gateway) {
     String ask = "stats " + ++statsAsked;
     gateway.send(ask);
     String[] answer = gateway.awaitLine(l -> l.startsWith(ask + " "), Duration.ofSeconds(30)).split(" ");
-    return new long[] {Long.parseLong(answer[2]), Long.parseLong(answer[3])};
+    return new long[] {Long.parseLong(answer[2]), Long.parseLong(answer[3]), Long.parseLong(answer[4]),
+        Long.parseLong(answer[5])};
   }
 
   private static double p(long[] sorted, int pct) {

@@ -13,8 +13,13 @@ import java.nio.file.Path;
  * its heap and its collector's pauses hold only what the gateway allocates, not the load
  * generator's or the provider's. Argument: the OpenAI base URL of the provider stand-in (in the
  * bench's process). Prints {@code ready <gateway base URL> <agent credential>}; on each input line
- * {@code stats <n>} prints {@code stats <n> <process CPU ns> <bytes allocated by all threads>};
- * exits when its input ends.
+ * {@code stats <n>} prints {@code stats <n> <process CPU ns> <bytes allocated by all threads>
+ * <wake-up lateness p99 µs> <max µs>} (lateness since the last {@code stats}); exits when its input
+ * ends.
+ *
+ * <p>Wake-up lateness: a thread of this process parks for 1 ms at a time and records how much later
+ * than asked it ran again — how long a thread here, an event loop included, waits for a core or
+ * for a safepoint to end; it tells the process's share of a latency tail from the gateway's own.
  */
 public final class GatewayProcess {
   static final String AGENT = """
@@ -31,6 +36,10 @@ public final class GatewayProcess {
   public static void main(String[] args) throws Exception {
     var process = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    WakeUpLateness lateness = new WakeUpLateness();
+    if (Boolean.parseBoolean(System.getProperty("wakeUpProbe", "true"))) { // -DgatewayJvm=-DwakeUpProbe=false: none
+      Thread.ofPlatform().daemon().name("wake-up-lateness").start(lateness);
+    }
     Path dir = Files.createTempDirectory("warden-gateway-bench-");
     try (StandInGateway g = StandInGateway.start(dir, args[0])) {
       String key = g.addAgent("bench-bot", AGENT);
@@ -39,9 +48,45 @@ public final class GatewayProcess {
       BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
       for (String line = in.readLine(); line != null; line = in.readLine()) {
         if (line.startsWith("stats ")) {
-          System.out.println(line + " " + process.getProcessCpuTime() + " " + threads.getTotalThreadAllocatedBytes());
+          long[] late = lateness.p99AndMaxSinceLast();
+          System.out.println(line + " " + process.getProcessCpuTime() + " " + threads.getTotalThreadAllocatedBytes()
+              + " " + late[0] + " " + late[1]);
         }
       }
+    }
+  }
+
+  /** Parks 1 ms at a time and keeps how late (µs) each wake-up was. */
+  private static final class WakeUpLateness implements Runnable {
+    private static final long PARK_NANOS = 1_000_000;
+    private long[] late = new long[1 << 16];
+    private int count;
+
+    @Override
+    public void run() {
+      while (true) {
+        long t = System.nanoTime();
+        java.util.concurrent.locks.LockSupport.parkNanos(PARK_NANOS);
+        long us = (System.nanoTime() - t - PARK_NANOS) / 1000;
+        synchronized (this) {
+          if (count == late.length) {
+            late = java.util.Arrays.copyOf(late, count * 2);
+          }
+          late[count++] = Math.max(0, us);
+        }
+      }
+    }
+
+    /** {p99, max} in µs of the wake-ups since the last call, and forgets them. */
+    synchronized long[] p99AndMaxSinceLast() {
+      if (count == 0) {
+        return new long[] {0, 0};
+      }
+      long[] sorted = java.util.Arrays.copyOf(late, count);
+      java.util.Arrays.sort(sorted);
+      count = 0;
+      return new long[] {sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.99) - 1)],
+          sorted[sorted.length - 1]};
     }
   }
 }
