@@ -1069,27 +1069,26 @@ public final class GatewayCalls {
         try {
           // A mirrored stream is put together from trees (StreamedAnswer); others are read without one.
           ChatChunk c = call.streamed == null && utf8Json(data) ? call.chunk() : null;
+          JsonNode error;
+          boolean usageOnly;
           if (c != null && c.read(JSON, data.bytes(), data.from(), data.to())) {
             call.meter.openAi(c);
-            if (c.error != null) {
-              call.error = "upstream error event: " + c.error.path("message").asText();
-            }
-            // The usage chunk was asked for by the gateway, not the client: keep it to ourselves.
-            forward = call.clientWantsUsage || c.usage == null || !c.usage.isObject() || !c.noChoices;
+            error = c.error;
+            usageOnly = c.usage != null && c.usage.isObject() && c.noChoices;
           } else {
             JsonNode n = readTree(data);
             call.meter.openAi(n);
             if (call.streamed != null) {
               call.streamed.accept(n);
             }
-            if (n.has("error")) {
-              call.error = "upstream error event: " + n.path("error").path("message").asText();
-            }
-            // The usage chunk was asked for by the gateway, not the client: keep it to ourselves.
-            if (!call.clientWantsUsage && n.path("usage").isObject() && n.path("choices").isEmpty()) {
-              forward = false;
-            }
+            error = n.get("error");
+            usageOnly = n.path("usage").isObject() && n.path("choices").isEmpty();
           }
+          if (error != null) {
+            call.error = "upstream error event: " + error.path("message").asText();
+          }
+          // The usage chunk was asked for by the gateway, not the client: keep it to ourselves.
+          forward = call.clientWantsUsage || !usageOnly;
         } catch (IOException e) {
           LOG.debug("non-JSON stream event from {}", call.provider.name());
         }
@@ -1756,4 +1755,3 @@ public final class GatewayCalls {
     }
   }
 }
-
