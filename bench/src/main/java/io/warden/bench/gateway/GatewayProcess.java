@@ -1,5 +1,6 @@
 package io.warden.bench.gateway;
 
+import io.warden.bench.tracestore.Machine;
 import io.warden.executors.gateway.StandInGateway;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -56,7 +57,7 @@ public final class GatewayProcess {
     }
   }
 
-  /** Parks 1 ms at a time and keeps how late (µs) each wake-up was. */
+  /** Parks 1 ms at a time and keeps how late (ns) each wake-up was. */
   private static final class WakeUpLateness implements Runnable {
     private static final long PARK_NANOS = 1_000_000;
     private long[] late = new long[1 << 16];
@@ -67,26 +68,22 @@ public final class GatewayProcess {
       while (true) {
         long t = System.nanoTime();
         java.util.concurrent.locks.LockSupport.parkNanos(PARK_NANOS);
-        long us = (System.nanoTime() - t - PARK_NANOS) / 1000;
+        long ns = System.nanoTime() - t - PARK_NANOS;
         synchronized (this) {
           if (count == late.length) {
             late = java.util.Arrays.copyOf(late, count * 2);
           }
-          late[count++] = Math.max(0, us);
+          late[count++] = Math.max(0, ns);
         }
       }
     }
 
-    /** {p99, max} in µs of the wake-ups since the last call, and forgets them. */
+    /** {p99, max} in µs of the wake-ups since the last call ({0, 0} for none), and forgets them. */
     synchronized long[] p99AndMaxSinceLast() {
-      if (count == 0) {
-        return new long[] {0, 0};
-      }
-      long[] sorted = java.util.Arrays.copyOf(late, count);
-      java.util.Arrays.sort(sorted);
+      long[] us = {Math.round(Machine.percentileMillis(late, count, 0.99) * 1e3),
+          Math.round(Machine.percentileMillis(late, count, 1.0) * 1e3)};
       count = 0;
-      return new long[] {sorted[Math.min(sorted.length - 1, (int) Math.ceil(sorted.length * 0.99) - 1)],
-          sorted[sorted.length - 1]};
+      return us;
     }
   }
 }
