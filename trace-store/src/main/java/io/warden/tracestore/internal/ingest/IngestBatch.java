@@ -25,6 +25,11 @@ public record IngestBatch(List<SpanRecord> spans, List<SpanText> attachments) {
     return spans.isEmpty() && attachments.isEmpty();
   }
 
+  /** Spans and attachments: what the store applier counts against its queue bound and batch size. */
+  public int items() {
+    return spans.size() + attachments.size();
+  }
+
   /** The payload of this batch's log entry. */
   public byte[] encode() {
     return encoded().payload();

@@ -118,8 +118,7 @@ public final class StoreApplier implements AutoCloseable {
 
   /** Called on the log writer thread, in order, once an entry is durable. Never blocks. */
   public void offer(long seq, IngestBatch.Encoded entry) {
-    IngestBatch batch = entry.batch();
-    int n = batch.spans().size() + batch.attachments().size();
+    int n = entry.batch().items();
     if (queuedSpans.get() + n > MAX_QUEUED_SPANS) {
       return; // Dropped from memory only: the applier reads it back from the log.
     }
@@ -169,7 +168,7 @@ public final class StoreApplier implements AutoCloseable {
   private void discardQueue() {
     Item it;
     while ((it = queue.pollFirst()) != null) {
-      queuedSpans.addAndGet(-(it.batch().spans().size() + it.batch().attachments().size()));
+      queuedSpans.addAndGet(-it.batch().items());
     }
   }
 
@@ -190,7 +189,7 @@ public final class StoreApplier implements AutoCloseable {
       while (head != null && head.seq == next && spans < MAX_BATCH_SPANS) {
         take();
         work.add(head);
-        spans += head.batch().spans().size() + head.batch().attachments().size();
+        spans += head.batch().items();
         next++;
         head = queue.peekFirst();
       }
@@ -211,7 +210,7 @@ public final class StoreApplier implements AutoCloseable {
         }
         IngestBatch.Encoded b = IngestBatch.decodeEncoded(e.payload());
         work.add(new Item(e.seq(), b));
-        spans += b.batch().spans().size() + b.batch().attachments().size();
+        spans += b.batch().items();
         next = e.seq() + 1;
         cursorLast = e.seq();
       }
@@ -228,7 +227,7 @@ public final class StoreApplier implements AutoCloseable {
   private void take() {
     Item it = queue.pollFirst();
     if (it != null) {
-      queuedSpans.addAndGet(-(it.batch().spans().size() + it.batch().attachments().size()));
+      queuedSpans.addAndGet(-it.batch().items());
     }
   }
 
