@@ -117,6 +117,11 @@ public final class ChildJvm implements AutoCloseable {
     return process.isAlive();
   }
 
+  /** The child's process id (to pin it to CPUs, or read its threads from {@code /proc}). */
+  public long pid() {
+    return process.pid();
+  }
+
   /** SIGKILL: no shutdown hooks, no finally blocks, no flushing. Returns the last ack read. */
   public long killHard() throws InterruptedException {
     process.destroyForcibly();

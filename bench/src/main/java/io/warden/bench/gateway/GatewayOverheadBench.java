@@ -46,6 +46,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * allocated per request; a request that fails or times out (60 s) is counted as failed and kept at
  * its time. Arguments (optional): {@code requests concurrency loads} (default 2000, 200 and
  * {@code whole1,stream1,streamN}).
+ *
+ * <p>{@code -Dpinned=true} gives the gateway the last CPU to itself and this JVM (generator and
+ * stand-in) the others ({@code taskset}; Linux, two CPUs or more), as when the agents and the
+ * provider run on other machines: without it, on two cores, the generator's 200 clients and the
+ * gateway wait for each other's CPU and the p99 measures that contention. The gateway is told it
+ * has one CPU ({@code -XX:ActiveProcessorCount=1}), so it sizes its event loops and picks its
+ * collector as a one-CPU deployment does (the serial collector, unless {@code -DgatewayJvm} names
+ * one).
  */
 public final class GatewayOverheadBench {
   private static final String SNAPSHOT = "gpt-4o-2024-08-06";
@@ -69,12 +77,24 @@ public final class GatewayOverheadBench {
     ProviderStandIn standIn = new ProviderStandIn(providerVertx).start();
     standIn.keepReceived = false;
     List<String> gatewayJvm = new ArrayList<>(List.of("--enable-native-access=ALL-UNNAMED"));
+    int cpus = Runtime.getRuntime().availableProcessors();
+    boolean pinned = Boolean.getBoolean("pinned") && cpus >= 2;
+    if (pinned) {
+      taskset(ProcessHandle.current().pid(), "0-" + (cpus - 2));
+      gatewayJvm.add("-XX:ActiveProcessorCount=1");
+    }
     String extra = System.getProperty("gatewayJvm", "").strip();
     if (!extra.isEmpty()) {
       gatewayJvm.addAll(List.of(extra.split("\\s+")));
     }
     try (ChildJvm gateway = ChildJvm.start(GatewayProcess.class, gatewayJvm, standIn.openAiBaseUrl())) {
+      if (pinned) {
+        taskset(gateway.pid(), String.valueOf(cpus - 1));
+      }
       String[] ready = gateway.awaitLine(l -> l.startsWith("ready "), Duration.ofSeconds(120)).split(" ");
+      if (pinned) { // again, for threads that started while the first call was moving the others
+        taskset(gateway.pid(), String.valueOf(cpus - 1));
+      }
       List<Route> paths = new ArrayList<>();
       paths.add(new Route("direct", standIn.openAiBaseUrl(), "sk-standin-openai", SNAPSHOT));
       paths.add(new Route("warden", ready[1], ready[2], "gpt-4o"));
@@ -84,8 +104,9 @@ public final class GatewayOverheadBench {
           paths.add(new Route("litellm", "http://127.0.0.1:" + litellmPort + "/v1", LITELLM_KEY, "gpt-4o"));
         }
         System.out.printf(Locale.ROOT, "model gateway overhead: %d requests per path and load, after %d warm-up;"
-            + " %d CPUs; the gateway in a JVM of its own (options: %s)%n", requests, WARMUP,
-            Runtime.getRuntime().availableProcessors(), gatewayJvm);
+            + " %d CPUs; the gateway in a JVM of its own (options: %s)%s%n", requests, WARMUP, cpus, gatewayJvm,
+            pinned ? "; pinned: the gateway on CPU " + (cpus - 1) + ", generator and stand-in on CPUs 0-" + (cpus - 2)
+                : "");
         if (loads.contains("whole1")) {
           run("whole, 1 at a time", paths, http, false, 1, requests, 0, gateway);
         }
@@ -160,6 +181,15 @@ public final class GatewayOverheadBench {
   private static int statsAsked;
 
   /** The gateway process's CPU time (ns) and bytes allocated so far, its wake-up lateness p99 and max (µs) since the last call. */
+  /** Moves every thread of process {@code pid} onto {@code cpus} (a taskset CPU list). */
+  private static void taskset(long pid, String cpus) throws IOException, InterruptedException {
+    Process taskset = new ProcessBuilder("taskset", "--all-tasks", "--pid", "--cpu-list", cpus, String.valueOf(pid))
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    if (taskset.waitFor() != 0) {
+      throw new IllegalStateException("taskset could not pin process " + pid + " to CPUs " + cpus);
+    }
+  }
+
   private static long[] gatewayStats(ChildJvm gateway) {
     String ask = "stats " + ++statsAsked;
     gateway.send(ask);
