@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -204,8 +205,9 @@ public final class Appliance implements AutoCloseable {
 
     BudgetLedger ledger = keep(BudgetLedger.open(state, clock,
         Duration.ofMillis(config.positiveLong("budgets.persist_every_ms"))));
+    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ModelGateway gateway = modelGateway(config, state, identity, inventory, ledger, policy, audit, traces, clock,
-        modelShadow);
+        modelShadow, metrics);
     listeners.add(gateway.mainListener());
     ApprovalService approvals = keep(ApprovalService.create(state, audit, clock,
         Duration.ofSeconds(config.positiveLong("approvals.timeout_seconds"))));
@@ -247,7 +249,6 @@ public final class Appliance implements AutoCloseable {
     policy.onAvailable(recheckErrored);
     recheckErrored.run();
 
-    PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     new JvmMemoryMetrics().bindTo(metrics);
     new JvmGcMetrics().bindTo(metrics);
     new JvmThreadMetrics().bindTo(metrics);
@@ -446,7 +447,7 @@ public final class Appliance implements AutoCloseable {
   /** The model gateway on the API port, forwarding to {@code gateway.providers.<name>}. */
   private ModelGateway modelGateway(WardenConfig config, StateStore state, IdentityService identity,
       Inventory inventory, BudgetLedger ledger, PolicyEngine policy, AuditLog audit, TraceStore traces, Clock clock,
-      ModelShadowLedger modelShadow) {
+      ModelShadowLedger modelShadow, MeterRegistry metrics) {
     ModelGatewayBuilder builder = ModelGateway.builder()
         .setVertx(vertx)
         .setIdentityService(identity)
@@ -459,6 +460,7 @@ public final class Appliance implements AutoCloseable {
         .setClock(clock)
         .setStateStore(state)
         .setModelShadowLedger(modelShadow)
+        .setMeterRegistry(metrics)
         .setMaxRequestBytes(config.positiveLong("gateway.max_request_bytes"))
         .setCacheTtl(java.time.Duration.ofSeconds(config.positiveLong("gateway.cache.ttl_seconds")))
         .setCacheMaxEntries(config.positiveLong("gateway.cache.max_entries"));

@@ -119,7 +119,10 @@ class ModelGatewayIT extends ApplianceTestBase {
     assertThat(warden.get(admin, "/api/v1/costs?group_by=agent&from=1h").body().path("savings").has(AGENT)).isTrue();
     assertThat(warden.get(admin, "/api/v1/costs?group_by=agent&to=2d").body().path("savings").has(AGENT)).isFalse();
     assertThat(warden.get(admin, "/metrics").body().asText()).contains("warden_model_routing_saved_usd_total 0.0")
-        .contains("warden_model_cache_hits_total 0.0").contains("warden_model_escalations_total 0.0");
+        .contains("warden_model_cache_hits_total 0.0").contains("warden_model_escalations_total 0.0")
+        // What the gateway itself added to the call, as a histogram with a bucket at 2 ms.
+        .containsPattern("warden_model_gateway_preflight_seconds_bucket\\{le=\"0\\.002\"} \\d")
+        .containsPattern("warden_model_gateway_preflight_seconds_count [1-9]");
 
     HttpResponse<String> models = http.send(HttpRequest.newBuilder(warden.uri("/v1/models"))
         .header("x-api-key", credential).header("anthropic-version", "2023-06-01").GET().build(),

@@ -10,6 +10,7 @@ import io.warden.core.change.RepoSnapshot;
 import io.warden.core.inventory.MainBranchListener;
 import io.warden.executors.gateway.internal.AnswerCache;
 import io.warden.executors.gateway.internal.GatewayCalls;
+import io.warden.executors.gateway.internal.GatewayTimers;
 import io.warden.executors.internal.GatewayWiring;
 import io.warden.executors.gateway.internal.GatewayError;
 import io.warden.executors.gateway.internal.WireFormat;
@@ -54,7 +55,7 @@ public final class ModelGateway implements AutoCloseable {
         w.policy(), w.audit(), w.spans(), b.prices, catalog::get, Map.copyOf(b.providers), b.env, w.clock(),
         b.upstreamIdleTimeout, b.store,
         new AnswerCache(b.cacheTtl, b.cacheMaxEntries, b.cacheTicker, GatewayCalls.MAX_RECORDED_STREAM_CHARS),
-        b.shadows));
+        b.shadows, GatewayTimers.register(b.meterRegistry)));
   }
 
   public static ModelGatewayBuilder builder() {

@@ -1,6 +1,8 @@
 package io.warden.executors.gateway;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.warden.core.budget.TokenPrices;
 import io.warden.core.shadow.ModelShadowLedger;
 import io.warden.core.store.StateStore;
@@ -33,6 +35,7 @@ public final class ModelGatewayBuilder extends AbstractGatewayBuilder<ModelGatew
   long cacheMaxEntries = DEFAULT_CACHE_MAX_ENTRIES;
   Ticker cacheTicker = Ticker.systemTicker();
   @Nullable ModelShadowLedger shadows;
+  MeterRegistry meterRegistry = new CompositeMeterRegistry();
 
   ModelGatewayBuilder() {
     super(DEFAULT_MAX_REQUEST_BYTES);
@@ -104,6 +107,15 @@ public final class ModelGatewayBuilder extends AbstractGatewayBuilder<ModelGatew
    */
   public ModelGatewayBuilder setModelShadowLedger(ModelShadowLedger shadows) {
     this.shadows = Objects.requireNonNull(shadows, "shadows");
+    return this;
+  }
+
+  /**
+   * Where the gateway's own latency histograms go ({@code warden_model_gateway_preflight_seconds},
+   * {@code warden_model_gateway_chunk_hold_seconds}); without it they are not kept.
+   */
+  public ModelGatewayBuilder setMeterRegistry(MeterRegistry registry) {
+    this.meterRegistry = Objects.requireNonNull(registry, "registry");
     return this;
   }
 

@@ -4,6 +4,7 @@ import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpServer;
@@ -83,6 +84,7 @@ final class GatewayFixture implements AutoCloseable {
   final ProviderStandIn standIn;
   final Inventory inventory = Inventory.create();
   final Queue<SpanRecord> spans = new ConcurrentLinkedQueue<>();
+  final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
   /** When false, the gateway's spans are dropped instead of kept in {@link #spans} (benchmarks). */
   volatile boolean keepSpans = true;
   /** Allows everything, from memory: like OPA's decider with a warm decision cache. */
@@ -237,6 +239,7 @@ final class GatewayFixture implements AutoCloseable {
           }
         })
         .setAuditLog(audit)
+        .setMeterRegistry(metrics)
         .setSpanSink(span -> {
           if (keepSpans) {
             spans.add(span);

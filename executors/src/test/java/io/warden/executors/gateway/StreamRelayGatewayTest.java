@@ -4,6 +4,7 @@ import static io.warden.executors.gateway.GatewayFixture.OPENAI_AGENT;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.micrometer.core.instrument.Timer;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -44,8 +45,9 @@ class StreamRelayGatewayTest {
   private Vertx vertx;
   private HttpServer provider;
   private GatewayFixture f;
-  /** Where the provider cuts its stream into writes (byte offsets). */
+  /** Where the provider cuts its stream into writes (byte offsets), and how long it waits between them. */
   private volatile int[] cuts = {};
+  private volatile long gapMillis = 5;
 
   @BeforeEach
   void start() throws Exception {
@@ -64,7 +66,7 @@ class StreamRelayGatewayTest {
     if (to == stream.length) {
       r.end();
     } else {
-      vertx.setTimer(5, id -> write(r, stream, cuts, piece + 1, to));
+      vertx.setTimer(gapMillis, id -> write(r, stream, cuts, piece + 1, to));
     }
   }
 
@@ -103,6 +105,23 @@ class StreamRelayGatewayTest {
       assertThat(List.of(span.inputTokens(), span.outputTokens(), span.responseModel()))
           .isEqualTo(List.of(7L, 3L, "gpt-4o-2024-08-06"));
     }
+  }
+
+  @Test
+  void theGatewaysOwnTimeIsMeasured_notTheProvidersPauses() throws Exception {
+    cuts = new int[] {10}; // the first event arrives in two reads, 300 ms apart
+    gapMillis = 300;
+    HttpResponse<String> r = Raw.post(f.openAiBaseUrl() + "/chat/completions", f.openAiCredential,
+        Raw.chatBody("gpt-4o", true));
+    assertThat(r.body()).isEqualTo(RELAYED);
+    Timer preflight = f.metrics.get("warden_model_gateway_preflight").timer();
+    Timer hold = f.metrics.get("warden_model_gateway_chunk_hold").timer();
+    assertThat(preflight.count()).isEqualTo(1);
+    // One write, once the second read completed the events: the 300 ms the incomplete first event
+    // waited for the rest of its bytes were spent upstream, not in the gateway.
+    assertThat(hold.count()).isEqualTo(1);
+    assertThat(hold.max(TimeUnit.MILLISECONDS)).isLessThan(250);
+    assertThat(preflight.max(TimeUnit.MILLISECONDS)).isPositive().isLessThan(10_000);
   }
 
   private static int indexOf(byte[] b, byte[] what) {

@@ -10,6 +10,7 @@ import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -98,7 +99,7 @@ public final class GatewayCalls {
       PolicyDecider policy, AuditLog audit, SpanSink spans, TokenPrices prices, Supplier<ModelCatalog> catalog,
       Map<String, UpstreamProvider> providers, Function<String, @Nullable String> env, Clock clock,
       Duration upstreamIdleTimeout, @Nullable StateStore store, AnswerCache cache,
-      @Nullable ModelShadowLedger shadows) {}
+      @Nullable ModelShadowLedger shadows, GatewayTimers timers) {}
 
   /** Share of calls mirrored to {@code spec.shadow.candidate} when {@code sample_rate} is not set. */
   public static final double DEFAULT_SHADOW_SAMPLE_RATE = 0.1;
@@ -658,7 +659,7 @@ public final class GatewayCalls {
     }
     Buffer payload = payload(call, call.provider, body);
     d.client().request(options(call, call.provider, call.apiKey, path))
-        .compose(req -> req.send(payload))
+        .compose(req -> send(call, req, payload))
         .onSuccess(resp -> {
           call.upstreamStatus = resp.statusCode();
           if (resp.statusCode() / 100 != 2) {
@@ -761,12 +762,21 @@ public final class GatewayCalls {
         });
   }
 
+  /** Sends a call's upstream request; the first one sent ends the call's preflight. */
+  private Future<HttpClientResponse> send(Call call, HttpClientRequest req, Buffer payload) {
+    if (!call.preflightRecorded) {
+      call.preflightRecorded = true;
+      d.timers().recordPreflight(call.startNanos);
+    }
+    return req.send(payload);
+  }
+
   /** One whole upstream call, read to its end, with the usage it reported. */
   private Future<AnswerCache.Answer> fetch(Call call, AgentDescriptor.Model model, String snapshot,
       UpstreamProvider provider, @Nullable String apiKey, String path, ObjectNode body) {
     Buffer payload = payload(call, provider, body);
     return d.client().request(options(call, provider, apiKey, path))
-        .compose(req -> req.send(payload))
+        .compose(req -> send(call, req, payload))
         .compose(resp -> resp.body().map(b -> {
           Map<String, String> headers = new LinkedHashMap<>();
           for (String h : RELAYED_ERROR_HEADERS) {
@@ -897,9 +907,13 @@ public final class GatewayCalls {
       call.streamed = new StreamedAnswer(call.format);
     }
     SseSplitter splitter = new SseSplitter((bytes, from, to) -> relayEvent(out, call, bytes, from, to));
-    Handler<Void> write = v -> writeRelayed(out, call, resp);
+    Handler<Void> write = v -> writeRelayed(out, call, resp, d.timers());
     resp.handler(buf -> {
+      long read = System.nanoTime();
       feed(call, splitter, buf);
+      if (call.relayed != null && call.heldSince == 0) {
+        call.heldSince = read; // a read that completes no event is held by the upstream, not by us
+      }
       // One write per batch of upstream reads, not one per event or per read: the chunks that one
       // turn of the event loop reads leave in one write (and one flush) once the turn is over —
       // a write costs a syscall, and a provider flushes each event on its own.
@@ -916,6 +930,7 @@ public final class GatewayCalls {
         charge(call);
         Buffer last = call.takeRelayed();
         out.end(last);
+        call.recordHold(d.timers());
         publish(call, last);
       }
       if (call.live != null && call.streamComplete && call.error == null) {
@@ -972,13 +987,14 @@ public final class GatewayCalls {
     call.readArray = null;
   }
 
-  private static void writeRelayed(HttpServerResponse out, Call call, HttpClientResponse resp) {
+  private static void writeRelayed(HttpServerResponse out, Call call, HttpClientResponse resp, GatewayTimers timers) {
     call.writeScheduled = false;
     if (call.relayed == null || out.ended() || out.closed()) {
       return; // the end took it
     }
     Buffer part = call.takeRelayed();
     out.write(part);
+    call.recordHold(timers);
     publish(call, part);
     if (out.writeQueueFull()) {
       resp.pause();
@@ -1680,6 +1696,9 @@ public final class GatewayCalls {
     @Nullable Buffer relayed;
     /** A write of {@link #relayed} is scheduled for the end of this event-loop turn. */
     boolean writeScheduled;
+    /** When the oldest upstream read not yet written to the client arrived; 0: none waiting. */
+    long heldSince;
+    boolean preflightRecorded;
     /**
      * The upstream read being split, while its events may go out as the read itself: its array,
      * where it starts, and where the last event passed ends (-1: none yet).
@@ -1752,6 +1771,14 @@ public final class GatewayCalls {
       Buffer b = relayed;
       relayed = null;
       return b == null ? Buffer.buffer() : b;
+    }
+
+    /** Records how long the oldest upstream read just written waited in the gateway. */
+    void recordHold(GatewayTimers timers) {
+      if (heldSince != 0) {
+        timers.recordChunkHold(heldSince);
+        heldSince = 0;
+      }
     }
   }
 }
