@@ -144,7 +144,7 @@ public final class GatewayOverheadBench {
       int requests, long spreadMs, ChildJvm gateway) throws Exception {
     Map<String, long[]> results = new LinkedHashMap<>();
     Map<String, Integer> failed = new LinkedHashMap<>();
-    long[] gatewayCost = new long[4];
+    long[] gatewayCost = new long[8];
     for (Route p : paths) {
       measure(http, p, stream, concurrency, WARMUP, spreadMs, new AtomicInteger());
       AtomicInteger failures = new AtomicInteger();
@@ -154,8 +154,7 @@ public final class GatewayOverheadBench {
         long[] after = gatewayStats(gateway);
         gatewayCost[0] = after[0] - before[0];
         gatewayCost[1] = after[1] - before[1];
-        gatewayCost[2] = after[2];
-        gatewayCost[3] = after[3];
+        System.arraycopy(after, 2, gatewayCost, 2, 6);
       }
       failed.put(p.name(), failures.get());
     }
@@ -169,6 +168,11 @@ public final class GatewayOverheadBench {
     System.out.printf(Locale.ROOT, "  Warden's process per request: %.0f µs CPU, %.1f KB allocated;"
         + " its threads' wake-up lateness p99 %.2f ms, max %.1f ms%n", gatewayCost[0] / 1e3 / requests,
         gatewayCost[1] / 1024.0 / requests, gatewayCost[2] / 1e3, gatewayCost[3] / 1e3);
+    if (gatewayCost[4] > 0) {
+      System.out.printf(Locale.ROOT, "  chunks held in the gateway (warden_model_gateway_chunk_hold_seconds, warm-up"
+          + " included): %,d writes, p99 %.2f ms, p99.9 %.2f ms, max %.1f ms%n", gatewayCost[4], gatewayCost[5] / 1e3,
+          gatewayCost[6] / 1e3, gatewayCost[7] / 1e3);
+    }
     if (results.containsKey("litellm")) {
       long[] w = results.get("warden");
       long[] l = results.get("litellm");
@@ -180,7 +184,6 @@ public final class GatewayOverheadBench {
 
   private static int statsAsked;
 
-  /** The gateway process's CPU time (ns) and bytes allocated so far, its wake-up lateness p99 and max (µs) since the last call. */
   /** Moves every thread of process {@code pid} onto {@code cpus} (a taskset CPU list). */
   private static void taskset(long pid, String cpus) throws IOException, InterruptedException {
     Process taskset = new ProcessBuilder("taskset", "--all-tasks", "--pid", "--cpu-list", cpus, String.valueOf(pid))
@@ -190,12 +193,15 @@ public final class GatewayOverheadBench {
     }
   }
 
+  /**
+   * The gateway process's CPU time (ns) and bytes allocated so far, its wake-up lateness p99 and max (µs) since the last call,
+   * and its chunk holds so far: count, p99, p99.9 and max (µs).
+   */
   private static long[] gatewayStats(ChildJvm gateway) {
     String ask = "stats " + ++statsAsked;
     gateway.send(ask);
     String[] answer = gateway.awaitLine(l -> l.startsWith(ask + " "), Duration.ofSeconds(30)).split(" ");
-    return new long[] {Long.parseLong(answer[2]), Long.parseLong(answer[3]), Long.parseLong(answer[4]),
-        Long.parseLong(answer[5])};
+    return Arrays.stream(answer, 2, answer.length).mapToLong(Long::parseLong).toArray();
   }
 
   private static double p(long[] sorted, int pct) {

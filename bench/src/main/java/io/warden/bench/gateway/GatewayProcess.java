@@ -1,5 +1,7 @@
 package io.warden.bench.gateway;
 
+import io.micrometer.core.instrument.distribution.HistogramSnapshot;
+import io.micrometer.core.instrument.distribution.ValueAtPercentile;
 import io.warden.bench.tracestore.Machine;
 import io.warden.executors.gateway.StandInGateway;
 import java.io.BufferedReader;
@@ -8,6 +10,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The model gateway in a JVM of its own, as the appliance runs it, for {@link GatewayOverheadBench}:
@@ -15,8 +18,9 @@ import java.nio.file.Path;
  * generator's or the provider's. Argument: the OpenAI base URL of the provider stand-in (in the
  * bench's process). Prints {@code ready <gateway base URL> <agent credential>}; on each input line
  * {@code stats <n>} prints {@code stats <n> <process CPU ns> <bytes allocated by all threads>
- * <wake-up lateness p99 µs> <max µs>} (lateness since the last {@code stats}); exits when its input
- * ends.
+ * <wake-up lateness p99 µs> <max µs> <chunk holds> <hold p99 µs> <p99.9 µs> <max µs>} (lateness since
+ * the last {@code stats}, holds since start: {@code warden_model_gateway_chunk_hold_seconds}); exits
+ * when its input ends.
  *
  * <p>Wake-up lateness: a thread of this process parks for 1 ms at a time and records how much later
  * than asked it ran again — how long a thread here, an event loop included, waits for a core or
@@ -51,10 +55,25 @@ public final class GatewayProcess {
         if (line.startsWith("stats ")) {
           long[] late = lateness.p99AndMaxSinceLast();
           System.out.println(line + " " + process.getProcessCpuTime() + " " + threads.getTotalThreadAllocatedBytes()
-              + " " + late[0] + " " + late[1]);
+              + " " + late[0] + " " + late[1] + " " + holds(g));
         }
       }
     }
+  }
+
+  /** The gateway's chunk holds so far: count, p99, p99.9 and max in µs. */
+  private static String holds(StandInGateway g) {
+    HistogramSnapshot h = g.metrics().get("warden_model_gateway_chunk_hold").timer().takeSnapshot();
+    double p99 = 0;
+    double p999 = 0;
+    for (ValueAtPercentile v : h.percentileValues()) {
+      if (v.percentile() == 0.99) {
+        p99 = v.value(TimeUnit.MICROSECONDS);
+      } else if (v.percentile() == 0.999) {
+        p999 = v.value(TimeUnit.MICROSECONDS);
+      }
+    }
+    return h.count() + " " + Math.round(p99) + " " + Math.round(p999) + " " + Math.round(h.max(TimeUnit.MICROSECONDS));
   }
 
   /** Parks 1 ms at a time and keeps how late (ns) each wake-up was. */

@@ -4,6 +4,9 @@ import com.anthropic.client.AnthropicClient;
 import com.anthropic.client.okhttp.AnthropicOkHttpClient;
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.config.MeterFilter;
+import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -84,7 +87,18 @@ final class GatewayFixture implements AutoCloseable {
   final ProviderStandIn standIn;
   final Inventory inventory = Inventory.create();
   final Queue<SpanRecord> spans = new ConcurrentLinkedQueue<>();
+  /** The gateway's meters; timers also keep p99 and p99.9 over 10 minutes, for the benches. */
   final SimpleMeterRegistry metrics = new SimpleMeterRegistry();
+
+  {
+    metrics.config().meterFilter(new MeterFilter() {
+      @Override
+      public DistributionStatisticConfig configure(Meter.Id id, DistributionStatisticConfig config) {
+        return DistributionStatisticConfig.builder().percentiles(0.99, 0.999).expiry(Duration.ofMinutes(10))
+            .bufferLength(1).build().merge(config);
+      }
+    });
+  }
   /** When false, the gateway's spans are dropped instead of kept in {@link #spans} (benchmarks). */
   volatile boolean keepSpans = true;
   /** Allows everything, from memory: like OPA's decider with a warm decision cache. */

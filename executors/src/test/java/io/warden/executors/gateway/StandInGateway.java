@@ -1,6 +1,7 @@
 package io.warden.executors.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.warden.core.shadow.ModelShadowLedger;
 import io.warden.demo.standin.ProviderStandIn;
 import java.nio.file.Path;
@@ -87,6 +88,14 @@ public final class StandInGateway implements AutoCloseable {
   /** Forgets the requests the stand-in received (it keeps them all, for tests). */
   public void clearReceived() {
     f.standIn.received.clear();
+  }
+
+  /**
+   * The gateway's meters; its timers keep p99 and p99.9 over the last 10 minutes (the appliance's
+   * Prometheus histograms keep buckets only).
+   */
+  public MeterRegistry metrics() {
+    return f.metrics;
   }
 
   public ModelGateway gateway() {
