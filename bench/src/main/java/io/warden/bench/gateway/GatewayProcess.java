@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  * generator's or the provider's. Argument: the OpenAI base URL of the provider stand-in (in the
  * bench's process). Prints {@code ready <gateway base URL> <agent credential>}; on each input line
  * {@code stats <n>} prints {@code stats <n> <process CPU ns> <bytes allocated by all threads>
- * <wake-up lateness p99 µs> <max µs> <chunk holds> <hold p99 µs> <p99.9 µs> <max µs>} (lateness since
- * the last {@code stats}, holds since start: {@code warden_model_gateway_chunk_hold_seconds}); exits
+ * <wake-up lateness p99 µs> <max µs> <chunk holds> <hold p99 µs> <p99.9 µs> <max µs>} (lateness and
+ * holds — {@code warden_model_gateway_chunk_hold_seconds} — since the last {@code stats}); exits
  * when its input ends.
  *
  * <p>Wake-up lateness: a thread of this process parks for 1 ms at a time and records how much later
@@ -56,12 +56,13 @@ public final class GatewayProcess {
           long[] late = lateness.p99AndMaxSinceLast();
           System.out.println(line + " " + process.getProcessCpuTime() + " " + threads.getTotalThreadAllocatedBytes()
               + " " + late[0] + " " + late[1] + " " + holds(g));
+          g.resetMetrics();
         }
       }
     }
   }
 
-  /** The gateway's chunk holds so far: count, p99, p99.9 and max in µs. */
+  /** The gateway's chunk holds since the last reset: count, p99, p99.9 and max in µs. */
   private static String holds(StandInGateway g) {
     HistogramSnapshot h = g.metrics().get("warden_model_gateway_chunk_hold").timer().takeSnapshot();
     double p99 = 0;

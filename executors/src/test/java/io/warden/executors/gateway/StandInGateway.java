@@ -2,10 +2,12 @@ package io.warden.executors.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.warden.core.shadow.ModelShadowLedger;
 import io.warden.demo.standin.ProviderStandIn;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.function.BiFunction;
 
 /**
@@ -96,6 +98,12 @@ public final class StandInGateway implements AutoCloseable {
    */
   public MeterRegistry metrics() {
     return f.metrics;
+  }
+
+  /** Starts the gateway's meters afresh (what they recorded so far is dropped). */
+  public void resetMetrics() {
+    List.copyOf(f.metrics.getRegistries()).forEach(f.metrics::remove);
+    f.metrics.add(new SimpleMeterRegistry());
   }
 
   public ModelGateway gateway() {
