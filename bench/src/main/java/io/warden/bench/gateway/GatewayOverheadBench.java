@@ -47,6 +47,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * its time. Arguments (optional): {@code requests concurrency loads} (default 2000, 200 and
  * {@code whole1,stream1,streamN}).
  *
+ * <p>{@code -Drounds=N} lets the paths take turns, N rounds of {@code requests / N} each, their
+ * latencies pooled per path: the quantiles of each path then cover the same stretch of time.
+ *
  * <p>{@code -Dpinned=true} gives the gateway the last CPU to itself and this JVM (generator and
  * stand-in) the others ({@code taskset}; Linux, two CPUs or more), as when the agents and the
  * provider run on other machines: without it, on two cores, the generator's 200 clients and the
@@ -142,36 +145,52 @@ public final class GatewayOverheadBench {
 
   private static void run(String load, List<Route> paths, HttpClient http, boolean stream, int concurrency,
       int requests, long spreadMs, ChildJvm gateway) throws Exception {
+    int rounds = Math.max(1, Integer.getInteger("rounds", 1));
     Map<String, long[]> results = new LinkedHashMap<>();
     Map<String, Integer> failed = new LinkedHashMap<>();
-    long[] gatewayCost = new long[8];
+    List<long[]> gatewayRounds = new ArrayList<>();
     for (Route p : paths) {
       measure(http, p, stream, concurrency, WARMUP, spreadMs, new AtomicInteger());
-      AtomicInteger failures = new AtomicInteger();
-      long[] before = gatewayStats(gateway);
-      results.put(p.name(), measure(http, p, stream, concurrency, requests, spreadMs, failures));
-      if (p.name().equals("warden")) {
-        long[] after = gatewayStats(gateway);
-        gatewayCost[0] = after[0] - before[0];
-        gatewayCost[1] = after[1] - before[1];
-        System.arraycopy(after, 2, gatewayCost, 2, 6);
+    }
+    // With -Drounds=N the paths take turns, N rounds of requests/N each, so each path's quantiles
+    // cover the same stretch of the machine's time rather than one path's minute after the other's.
+    for (int round = 0; round < rounds; round++) {
+      for (Route p : paths) {
+        AtomicInteger failures = new AtomicInteger();
+        long[] before = gatewayStats(gateway);
+        long[] latencies = measure(http, p, stream, concurrency, requests / rounds, spreadMs, failures);
+        results.merge(p.name(), latencies, GatewayOverheadBench::mergeSorted);
+        if (p.name().equals("warden")) {
+          long[] after = gatewayStats(gateway);
+          after[0] -= before[0];
+          after[1] -= before[1];
+          gatewayRounds.add(after);
+        }
+        failed.merge(p.name(), failures.get(), Integer::sum);
       }
-      failed.put(p.name(), failures.get());
     }
     long[] direct = results.get("direct");
-    System.out.printf(Locale.ROOT, "%n%s (load average %s)%n  %-8s %10s %10s %12s %12s%n", load,
+    System.out.printf(Locale.ROOT, "%n%s%s (load average %s)%n  %-8s %10s %10s %12s %12s%n", load,
+        rounds > 1 ? ", paths taking turns in " + rounds + " rounds" : "",
         Files.readString(Path.of("/proc/loadavg")).split(" ")[0], "path", "p50 ms", "p99 ms", "added p50",
         "added p99");
     results.forEach((name, l) -> System.out.printf(Locale.ROOT, "  %-8s %10.3f %10.3f %12.3f %12.3f%s%n",
         name, p(l, 50), p(l, 99), p(l, 50) - p(direct, 50), p(l, 99) - p(direct, 99),
         failed.get(name) == 0 ? "" : "   (" + failed.get(name) + " failed or timed out)"));
+    long measured = results.get("warden").length;
     System.out.printf(Locale.ROOT, "  Warden's process per request: %.0f µs CPU, %.1f KB allocated;"
-        + " its threads' wake-up lateness p99 %.2f ms, max %.1f ms%n", gatewayCost[0] / 1e3 / requests,
-        gatewayCost[1] / 1024.0 / requests, gatewayCost[2] / 1e3, gatewayCost[3] / 1e3);
-    if (gatewayCost[4] > 0) {
+        + " its threads' wake-up lateness p99 %s ms, max %s ms%n",
+        gatewayRounds.stream().mapToLong(c -> c[0]).sum() / 1e3 / measured,
+        gatewayRounds.stream().mapToLong(c -> c[1]).sum() / 1024.0 / measured,
+        range(gatewayRounds, 2, "%.2f"), range(gatewayRounds, 3, "%.1f"));
+    long holds = gatewayRounds.stream().mapToLong(c -> c[4]).sum();
+    if (holds > 0) {
       System.out.printf(Locale.ROOT, "  chunks held in the gateway (warden_model_gateway_chunk_hold_seconds):"
-          + " %,d writes, p99 %.2f ms, p99.9 %.2f ms, max %.1f ms%n", gatewayCost[4], gatewayCost[5] / 1e3,
-          gatewayCost[6] / 1e3, gatewayCost[7] / 1e3);
+          + " %,d writes, p99 %s ms, p99.9 %s ms, max %s ms%n", holds, range(gatewayRounds, 5, "%.2f"),
+          range(gatewayRounds, 6, "%.2f"), range(gatewayRounds, 7, "%.1f"));
+      System.out.printf(Locale.ROOT, "  preflight in the gateway (warden_model_gateway_preflight_seconds):"
+          + " p99 %s ms, p99.9 %s ms, max %s ms%n", range(gatewayRounds, 9, "%.2f"), range(gatewayRounds, 10, "%.2f"),
+          range(gatewayRounds, 11, "%.1f"));
     }
     if (results.containsKey("litellm")) {
       long[] w = results.get("warden");
@@ -180,6 +199,21 @@ public final class GatewayOverheadBench {
           (p(l, 50) - p(direct, 50)) / Math.max(0.001, p(w, 50) - p(direct, 50)),
           (p(l, 99) - p(direct, 99)) / Math.max(0.001, p(w, 99) - p(direct, 99)));
     }
+  }
+
+  /** Field {@code i} (µs) of each round's gateway figures, in ms: one value, or the lowest–highest. */
+  private static String range(List<long[]> rounds, int i, String format) {
+    double low = rounds.stream().mapToLong(c -> c[i]).min().orElse(0) / 1e3;
+    double high = rounds.stream().mapToLong(c -> c[i]).max().orElse(0) / 1e3;
+    String one = String.format(Locale.ROOT, format, low);
+    return low == high ? one : one + "–" + String.format(Locale.ROOT, format, high);
+  }
+
+  private static long[] mergeSorted(long[] a, long[] b) {
+    long[] all = Arrays.copyOf(a, a.length + b.length);
+    System.arraycopy(b, 0, all, a.length, b.length);
+    Arrays.sort(all);
+    return all;
   }
 
   private static int statsAsked;
@@ -195,7 +229,7 @@ public final class GatewayOverheadBench {
 
   /**
    * The gateway process's CPU time (ns) and bytes allocated so far, its wake-up lateness p99 and max (µs) since the last call,
-   * and its chunk holds since then: count, p99, p99.9 and max (µs).
+   * and its chunk holds and preflights since then: count, p99, p99.9 and max (µs) each.
    */
   private static long[] gatewayStats(ChildJvm gateway) {
     String ask = "stats " + ++statsAsked;

@@ -18,8 +18,9 @@ import java.util.concurrent.TimeUnit;
  * generator's or the provider's. Argument: the OpenAI base URL of the provider stand-in (in the
  * bench's process). Prints {@code ready <gateway base URL> <agent credential>}; on each input line
  * {@code stats <n>} prints {@code stats <n> <process CPU ns> <bytes allocated by all threads>
- * <wake-up lateness p99 µs> <max µs> <chunk holds> <hold p99 µs> <p99.9 µs> <max µs>} (lateness and
- * holds — {@code warden_model_gateway_chunk_hold_seconds} — since the last {@code stats}); exits
+ * <wake-up lateness p99 µs> <max µs> <chunk holds> <hold p99 µs> <p99.9 µs> <max µs> <preflights> <p99 µs> <p99.9 µs> <max µs>}
+ * (lateness, holds and preflights — {@code warden_model_gateway_chunk_hold_seconds},
+ * {@code warden_model_gateway_preflight_seconds} — since the last {@code stats}); exits
  * when its input ends.
  *
  * <p>Wake-up lateness: a thread of this process parks for 1 ms at a time and records how much later
@@ -62,9 +63,16 @@ public final class GatewayProcess {
     }
   }
 
-  /** The gateway's chunk holds since the last reset: count, p99, p99.9 and max in µs. */
+  /**
+   * The gateway's chunk holds, then its preflights, since the last reset: count, p99, p99.9 and max
+   * in µs each.
+   */
   private static String holds(StandInGateway g) {
-    HistogramSnapshot h = g.metrics().get("warden_model_gateway_chunk_hold").timer().takeSnapshot();
+    return quantiles(g, "warden_model_gateway_chunk_hold") + " " + quantiles(g, "warden_model_gateway_preflight");
+  }
+
+  private static String quantiles(StandInGateway g, String timer) {
+    HistogramSnapshot h = g.metrics().get(timer).timer().takeSnapshot();
     double p99 = 0;
     double p999 = 0;
     for (ValueAtPercentile v : h.percentileValues()) {
