@@ -18,8 +18,8 @@ import java.util.concurrent.TimeUnit;
  * generator's or the provider's. Argument: the OpenAI base URL of the provider stand-in (in the
  * bench's process). Prints {@code ready <gateway base URL> <agent credential>}; on each input line
  * {@code stats <n>} prints {@code stats <n> <process CPU ns> <bytes allocated by all threads>
- * <wake-up lateness p99 µs> <max µs> <chunk holds> <hold p99 µs> <p99.9 µs> <max µs> <preflights> <p99 µs> <p99.9 µs> <max µs>}
- * (lateness, holds and preflights — {@code warden_model_gateway_chunk_hold_seconds},
+ * <wake-up lateness p99 µs> <max µs> <chunk holds> <hold p99 µs> <p99.9 µs> <max µs> <preflights>
+ * <p99 µs> <p99.9 µs> <max µs>} (lateness, holds and preflights — {@code warden_model_gateway_chunk_hold_seconds},
  * {@code warden_model_gateway_preflight_seconds} — since the last {@code stats}); exits
  * when its input ends.
  *
