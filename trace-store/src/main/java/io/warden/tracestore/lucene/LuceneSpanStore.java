@@ -17,12 +17,8 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.lucene.analysis.Analyzer;
@@ -62,10 +58,6 @@ import org.slf4j.LoggerFactory;
  * write-ahead log; {@link #commit()} makes everything written so far durable in the index, after
  * which the log may drop it. Writes are idempotent on {@code (traceId, spanId)}.
  *
- * <p>A large write (a backlog: the applier batches up to 5,000 spans only when it is behind) is
- * indexed on {@link #indexingThreads()} threads at once into the one {@code IndexWriter}, each
- * thread its own in-memory segment; small writes stay on the calling thread.
- *
  * <p>Queries may use the fields {@code text}, {@code name}, {@code intent} and
  * {@code status_message} (these four are searched when a query names no field), {@code agent}, {@code model}, {@code request_model}, {@code response_model},
  * {@code tool}, {@code status}, {@code operation}, {@code service}, {@code conversation_id},
@@ -99,13 +91,6 @@ public final class LuceneSpanStore implements SpanStore {
   static final int SEGMENTS_PER_TIER = 20;
   /** Most spans kept waiting for a span that has not arrived. */
   static final int MAX_PENDING_SPANS = 200_000;
-  /**
-   * Writes of fewer spans stay on the calling thread: the applier's batches are this large only
-   * when it is behind (it takes what is queued, up to 5,000 spans), so a store that keeps up
-   * indexes on one thread and one in-memory segment, and the second core is taken only for a
-   * backlog. Four OTLP requests of 512 spans.
-   */
-  static final int MIN_PARALLEL_SPANS = 2_048;
 
   private final Path dir;
   private final FSDirectory directory;
@@ -116,23 +101,12 @@ public final class LuceneSpanStore implements SpanStore {
   private final CostRollup costs;
   private final SpanRetention retention;
   private final ScheduledExecutorService refresher;
-  /** Threads indexing one large write, the calling one included ({@link #write(List, List)}). */
-  private final int indexingThreads;
-  private final int minParallelSpans;
-  /** The indexing threads besides the caller's; none with one indexing thread. */
-  private final @Nullable ExecutorService indexers;
   /** Text waiting for its span, by span key; mirrors the pending documents. */
   private final Map<String, String> pendingText = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  private LuceneSpanStore(Path dir, int indexingThreads, int minParallelSpans) throws IOException {
-    if (indexingThreads < 1 || minParallelSpans < 1) {
-      throw new IllegalArgumentException("indexingThreads and minParallelSpans must be at least 1, got "
-          + indexingThreads + " and " + minParallelSpans);
-    }
+  private LuceneSpanStore(Path dir) throws IOException {
     this.dir = dir;
-    this.indexingThreads = indexingThreads;
-    this.minParallelSpans = minParallelSpans;
     this.directory = FSDirectory.open(dir);
     this.analyzer = SpanDocuments.analyzer();
     String layout = layout(directory);
@@ -163,11 +137,6 @@ public final class LuceneSpanStore implements SpanStore {
       return t;
     });
     refresher.scheduleWithFixedDelay(this::refresh, REFRESH_MILLIS, REFRESH_MILLIS, TimeUnit.MILLISECONDS);
-    this.indexers = indexingThreads == 1 ? null : Executors.newFixedThreadPool(indexingThreads - 1, r -> {
-      Thread t = new Thread(r, "TraceStore_LuceneIndex");
-      t.setDaemon(true);
-      return t;
-    });
   }
 
   private static IndexWriterConfig writerConfig(IndexWriterConfig.OpenMode mode) {
@@ -239,39 +208,13 @@ public final class LuceneSpanStore implements SpanStore {
         (System.nanoTime() - started) / 1_000_000_000L);
   }
 
-  /**
-   * Opens (creating if needed) the index in {@code dir}; an index in a previous layout is upgraded
-   * first. Large writes are indexed on {@link #defaultIndexingThreads()} threads.
-   */
+  /** Opens (creating if needed) the index in {@code dir}; an index in a previous layout is upgraded first. */
   public static LuceneSpanStore open(Path dir) {
-    return open(dir, defaultIndexingThreads(), MIN_PARALLEL_SPANS);
-  }
-
-  /**
-   * {@link #open(Path)} indexing writes of at least {@code minParallelSpans} spans on
-   * {@code indexingThreads} threads (tests force the parallel path with small numbers).
-   */
-  static LuceneSpanStore open(Path dir, int indexingThreads, int minParallelSpans) {
     try {
-      return new LuceneSpanStore(dir, indexingThreads, minParallelSpans);
+      return new LuceneSpanStore(dir);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the Lucene span index in " + dir + ": " + e.getMessage(), e);
     }
-  }
-
-  /**
-   * Two threads where there are two cores: a backlog is indexed at up to twice the rate of one
-   * thread while ingest is idle (issue 13: 15–16 ms of writer-thread CPU per 1,000 spans, one core
-   * busy and the other idle after a burst). More would mostly add segments and merges on this
-   * appliance's two cores.
-   */
-  public static int defaultIndexingThreads() {
-    return Math.min(2, Runtime.getRuntime().availableProcessors());
-  }
-
-  /** Threads that index one large write, the calling thread included. */
-  public int indexingThreads() {
-    return indexingThreads;
   }
 
   @Override
@@ -323,16 +266,12 @@ public final class LuceneSpanStore implements SpanStore {
    * deletes when the segment is flushed, one term seek per older segment, which measured no
    * dearer than appending (the CPU is in analysing the text); a window of recently seen ids, as
    * before, missed resends after a restart or after the window had moved on.
-   *
-   * <p>A write of at least {@link #MIN_PARALLEL_SPANS} spans is split by a hash of each span's id
-   * over the indexing threads: the copies of one span within the write all go to one thread, in
-   * their order, so the last one is what is stored, as on one thread. The write returns once every
-   * part is indexed, and throws if any part failed (after the others have finished): a failed
-   * write is retried whole, and the spans a part had already indexed are replaced by id.
    */
   @Override
   public void write(List<SpanRecord> spans) throws IOException {
-    writeAll(spans, null);
+    for (SpanRecord s : spans) {
+      write(s, null);
+    }
   }
 
   /**
@@ -345,119 +284,11 @@ public final class LuceneSpanStore implements SpanStore {
       throw new IllegalArgumentException(
           "write: " + spans.size() + " spans but " + encoded.size() + " encodings; pass one encoding per span");
     }
-    writeAll(spans, encoded);
-  }
-
-  private void writeAll(List<SpanRecord> spans, @Nullable List<ByteBuffer> encoded) throws IOException {
-    ExecutorService others = indexers;
-    if (others == null || spans.size() < minParallelSpans) {
-      for (int i = 0; i < spans.size(); i++) {
-        write(spans.get(i), encoded == null ? null : encoded.get(i));
-      }
-      return;
-    }
-    int[][] parts = split(spans, indexingThreads);
-    List<Future<?>> running = new ArrayList<>(parts.length - 1);
-    Throwable failed = null;
-    try {
-      for (int p = 1; p < parts.length; p++) {
-        int[] part = parts[p];
-        running.add(others.submit((Callable<Void>) () -> {
-          writePart(spans, encoded, part);
-          return null;
-        }));
-      }
-      writePart(spans, encoded, parts[0]);
-    } catch (IOException | RuntimeException | Error e) {
-      failed = e;
-    }
-    // Every part has ended before the write returns or throws: the caller's next write, commit or
-    // retry never runs beside a part of this one.
-    boolean interrupted = false;
-    for (Future<?> f : running) {
-      while (true) {
-        try {
-          f.get();
-          break;
-        } catch (InterruptedException e) {
-          interrupted = true;
-        } catch (ExecutionException e) {
-          failed = firstOf(failed, e.getCause());
-          break;
-        }
-      }
-    }
-    if (interrupted) {
-      Thread.currentThread().interrupt();
-    }
-    if (failed instanceof IOException e) {
-      throw e;
-    } else if (failed instanceof RuntimeException e) {
-      throw e;
-    } else if (failed instanceof Error e) {
-      throw e;
-    } else if (failed != null) {
-      throw new IOException("indexing a part of the write failed: " + failed.getMessage(), failed);
-    }
-  }
-
-  private static Throwable firstOf(@Nullable Throwable first, Throwable next) {
-    if (first == null) {
-      return next;
-    }
-    if (first != next) {
-      first.addSuppressed(next);
-    }
-    return first;
-  }
-
-  private void writePart(List<SpanRecord> spans, @Nullable List<ByteBuffer> encoded, int[] part)
-      throws IOException {
-    for (int i : part) {
-      write(spans.get(i), encoded == null ? null : encoded.get(i));
-    }
-  }
-
-  /**
-   * The positions of {@code spans} in {@code parts} parts by a hash of the span's id, ascending in
-   * each: every copy of one span is in the same part, in the write's order.
-   */
-  static int[][] split(List<SpanRecord> spans, int parts) {
-    int[] partOf = new int[spans.size()];
-    int[] sizes = new int[parts];
     for (int i = 0; i < spans.size(); i++) {
-      partOf[i] = part(spans.get(i), parts);
-      sizes[partOf[i]]++;
+      write(spans.get(i), encoded.get(i));
     }
-    int[][] out = new int[parts][];
-    for (int p = 0; p < parts; p++) {
-      out[p] = new int[sizes[p]];
-      sizes[p] = 0;
-    }
-    for (int i = 0; i < partOf.length; i++) {
-      out[partOf[i]][sizes[partOf[i]]++] = i;
-    }
-    return out;
   }
 
-  /**
-   * Which of {@code parts} parts indexes {@code s}: a function of its trace and span id only, mixed
-   * (MurmurHash3's finaliser) so that sequential ids spread evenly too.
-   */
-  static int part(SpanRecord s, int parts) {
-    int h = 31 * s.traceId().hashCode() + s.spanId().hashCode();
-    h ^= h >>> 16;
-    h *= 0x85ebca6b;
-    h ^= h >>> 13;
-    h *= 0xc2b2ae35;
-    h ^= h >>> 16;
-    return Math.floorMod(h, parts);
-  }
-
-  /**
-   * One span. Its waiting text (a key only this thread writes in this write: see {@link #split})
-   * joins it here.
-   */
   private void write(SpanRecord s, @Nullable ByteBuffer encoded) throws IOException {
     SpanRecord span = s;
     if (!pendingText.isEmpty()) {
@@ -589,9 +420,6 @@ public final class LuceneSpanStore implements SpanStore {
     }
     closed = true;
     refresher.shutdownNow();
-    if (indexers != null) {
-      indexers.shutdown(); // no new parts; the applier has stopped writing before it closes the store
-    }
     try {
       searchers.close();
       writer.close();
