@@ -24,9 +24,8 @@ import java.util.Map;
  * {@link LuceneSpanStore} with its refresh running. Prints, per round, the writing thread's CPU
  * (building documents and inverting them) and the whole process's (with flushes, merges, GC and JIT)
  * per 1,000 spans, and of that process CPU the merge threads' and the refresh thread's (flushes)
- * share. A store that indexes a large write on more than one thread ({@code TraceStore_LuceneIndex}
- * threads beside the caller) has their CPU added to the writing thread's, and shown apart; the
- * wall-clock rate (spans written and committed per second) is what a second thread buys. Thread CPU does not move with other people's load the way a rate does. Merge threads come
+ * share, and the wall-clock rate (spans written and committed per second). Thread CPU does not move
+ * with other people's load the way a rate does. Merge threads come
  * and go, so a sampler reads every thread's CPU every 10 ms: a merge thread's last few milliseconds
  * before it ends can be missed.
  *
@@ -77,11 +76,9 @@ public final class LuceneWriteBench {
         double k = perRound / 1000.0;
         if (r > 0) { // round 0 warms the JIT up
           long[] background1 = background.totals();
-          double caller = (threads.getCurrentThreadCpuTime() - thread0) / 1e6 / k;
-          double indexing = (background1[2] - background0[2]) / 1e6 / k;
-          System.out.printf(Locale.ROOT, "round %d: writer threads %.1f ms CPU per 1k spans (calling %.1f, "
-              + "indexing %.1f), process %.1f ms (merge threads %.1f, refresh thread %.1f); %,.0f spans/s "
-              + "written and committed (%,d spans in the index)%n", r, caller + indexing, caller, indexing,
+          System.out.printf(Locale.ROOT, "round %d: writer thread %.1f ms CPU per 1k spans, process %.1f ms "
+              + "(merge threads %.1f, refresh thread %.1f); %,.0f spans/s written and committed "
+              + "(%,d spans in the index)%n", r, (threads.getCurrentThreadCpuTime() - thread0) / 1e6 / k,
               (CpuSplit.processCpuNanos() - process0) / 1e6 / k, (background1[0] - background0[0]) / 1e6 / k,
               (background1[1] - background0[1]) / 1e6 / k, perRound / (wall / 1e9), next);
         }
@@ -115,10 +112,7 @@ public final class LuceneWriteBench {
     return out.toString();
   }
 
-  /**
-   * CPU nanoseconds of the merge threads, of the refresh thread and of the store's own indexing
-   * threads so far, sampled every 10 ms.
-   */
+  /** CPU nanoseconds of the merge threads and of the refresh thread so far, sampled every 10 ms. */
   private static final class ThreadCpu {
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
     private final Map<Long, Long> last = new java.util.HashMap<>();
@@ -143,8 +137,7 @@ public final class LuceneWriteBench {
           continue;
         }
         String name = infos[i].getThreadName();
-        int k = name.startsWith("Lucene Merge") ? 0 : name.startsWith("TraceStore_LuceneRefresh") ? 1
-            : name.startsWith("TraceStore_LuceneIndex") ? 2 : -1;
+        int k = name.startsWith("Lucene Merge") ? 0 : name.startsWith("TraceStore_LuceneRefresh") ? 1 : -1;
         long cpu = threads.getThreadCpuTime(ids[i]);
         if (k >= 0 && cpu >= 0) {
           last.put(ids[i], cpu);
@@ -155,7 +148,7 @@ public final class LuceneWriteBench {
 
     synchronized long[] totals() {
       sample();
-      long[] out = new long[3];
+      long[] out = new long[2];
       last.forEach((id, cpu) -> out[kind.get(id)] += cpu);
       return out;
     }
