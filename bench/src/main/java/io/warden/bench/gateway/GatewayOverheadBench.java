@@ -228,8 +228,9 @@ public final class GatewayOverheadBench {
   }
 
   /**
-   * The gateway process's CPU time (ns) and bytes allocated so far, its wake-up lateness p99 and max (µs) since the last call,
-   * and its chunk holds and preflights since then: count, p99, p99.9 and max (µs) each.
+   * The gateway process's CPU time (ns) and bytes allocated so far, its wake-up lateness p99 and max
+   * (µs) since the last call, and its chunk holds and preflights since then: count, p99, p99.9 and
+   * max (µs) each.
    */
   private static long[] gatewayStats(ChildJvm gateway) {
     String ask = "stats " + ++statsAsked;

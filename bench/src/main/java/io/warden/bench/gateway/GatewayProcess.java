@@ -19,9 +19,9 @@ import java.util.concurrent.TimeUnit;
  * bench's process). Prints {@code ready <gateway base URL> <agent credential>}; on each input line
  * {@code stats <n>} prints {@code stats <n> <process CPU ns> <bytes allocated by all threads>
  * <wake-up lateness p99 µs> <max µs> <chunk holds> <hold p99 µs> <p99.9 µs> <max µs> <preflights>
- * <p99 µs> <p99.9 µs> <max µs>} (lateness, holds and preflights — {@code warden_model_gateway_chunk_hold_seconds},
- * {@code warden_model_gateway_preflight_seconds} — since the last {@code stats}); exits
- * when its input ends.
+ * <p99 µs> <p99.9 µs> <max µs>} (lateness, holds and preflights —
+ * {@code warden_model_gateway_chunk_hold_seconds}, {@code warden_model_gateway_preflight_seconds} —
+ * since the last {@code stats}); exits when its input ends.
  *
  * <p>Wake-up lateness: a thread of this process parks for 1 ms at a time and records how much later
  * than asked it ran again — how long a thread here, an event loop included, waits for a core or
