@@ -17,6 +17,7 @@ import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -29,18 +30,28 @@ import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.index.TieredMergePolicy;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ReferenceManager;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.Sort;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,6 +102,9 @@ public final class LuceneSpanStore implements SpanStore {
   static final int SEGMENTS_PER_TIER = 20;
   /** Most spans kept waiting for a span that has not arrived. */
   static final int MAX_PENDING_SPANS = 200_000;
+  /** Attached text documents of one span read at most: there is one (each update replaces it). */
+  private static final int MAX_ATTACHED_DOCUMENTS_READ = 16;
+  private static final Set<String> TEXT_FIELD = Set.of(SpanDocuments.PENDING_TEXT);
 
   private final Path dir;
   private final FSDirectory directory;
@@ -101,8 +115,25 @@ public final class LuceneSpanStore implements SpanStore {
   private final CostRollup costs;
   private final SpanRetention retention;
   private final ScheduledExecutorService refresher;
-  /** Text waiting for its span, by span key; mirrors the pending documents. */
+  /**
+   * Text waiting for its span, by span key; mirrors the pending documents. Changed under
+   * {@link #textLock}.
+   */
   private final Map<String, String> pendingText = new ConcurrentHashMap<>();
+  /**
+   * The spans that have text documents, waiting or attached: a span whose key is not here is
+   * written without a lookup. Changed under {@link #textLock} (by the applier's thread); rebuilt
+   * from the index at open and after retention, and then replaced whole.
+   */
+  private volatile SpanKeyHashes textKeys = new SpanKeyHashes();
+  /**
+   * Keys of attached text documents written since the searcher last refreshed, and while it
+   * refreshes: a span written again needs a fresh searcher to see its text only when its key is here.
+   */
+  private volatile Set<String> attachedSinceRefresh = ConcurrentHashMap.newKeySet();
+  private volatile Set<String> attachedInRefresh = Set.of();
+  /** Held while text documents and {@link #pendingText} change (attach, joins, retention). */
+  private final Object textLock = new Object();
   private volatile boolean closed;
 
   private LuceneSpanStore(Path dir) throws IOException {
@@ -127,10 +158,25 @@ public final class LuceneSpanStore implements SpanStore {
     // Every commit names the layout, so a later version knows what it opens.
     writer.setLiveCommitData(Map.of(LAYOUT, NAME).entrySet());
     this.searchers = new SearcherManager(writer, null);
+    searchers.addListener(new ReferenceManager.RefreshListener() {
+      @Override
+      public void beforeRefresh() {
+        // Written before this refresh opens its reader: visible once it is done.
+        if (!attachedSinceRefresh.isEmpty()) {
+          attachedInRefresh = attachedSinceRefresh;
+          attachedSinceRefresh = ConcurrentHashMap.newKeySet();
+        }
+      }
+
+      @Override
+      public void afterRefresh(boolean didRefresh) {
+        attachedInRefresh = Set.of();
+      }
+    });
     this.search = new SpanSearch(searchers, analyzer);
     this.costs = new CostRollup(searchers);
     this.retention = new SpanRetention(writer, searchers);
-    loadPending();
+    loadTextDocuments();
     this.refresher = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "TraceStore_LuceneRefresh");
       t.setDaemon(true);
@@ -241,19 +287,54 @@ public final class LuceneSpanStore implements SpanStore {
     searchers.maybeRefreshBlocking();
   }
 
-  private void loadPending() throws IOException {
-    IndexSearcher s = searchers.acquire();
-    try {
-      TopDocs docs = s.search(new TermQuery(new Term(SpanDocuments.KIND, SpanDocuments.KIND_PENDING)),
-          MAX_PENDING_SPANS);
-      StoredFields stored = s.storedFields();
-      for (ScoreDoc sd : docs.scoreDocs) {
-        Document d = stored.document(sd.doc);
-        pendingText.merge(d.get(SpanDocuments.PENDING_FOR), d.get(SpanDocuments.PENDING_TEXT), LuceneSpanStore::join);
+  /**
+   * Reads what the index holds of text apart from spans: the waiting text into {@link #pendingText},
+   * and the key of every text document, waiting or attached, into {@link #textKeys} (from the key
+   * field's terms, no stored field read). At open, and after retention deleted some.
+   */
+  private void loadTextDocuments() throws IOException {
+    synchronized (textLock) {
+      searchers.maybeRefreshBlocking();
+      IndexSearcher s = searchers.acquire();
+      try {
+        pendingText.clear();
+        TopDocs docs = s.search(new TermQuery(new Term(SpanDocuments.KIND, SpanDocuments.KIND_PENDING)),
+            MAX_PENDING_SPANS);
+        StoredFields stored = s.storedFields();
+        for (ScoreDoc sd : docs.scoreDocs) {
+          Document d = stored.document(sd.doc);
+          pendingText.merge(d.get(SpanDocuments.PENDING_FOR), d.get(SpanDocuments.PENDING_TEXT), LuceneSpanStore::join);
+        }
+        SpanKeyHashes keys = new SpanKeyHashes();
+        for (LeafReaderContext leaf : s.getIndexReader().leaves()) {
+          Terms terms = leaf.reader().terms(SpanDocuments.PENDING_FOR);
+          if (terms == null) {
+            continue;
+          }
+          Bits live = leaf.reader().getLiveDocs();
+          TermsEnum keyTerms = terms.iterator();
+          PostingsEnum docsOfKey = null;
+          for (BytesRef key = keyTerms.next(); key != null; key = keyTerms.next()) {
+            docsOfKey = keyTerms.postings(docsOfKey, PostingsEnum.NONE);
+            if (anyLive(docsOfKey, live)) {
+              keys.add(SpanKeyHashes.hash(key.utf8ToString()));
+            }
+          }
+        }
+        textKeys = keys;
+      } finally {
+        searchers.release(s);
       }
-    } finally {
-      searchers.release(s);
     }
+  }
+
+  private static boolean anyLive(PostingsEnum docs, @Nullable Bits live) throws IOException {
+    for (int doc = docs.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = docs.nextDoc()) {
+      if (live == null || live.get(doc)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static String join(String a, String b) {
@@ -291,13 +372,13 @@ public final class LuceneSpanStore implements SpanStore {
 
   private void write(SpanRecord s, @Nullable ByteBuffer encoded) throws IOException {
     SpanRecord span = s;
-    if (!pendingText.isEmpty()) {
-      String key = s.key();
-      String waiting = pendingText.remove(key);
-      if (waiting != null) {
-        span = s.withText(join(s.text(), waiting));
+    // Most spans: no text documents at all, or not this span's (a hash and a probe, no lookup).
+    SpanKeyHashes keys = textKeys;
+    if (!keys.isEmpty() && keys.contains(SpanKeyHashes.hash(s.traceId(), s.spanId()))) {
+      String attached = joinAttachedText(s);
+      if (attached != null) {
+        span = s.withText(join(s.text(), attached));
         encoded = null; // another text: the given encoding is not this span's
-        writer.deleteDocuments(new Term(SpanDocuments.PENDING_FOR, key));
       }
     }
     Document d = SpanDocuments.toDocument(span, encoded);
@@ -305,8 +386,58 @@ public final class LuceneSpanStore implements SpanStore {
   }
 
   /**
+   * Every text attached to {@code s}, in the order it arrived, or null if none: what its attached
+   * text document holds (it was stored before and is written again), then what waited for it, which
+   * becomes part of that document. The waiting documents and the attached one share the key term,
+   * so one update replaces them: a commit in between holds one or the other, never neither.
+   */
+  private @Nullable String joinAttachedText(SpanRecord s) throws IOException {
+    String key = s.key();
+    synchronized (textLock) {
+      if (attachedSinceRefresh.contains(key) || attachedInRefresh.contains(key)) {
+        searchers.maybeRefreshBlocking(); // attached a moment ago: not in the searcher yet
+      }
+      IndexSearcher searcher = searchers.acquire();
+      String attached;
+      try {
+        attached = attachedText(searcher, key);
+      } finally {
+        searchers.release(searcher);
+      }
+      String waiting = pendingText.remove(key);
+      if (waiting == null) {
+        return attached;
+      }
+      String all = attached == null ? waiting : join(attached, waiting);
+      writer.updateDocument(new Term(SpanDocuments.PENDING_FOR, key),
+          SpanDocuments.attachedDocument(key, s.startEpochNanos(), all));
+      attachedSinceRefresh.add(key);
+      return all;
+    }
+  }
+
+  /** The text of the attached text document of the span {@code key} in {@code searcher}, or null. */
+  private static @Nullable String attachedText(IndexSearcher searcher, String key) throws IOException {
+    Query query = new BooleanQuery.Builder()
+        .add(new TermQuery(new Term(SpanDocuments.KIND, SpanDocuments.KIND_ATTACHED)), BooleanClause.Occur.FILTER)
+        .add(new TermQuery(new Term(SpanDocuments.PENDING_FOR, key)), BooleanClause.Occur.FILTER)
+        .build();
+    // One per span (each is replaced by its key term); several only if one was written twice.
+    TopDocs hits = searcher.search(query, MAX_ATTACHED_DOCUMENTS_READ, Sort.INDEXORDER);
+    String text = null;
+    StoredFields stored = searcher.storedFields();
+    for (ScoreDoc sd : hits.scoreDocs) {
+      String t = stored.document(sd.doc, TEXT_FIELD).get(SpanDocuments.PENDING_TEXT);
+      text = text == null ? t : join(text, t);
+    }
+    return text;
+  }
+
+  /**
    * Appends text that arrived apart from its span (GenAI log records). A span not stored yet gets
-   * the text when it arrives.
+   * the text when it arrives. Either way the text is also kept in a document of its own, the span's
+   * attached text, which joins the span again whenever it is written again (a client's retry, a
+   * replay), also after a restart; retention deletes it with the span and with the span's text.
    */
   @Override
   public void attach(List<SpanText> attachments) throws IOException {
@@ -317,31 +448,42 @@ public final class LuceneSpanStore implements SpanStore {
     for (SpanText a : attachments) {
       bySpan.computeIfAbsent(a.spanKey(), k -> new ArrayList<>()).add(a);
     }
-    searchers.maybeRefreshBlocking();
-    IndexSearcher s = searchers.acquire();
-    try {
-      StoredFields stored = s.storedFields();
-      for (var e : bySpan.entrySet()) {
-        StringBuilder text = new StringBuilder();
-        for (SpanText a : e.getValue()) {
-          text.append(text.isEmpty() ? "" : "\n").append(a.text());
+    synchronized (textLock) {
+      searchers.maybeRefreshBlocking();
+      IndexSearcher s = searchers.acquire();
+      try {
+        StoredFields stored = s.storedFields();
+        SpanKeyHashes keys = textKeys;
+        for (var e : bySpan.entrySet()) {
+          String key = e.getKey();
+          StringBuilder text = new StringBuilder();
+          for (SpanText a : e.getValue()) {
+            text.append(text.isEmpty() ? "" : "\n").append(a.text());
+          }
+          Term id = new Term(SpanDocuments.ID, SpanIdQueries.idOfKey(key));
+          TopDocs hit = s.search(new TermQuery(id), 1);
+          if (hit.scoreDocs.length > 0) {
+            // Kept apart too, so that the span sent again gets it again: all of it in one document.
+            SpanRecord span = SpanSearch.read(stored, hit.scoreDocs[0].doc);
+            String attached = attachedText(s, key);
+            writer.updateDocument(new Term(SpanDocuments.PENDING_FOR, key), SpanDocuments.attachedDocument(key,
+                span.startEpochNanos(), attached == null ? text.toString() : join(attached, text.toString())));
+            writer.updateDocument(id,
+                SpanDocuments.toDocument(span.withText(join(span.text(), text.toString()))));
+            keys.add(SpanKeyHashes.hash(key));
+            attachedSinceRefresh.add(key);
+          } else if (pendingText.size() < MAX_PENDING_SPANS || pendingText.containsKey(key)) {
+            pendingText.merge(key, text.toString(), LuceneSpanStore::join);
+            writer.addDocument(SpanDocuments.pendingDocument(key, e.getValue().get(0).timeEpochNanos(),
+                text.toString()));
+            keys.add(SpanKeyHashes.hash(key));
+          } else {
+            LOG.warn("dropping text for span {}: {} spans already wait for their text", key, MAX_PENDING_SPANS);
+          }
         }
-        Term id = new Term(SpanDocuments.ID, SpanIdQueries.idOfKey(e.getKey()));
-        TopDocs hit = s.search(new TermQuery(id), 1);
-        if (hit.scoreDocs.length > 0) {
-          SpanRecord span = SpanSearch.read(stored, hit.scoreDocs[0].doc);
-          writer.updateDocument(id,
-              SpanDocuments.toDocument(span.withText(join(span.text(), text.toString()))));
-        } else if (pendingText.size() < MAX_PENDING_SPANS || pendingText.containsKey(e.getKey())) {
-          pendingText.merge(e.getKey(), text.toString(), LuceneSpanStore::join);
-          writer.addDocument(SpanDocuments.pendingDocument(e.getKey(), e.getValue().get(0).timeEpochNanos(),
-              text.toString()));
-        } else {
-          LOG.warn("dropping text for span {}: {} spans already wait for their text", e.getKey(), MAX_PENDING_SPANS);
-        }
+      } finally {
+        searchers.release(s);
       }
-    } finally {
-      searchers.release(s);
     }
   }
 
@@ -387,13 +529,19 @@ public final class LuceneSpanStore implements SpanStore {
   }
 
   /**
-   * Retention: deletes spans (and waiting text) that started before {@code spansBefore}, and removes
-   * the text (prompts, completions) of spans that started before {@code textBefore} while keeping
-   * the span.
+   * Retention: deletes spans (and waiting or attached text) that started before {@code spansBefore},
+   * and removes the text (prompts, completions) of spans that started before {@code textBefore}
+   * while keeping the span, with their attached text and any waiting text as old.
    */
   @Override
   public Retained enforceRetention(Instant spansBefore, Instant textBefore) throws IOException {
-    return retention.enforce(spansBefore, textBefore);
+    synchronized (textLock) {
+      SpanRetention.Result r = retention.enforce(spansBefore, textBefore);
+      if (r.deletedTextDocuments() > 0 || r.retained().deletedSpans() > 0) {
+        loadTextDocuments(); // forget what was deleted, waiting text and keys
+      }
+      return r.retained();
+    }
   }
 
   @Override

@@ -57,6 +57,11 @@ final class SpanDocuments {
   static final String KIND = "kind";
   static final String KIND_SPAN = "span";
   static final String KIND_PENDING = "pending";
+  /**
+   * Text that arrived apart from its span and has joined it: kept as a document of its own beside
+   * the span's, so that the span sent again (a client's retry, a replay) gets it again.
+   */
+  static final String KIND_ATTACHED = "attached";
   static final String ID = "id";
   static final String TRACE_ID = "trace_id";
   static final String SPAN_ID = "span_id";
@@ -92,7 +97,13 @@ final class SpanDocuments {
   static final String SOURCE = "source";
   /** The span id as a number: breaks ties of equal start times in the sort (and so in cursors). */
   static final String TIEBREAK = "tiebreak";
+  /**
+   * The span key ({@code traceId:spanId}) of a text document, waiting ({@link #KIND_PENDING}) or
+   * attached ({@link #KIND_ATTACHED}): one term for both, so that a span's waiting text documents
+   * become its attached one in one update. The names date from when text only waited.
+   */
   static final String PENDING_FOR = "pending_for";
+  /** The text of a text document (stored only: the span's document indexes it). */
   static final String PENDING_TEXT = "pending_text";
 
   /** Fields a query may name with a keyword value ({@code agent:planner}). */
@@ -349,9 +360,22 @@ final class SpanDocuments {
     return out;
   }
 
+  /** Text waiting for its span, by the time the text was emitted. */
   static Document pendingDocument(String spanKey, long timeNanos, String text) {
+    return textDocument(KIND_PENDING, spanKey, timeNanos, text);
+  }
+
+  /**
+   * Every text attached to a stored span, joined in the order it arrived, by the span's start time:
+   * retention deletes it with the span, and with the span's text.
+   */
+  static Document attachedDocument(String spanKey, long spanStartNanos, String text) {
+    return textDocument(KIND_ATTACHED, spanKey, spanStartNanos, text);
+  }
+
+  private static Document textDocument(String kind, String spanKey, long timeNanos, String text) {
     Document d = new Document();
-    d.add(new StringField(KIND, KIND_PENDING, Field.Store.NO));
+    d.add(new StringField(KIND, kind, Field.Store.NO));
     d.add(new StringField(PENDING_FOR, spanKey, Field.Store.YES));
     d.add(new LongPoint(START, timeNanos));
     d.add(new NumericDocValuesField(START, timeNanos));

@@ -17,8 +17,10 @@ import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 /**
- * Retention over the span index: deletes old spans (and text still waiting for them), strips the
- * text of spans older than the text retention, and commits when anything changed.
+ * Retention over the span index: deletes old spans (and the text documents by their time: text
+ * still waiting for its span, and text attached to a span, which has the span's time), strips the
+ * text of spans older than the text retention and deletes text documents as old, and commits when
+ * anything changed.
  */
 final class SpanRetention {
   private final IndexWriter writer;
@@ -30,32 +32,54 @@ final class SpanRetention {
   }
 
   /**
-   * Retention: deletes spans (and waiting text) that started before {@code spansBefore}, and removes
-   * the text (prompts, completions) of spans that started before {@code textBefore} while keeping
-   * the span. Returns how many spans were deleted and how many lost their text.
+   * What {@link #enforce} did: spans deleted and spans that lost their text ({@code retained}), and
+   * text documents deleted (waiting or attached text).
    */
-  Retained enforce(Instant spansBefore, Instant textBefore) throws IOException {
+  record Result(Retained retained, long deletedTextDocuments) {}
+
+  /**
+   * Retention: deletes spans (and text documents) that started before {@code spansBefore}, and
+   * removes the text (prompts, completions) of spans that started before {@code textBefore} while
+   * keeping the span, and every text document as old: text attached to such a span must not come
+   * back when it is sent again. Returns how many spans were deleted and how many lost their text.
+   */
+  Result enforce(Instant spansBefore, Instant textBefore) throws IOException {
     long deleted = 0;
+    long texts = 0;
     if (spansBefore != null) {
       Query old = LongPoint.newRangeQuery(SpanDocuments.START, Long.MIN_VALUE, SpanDocuments.nanos(spansBefore) - 1);
       searchers.maybeRefreshBlocking();
       IndexSearcher s = searchers.acquire();
       try {
-        deleted = s.count(old);
+        deleted = s.count(spans(old));
+        texts = s.count(textDocuments(old));
       } finally {
         searchers.release(s);
       }
-      if (deleted > 0) {
+      if (deleted > 0 || texts > 0) {
         writer.deleteDocuments(old);
       }
     }
     long stripped = 0;
     if (textBefore != null) {
+      Query older = LongPoint.newRangeQuery(SpanDocuments.START, Long.MIN_VALUE, SpanDocuments.nanos(textBefore) - 1);
+      Query oldTexts = textDocuments(older);
+      searchers.maybeRefreshBlocking();
+      IndexSearcher searcher = searchers.acquire();
+      long oldTextDocuments;
+      try {
+        oldTextDocuments = searcher.count(oldTexts);
+      } finally {
+        searchers.release(searcher);
+      }
+      if (oldTextDocuments > 0) {
+        writer.deleteDocuments(oldTexts);
+        texts += oldTextDocuments;
+      }
       Query oldText = new BooleanQuery.Builder()
           .add(SpanSearch.SPANS, BooleanClause.Occur.FILTER)
           .add(new TermQuery(new Term(SpanDocuments.HAS_TEXT, "1")), BooleanClause.Occur.FILTER)
-          .add(LongPoint.newRangeQuery(SpanDocuments.START, Long.MIN_VALUE, SpanDocuments.nanos(textBefore) - 1),
-              BooleanClause.Occur.FILTER)
+          .add(older, BooleanClause.Occur.FILTER)
           .build();
       while (true) {
         searchers.maybeRefreshBlocking();
@@ -77,11 +101,26 @@ final class SpanRetention {
         }
       }
     }
-    if (deleted > 0 || stripped > 0) {
+    if (deleted > 0 || stripped > 0 || texts > 0) {
       writer.commit();
       searchers.maybeRefreshBlocking();
     }
-    return new Retained(deleted, stripped);
+    return new Result(new Retained(deleted, stripped), texts);
+  }
+
+  private static Query spans(Query q) {
+    return new BooleanQuery.Builder()
+        .add(SpanSearch.SPANS, BooleanClause.Occur.FILTER)
+        .add(q, BooleanClause.Occur.FILTER)
+        .build();
+  }
+
+  /** The text documents (waiting or attached text) among {@code q}'s: all that is not a span. */
+  private static Query textDocuments(Query q) {
+    return new BooleanQuery.Builder()
+        .add(q, BooleanClause.Occur.FILTER)
+        .add(SpanSearch.SPANS, BooleanClause.Occur.MUST_NOT)
+        .build();
   }
 
 }

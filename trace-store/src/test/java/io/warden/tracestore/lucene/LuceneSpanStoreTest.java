@@ -281,6 +281,155 @@ class LuceneSpanStoreTest {
     assertThat(store.count()).isEqualTo(2);
   }
 
+  private static SpanText text(SpanRecord span, String text) {
+    return new SpanText(span.traceId(), span.spanId(), span.agent(), span.startEpochNanos() + 10, text);
+  }
+
+  /** The one span stored under {@code span}'s ids (fails if there are more). */
+  private SpanRecord stored(SpanRecord span) throws Exception {
+    store.refreshNow();
+    return store.trace(span.traceId()).stream().filter(s -> s.spanId().equals(span.spanId()))
+        .reduce((a, b) -> {
+          throw new AssertionError("span " + span.key() + " stored twice");
+        }).orElseThrow();
+  }
+
+  private void reopen() {
+    store.close();
+    store = LuceneSpanStore.open(dir);
+  }
+
+  @Test
+  void attach_toAStoredSpan_thenTheSpanResent_keepsTheText() throws Exception {
+    SpanRecord s1 = span(1, "planner", "", "", "OK", T0, "0", "first");
+    SpanRecord other = span(2, "planner", "", "", "OK", T0 + 1, "0", "other");
+    store.write(List.of(s1, other));
+    store.attach(List.of(text(s1, "prompt about refunds")));
+    // Resent at once (before any refresh), then again later: the text stays, once.
+    store.write(List.of(s1, other));
+    assertThat(stored(s1).text()).isEqualTo("first\nprompt about refunds");
+    store.write(List.of(s1));
+    assertThat(search(q("refunds"))).extracting(SpanRecord::text).containsExactly("first\nprompt about refunds");
+    assertThat(stored(other).text()).isEqualTo("other");
+    assertThat(store.count()).isEqualTo(2);
+  }
+
+  @Test
+  void attach_beforeTheSpan_thenTheSpanArrivesAndIsResent_keepsTheText() throws Exception {
+    SpanRecord s1 = span(1, "planner", "", "", "OK", T0, "0", "first");
+    store.attach(List.of(text(s1, "completion about chargebacks")));
+    store.write(List.of(s1));
+    store.write(List.of(s1));
+    assertThat(stored(s1).text()).isEqualTo("first\ncompletion about chargebacks");
+    store.write(List.of(s1));
+    assertThat(search(q("chargebacks"))).extracting(SpanRecord::text)
+        .containsExactly("first\ncompletion about chargebacks");
+    assertThat(store.count()).isEqualTo(1);
+  }
+
+  @Test
+  void attach_moreTextAfterAResend_isJoinedInOrderAndNotRepeated() throws Exception {
+    SpanRecord s1 = span(1, "planner", "", "", "OK", T0, "0", "first");
+    store.attach(List.of(text(s1, "one")));
+    store.write(List.of(s1));
+    store.attach(List.of(text(s1, "two"), text(s1, "three")));
+    store.write(List.of(s1));
+    store.attach(List.of(text(s1, "four")));
+    store.write(List.of(s1));
+    store.write(List.of(s1));
+    assertThat(stored(s1).text()).isEqualTo("first\none\ntwo\nthree\nfour");
+  }
+
+  @Test
+  void attach_toAStoredSpan_thenRestart_thenTheSpanResent_keepsTheText() throws Exception {
+    SpanRecord s1 = span(1, "planner", "", "", "OK", T0, "0", "first");
+    store.write(List.of(s1));
+    store.attach(List.of(text(s1, "prompt about refunds")));
+    store.commit();
+    reopen();
+    store.write(List.of(s1));
+    store.write(List.of(s1));
+    assertThat(stored(s1).text()).isEqualTo("first\nprompt about refunds");
+    assertThat(search(q("refunds"))).hasSize(1);
+  }
+
+  @Test
+  void attach_beforeTheSpan_withRestartsBetween_thenTheSpanResent_keepsTheText() throws Exception {
+    SpanRecord s1 = span(1, "planner", "", "", "OK", T0, "0", "first");
+    store.attach(List.of(text(s1, "completion about chargebacks")));
+    store.commit();
+    reopen();
+    store.write(List.of(s1));
+    store.commit();
+    reopen();
+    store.write(List.of(s1));
+    assertThat(stored(s1).text()).isEqualTo("first\ncompletion about chargebacks");
+    store.commit();
+    reopen();
+    store.write(List.of(s1));
+    assertThat(search(q("chargebacks"))).extracting(SpanRecord::text)
+        .containsExactly("first\ncompletion about chargebacks");
+    assertThat(store.count()).isEqualTo(1);
+  }
+
+  @Test
+  void attachedText_isNeitherCountedNorFoundNorCosted() throws Exception {
+    SpanRecord s1 = span(1, "planner", "gpt-4o", "", "OK", T0, "0.50", "first");
+    SpanRecord s2 = span(2, "planner", "gpt-4o", "", "OK", T0 + 1, "0.25", "second");
+    store.write(List.of(s1));
+    store.attach(List.of(text(s1, "prompt about refunds"), text(s2, "completion about chargebacks")));
+    store.write(List.of(s2, s1));
+    store.refreshNow();
+    assertThat(store.count()).isEqualTo(2);
+    assertThat(store.trace(s1.traceId())).hasSize(2);
+    assertThat(search(q("planner OR refunds OR chargebacks OR first OR second"))).hasSize(2);
+    assertThat(store.costs(CostGroup.AGENT, null, null)).singleElement().satisfies(r -> {
+      assertThat(r.spans()).isEqualTo(2);
+      assertThat(r.totalUsd()).isEqualByComparingTo("0.75");
+    });
+  }
+
+  @Test
+  void enforceRetention_deletesAttachedTextWithItsSpan() throws Exception {
+    SpanRecord old = span(1, "planner", "", "", "OK", T0, "0", "first");
+    SpanRecord kept = span(2, "planner", "", "", "OK", T0 + 2 * DAY, "0", "second");
+    store.write(List.of(old, kept));
+    store.attach(List.of(text(old, "prompt about refunds"), text(kept, "completion about chargebacks")));
+    store.write(List.of(old, kept));
+    SpanStore.Retained r = store.enforceRetention(Instant.ofEpochSecond(0, T0 + DAY), null);
+    assertThat(r).isEqualTo(new SpanStore.Retained(1, 0));
+    // A replay of the deleted span stores it again, without the text that was deleted with it.
+    store.write(List.of(old, kept));
+    assertThat(stored(old).text()).isEqualTo("first");
+    assertThat(stored(kept).text()).isEqualTo("second\ncompletion about chargebacks");
+    reopen();
+    store.write(List.of(old, kept));
+    assertThat(search(q("refunds"))).isEmpty();
+    assertThat(search(q("chargebacks"))).hasSize(1);
+  }
+
+  @Test
+  void enforceRetention_textRetentionDeletesAttachedText_theSpanResentGetsOnlyItsOwn() throws Exception {
+    SpanRecord old = span(1, "planner", "", "", "OK", T0, "0", "first");
+    SpanRecord waiting = span(3, "planner", "", "", "OK", T0, "0", "third");
+    SpanRecord kept = span(2, "planner", "", "", "OK", T0 + 2 * DAY, "0", "second");
+    store.write(List.of(old, kept));
+    store.attach(List.of(text(old, "prompt about refunds"), text(kept, "completion about chargebacks"),
+        text(waiting, "reasoning about invoices")));
+    SpanStore.Retained r = store.enforceRetention(null, Instant.ofEpochSecond(0, T0 + DAY));
+    assertThat(r).isEqualTo(new SpanStore.Retained(0, 1));
+    assertThat(stored(old).text()).isEmpty();
+    store.write(List.of(old, kept, waiting));
+    assertThat(stored(old).text()).isEqualTo("first");
+    assertThat(stored(waiting).text()).isEqualTo("third");
+    assertThat(stored(kept).text()).isEqualTo("second\ncompletion about chargebacks");
+    reopen();
+    store.write(List.of(old, kept, waiting));
+    assertThat(search(q("refunds OR invoices"))).isEmpty();
+    assertThat(search(q("chargebacks"))).hasSize(1);
+    assertThat(store.count()).isEqualTo(3);
+  }
+
   @Test
   void write_withTheLogsEncodings_storesThemAsTheSource_butNotForASpanWhoseTextWaited() throws Exception {
     SpanRecord waited = span(8, "planner", "", "", "OK", T0, "0", "second");

@@ -1,0 +1,122 @@
+package io.warden.tracestore.lucene;
+
+/**
+ * The 64-bit hashes of span keys ({@code traceId:spanId}): which spans may have text attached to
+ * them, in 11 to 21 bytes per span whatever the key's length, so that writing a span asks the
+ * index only when its key is here. Two keys with one hash cost an index lookup that finds nothing,
+ * never a wrong answer. An open-addressing table of hashes, linear probing, at most 3/4 full.
+ *
+ * <p>One thread changes a set (under the store's text lock); a new set is published whole.
+ */
+final class SpanKeyHashes {
+  private static final int MIN_CAPACITY = 16;
+
+  /** Hashes; 0 is an empty slot (a hash of 0 is stored as 1). */
+  private long[] slots;
+  private int size;
+
+  SpanKeyHashes() {
+    this.slots = new long[MIN_CAPACITY];
+  }
+
+  int size() {
+    return size;
+  }
+
+  boolean isEmpty() {
+    return size == 0;
+  }
+
+  boolean contains(long hash) {
+    long h = nonZero(hash);
+    long[] table = slots;
+    int mask = table.length - 1;
+    for (int i = slot(h, mask); ; i = (i + 1) & mask) {
+      long v = table[i];
+      if (v == h) {
+        return true;
+      }
+      if (v == 0) {
+        return false;
+      }
+    }
+  }
+
+  /** Adds {@code hash}; false when it was here already. */
+  boolean add(long hash) {
+    long h = nonZero(hash);
+    if ((size + 1) * 4L > slots.length * 3L) {
+      grow();
+    }
+    if (insert(slots, h)) {
+      size++;
+      return true;
+    }
+    return false;
+  }
+
+  private void grow() {
+    long[] bigger = new long[slots.length * 2];
+    for (long v : slots) {
+      if (v != 0) {
+        insert(bigger, v);
+      }
+    }
+    slots = bigger;
+  }
+
+  private static boolean insert(long[] table, long h) {
+    int mask = table.length - 1;
+    for (int i = slot(h, mask); ; i = (i + 1) & mask) {
+      long v = table[i];
+      if (v == h) {
+        return false;
+      }
+      if (v == 0) {
+        table[i] = h;
+        return true;
+      }
+    }
+  }
+
+  private static long nonZero(long h) {
+    return h == 0 ? 1 : h;
+  }
+
+  private static int slot(long h, int mask) {
+    return (int) (h ^ (h >>> 32)) & mask;
+  }
+
+  /** The hash of the span key {@code traceId:spanId}, without building the key. */
+  static long hash(String traceId, String spanId) {
+    return finish(add(add(add(FNV_OFFSET, traceId), ':'), spanId));
+  }
+
+  /** The hash of a span key ({@code traceId:spanId}): {@link #hash(String, String)} of its parts. */
+  static long hash(String spanKey) {
+    return finish(add(FNV_OFFSET, spanKey));
+  }
+
+  private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+  private static final long FNV_PRIME = 0x100000001b3L;
+
+  private static long add(long h, String s) {
+    for (int i = 0; i < s.length(); i++) {
+      h = add(h, s.charAt(i));
+    }
+    return h;
+  }
+
+  private static long add(long h, char c) {
+    return (h ^ c) * FNV_PRIME;
+  }
+
+  /** FNV-1a spreads the low bits poorly; the table's slot is taken from all 64 (murmur3's finaliser). */
+  private static long finish(long h) {
+    h ^= h >>> 33;
+    h *= 0xff51afd7ed558ccdL;
+    h ^= h >>> 33;
+    h *= 0xc4ceb9fe1a85ec53L;
+    return h ^ (h >>> 33);
+  }
+}
