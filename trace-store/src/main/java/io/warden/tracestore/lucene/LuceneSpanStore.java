@@ -170,6 +170,9 @@ public final class LuceneSpanStore implements SpanStore {
 
       @Override
       public void afterRefresh(boolean didRefresh) {
+        if (!didRefresh && !attachedInRefresh.isEmpty()) {
+          attachedSinceRefresh.addAll(attachedInRefresh); // failed (or had nothing new): ask again
+        }
         attachedInRefresh = Set.of();
       }
     });
