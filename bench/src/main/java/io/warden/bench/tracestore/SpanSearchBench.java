@@ -5,6 +5,7 @@ import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanStore;
 import io.warden.tracestore.lucene.LuceneSpanStore;
 import java.math.BigDecimal;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -29,9 +30,21 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Arguments (optional): {@code spans queriesPerKind ingestPerSecond} (default 1000000 300 0). The
  * index is written directly (not over OTLP): {@code OtlpIngestBench} measures ingest.
+ *
+ * <p>Start times are spread at random over the 30 days, whatever order the spans are written in: the
+ * worst case for a newest-first page. {@code -Dorder=arrival} writes them in the order they start
+ * (30 days over the spans, up to 10 s out of order), as a trace store receives them.
+ *
+ * <p>{@code -Dindex=DIR} keeps the index in {@code DIR} and, when a later run finds one built there
+ * for the same number of spans, searches it without building it again (a 10M-span index takes
+ * minutes to build); the spans ingested during the search-under-load phase are rewritten with the
+ * same ids on every run, so the index does not grow from run to run. Only the index layout of the
+ * code under test can be searched: rebuild (a new {@code DIR}) after a layout change.
  */
 public final class SpanSearchBench {
   private static final long DAY = 86_400_000_000_000L;
+  /** Nanoseconds between consecutive spans' starts when they arrive in order; 0 for random starts. */
+  private static long arrivalSpacing;
 
   private SpanSearchBench() {}
 
@@ -40,32 +53,27 @@ public final class SpanSearchBench {
     int perKind = args.length > 1 ? Integer.parseInt(args[1]) : 300;
     int ingestPerSecond = args.length > 2 ? Integer.parseInt(args[2]) : 0;
     System.out.println(Machine.describe());
-    Path dir = Files.createTempDirectory("warden-search-bench");
+    boolean arrival = System.getProperty("order", "random").equals("arrival");
+    System.out.println("start times " + (arrival ? "in arrival order" : "random over 30 days, whatever the arrival order"));
+    arrivalSpacing = arrival ? 30 * DAY / total : 0;
+    String kept = System.getProperty("index", "");
+    Path dir = kept.isEmpty() ? Files.createTempDirectory("warden-search-bench") : Files.createDirectories(Path.of(kept));
+    Path built = dir.resolve("bench-built-spans");
+    boolean reuse = !kept.isEmpty() && Files.exists(built) && Files.readString(built).strip().equals(total + " " + arrival);
     String[] vocabulary = vocabulary(5000);
     long end = Instant.parse("2026-05-31T00:00:00Z").getEpochSecond() * 1_000_000_000L;
     try (LuceneSpanStore store = LuceneSpanStore.open(dir)) {
-      Random random = new Random(42);
-      long t0 = System.nanoTime();
-      CpuSplit cpu = CpuSplit.start();
-      List<SpanRecord> batch = new ArrayList<>(10_000);
-      for (long i = 0; i < total; i++) {
-        batch.add(span(i, random, vocabulary, end));
-        if (batch.size() == 10_000) {
-          store.write(batch);
-          batch.clear();
-        }
-        if ((i + 1) % 1_000_000 == 0) {
-          System.out.printf(Locale.ROOT, "  indexed %,d spans (%.0f s)%n", i + 1, (System.nanoTime() - t0) / 1e9);
+      if (reuse) {
+        System.out.printf(Locale.ROOT, "searching the index kept in %s (%,d spans, %,d MiB on disk)%n", dir,
+            store.count(), Machine.directorySize(dir) >> 20);
+      } else {
+        build(store, dir, total, vocabulary, end);
+        if (!kept.isEmpty()) {
+          Files.writeString(built, total + " " + arrival);
         }
       }
-      store.write(batch);
-      store.commit();
-      store.refreshNow();
-      double indexSeconds = (System.nanoTime() - t0) / 1e9;
-      System.out.printf(Locale.ROOT, "indexed %,d spans in %.0f s (%,.0f spans/s, one writer thread), "
-          + "index %,d MiB on disk%n", total, indexSeconds, total / indexSeconds, Machine.directorySize(dir) >> 20);
-      System.out.printf(Locale.ROOT, "indexing %s%n", cpu.report(total));
-
+      // Seeded apart from the spans, so a run on a kept index asks the same queries as the run that built it.
+      Random random = new Random(43);
       Map<String, List<SpanQuery>> kinds = queries(random, vocabulary, end);
       for (int warm = 0; warm < 3; warm++) {
         for (List<SpanQuery> qs : kinds.values()) {
@@ -96,8 +104,35 @@ public final class SpanSearchBench {
             (written.get() - w0) / secs);
       }
     } finally {
-      Machine.deleteTree(dir);
+      if (kept.isEmpty()) {
+        Machine.deleteTree(dir);
+      }
     }
+  }
+
+  private static void build(LuceneSpanStore store, Path dir, long total, String[] vocabulary, long end)
+      throws IOException {
+    Random random = new Random(42);
+    long t0 = System.nanoTime();
+    CpuSplit cpu = CpuSplit.start();
+    List<SpanRecord> batch = new ArrayList<>(10_000);
+    for (long i = 0; i < total; i++) {
+      batch.add(span(i, random, vocabulary, end));
+      if (batch.size() == 10_000) {
+        store.write(batch);
+        batch.clear();
+      }
+      if ((i + 1) % 1_000_000 == 0) {
+        System.out.printf(Locale.ROOT, "  indexed %,d spans (%.0f s)%n", i + 1, (System.nanoTime() - t0) / 1e9);
+      }
+    }
+    store.write(batch);
+    store.commit();
+    store.refreshNow();
+    double indexSeconds = (System.nanoTime() - t0) / 1e9;
+    System.out.printf(Locale.ROOT, "indexed %,d spans in %.0f s (%,.0f spans/s, one writer thread), "
+        + "index %,d MiB on disk%n", total, indexSeconds, total / indexSeconds, Machine.directorySize(dir) >> 20);
+    System.out.printf(Locale.ROOT, "indexing %s%n", cpu.report(total));
   }
 
   /** Adds spans at {@code perSecond} in 100 ms slices, committing every 5 s, until stopped. */
@@ -135,11 +170,13 @@ public final class SpanSearchBench {
       String label) throws Exception {
     long[] all = new long[perKind * kinds.size()];
     int allCount = 0;
+    double cpuTotal = 0;
     System.out.printf(Locale.ROOT, "search over %s, %d queries per kind, highlights on, newest first, "
         + "page of 50:%n", label, perKind);
     for (Map.Entry<String, List<SpanQuery>> kind : kinds.entrySet()) {
       long[] lat = new long[perKind];
       long hits = 0;
+      long cpu0 = CpuSplit.processCpuNanos();
       for (int i = 0; i < perKind; i++) {
         SpanQuery q = kind.getValue().get(i % kind.getValue().size());
         long s = System.nanoTime();
@@ -147,12 +184,16 @@ public final class SpanSearchBench {
         lat[i] = System.nanoTime() - s;
         all[allCount++] = lat[i];
       }
-      System.out.printf(Locale.ROOT, "  %-34s p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms  (avg %.0f hits)%n",
+      // The process's CPU per query reads through other load on the machine, which wall-clock latency does not.
+      double cpuPerQuery = (CpuSplit.processCpuNanos() - cpu0) / 1e6 / perKind;
+      cpuTotal += cpuPerQuery;
+      System.out.printf(Locale.ROOT, "  %-34s p50 %6.2f ms  p99 %6.2f ms  max %6.2f ms  cpu %5.2f ms/query  (avg %.0f hits)%n",
           kind.getKey(), Machine.percentileMillis(lat, perKind, 0.5), Machine.percentileMillis(lat, perKind, 0.99),
-          Machine.percentileMillis(lat, perKind, 1.0), hits / (double) perKind);
+          Machine.percentileMillis(lat, perKind, 1.0), cpuPerQuery, hits / (double) perKind);
     }
-    System.out.printf(Locale.ROOT, "search overall over %s: p50 %.2f ms, p99 %.2f ms%n", label,
-        Machine.percentileMillis(all, allCount, 0.5), Machine.percentileMillis(all, allCount, 0.99));
+    System.out.printf(Locale.ROOT, "search overall over %s: p50 %.2f ms, p99 %.2f ms, cpu %.2f ms/query%n", label,
+        Machine.percentileMillis(all, allCount, 0.5), Machine.percentileMillis(all, allCount, 0.99),
+        cpuTotal / kinds.size());
   }
 
   private static String[] vocabulary(int n) {
@@ -181,7 +222,9 @@ public final class SpanSearchBench {
     String op = ops[r.nextInt(ops.length)];
     String model = op.equals("chat") ? "model-" + r.nextInt(8) : "";
     String tool = op.equals("execute_tool") ? "tool-" + r.nextInt(20) : "";
-    long start = end - (long) (r.nextDouble() * 30 * DAY);
+    double at = r.nextDouble();
+    long start = arrivalSpacing == 0 ? end - (long) (at * 30 * DAY)
+        : end - 30 * DAY + i * arrivalSpacing + (long) (at * 10_000_000_000L);
     StringBuilder text = new StringBuilder();
     int words = 20 + r.nextInt(60);
     for (int w = 0; w < words; w++) {
