@@ -4,9 +4,9 @@ import io.warden.core.WardenException;
 import io.warden.core.trace.SpanQuery;
 import io.warden.core.trace.SpanRecord;
 import io.warden.core.trace.SpanStore;
+import io.warden.core.trace.SpanText;
 import io.warden.tracestore.SearchPage;
 import io.warden.tracestore.SpanHit;
-import io.warden.core.trace.SpanText;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,12 +25,14 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.document.Document;
+import org.apache.lucene.document.LongPoint;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.PointValues;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.StoredFields;
@@ -200,7 +203,21 @@ public final class LuceneSpanStore implements SpanStore {
     merges.setSegmentsPerTier(SEGMENTS_PER_TIER);
     merges.setMaxMergeAtOnce(SEGMENTS_PER_TIER);
     config.setMergePolicy(merges);
+    // Newest segments first: spans arrive roughly in the order they start, so a newest-first page
+    // fills from the first segments searched, and Lucene then skips every segment whose newest span
+    // is older than the page's last hit (by the start time's points) without visiting its matches.
+    config.setLeafSorter(Comparator.comparingLong(LuceneSpanStore::newestStart).reversed());
     return config;
+  }
+
+  /** The latest start time in a segment (deleted spans included); segments without spans last. */
+  private static long newestStart(LeafReader segment) {
+    try {
+      PointValues starts = segment.getPointValues(SpanDocuments.START);
+      return starts == null ? Long.MIN_VALUE : LongPoint.decodeDimension(starts.getMaxPackedValue(), 0);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   /** The layout of the index's last commit: "" when there is no index yet. */

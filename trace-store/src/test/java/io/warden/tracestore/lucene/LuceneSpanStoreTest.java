@@ -115,6 +115,31 @@ class LuceneSpanStoreTest {
   }
 
   @Test
+  void search_newestFirst_acrossSegmentsWrittenOutOfOrder() throws Exception {
+    // Three segments: the middle days, then the newest, then the oldest (late arrivals); the segments
+    // are searched newest first, and a page must still be in start order across them.
+    int n = 0;
+    for (long day : new long[] {10, 20, 0}) {
+      List<SpanRecord> spans = new ArrayList<>();
+      for (int i = 0; i < 10; i++) {
+        spans.add(span(n++, "planner", "", "", "OK", T0 + (day + i) * DAY, "0", "same"));
+      }
+      store.write(spans);
+      store.commit();
+    }
+    store.refreshNow();
+    List<Long> starts = new ArrayList<>();
+    String cursor = null;
+    do {
+      SearchPage p = store.search(new SpanQuery("same", null, null, null, null, null, null, null, null, cursor, 4),
+          false);
+      p.hits().forEach(h -> starts.add(h.span().startEpochNanos()));
+      cursor = p.nextCursor();
+    } while (cursor != null);
+    assertThat(starts).hasSize(30).doesNotHaveDuplicates().isSortedAccordingTo(java.util.Comparator.reverseOrder());
+  }
+
+  @Test
   void search_malformedQuery_namesTheColumn() {
     assertThatThrownBy(() -> store.search(q("invoice AND (4711"), false))
         .isInstanceOfSatisfying(WardenException.class, e -> {
