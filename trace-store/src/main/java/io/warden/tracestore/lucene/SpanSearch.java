@@ -96,7 +96,8 @@ final class SpanSearch {
         }
         UnifiedHighlighter.Builder b = UnifiedHighlighter.builder(s, analyzer)
             .withFormatter(new DefaultPassageFormatter("<em>", "</em>", "\u2029", true))
-            .withMaxLength(HIGHLIGHT_MAX_CHARS);
+            .withMaxLength(HIGHLIGHT_MAX_CHARS)
+            .withWeightMatches(false);
         passages = new SourceTextHighlighter(b, texts).highlight(SpanDocuments.TEXT, text, top, 3);
       }
       List<SpanHit> hits = new ArrayList<>(spans.size());
