@@ -97,7 +97,8 @@ final class SpanSearch {
         UnifiedHighlighter.Builder b = UnifiedHighlighter.builder(s, analyzer)
             .withFormatter(new DefaultPassageFormatter("<em>", "</em>", "\u2029", true))
             .withMaxLength(HIGHLIGHT_MAX_CHARS)
-            .withWeightMatches(false);
+            .withWeightMatches(false)
+            .withPassageRelevancyOverSpeed(false);
         passages = new SourceTextHighlighter(b, texts).highlight(SpanDocuments.TEXT, text, top, 3);
       }
       List<SpanHit> hits = new ArrayList<>(spans.size());
