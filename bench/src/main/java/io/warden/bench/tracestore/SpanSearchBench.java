@@ -171,6 +171,7 @@ public final class SpanSearchBench {
     long[] all = new long[perKind * kinds.size()];
     int allCount = 0;
     double cpuTotal = 0;
+    long gc0 = CpuSplit.gcMillis().values().stream().mapToLong(Long::longValue).sum();
     System.out.printf(Locale.ROOT, "search over %s, %d queries per kind, highlights on, newest first, "
         + "page of 50:%n", label, perKind);
     for (Map.Entry<String, List<SpanQuery>> kind : kinds.entrySet()) {
@@ -191,9 +192,10 @@ public final class SpanSearchBench {
           kind.getKey(), Machine.percentileMillis(lat, perKind, 0.5), Machine.percentileMillis(lat, perKind, 0.99),
           Machine.percentileMillis(lat, perKind, 1.0), cpuPerQuery, hits / (double) perKind);
     }
-    System.out.printf(Locale.ROOT, "search overall over %s: p50 %.2f ms, p99 %.2f ms, cpu %.2f ms/query%n", label,
-        Machine.percentileMillis(all, allCount, 0.5), Machine.percentileMillis(all, allCount, 0.99),
-        cpuTotal / kinds.size());
+    long gc = CpuSplit.gcMillis().values().stream().mapToLong(Long::longValue).sum() - gc0;
+    System.out.printf(Locale.ROOT, "search overall over %s: p50 %.2f ms, p99 %.2f ms, cpu %.2f ms/query, "
+        + "GC %.2f ms/query%n", label, Machine.percentileMillis(all, allCount, 0.5),
+        Machine.percentileMillis(all, allCount, 0.99), cpuTotal / kinds.size(), gc / (double) allCount);
   }
 
   private static String[] vocabulary(int n) {
