@@ -35,7 +35,6 @@ import org.apache.lucene.search.SortField;
 import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
-import org.apache.lucene.search.TopFieldCollectorManager;
 import org.apache.lucene.search.TopFieldDocs;
 import org.apache.lucene.search.uhighlight.DefaultPassageFormatter;
 import org.apache.lucene.search.uhighlight.UnifiedHighlighter;
@@ -80,9 +79,7 @@ final class SpanSearch {
       // Ids are unique, so the fields alone place the cursor; the largest doc id excludes the last hit.
       FieldDoc after = afterFields == null ? null
           : new FieldDoc(s.getIndexReader().maxDoc() - 1, Float.NaN, afterFields);
-      // Counting hits only as far as the page (no total is shown): past it Lucene skips documents
-      // older than the page's last hit, by the start time's points, instead of visiting them.
-      TopDocs top = s.search(filtered, new TopFieldCollectorManager(NEWEST_FIRST, query.limit(), after, query.limit()));
+      TopDocs top = s.searchAfter(after, filtered, query.limit(), NEWEST_FIRST);
       StoredFields stored = s.storedFields();
       List<SpanRecord> spans = new ArrayList<>(top.scoreDocs.length);
       for (ScoreDoc sd : top.scoreDocs) {
