@@ -103,15 +103,20 @@ class LuceneSpanStoreTest {
     }
     store.write(spans);
     store.refreshNow();
-    List<String> seen = new ArrayList<>();
+    assertThat(everyPage("same", 7)).extracting(SpanRecord::spanId).hasSize(25).doesNotHaveDuplicates();
+  }
+
+  /** Every hit of {@code text}, page after page of {@code pageSize} by the cursor. */
+  private List<SpanRecord> everyPage(String text, int pageSize) throws Exception {
+    List<SpanRecord> seen = new ArrayList<>();
     String cursor = null;
     do {
-      SearchPage p = store.search(new SpanQuery("same", null, null, null, null, null, null, null, null, cursor, 7),
+      SearchPage p = store.search(new SpanQuery(text, null, null, null, null, null, null, null, null, cursor, pageSize),
           false);
-      p.hits().forEach(h -> seen.add(h.span().spanId()));
+      p.hits().forEach(h -> seen.add(h.span()));
       cursor = p.nextCursor();
     } while (cursor != null);
-    assertThat(seen).hasSize(25).doesNotHaveDuplicates();
+    return seen;
   }
 
   @Test
@@ -128,15 +133,8 @@ class LuceneSpanStoreTest {
       store.commit();
     }
     store.refreshNow();
-    List<Long> starts = new ArrayList<>();
-    String cursor = null;
-    do {
-      SearchPage p = store.search(new SpanQuery("same", null, null, null, null, null, null, null, null, cursor, 4),
-          false);
-      p.hits().forEach(h -> starts.add(h.span().startEpochNanos()));
-      cursor = p.nextCursor();
-    } while (cursor != null);
-    assertThat(starts).hasSize(30).doesNotHaveDuplicates().isSortedAccordingTo(java.util.Comparator.reverseOrder());
+    assertThat(everyPage("same", 4)).extracting(SpanRecord::startEpochNanos).hasSize(30).doesNotHaveDuplicates()
+        .isSortedAccordingTo(java.util.Comparator.reverseOrder());
   }
 
   @Test
