@@ -296,7 +296,7 @@ public final class Appliance implements AutoCloseable {
     Map<String, HealthIndicator> components = new LinkedHashMap<>();
     components.put("policy", policyHealth);
     components.put("traces", traceHealth);
-    HealthRoutes health = HealthRoutes.of(components).withFacts(() -> facts(inventory));
+    HealthRoutes health = HealthRoutes.of(components).withFacts(() -> facts(inventory, executors));
     api = new ApiServer(config.string("http.host"), config.port("http.port"), identity, json, health, routes);
     apiDeployment = await(vertx.deployVerticle(api));
     // The console reads and acts through the same objects as the API routes above.
@@ -540,11 +540,32 @@ public final class Appliance implements AutoCloseable {
   }
 
   /** Facts for {@code /healthz} besides component health (in memory, cheap). */
-  private static Map<String, Object> facts(Inventory inventory) {
+  private static Map<String, Object> facts(Inventory inventory, List<AgentExecutor> executors) {
     Map<String, Object> m = new LinkedHashMap<>();
-    m.put("agents", inventory.list().size());
+    List<AgentState> agents = inventory.list();
+    m.put("agents", agents.size());
     m.put("applied_commit", inventory.appliedCommit());
+    m.put("executors", executorStates(agents, executors));
     return m;
+  }
+
+  /**
+   * How many agents' runtimes are in each state, of the agents with a {@code spec.executor}: a
+   * runtime that is down is the agent's trouble, not the appliance's, so it is a fact beside the
+   * components rather than one of them. Counts, not names: {@code /healthz} needs no credential.
+   */
+  private static Map<String, Integer> executorStates(List<AgentState> agents, List<AgentExecutor> executors) {
+    Map<String, Integer> counts = new LinkedHashMap<>();
+    for (ExecutorStatus.State state : ExecutorStatus.State.values()) {
+      counts.put(state.name().toLowerCase(java.util.Locale.ROOT), 0);
+    }
+    for (AgentState agent : agents) {
+      ExecutorStatus status = executorStatus(executors, agent);
+      if (status != null) {
+        counts.merge(status.state().name().toLowerCase(java.util.Locale.ROOT), 1, Integer::sum);
+      }
+    }
+    return counts;
   }
 
   /** Registers a counter that reads one of the model gateway's running totals. */
