@@ -35,6 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * worst case for a newest-first page. {@code -Dorder=arrival} writes them in the order they start
  * (30 days over the spans, up to 10 s out of order), as a trace store receives them.
  *
+ * <p>Before measuring, every query runs {@code -Dwarmups=N} times (default 2), so the figures are a
+ * warm process's.
+ *
  * <p>{@code -Dindex=DIR} keeps the index in {@code DIR} and, when a later run finds one built there
  * for the same number of spans, searches it without building it again (a 10M-span index takes
  * minutes to build); the spans ingested during the search-under-load phase are rewritten with the
@@ -75,10 +78,14 @@ public final class SpanSearchBench {
       // Seeded apart from the spans, so a run on a kept index asks the same queries as the run that built it.
       Random random = new Random(43);
       Map<String, List<SpanQuery>> kinds = queries(random, vocabulary, end);
-      for (int warm = 0; warm < 3; warm++) {
+      // Every query twice before measuring: with fewer, the JIT compiler was still at work during the
+      // measured queries (process CPU twice the query thread's, and single slow repetitions of fast
+      // queries set the p99). The measured phase prints the compilation time it still saw.
+      int warmups = Integer.getInteger("warmups", 2);
+      for (int warm = 0; warm < warmups; warm++) {
         for (List<SpanQuery> qs : kinds.values()) {
-          for (int i = 0; i < Math.min(50, qs.size()); i++) {
-            store.search(qs.get(i), true);
+          for (SpanQuery q : qs) {
+            store.search(q, true);
           }
         }
       }
@@ -92,7 +99,9 @@ public final class SpanSearchBench {
         AtomicLong written = new AtomicLong();
         Thread writer = Thread.ofPlatform().name("bench-writer").start(() ->
             ingest(store, total, ingestPerSecond, vocabulary, end, stop, written));
-        Thread.sleep(3_000); // the writer settles into its rate
+        // The writer settles into its rate; on a kept index this process has not indexed before, so
+        // the JIT compiler needs longer to compile the indexing path.
+        Thread.sleep(reuse ? 20_000 : 3_000);
         long w0 = written.get();
         long s0 = System.nanoTime();
         runQueries(store, kinds, perKind, String.format(Locale.ROOT,
@@ -172,6 +181,7 @@ public final class SpanSearchBench {
     int allCount = 0;
     double cpuTotal = 0;
     long gc0 = CpuSplit.gcMillis().values().stream().mapToLong(Long::longValue).sum();
+    long jit0 = java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
     System.out.printf(Locale.ROOT, "search over %s, %d queries per kind, highlights on, newest first, "
         + "page of 50:%n", label, perKind);
     for (Map.Entry<String, List<SpanQuery>> kind : kinds.entrySet()) {
@@ -193,9 +203,10 @@ public final class SpanSearchBench {
           Machine.percentileMillis(lat, perKind, 1.0), cpuPerQuery, hits / (double) perKind);
     }
     long gc = CpuSplit.gcMillis().values().stream().mapToLong(Long::longValue).sum() - gc0;
+    long jit = java.lang.management.ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jit0;
     System.out.printf(Locale.ROOT, "search overall over %s: p50 %.2f ms, p99 %.2f ms, cpu %.2f ms/query, "
-        + "GC %.2f ms/query%n", label, Machine.percentileMillis(all, allCount, 0.5),
-        Machine.percentileMillis(all, allCount, 0.99), cpuTotal / kinds.size(), gc / (double) allCount);
+        + "GC %.2f ms/query, JIT compilation %,d ms in all%n", label, Machine.percentileMillis(all, allCount, 0.5),
+        Machine.percentileMillis(all, allCount, 0.99), cpuTotal / kinds.size(), gc / (double) allCount, jit);
   }
 
   private static String[] vocabulary(int n) {
