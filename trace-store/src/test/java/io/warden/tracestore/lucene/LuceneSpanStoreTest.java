@@ -345,8 +345,12 @@ class LuceneSpanStoreTest {
     store.write(List.of(s1));
     assertThat(stored(s1).text()).isEqualTo("first\ncompletion about chargebacks");
     store.write(List.of(s1));
-    assertThat(search(q("chargebacks"))).extracting(SpanRecord::text)
-        .containsExactly("first\ncompletion about chargebacks");
+    assertOnlySpanFound("chargebacks", "first\ncompletion about chargebacks");
+  }
+
+  /** {@code word} finds the one span stored, and its text is {@code text}. */
+  private void assertOnlySpanFound(String word, String text) throws Exception {
+    assertThat(search(q(word))).extracting(SpanRecord::text).containsExactly(text);
     assertThat(store.count()).isEqualTo(1);
   }
 
@@ -390,9 +394,7 @@ class LuceneSpanStoreTest {
     store.commit();
     reopen();
     store.write(List.of(s1));
-    assertThat(search(q("chargebacks"))).extracting(SpanRecord::text)
-        .containsExactly("first\ncompletion about chargebacks");
-    assertThat(store.count()).isEqualTo(1);
+    assertOnlySpanFound("chargebacks", "first\ncompletion about chargebacks");
   }
 
   @Test
