@@ -308,6 +308,12 @@ class LuceneSpanStoreTest {
     return new SpanText(span.traceId(), span.spanId(), span.agent(), span.startEpochNanos() + 10, text);
   }
 
+  /** {@code word} finds the one span stored, and its text is {@code text}. */
+  private void assertOnlySpanFound(String word, String text) throws Exception {
+    assertThat(search(q(word))).extracting(SpanRecord::text).containsExactly(text);
+    assertThat(store.count()).isEqualTo(1);
+  }
+
   /** The one span stored under {@code span}'s ids (fails if there are more). */
   private SpanRecord stored(SpanRecord span) throws Exception {
     store.refreshNow();
@@ -346,12 +352,6 @@ class LuceneSpanStoreTest {
     assertThat(stored(s1).text()).isEqualTo("first\ncompletion about chargebacks");
     store.write(List.of(s1));
     assertOnlySpanFound("chargebacks", "first\ncompletion about chargebacks");
-  }
-
-  /** {@code word} finds the one span stored, and its text is {@code text}. */
-  private void assertOnlySpanFound(String word, String text) throws Exception {
-    assertThat(search(q(word))).extracting(SpanRecord::text).containsExactly(text);
-    assertThat(store.count()).isEqualTo(1);
   }
 
   @Test
