@@ -122,6 +122,8 @@ public final class Appliance implements AutoCloseable {
   static final Duration RECHECK_EXECUTORS_EVERY = Duration.ofSeconds(15);
   /** How often component health is recomputed, off the event loops. */
   private static final Duration HEALTH_EVERY = Duration.ofSeconds(1);
+  /** How often /healthz's count of agent runtimes by state is taken (one health probe per runtime). */
+  private static final Duration RUNTIMES_EVERY = Duration.ofSeconds(10);
 
   /**
    * How long a stop may take in all: a trace store still indexing a backlog is left behind after
@@ -296,7 +298,10 @@ public final class Appliance implements AutoCloseable {
     Map<String, HealthIndicator> components = new LinkedHashMap<>();
     components.put("policy", policyHealth);
     components.put("traces", traceHealth);
-    HealthRoutes health = HealthRoutes.of(components).withFacts(() -> facts(inventory, executors));
+    // Counting runtimes' states probes each one over HTTP: on a thread of its own, never on a request.
+    PolledHealth runtimes = keep(PolledHealth.start("executors",
+        () -> Health.up().withDetails(executorStates(inventory.list(), executors)), RUNTIMES_EVERY));
+    HealthRoutes health = HealthRoutes.of(components).withFacts(() -> facts(inventory, runtimes));
     api = new ApiServer(config.string("http.host"), config.port("http.port"), identity, json, health, routes);
     apiDeployment = await(vertx.deployVerticle(api));
     // The console reads and acts through the same objects as the API routes above.
@@ -540,12 +545,11 @@ public final class Appliance implements AutoCloseable {
   }
 
   /** Facts for {@code /healthz} besides component health (in memory, cheap). */
-  private static Map<String, Object> facts(Inventory inventory, List<AgentExecutor> executors) {
+  private static Map<String, Object> facts(Inventory inventory, PolledHealth runtimes) {
     Map<String, Object> m = new LinkedHashMap<>();
-    List<AgentState> agents = inventory.list();
-    m.put("agents", agents.size());
+    m.put("agents", inventory.list().size());
     m.put("applied_commit", inventory.appliedCommit());
-    m.put("executors", executorStates(agents, executors));
+    m.put("executors", runtimes.health().details());
     return m;
   }
 

@@ -127,10 +127,11 @@ class ExecutorIT extends ApplianceTestBase {
     assertThat(agent.path("executor").path("type").asText()).isEqualTo("process");
     assertThat(agent.path("executor").path("state").asText()).as(agent.toString()).isEqualTo("READY");
     assertThat(agent.path("executor").path("revision").asText()).isEqualTo(agent.path("revision").asText());
-    // And, without a credential and without its name, on /healthz beside the components.
-    JsonNode runtimes = warden.get(null, "/healthz").body().path("executors");
-    assertThat(runtimes.path("ready").asInt()).as(runtimes.toString()).isEqualTo(1);
-    assertThat(runtimes.path("degraded").asInt()).isZero();
+    // And, without a credential and without its name, on /healthz beside the components (counted
+    // every 10 s on a thread of its own).
+    await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500))
+        .until(() -> warden.get(null, "/healthz").body().path("executors").path("ready").asInt() == 1);
+    assertThat(warden.get(null, "/healthz").body().path("executors").path("degraded").asInt()).isZero();
 
     // The caller's request (as the session router will send it): A2A message/send with its trace.
     String trace = "6e0c63257de34c926f9efcd03899ae00";
