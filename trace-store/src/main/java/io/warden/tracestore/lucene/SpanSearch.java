@@ -94,6 +94,8 @@ final class SpanSearch {
         UnifiedHighlighter.Builder b = UnifiedHighlighter.builder(s, analyzer)
             .withFormatter(new DefaultPassageFormatter("<em>", "</em>", "\u2029", true))
             .withMaxLength(HIGHLIGHT_MAX_CHARS)
+            // Passages from analysing each hit's text: weight matches and passage relevancy made Lucene
+            // build an in-memory index of every hit, 80% of what a search allocated at 10M spans.
             .withWeightMatches(false)
             .withPassageRelevancyOverSpeed(false);
         passages = new SourceTextHighlighter(b, texts).highlight(SpanDocuments.TEXT, text, top, 3);
