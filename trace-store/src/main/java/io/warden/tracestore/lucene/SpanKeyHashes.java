@@ -30,16 +30,7 @@ final class SpanKeyHashes {
   boolean contains(long hash) {
     long h = nonZero(hash);
     long[] table = slots;
-    int mask = table.length - 1;
-    for (int i = slot(h, mask); ; i = (i + 1) & mask) {
-      long v = table[i];
-      if (v == h) {
-        return true;
-      }
-      if (v == 0) {
-        return false;
-      }
-    }
+    return table[probe(table, h)] == h;
   }
 
   /** Adds {@code hash}; false when it was here already. */
@@ -66,17 +57,22 @@ final class SpanKeyHashes {
   }
 
   private static boolean insert(long[] table, long h) {
-    int mask = table.length - 1;
-    for (int i = slot(h, mask); ; i = (i + 1) & mask) {
-      long v = table[i];
-      if (v == h) {
-        return false;
-      }
-      if (v == 0) {
-        table[i] = h;
-        return true;
-      }
+    int i = probe(table, h);
+    if (table[i] == h) {
+      return false;
     }
+    table[i] = h;
+    return true;
+  }
+
+  /** The slot holding {@code h}, or the empty slot where the probe for it ends. */
+  private static int probe(long[] table, long h) {
+    int mask = table.length - 1;
+    int i = slot(h, mask);
+    while (table[i] != h && table[i] != 0) {
+      i = (i + 1) & mask;
+    }
+    return i;
   }
 
   private static long nonZero(long h) {
