@@ -48,14 +48,8 @@ final class SpanRetention {
     long texts = 0;
     if (spansBefore != null) {
       Query old = LongPoint.newRangeQuery(SpanDocuments.START, Long.MIN_VALUE, SpanDocuments.nanos(spansBefore) - 1);
-      searchers.maybeRefreshBlocking();
-      IndexSearcher s = searchers.acquire();
-      try {
-        deleted = s.count(spans(old));
-        texts = s.count(textDocuments(old));
-      } finally {
-        searchers.release(s);
-      }
+      deleted = count(SpanSearch.spans(old));
+      texts = count(textDocuments(old));
       if (deleted > 0 || texts > 0) {
         writer.deleteDocuments(old);
       }
@@ -64,23 +58,15 @@ final class SpanRetention {
     if (textBefore != null) {
       Query older = LongPoint.newRangeQuery(SpanDocuments.START, Long.MIN_VALUE, SpanDocuments.nanos(textBefore) - 1);
       Query oldTexts = textDocuments(older);
-      searchers.maybeRefreshBlocking();
-      IndexSearcher searcher = searchers.acquire();
-      long oldTextDocuments;
-      try {
-        oldTextDocuments = searcher.count(oldTexts);
-      } finally {
-        searchers.release(searcher);
-      }
+      long oldTextDocuments = count(oldTexts);
       if (oldTextDocuments > 0) {
         writer.deleteDocuments(oldTexts);
         texts += oldTextDocuments;
       }
-      Query oldText = new BooleanQuery.Builder()
-          .add(SpanSearch.SPANS, BooleanClause.Occur.FILTER)
+      Query oldText = SpanSearch.spans(new BooleanQuery.Builder()
           .add(new TermQuery(new Term(SpanDocuments.HAS_TEXT, "1")), BooleanClause.Occur.FILTER)
           .add(older, BooleanClause.Occur.FILTER)
-          .build();
+          .build());
       while (true) {
         searchers.maybeRefreshBlocking();
         IndexSearcher s = searchers.acquire();
@@ -108,11 +94,15 @@ final class SpanRetention {
     return new Result(new Retained(deleted, stripped), texts);
   }
 
-  private static Query spans(Query q) {
-    return new BooleanQuery.Builder()
-        .add(SpanSearch.SPANS, BooleanClause.Occur.FILTER)
-        .add(q, BooleanClause.Occur.FILTER)
-        .build();
+  /** Documents matching {@code q} in the index as it is now (writes so far refreshed in). */
+  private long count(Query q) throws IOException {
+    searchers.maybeRefreshBlocking();
+    IndexSearcher s = searchers.acquire();
+    try {
+      return s.count(q);
+    } finally {
+      searchers.release(s);
+    }
   }
 
   /** The text documents (waiting or attached text) among {@code q}'s: all that is not a span. */

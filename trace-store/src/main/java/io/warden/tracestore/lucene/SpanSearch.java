@@ -258,14 +258,18 @@ final class SpanSearch {
     return find(new TermInSetQuery(SpanDocuments.LINK_TRACE, traceIds.stream().map(BytesRef::new).toList()), max);
   }
 
-  private List<SpanRecord> find(Query q, int max) throws IOException {
-    BooleanQuery query = new BooleanQuery.Builder()
+  /** The spans among {@code q}'s documents (not the text documents kept beside them). */
+  static Query spans(Query q) {
+    return new BooleanQuery.Builder()
         .add(SPANS, BooleanClause.Occur.FILTER)
         .add(q, BooleanClause.Occur.FILTER)
         .build();
+  }
+
+  private List<SpanRecord> find(Query q, int max) throws IOException {
     IndexSearcher s = searchers.acquire();
     try {
-      TopFieldDocs top = s.search(query, max, OLDEST_FIRST);
+      TopFieldDocs top = s.search(spans(q), max, OLDEST_FIRST);
       StoredFields stored = s.storedFields();
       List<SpanRecord> out = new ArrayList<>(top.scoreDocs.length);
       for (ScoreDoc sd : top.scoreDocs) {
