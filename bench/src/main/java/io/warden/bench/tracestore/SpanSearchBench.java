@@ -62,7 +62,8 @@ public final class SpanSearchBench {
     String kept = System.getProperty("index", "");
     Path dir = kept.isEmpty() ? Files.createTempDirectory("warden-search-bench") : Files.createDirectories(Path.of(kept));
     Path built = dir.resolve("bench-built-spans");
-    boolean reuse = !kept.isEmpty() && Files.exists(built) && Files.readString(built).strip().equals(total + " " + arrival);
+    String builtFor = total + " " + arrival; // what a kept index must have been built for
+    boolean reuse = !kept.isEmpty() && Files.exists(built) && Files.readString(built).strip().equals(builtFor);
     String[] vocabulary = vocabulary(5000);
     long end = Instant.parse("2026-05-31T00:00:00Z").getEpochSecond() * 1_000_000_000L;
     try (LuceneSpanStore store = LuceneSpanStore.open(dir)) {
@@ -72,7 +73,7 @@ public final class SpanSearchBench {
       } else {
         build(store, dir, total, vocabulary, end);
         if (!kept.isEmpty()) {
-          Files.writeString(built, total + " " + arrival);
+          Files.writeString(built, builtFor);
         }
       }
       // Seeded apart from the spans, so a run on a kept index asks the same queries as the run that built it.
