@@ -1,8 +1,12 @@
 package io.warden.bench.tracestore;
 
+import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -22,11 +26,30 @@ final class CpuSplit {
   private final long processStart = processCpuNanos();
   private final long wallStart = System.nanoTime();
   private final Map<String, Long> gcStart = gcMillis();
+  private final Map<String, Long> vmStart = vmThreadNanos();
+
+  /**
+   * Samples every thread each {@value #SAMPLE_MILLIS} ms until the report: Lucene's merge threads
+   * come and go, and a thread that ended before the report would count as GC or JIT otherwise.
+   */
+  private final Thread sampler;
+
+  static final long SAMPLE_MILLIS = 50;
 
   private CpuSplit() {
     for (long id : threads.getAllThreadIds()) {
       startById.put(id, Math.max(0, threads.getThreadCpuTime(id)));
     }
+    sampler = Thread.ofPlatform().daemon(true).name("bench-cpu-sampler").start(() -> {
+      try {
+        while (true) {
+          Thread.sleep(SAMPLE_MILLIS);
+          sample();
+        }
+      } catch (InterruptedException e) {
+        // the report ends sampling
+      }
+    });
   }
 
   static CpuSplit start() {
@@ -70,6 +93,7 @@ final class CpuSplit {
 
   /** "cpu per 1k spans: ingest 0.012 s, indexing ..., process total ... (GC and JIT included)". */
   synchronized String report(long spans) {
+    sampler.interrupt();
     Map<String, Long> byRole = new LinkedHashMap<>();
     for (String r : new String[] {"ingest", "indexing", "load generator", "other"}) {
       byRole.put(r, 0L);
@@ -84,6 +108,15 @@ final class CpuSplit {
     double k = Math.max(1, spans) / 1000.0;
     StringBuilder sb = new StringBuilder("cpu ms per 1k spans:");
     byRole.forEach((r, n) -> sb.append(String.format(Locale.ROOT, " %s %.1f,", r, n / 1e6 / k)));
+    Map<String, Long> vm = vmThreadNanos();
+    if (!vm.isEmpty()) {
+      sb.setLength(sb.length() - 1);
+      sb.append(" (");
+      vm.forEach((kind, n) -> sb.append(String.format(Locale.ROOT, "%s %.1f, ", kind,
+          (n - vmStart.getOrDefault(kind, 0L)) / 1e6 / k)));
+      sb.setLength(sb.length() - 2);
+      sb.append("),");
+    }
     sb.append(String.format(Locale.ROOT, " process total %.1f (%.2f cores busy); GC time",
         total / 1e6 / k, total / (double) (System.nanoTime() - wallStart)));
     gcMillis().forEach((gc, ms) -> sb.append(String.format(Locale.ROOT, " %s %d ms,", gc,
@@ -97,6 +130,39 @@ final class CpuSplit {
     Map<String, Long> out = new LinkedHashMap<>();
     for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
       out.put(gc.getName(), gc.getCollectionTime());
+    }
+    return out;
+  }
+
+  /**
+   * CPU time of the JVM's own collector and compiler threads by kind ("GC", "JIT"), read from
+   * {@code /proc/self/task} (Linux; empty elsewhere): the JVM lists neither. Native thread names
+   * are cut to 15 characters, which these prefixes fit. Ticks are 10 ms (USER_HZ 100).
+   */
+  static Map<String, Long> vmThreadNanos() {
+    Map<String, Long> out = new LinkedHashMap<>();
+    out.put("GC", 0L);
+    out.put("JIT", 0L);
+    try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+      for (Path task : tasks) {
+        String name;
+        String stat;
+        try {
+          name = Files.readString(task.resolve("comm")).strip();
+          stat = Files.readString(task.resolve("stat"));
+        } catch (IOException e) {
+          continue; // the thread ended between listing and reading
+        }
+        String kind = name.startsWith("GC Thread") || name.startsWith("G1 ") ? "GC"
+            : name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler") ? "JIT" : null;
+        if (kind != null) {
+          // Fields after the command's ")": state is the 3rd of stat(5), utime the 14th, stime the 15th.
+          String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+          out.merge(kind, (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10_000_000L, Long::sum);
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      return Map.of();
     }
     return out;
   }

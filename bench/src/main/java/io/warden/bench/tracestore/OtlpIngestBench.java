@@ -37,6 +37,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Ingest throughput: many concurrent real OpenTelemetry SDK exporters ({@code OtlpHttpSpanExporter}
@@ -60,6 +61,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Arguments (optional): {@code exporters seconds batchSize protocols} (default
  * {@code 32 15 512 http/protobuf,grpc}). The client and the server share the machine, so the
  * figure is a floor for the server alone.
+ *
+ * <p>By default every exporter sends its next batch as soon as the last one is acknowledged: the
+ * highest rate the server acknowledges. {@code -Drate=SPANS_PER_SECOND} paces the exporters to that
+ * rate instead (batches on a fixed schedule shared by all of them; a server that falls behind it
+ * shows as a lower acknowledged rate and growing lag): what a rate is sustained at. A run of two
+ * minutes or more prints a line every {@code -Dinterval=SECONDS} (default 60): rate acknowledged,
+ * refusals, spans the index is behind, and the lag of the probes found in that interval.
  */
 public final class OtlpIngestBench {
   private static final String AGENT = "bench-agent";
@@ -128,12 +136,21 @@ public final class OtlpIngestBench {
     long loadStart = System.nanoTime();
     long warmupEnd = loadStart + TimeUnit.SECONDS.toNanos(3);
     long end = warmupEnd + TimeUnit.SECONDS.toNanos(seconds);
+    long rate = Long.getLong("rate", 0);
+    long batchEveryNanos = rate <= 0 ? 0 : Math.max(1, TimeUnit.SECONDS.toNanos(templates.size()) / rate);
+    AtomicLong nextBatch = new AtomicLong();
     List<Thread> threads = new ArrayList<>();
     for (SpanExporter client : clients) {
       threads.add(Thread.ofPlatform().name("exporter").start(() -> {
         IdGenerator ids = IdGenerator.random();
         while (System.nanoTime() < end) {
           List<SpanData> batch = fresh(templates, ids);
+          if (batchEveryNanos > 0) {
+            long due = loadStart + nextBatch.getAndIncrement() * batchEveryNanos;
+            for (long wait; (wait = due - System.nanoTime()) > 0; ) {
+              LockSupport.parkNanos(wait);
+            }
+          }
           long t0 = System.nanoTime();
           CompletableResultCode r = client.export(batch).join(60, TimeUnit.SECONDS);
           long t1 = System.nanoTime();
@@ -163,14 +180,34 @@ public final class OtlpIngestBench {
         cpu.sampleCurrentThread();
       }));
     }
+    long interval = TimeUnit.SECONDS.toNanos(Long.getLong("interval", 60));
+    if (seconds >= 120) {
+      long spansBefore = 0;
+      long failuresBefore = 0;
+      for (long next = warmupEnd + interval; next < end; next += interval) {
+        for (long wait; (wait = next - System.nanoTime()) > 0; ) {
+          LockSupport.parkNanos(wait);
+        }
+        long spansNow = spans.get();
+        long failuresNow = failures.get();
+        System.out.printf(Locale.ROOT, "ingest %-13s at %3d s: %,.0f spans/s acknowledged, %d refused/failed requests%s%n",
+            protocol, TimeUnit.NANOSECONDS.toSeconds(next - warmupEnd),
+            (spansNow - spansBefore) / (interval / 1e9), failuresNow - failuresBefore,
+            store == null ? "" : String.format(Locale.ROOT, ", index %,d spans behind, %s",
+                luceneLagEntries(store) * templates.size(), searchLag.intervalReport()));
+        spansBefore = spansNow;
+        failuresBefore = failuresNow;
+      }
+    }
     for (Thread t : threads) {
       t.join();
     }
     cpu.sample(); // before the client threads go away
     int n = (int) Math.min(latencyCount.get(), latencies.length);
-    System.out.printf(Locale.ROOT, "ingest %-13s exporters=%d batch=%d: %,.0f spans/s acknowledged%s, "
+    System.out.printf(Locale.ROOT, "ingest %-13s exporters=%d batch=%d%s: %,.0f spans/s acknowledged%s, "
             + "%,.0f requests/s, request p50 %.1f ms p99 %.1f ms, refused/failed requests %d%n",
-        protocol, exporters, templates.size(), spans.get() / (double) seconds,
+        protocol, exporters, templates.size(), rate > 0 ? String.format(Locale.ROOT, " paced to %,d spans/s", rate) : "",
+        spans.get() / (double) seconds,
         store == null ? " (peer)" : " (fsynced)", requests.get() / (double) seconds,
         Machine.percentileMillis(latencies, n, 0.50), Machine.percentileMillis(latencies, n, 0.99), failures.get());
     for (SpanExporter c : clients) {

@@ -22,8 +22,11 @@ final class SearchLag {
   private final TraceStore store;
   private final LinkedBlockingQueue<Probe> probes = new LinkedBlockingQueue<>();
   private final long[] lags = new long[1_000_000];
-  private int count;
-  private long failures;
+  /** Written only by the probe thread; volatile so an interval report sees the lags before it. */
+  private volatile int count;
+  private volatile long failures;
+  /** Where the last {@link #intervalReport()} ended (read by the reporting thread only). */
+  private int intervalFrom;
   private final Thread thread;
 
   private SearchLag(TraceStore store) {
@@ -79,9 +82,22 @@ final class SearchLag {
 
   /** "ack->searchable lag over N probes: p50 ... p99 ... max ...". */
   String report() {
-    long[] sorted = lags;
+    return describe(0, count);
+  }
+
+  /** The same over the probes found since the last call (for a long run's per-interval lines). */
+  String intervalReport() {
+    int to = count;
+    String out = describe(intervalFrom, to);
+    intervalFrom = to;
+    return out;
+  }
+
+  private String describe(int from, int to) {
+    long[] part = java.util.Arrays.copyOfRange(lags, from, to);
+    int n = part.length;
     return String.format(Locale.ROOT, "ack->searchable lag over %d probes: p50 %.0f ms, p99 %.0f ms, max %.0f ms%s",
-        count, Machine.percentileMillis(sorted, count, 0.5), Machine.percentileMillis(sorted, count, 0.99),
-        Machine.percentileMillis(sorted, count, 1.0), failures == 0 ? "" : " (" + failures + " failed searches)");
+        n, Machine.percentileMillis(part, n, 0.5), Machine.percentileMillis(part, n, 0.99),
+        Machine.percentileMillis(part, n, 1.0), failures == 0 ? "" : " (" + failures + " failed searches)");
   }
 }
