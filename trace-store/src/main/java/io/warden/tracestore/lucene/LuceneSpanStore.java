@@ -114,6 +114,7 @@ public final class LuceneSpanStore implements SpanStore {
   private final Analyzer analyzer;
   private final IndexWriter writer;
   private final SearcherManager searchers;
+  private final StoredSpanIds storedIds;
   private final SpanSearch search;
   private final CostRollup costs;
   private final SpanRetention retention;
@@ -179,6 +180,7 @@ public final class LuceneSpanStore implements SpanStore {
         attachedInRefresh = Set.of();
       }
     });
+    this.storedIds = new StoredSpanIds(searchers);
     this.search = new SpanSearch(searchers, analyzer);
     this.costs = new CostRollup(searchers);
     this.retention = new SpanRetention(writer, searchers);
@@ -197,6 +199,7 @@ public final class LuceneSpanStore implements SpanStore {
         .setRAMBufferSizeMB(128)
         // Plain segment files: compound files cost a second copy of every flushed segment.
         .setUseCompoundFile(false)
+        .setCodec(SpanDocuments.codec())
         .setCommitOnClose(true);
     TieredMergePolicy merges = new TieredMergePolicy();
     merges.setNoCFSRatio(0.0);
@@ -363,15 +366,19 @@ public final class LuceneSpanStore implements SpanStore {
 
   /**
    * Stores spans; a span stored before is replaced (idempotent on trace and span id), whenever it
-   * was stored: every span is written as an update by its id term. Lucene applies the buffered
-   * deletes when the segment is flushed, one term seek per older segment, which measured no
-   * dearer than appending (the CPU is in analysing the text); a window of recently seen ids, as
-   * before, missed resends after a restart or after the window had moved on.
+   * was stored. Each span is looked up first ({@link StoredSpanIds}: the searcher, the id terms'
+   * Bloom filters, and the keys written since it last refreshed): a new span is appended, one
+   * stored before is written as an update by its id term. Updating every span measured no dearer
+   * at 1M spans, but Lucene applies an update's delete by seeking its id in every older segment,
+   * which at 8.5M spans was an eighth of the process's CPU; a window of recently seen ids, earlier
+   * still, missed resends after a restart or after the window had moved on.
    */
   @Override
   public void write(List<SpanRecord> spans) throws IOException {
-    for (SpanRecord s : spans) {
-      write(s, null);
+    try (StoredSpanIds.Lookup stored = storedIds.lookup()) {
+      for (SpanRecord s : spans) {
+        write(s, null, stored);
+      }
     }
   }
 
@@ -385,16 +392,19 @@ public final class LuceneSpanStore implements SpanStore {
       throw new IllegalArgumentException(
           "write: " + spans.size() + " spans but " + encoded.size() + " encodings; pass one encoding per span");
     }
-    for (int i = 0; i < spans.size(); i++) {
-      write(spans.get(i), encoded.get(i));
+    try (StoredSpanIds.Lookup stored = storedIds.lookup()) {
+      for (int i = 0; i < spans.size(); i++) {
+        write(spans.get(i), encoded.get(i), stored);
+      }
     }
   }
 
-  private void write(SpanRecord s, @Nullable ByteBuffer encoded) throws IOException {
+  private void write(SpanRecord s, @Nullable ByteBuffer encoded, StoredSpanIds.Lookup stored) throws IOException {
     SpanRecord span = s;
+    long keyHash = SpanKeyHashes.hash(s.traceId(), s.spanId());
     // Most spans: no text documents at all, or not this span's (a hash and a probe, no lookup).
     SpanKeyHashes keys = textKeys;
-    if (!keys.isEmpty() && keys.contains(SpanKeyHashes.hash(s.traceId(), s.spanId()))) {
+    if (!keys.isEmpty() && keys.contains(keyHash)) {
       String attached = joinAttachedText(s);
       if (attached != null) {
         span = s.withText(join(s.text(), attached));
@@ -402,7 +412,13 @@ public final class LuceneSpanStore implements SpanStore {
       }
     }
     Document d = SpanDocuments.toDocument(span, encoded);
-    writer.updateDocument(SpanDocuments.idTerm(d), d);
+    Term id = SpanDocuments.idTerm(d);
+    if (stored.stored(id.bytes(), keyHash)) {
+      writer.updateDocument(id, d);
+    } else {
+      writer.addDocument(d);
+    }
+    storedIds.written(keyHash);
   }
 
   /**
@@ -490,6 +506,7 @@ public final class LuceneSpanStore implements SpanStore {
                 span.startEpochNanos(), attached == null ? text.toString() : join(attached, text.toString())));
             writer.updateDocument(id,
                 SpanDocuments.toDocument(span.withText(join(span.text(), text.toString()))));
+            storedIds.written(SpanKeyHashes.hash(key));
             keys.add(SpanKeyHashes.hash(key));
             attachedSinceRefresh.add(key);
           } else if (pendingText.size() < MAX_PENDING_SPANS || pendingText.containsKey(key)) {

@@ -33,6 +33,15 @@ final class SpanKeyHashes {
     return table[probe(table, h)] == h;
   }
 
+  /** Adds every hash of {@code other}. */
+  void addAll(SpanKeyHashes other) {
+    for (long v : other.slots) {
+      if (v != 0) {
+        add(v);
+      }
+    }
+  }
+
   /** Adds {@code hash}; false when it was here already. */
   boolean add(long hash) {
     long h = nonZero(hash);

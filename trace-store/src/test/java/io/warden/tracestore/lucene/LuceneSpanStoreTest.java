@@ -252,6 +252,62 @@ class LuceneSpanStoreTest {
   }
 
   @Test
+  void write_resentWhileTheSearcherRefreshesOnAnotherThread_isStoredOnce() throws Exception {
+    // New spans are appended and only spans stored before are updated: a lookup that missed a span
+    // written a moment ago (not yet in the searcher, or in a searcher older than the refresh that
+    // showed it) would store it twice.
+    java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+    Thread refresher = Thread.ofPlatform().start(() -> {
+      while (!done.get()) {
+        try {
+          store.refreshNow();
+        } catch (Throwable t) {
+          failed.set(t);
+          return;
+        }
+      }
+    });
+    java.util.Random random = new java.util.Random(7);
+    List<List<SpanRecord>> batches = new ArrayList<>();
+    try {
+      for (int b = 0; b < 60; b++) {
+        List<SpanRecord> batch = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+          batch.add(span(b * 300 + i, "planner", "", "", "OK", T0 + b, "0.01", "text " + b));
+        }
+        // New spans, then the batch before (written a moment ago: a refresh may end in between),
+        // then an older one.
+        List<SpanRecord> write = new ArrayList<>(batch);
+        write.addAll(batches.isEmpty() ? List.of() : batches.get(b - 1));
+        batches.add(batch);
+        store.write(write);
+        store.write(batches.get(random.nextInt(batches.size())));
+      }
+    } finally {
+      done.set(true);
+      refresher.join();
+    }
+    assertThat(failed.get()).isNull();
+    store.refreshNow();
+    assertThat(store.count()).isEqualTo(60 * 300);
+    assertThat(store.costs(CostGroup.AGENT, null, null)).singleElement()
+        .satisfies(r -> assertThat(r.totalUsd()).isEqualByComparingTo("180.00"));
+  }
+
+  @Test
+  void idTerms_areWrittenWithABloomFilter() throws Exception {
+    seed();
+    store.commit();
+    try (org.apache.lucene.store.Directory d = org.apache.lucene.store.FSDirectory.open(dir);
+        org.apache.lucene.index.DirectoryReader reader = org.apache.lucene.index.DirectoryReader.open(d)) {
+      assertThat(reader.leaves()).isNotEmpty().allSatisfy(leaf -> assertThat(
+          leaf.reader().getFieldInfos().fieldInfo("id").getAttribute("PerFieldPostingsFormat.format"))
+          .isEqualTo("BloomFilter"));
+    }
+  }
+
+  @Test
   void costs_groupByEachKey() throws Exception {
     seed();
     store.refreshNow();
