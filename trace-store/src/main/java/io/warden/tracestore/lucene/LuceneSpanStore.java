@@ -180,7 +180,7 @@ public final class LuceneSpanStore implements SpanStore {
         attachedInRefresh = Set.of();
       }
     });
-    this.storedIds = new StoredSpanIds(searchers);
+    this.storedIds = StoredSpanIds.open(searchers);
     this.search = new SpanSearch(searchers, analyzer);
     this.costs = new CostRollup(searchers);
     this.retention = new SpanRetention(writer, searchers);
@@ -199,7 +199,6 @@ public final class LuceneSpanStore implements SpanStore {
         .setRAMBufferSizeMB(128)
         // Plain segment files: compound files cost a second copy of every flushed segment.
         .setUseCompoundFile(false)
-        .setCodec(SpanDocuments.codec())
         .setCommitOnClose(true);
     TieredMergePolicy merges = new TieredMergePolicy();
     merges.setNoCFSRatio(0.0);
@@ -305,6 +304,11 @@ public final class LuceneSpanStore implements SpanStore {
     }
   }
 
+  /** How many span keys the filter of stored spans is made for (tests). */
+  long storedKeyCapacity() {
+    return storedIds.capacity();
+  }
+
   /** Makes every span written so far searchable now (tests and callers that must read their writes). */
   public void refreshNow() throws IOException {
     searchers.maybeRefreshBlocking();
@@ -366,9 +370,9 @@ public final class LuceneSpanStore implements SpanStore {
 
   /**
    * Stores spans; a span stored before is replaced (idempotent on trace and span id), whenever it
-   * was stored. Each span is looked up first ({@link StoredSpanIds}: the searcher, the id terms'
-   * Bloom filters, and the keys written since it last refreshed): a new span is appended, one
-   * stored before is written as an update by its id term. Updating every span measured no dearer
+   * was stored. Each span is looked up first ({@link StoredSpanIds}: a Bloom filter of every stored
+   * span's key, the keys written since the searcher last refreshed, and for the rest the searcher):
+   * a new span is appended, one stored before is written as an update by its id term. Updating every span measured no dearer
    * at 1M spans, but Lucene applies an update's delete by seeking its id in every older segment,
    * which at 8.5M spans was an eighth of the process's CPU; a window of recently seen ids, earlier
    * still, missed resends after a restart or after the window had moved on.
@@ -380,6 +384,7 @@ public final class LuceneSpanStore implements SpanStore {
         write(s, null, stored);
       }
     }
+    storedIds.rebuildIfFull();
   }
 
   /**
@@ -397,6 +402,7 @@ public final class LuceneSpanStore implements SpanStore {
         write(spans.get(i), encoded.get(i), stored);
       }
     }
+    storedIds.rebuildIfFull();
   }
 
   private void write(SpanRecord s, @Nullable ByteBuffer encoded, StoredSpanIds.Lookup stored) throws IOException {
@@ -576,6 +582,9 @@ public final class LuceneSpanStore implements SpanStore {
       SpanRetention.Result r = retention.enforce(spansBefore, textBefore);
       if (r.deletedTextDocuments() > 0 || r.retained().deletedSpans() > 0) {
         loadTextDocuments(); // forget what was deleted, waiting text and keys
+      }
+      if (r.retained().deletedSpans() > 0) {
+        storedIds.rebuild(); // and the deleted spans' keys
       }
       return r.retained();
     }

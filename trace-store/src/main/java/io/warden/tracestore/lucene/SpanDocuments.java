@@ -13,11 +13,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.codecs.Codec;
-import org.apache.lucene.codecs.PostingsFormat;
-import org.apache.lucene.codecs.bloom.BloomFilteringPostingsFormat;
-import org.apache.lucene.codecs.lucene103.Lucene103Codec;
-import org.apache.lucene.codecs.lucene103.Lucene103PostingsFormat;
 import org.apache.lucene.analysis.LowerCaseFilter;
 import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.analysis.Tokenizer;
@@ -137,24 +132,6 @@ final class SpanDocuments {
   private static final StringField HAS_TEXT_FIELD = new StringField(HAS_TEXT, "1", Field.Store.NO);
 
   private SpanDocuments() {}
-
-  /**
-   * Lucene's codec with a Bloom filter in front of the {@code id} terms: looking a span up before
-   * writing it ({@link StoredSpanIds}) asks every segment for an id that is almost never there, and
-   * the filter answers that from memory (a few bits per span) instead of reading the segment's term
-   * blocks. Segments record their postings format by name, so indexes written before open
-   * unchanged and gain the filter as they merge. Named after Lucene's current default codec, which
-   * a Lucene upgrade renames.
-   */
-  static Codec codec() {
-    PostingsFormat ids = new BloomFilteringPostingsFormat(new Lucene103PostingsFormat());
-    return new Lucene103Codec() {
-      @Override
-      public PostingsFormat getPostingsFormatForField(String field) {
-        return field.equals(ID) ? ids : super.getPostingsFormatForField(field);
-      }
-    };
-  }
 
   /** The {@code id} term of a document made by {@link #toDocument}: its own bytes, converted once. */
   static Term idTerm(Document d) {

@@ -1,5 +1,7 @@
 package io.warden.tracestore.lucene;
 
+import org.apache.lucene.util.BytesRef;
+
 /**
  * The 64-bit hashes of span keys ({@code traceId:spanId}): which spans may have text attached to
  * them, in 11 to 21 bytes per span whatever the key's length, so that writing a span asks the
@@ -100,6 +102,37 @@ final class SpanKeyHashes {
   /** The hash of a span key ({@code traceId:spanId}): {@link #hash(String, String)} of its parts. */
   static long hash(String spanKey) {
     return finish(add(FNV_OFFSET, spanKey));
+  }
+
+  /**
+   * The hash of the span whose {@code id} term ({@code spanId:traceId}) is {@code idTerm}: the same
+   * as {@link #hash(String, String)} of its trace and span ids, without making strings of them.
+   */
+  static long hashOfIdTerm(BytesRef idTerm) {
+    int colon = -1;
+    for (int i = 0; i < idTerm.length; i++) {
+      byte b = idTerm.bytes[idTerm.offset + i];
+      if (b < 0) { // not ASCII: hash the characters as the String form does
+        String id = idTerm.utf8ToString();
+        int c = id.indexOf(':');
+        return c < 0 ? hash(id) : hash(id.substring(c + 1), id.substring(0, c));
+      }
+      if (b == ':' && colon < 0) {
+        colon = i;
+      }
+    }
+    if (colon < 0) {
+      return finish(add(FNV_OFFSET, idTerm, 0, idTerm.length));
+    }
+    long h = add(FNV_OFFSET, idTerm, colon + 1, idTerm.length);
+    return finish(add(add(h, ':'), idTerm, 0, colon));
+  }
+
+  private static long add(long h, BytesRef ascii, int from, int to) {
+    for (int i = from; i < to; i++) {
+      h = add(h, (char) ascii.bytes[ascii.offset + i]);
+    }
+    return h;
   }
 
   private static final long FNV_OFFSET = 0xcbf29ce484222325L;

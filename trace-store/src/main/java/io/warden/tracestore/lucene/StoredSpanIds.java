@@ -17,38 +17,140 @@ import org.apache.lucene.util.BytesRef;
  * Whether a span is stored already, so that a new span is appended and only a span sent again is
  * written as an update by its id term. An update costs a seek of its id in every older segment
  * when Lucene applies its delete at the next flush (in a profile at 8.5M spans: three fifths of the
- * refresh thread, an eighth of the process); here a span is looked up once, and the id terms'
- * Bloom filters ({@link SpanDocuments#codec()}) answer "not in this segment" for almost every
- * segment without reading its terms.
+ * refresh thread, an eighth of the process); here almost every new span is told apart by one hash.
  *
- * <p>The searcher shows what was written before its last refresh; the keys written since (and
- * while it refreshes) are kept here as 64-bit hashes until a refresh has made them visible. A hash
- * shared by two keys makes a new span an update: slower, never wrong. Refresh listener and writer
- * may run on different threads; the sets change under this object's lock.
+ * <p>Three sources: a Bloom filter of every span key stored ({@link SpanKeyFilter}, built from the
+ * index's id terms at open and again when it is full or retention has deleted spans) says "never
+ * stored" for almost every new span; the keys written since the searcher last refreshed, and while
+ * it refreshes (64-bit hashes, kept until a refresh has made them visible); and, for the rest
+ * (spans sent again, and the filter's ~1% false "maybe"), the id term looked up in every segment
+ * of the searcher. A hash shared by two keys makes a new span an update: slower, never wrong.
+ *
+ * <p>The refresh listener, the writers and a rebuild may run on different threads; the sets and
+ * filters change under this object's lock.
  */
 final class StoredSpanIds implements ReferenceManager.RefreshListener {
+  private enum Answer { NEW, RECENT, LOOK_UP }
+
+  /** Id terms hashed before the lock is taken to add them, during a rebuild. */
+  private static final int REBUILD_CHUNK = 4096;
+
   private final SearcherManager searchers;
   private SpanKeyHashes sinceRefresh = new SpanKeyHashes();
   private SpanKeyHashes inRefresh = new SpanKeyHashes();
   /** Refreshes that made written keys visible: a lookup's searcher older than the last one is renewed. */
   private long refreshes;
+  private SpanKeyFilter stored = new SpanKeyFilter(0);
+  /** The filter a rebuild is filling, or null: keys written meanwhile go into both. */
+  private SpanKeyFilter building;
 
-  StoredSpanIds(SearcherManager searchers) {
+  private StoredSpanIds(SearcherManager searchers) {
     this.searchers = searchers;
-    searchers.addListener(this);
+  }
+
+  /** Ids of the spans the searchers' index holds; builds its filter from the index now. */
+  static StoredSpanIds open(SearcherManager searchers) throws IOException {
+    StoredSpanIds ids = new StoredSpanIds(searchers);
+    searchers.addListener(ids);
+    ids.rebuild();
+    return ids;
   }
 
   /** Records a span just written (after the write: a refresh that starts later shows it). */
   synchronized void written(long keyHash) {
     sinceRefresh.add(keyHash);
+    stored.add(keyHash);
+    if (building != null) {
+      building.add(keyHash);
+    }
   }
 
-  private synchronized boolean unrefreshed(long keyHash) {
-    return sinceRefresh.contains(keyHash) || inRefresh.contains(keyHash);
+  private synchronized Answer answer(long keyHash) {
+    if (sinceRefresh.contains(keyHash) || inRefresh.contains(keyHash)) {
+      return Answer.RECENT;
+    }
+    return stored.mightContain(keyHash) ? Answer.LOOK_UP : Answer.NEW;
   }
 
   private synchronized long refreshes() {
     return refreshes;
+  }
+
+  /** The filter's capacity (tests). */
+  synchronized long capacity() {
+    return stored.capacity();
+  }
+
+  /** Builds a larger filter when this one holds more keys than it was made for; call it outside writes. */
+  void rebuildIfFull() throws IOException {
+    synchronized (this) {
+      if (!stored.full()) {
+        return;
+      }
+    }
+    rebuild();
+  }
+
+  /**
+   * Builds the filter again from the index's id terms, for twice the keys the current one holds
+   * (deleted spans' keys drop out): 2.5 bytes of memory per span, a false "maybe" for about 1 in
+   * 10,000 new spans after a rebuild and 1 in 100 when it is full again. Keys written while it runs go into both filters, and the
+   * searcher it reads is opened after it started, so no stored span is missing from the new one.
+   */
+  void rebuild() throws IOException {
+    long documents;
+    IndexSearcher current = searchers.acquire();
+    try {
+      documents = current.getIndexReader().maxDoc(); // at open: how many keys to expect
+    } finally {
+      searchers.release(current);
+    }
+    SpanKeyFilter next;
+    synchronized (this) {
+      if (building != null) {
+        return; // another thread is at it
+      }
+      next = new SpanKeyFilter(2 * Math.max(stored.added(), documents));
+      building = next;
+    }
+    try {
+      searchers.maybeRefreshBlocking();
+      IndexSearcher searcher = searchers.acquire();
+      try {
+        long[] chunk = new long[REBUILD_CHUNK];
+        for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+          Terms terms = leaf.reader().terms(SpanDocuments.ID);
+          if (terms == null) {
+            continue;
+          }
+          TermsEnum ids = terms.iterator();
+          int n = 0;
+          for (BytesRef id = ids.next(); id != null; id = ids.next()) {
+            chunk[n++] = SpanKeyHashes.hashOfIdTerm(id);
+            if (n == chunk.length) {
+              addAll(next, chunk, n);
+              n = 0;
+            }
+          }
+          addAll(next, chunk, n);
+        }
+      } finally {
+        searchers.release(searcher);
+      }
+      synchronized (this) {
+        stored = next;
+      }
+    } finally {
+      synchronized (this) {
+        building = null;
+      }
+    }
+  }
+
+  private synchronized void addAll(SpanKeyFilter filter, long[] hashes, int n) {
+    for (int i = 0; i < n; i++) {
+      filter.add(hashes[i]);
+    }
   }
 
   @Override
@@ -85,8 +187,9 @@ final class StoredSpanIds implements ReferenceManager.RefreshListener {
 
     /** Whether the span with id term {@code id} and key hash {@code keyHash} may be stored. */
     boolean stored(BytesRef id, long keyHash) throws IOException {
-      if (unrefreshed(keyHash)) {
-        return true;
+      Answer answer = answer(keyHash);
+      if (answer != Answer.LOOK_UP) {
+        return answer == Answer.RECENT;
       }
       // Keys leave the sets only once a refresh shows them: a searcher from before it would not.
       long seen = refreshes();

@@ -296,15 +296,24 @@ class LuceneSpanStoreTest {
   }
 
   @Test
-  void idTerms_areWrittenWithABloomFilter() throws Exception {
-    seed();
-    store.commit();
-    try (org.apache.lucene.store.Directory d = org.apache.lucene.store.FSDirectory.open(dir);
-        org.apache.lucene.index.DirectoryReader reader = org.apache.lucene.index.DirectoryReader.open(d)) {
-      assertThat(reader.leaves()).isNotEmpty().allSatisfy(leaf -> assertThat(
-          leaf.reader().getFieldInfos().fieldInfo("id").getAttribute("PerFieldPostingsFormat.format"))
-          .isEqualTo("BloomFilter"));
+  void write_pastTheStoredKeyFiltersCapacity_rebuildsItAndStillStoresEachSpanOnce() throws Exception {
+    int spans = (int) SpanKeyFilter.MIN_CAPACITY + 5_000;
+    List<SpanRecord> first = new ArrayList<>();
+    List<SpanRecord> last = new ArrayList<>();
+    for (int b = 0; b * 5_000 < spans; b++) {
+      List<SpanRecord> batch = new ArrayList<>();
+      for (int i = b * 5_000; i < Math.min(spans, (b + 1) * 5_000); i++) {
+        batch.add(span(i, "planner", "", "", "OK", T0 + i, "0.01", ""));
+      }
+      store.write(batch);
+      (b == 0 ? first : last).clear();
+      (b == 0 ? first : last).addAll(batch);
     }
+    assertThat(store.storedKeyCapacity()).isGreaterThan(SpanKeyFilter.MIN_CAPACITY);
+    store.write(first); // stored before the rebuild: found through the new filter
+    store.write(last);
+    store.refreshNow();
+    assertThat(store.count()).isEqualTo(spans);
   }
 
   @Test

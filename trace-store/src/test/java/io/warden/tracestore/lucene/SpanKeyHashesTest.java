@@ -3,6 +3,7 @@ package io.warden.tracestore.lucene;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Random;
+import org.apache.lucene.util.BytesRef;
 import org.junit.jupiter.api.Test;
 
 class SpanKeyHashesTest {
@@ -13,6 +14,19 @@ class SpanKeyHashesTest {
     String spanId = "00f067aa0ba902b7";
     assertThat(SpanKeyHashes.hash(traceId, spanId)).isEqualTo(SpanKeyHashes.hash(traceId + ":" + spanId));
     assertThat(SpanKeyHashes.hash(traceId, spanId)).isNotEqualTo(SpanKeyHashes.hash(spanId, traceId));
+  }
+
+  @Test
+  void hashOfIdTerm_isTheHashOfTheSpansKey() {
+    String traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+    String spanId = "00f067aa0ba902b7";
+    // The id term is spanId:traceId; the key traceId:spanId.
+    assertThat(SpanKeyHashes.hashOfIdTerm(new BytesRef(SpanIdQueries.idOfKey(traceId + ":" + spanId))))
+        .isEqualTo(SpanKeyHashes.hash(traceId, spanId));
+    assertThat(SpanKeyHashes.hashOfIdTerm(new BytesRef("spän:tröce"))).isEqualTo(SpanKeyHashes.hash("tröce", "spän"));
+    assertThat(SpanKeyHashes.hashOfIdTerm(new BytesRef("x:y:z"))).isEqualTo(SpanKeyHashes.hash("y:z", "x"));
+    BytesRef inside = new BytesRef("..b:a..".getBytes(java.nio.charset.StandardCharsets.UTF_8), 2, 3);
+    assertThat(SpanKeyHashes.hashOfIdTerm(inside)).isEqualTo(SpanKeyHashes.hash("a", "b"));
   }
 
   @Test
