@@ -53,7 +53,8 @@ for ((i = 1; i <= rounds; i++)); do
     echo "== round $i, $side ($([ "$side" = before ] && echo "$ref ${sha:0:10}" || echo "this tree")): $cls $*" \
       "(load average $(cut -d' ' -f1-3 /proc/loadavg))"
     java "${opts[@]}" -cp "$cp" "$cls" "$@" 2>&1 | grep -v -e '^WARNING' -e VectorizationProvider \
-      | tee >(sed -n "s/^ingest \([^ ]*\) *exporters=.*: \([0-9,]*\) spans\/s acknowledged.*/$side \1 \2/p" >> "$rates")
+      | tee >(sed -n -e "s/^ingest \([^ ]*\) *exporters=.*: \([0-9,]*\) spans\/s acknowledged.*/$side \1 \2/p" \
+        -e "s/^ingest \([^ ]*\) .*(indexing \([0-9,]*\) spans\/s over the whole run)/$side-indexed \1 \2/p" >> "$rates")
   done
   if [ -n "$peer" ]; then
     echo "== round $i, peer (load average $(cut -d' ' -f1-3 /proc/loadavg))"
@@ -62,10 +63,15 @@ for ((i = 1; i <= rounds; i++)); do
 done
 if [ -n "$peer" ]; then
   sleep 1 # the tee subshells' last lines
-  # Mean acknowledged rate per side and protocol over the rounds, then the ratios.
+  # Mean rates per side and protocol over the rounds, then the ratios: acknowledged, and indexed
+  # (acknowledged over the load plus the index's catch-up: what became searchable, per second).
   tr -d , < "$rates" | awk '{ sum[$1" "$2] += $3; n[$1" "$2]++; protos[$2] = 1 }
+    function mean(k) { return n[k] ? sum[k] / n[k] : 0 }
     END { for (p in protos) {
-      b = sum["before "p] / n["before "p]; a = sum["after "p] / n["after "p]; q = sum["peer "p] / n["peer "p]
+      b = mean("before "p); a = mean("after "p); q = mean("peer "p)
       printf "== %s acknowledged spans/s, mean of the rounds: before %.0f, after %.0f, peer %.0f; after/before %.2f, before/peer %.2f, after/peer %.2f\n",
-        p, b, a, q, (b ? a / b : 0), (q ? b / q : 0), (q ? a / q : 0) } }'
+        p, b, a, q, (b ? a / b : 0), (q ? b / q : 0), (q ? a / q : 0)
+      b = mean("before-indexed "p); a = mean("after-indexed "p)
+      printf "== %s indexed spans/s (acknowledged over load + catch-up), mean of the rounds: before %.0f, after %.0f; after/before %.2f, before/peer %.2f, after/peer %.2f (peer: acknowledged, it keeps nothing)\n",
+        p, b, a, (b ? a / b : 0), (q ? b / q : 0), (q ? a / q : 0) } }'
 fi
