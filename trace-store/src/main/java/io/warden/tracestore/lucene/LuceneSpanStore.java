@@ -370,12 +370,13 @@ public final class LuceneSpanStore implements SpanStore {
 
   /**
    * Stores spans; a span stored before is replaced (idempotent on trace and span id), whenever it
-   * was stored. Each span is looked up first ({@link StoredSpanIds}: a Bloom filter of every stored
-   * span's key, the keys written since the searcher last refreshed, and for the rest the searcher):
-   * a new span is appended, one stored before is written as an update by its id term. Updating every span measured no dearer
-   * at 1M spans, but Lucene applies an update's delete by seeking its id in every older segment,
-   * which at 8.5M spans was an eighth of the process's CPU; a window of recently seen ids, earlier
-   * still, missed resends after a restart or after the window had moved on.
+   * was stored. Each span is looked up first ({@link StoredSpanIds}: the keys written since the
+   * searcher last refreshed, a Bloom filter of every stored span's key, and for the rest the
+   * searcher): a new span is appended, one stored before is written as an update by its id term.
+   * Updating every span measured no dearer at 1M spans, but Lucene applies an update's delete by
+   * seeking its id in every older segment, which at 8.5M spans was an eighth of the process's CPU;
+   * a window of recently seen ids, earlier still, missed resends after a restart or after the
+   * window had moved on.
    */
   @Override
   public void write(List<SpanRecord> spans) throws IOException {

@@ -26,8 +26,10 @@ import org.apache.lucene.util.BytesRef;
  * (spans sent again, and the filter's ~1% false "maybe"), the id term looked up in every segment
  * of the searcher. A hash shared by two keys makes a new span an update: slower, never wrong.
  *
- * <p>The refresh listener, the writers and a rebuild may run on different threads; the sets and
- * filters change under this object's lock.
+ * <p>The refresh listener, the writer and a rebuild may run on different threads; the sets and
+ * filters change under this object's lock. Spans are written from one thread at a time, as the
+ * {@code SpanStore} contract has it: two threads writing the same new span at once could both
+ * append it.
  */
 final class StoredSpanIds implements ReferenceManager.RefreshListener {
   private enum Answer { NEW, RECENT, LOOK_UP }
