@@ -20,12 +20,12 @@ import java.util.Map;
 /**
  * The Lucene applier's work alone, by CPU time: spans shaped like {@code OtlpIngestBench}'s (a GenAI
  * chat span named {@code chat claude-opus-4-7}, a ~300-character prompt and completion, 512 spans per
- * trace), made before the clock starts, written in batches of 5,000 (the applier's batch) to one
- * {@link LuceneSpanStore} with its refresh running. Prints, per round, the writing thread's CPU
- * (building documents and inverting them) and the whole process's (with flushes, merges, GC and JIT)
- * per 1,000 spans, and of that process CPU the merge threads' and the refresh thread's (flushes)
- * share, and the wall-clock rate (spans written and committed per second). Thread CPU does not move
- * with other people's load the way a rate does. Merge threads come
+ * trace, random-looking trace and span ids), made before the clock starts, written in batches of
+ * 5,000 (the applier's batch) to one {@link LuceneSpanStore} with its refresh running. Prints, per
+ * round, the writing thread's CPU (building documents and inverting them) and the whole process's
+ * (with flushes, merges, GC and JIT) per 1,000 spans, and of that process CPU the merge threads' and
+ * the refresh thread's (flushes) share, and the wall-clock rate (spans written and committed per
+ * second). Thread CPU does not move with other people's load the way a rate does. Merge threads come
  * and go, so a sampler reads every thread's CPU every 10 ms: a merge thread's last few milliseconds
  * before it ends can be missed.
  *
@@ -178,9 +178,20 @@ public final class LuceneWriteBench {
     return out;
   }
 
+  /** SplitMix64's finaliser: a bijection, so every n gets its own id. */
+  private static long mix(long n) {
+    long z = n * 0x9E3779B97F4A7C15L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+
   private static SpanRecord span(long n) {
-    String trace = String.format("%032x", n / 512 + 1);
-    String id = String.format("%016x", n + 1);
+    // Random-looking ids, as SDKs make them: sequential ones share long prefixes, which lets Lucene's
+    // terms dictionary skip work (block compression attempts among it) that real ids always cost.
+    long t = n / 512 + 1;
+    String trace = String.format("%016x%016x", mix(t), mix(~t));
+    String id = String.format("%016x", mix(n + 1));
     long start = 1_780_000_000_000_000_000L + n * 1_000_000L;
     long i = n % 512;
     String text = "Reconcile invoice " + (4000 + i) + " for customer ACME against the ledger and draft an email to "
