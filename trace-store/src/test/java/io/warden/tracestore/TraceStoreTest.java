@@ -28,6 +28,8 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 class TraceStoreTest {
   @TempDir
@@ -101,27 +103,30 @@ class TraceStoreTest {
   }
 
   /**
-   * An upgrade from the {@code lucene-v1} layout: the index written by the old code is copied, and
-   * its log checkpoint carries over, so the spans acknowledged after it are applied from the log
-   * position the old index had reached (neither skipped nor replayed from the start).
+   * An index of an earlier layout, written by the old code: {@code lucene-v1}'s is copied, {@code
+   * lucene-v3}'s opened as it is; either way its log checkpoint carries over, so the spans
+   * acknowledged after it are applied from the log position the old index had reached (neither
+   * skipped nor replayed from the start).
    */
-  @Test
-  void start_overAV1Index_upgradesItAndKeepsApplyingFromItsCheckpoint() throws Exception {
+  @ParameterizedTest
+  @CsvSource({"lucene-v1-index.zip, lucene-v1", "lucene-v3-index.zip, lucene-v3"})
+  void start_overAnEarlierLayoutsIndex_opensItAndKeepsApplyingFromItsCheckpoint(String fixture, String layout)
+      throws Exception {
     TraceStore first = TraceStore.builder(dir).setAuthenticator((b, source) -> null).setInventory(Inventory.create())
         .setHost("127.0.0.1").setHttpPort(0).setGrpcPort(0).build();
     first.start().toCompletionStage().toCompletableFuture().join();
     first.spanSink().write(sinkSpan("1111111111111111", "before the upgrade")).toCompletableFuture().join();
     await().untilAsserted(() -> assertThat(first.search(textQuery("before")).hits()).hasSize(1));
     first.close();
-    // What the old version left: its index (lucene-v1-index.zip, written by the lucene-v1 code) and
-    // its checkpoint, past the entry above.
+    // What the old version left: its index (written by that layout's code) and its checkpoint, past
+    // the entry above.
     Path traces = dir.resolve("traces");
     Path wal = traces.resolve("wal");
-    Files.move(wal.resolve(LuceneSpanStore.NAME + ".checkpoint"), wal.resolve("lucene-v1.checkpoint"));
+    Files.move(wal.resolve(LuceneSpanStore.NAME + ".checkpoint"), wal.resolve(layout + ".checkpoint"));
     Files.move(traces.resolve("lucene"), dir.resolve("index-written-by-this-version"));
     Files.createDirectories(traces.resolve("lucene"));
     try (var zip = new java.util.zip.ZipInputStream(
-        LuceneSpanStore.class.getResourceAsStream("lucene-v1-index.zip"))) {
+        LuceneSpanStore.class.getResourceAsStream(fixture))) {
       for (var e = zip.getNextEntry(); e != null; e = zip.getNextEntry()) {
         Files.copy(zip, traces.resolve("lucene").resolve(e.getName()));
       }
@@ -131,7 +136,7 @@ class TraceStoreTest {
         .setInventory(Inventory.create()).setHost("127.0.0.1").setHttpPort(0).setGrpcPort(0).build();
     try {
       second.start().toCompletionStage().toCompletableFuture().join();
-      assertThat(wal.resolve("lucene-v1.checkpoint")).doesNotExist();
+      assertThat(wal.resolve(layout + ".checkpoint")).doesNotExist();
       second.spanSink().write(sinkSpan("2222222222222222", "after the upgrade")).toCompletableFuture().join();
       await().untilAsserted(() -> assertThat(second.search(textQuery("upgrade")).hits())
           .extracting(h -> h.span().spanId()).containsExactly("2222222222222222"));

@@ -81,12 +81,21 @@ public final class LuceneSpanStore implements SpanStore {
   private static final Logger LOG = LoggerFactory.getLogger(LuceneSpanStore.class);
 
   /** Name with the document layout version. */
-  public static final String NAME = "lucene-v3";
+  public static final String NAME = "lucene-v4";
   /**
-   * The layouts before this one, newest first, each upgraded at open by a copy of the index;
-   * {@code lucene-v1} is what an index without a {@link #LAYOUT} entry in its commit holds.
+   * The layouts before this one, newest first: {@link #OPENED_AS_IS} as it is, the older ones
+   * upgraded at open by a copy of the index; {@code lucene-v1} is what an index without a
+   * {@link #LAYOUT} entry in its commit holds.
    */
-  public static final List<String> PREVIOUS_NAMES = List.of("lucene-v2", "lucene-v1");
+  public static final List<String> PREVIOUS_NAMES = List.of("lucene-v3", "lucene-v2", "lucene-v1");
+  /**
+   * The previous layout whose documents and fields are this one's: {@code lucene-v4} only keeps the
+   * {@code id} terms of new segments in another terms dictionary ({@link SpanDocuments#codec()}),
+   * which Lucene reads segment by segment, so a {@code lucene-v3} index needs no copy; its next
+   * commit names {@code lucene-v4}, so that an earlier Warden refuses it by name instead of failing
+   * on a postings format it lacks.
+   */
+  static final String OPENED_AS_IS = "lucene-v3";
   /** Commit user data key naming the document layout of the index ({@link #NAME}). */
   static final String LAYOUT = "warden.layout";
   /**
@@ -145,17 +154,18 @@ public final class LuceneSpanStore implements SpanStore {
     this.directory = FSDirectory.open(dir);
     this.analyzer = SpanDocuments.analyzer();
     String layout = layout(directory);
-    if (PREVIOUS_NAMES.contains(layout)) {
+    boolean asItIs = layout.isEmpty() || layout.equals(NAME) || layout.equals(OPENED_AS_IS);
+    if (!asItIs && PREVIOUS_NAMES.contains(layout)) {
       try {
         upgrade(layout);
       } catch (IOException | RuntimeException e) {
         directory.close();
         throw e;
       }
-    } else if (!layout.equals(NAME) && !layout.isEmpty()) {
+    } else if (!asItIs) {
       directory.close();
       throw new IOException("the index has document layout '" + layout + "', which this Warden cannot read (it writes "
-          + NAME + " and upgrades " + String.join(", ", PREVIOUS_NAMES) + "); run the Warden that wrote it, or move the directory away "
+          + NAME + " and opens " + String.join(", ", PREVIOUS_NAMES) + "); run the Warden that wrote it, or move the directory away "
           + "to rebuild the index from the write-ahead log");
     }
     this.writer = new IndexWriter(directory, writerConfig(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
@@ -197,6 +207,7 @@ public final class LuceneSpanStore implements SpanStore {
     IndexWriterConfig config = new IndexWriterConfig(SpanDocuments.indexAnalyzer())
         .setOpenMode(mode)
         .setRAMBufferSizeMB(128)
+        .setCodec(SpanDocuments.codec())
         // Plain segment files: compound files cost a second copy of every flushed segment.
         .setUseCompoundFile(false)
         .setCommitOnClose(true);

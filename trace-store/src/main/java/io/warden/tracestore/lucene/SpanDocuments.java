@@ -21,6 +21,10 @@ import org.apache.lucene.analysis.core.KeywordTokenizer;
 import org.apache.lucene.analysis.core.WhitespaceTokenizer;
 import org.apache.lucene.analysis.miscellaneous.WordDelimiterGraphFilter;
 import org.apache.lucene.analysis.miscellaneous.PerFieldAnalyzerWrapper;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.PostingsFormat;
+import org.apache.lucene.codecs.lucene103.Lucene103Codec;
+import org.apache.lucene.codecs.uniformsplit.UniformSplitPostingsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
@@ -35,7 +39,7 @@ import org.apache.lucene.index.Term;
 import org.apache.lucene.util.BytesRef;
 import org.jspecify.annotations.Nullable;
 /**
- * The Lucene document layout of a span ({@code lucene-v3}). Keyword fields are indexed lowercased
+ * The Lucene document layout of a span ({@code lucene-v4}). Keyword fields are indexed lowercased
  * and queried through a lowercasing keyword analyzer, so {@code agent:Planner} finds
  * {@code planner}; {@code text} (prompts, completions, tool arguments), {@code name}, {@code intent},
  * {@code status_message} and {@code reasoning} are analysed full text and searched when a query
@@ -52,6 +56,9 @@ import org.jspecify.annotations.Nullable;
  * <p>What {@code lucene-v3} changes: the {@code id} term (what a span is replaced by) is
  * {@code spanId:traceId} and there is no {@code span_id} term; {@code span_id:} queries are answered
  * from the id ({@link SpanIdQueries}), so a span has one unique term instead of two.
+ *
+ * <p>What {@code lucene-v4} changes: no document or field, only where new segments keep the
+ * {@code id} terms ({@link #codec()}).
  */
 final class SpanDocuments {
   static final String KIND = "kind";
@@ -132,6 +139,24 @@ final class SpanDocuments {
   private static final StringField HAS_TEXT_FIELD = new StringField(HAS_TEXT, "1", Field.Store.NO);
 
   private SpanDocuments() {}
+
+  /**
+   * Lucene's codec with the {@code id} terms in a Uniform Split terms dictionary: a span's id is
+   * random and unique, and the default block tree tries LZ4 on every block of such terms (a block
+   * whose suffixes average more than 6 bytes) at each flush and merge, which never pays for random
+   * ids; Uniform Split writes its blocks as they come. Segments record their postings format per
+   * field by name, so indexes written before open unchanged and move over as they merge. Named after
+   * Lucene's current default codec, which a Lucene upgrade renames.
+   */
+  static Codec codec() {
+    PostingsFormat ids = new UniformSplitPostingsFormat();
+    return new Lucene103Codec() {
+      @Override
+      public PostingsFormat getPostingsFormatForField(String field) {
+        return field.equals(ID) ? ids : super.getPostingsFormatForField(field);
+      }
+    };
+  }
 
   /** The {@code id} term of a document made by {@link #toDocument}: its own bytes, converted once. */
   static Term idTerm(Document d) {

@@ -19,7 +19,7 @@ import org.apache.lucene.util.automaton.UTF32ToUTF8;
 
 /**
  * Answers {@code span_id} and {@code id} queries from the {@code id} term, which {@code lucene-v3}
- * writes as {@code spanId:traceId}: the span id first, so that the spans with a given span id are
+ * and later write as {@code spanId:traceId}: the span id first, so that the spans with a given span id are
  * the ids that start with {@code spanId:} (one term-dictionary seek). {@code lucene-v2} indexed a
  * {@code span_id} term beside the id, a second term unique to every span for flushes to sort and
  * merges to rewrite. Trace and span ids are hex, so the first colon ends the span id.

@@ -1,5 +1,5 @@
 /**
- * The embedded span store and full-text index ({@code lucene-v3}) on local disk: near-real-time
+ * The embedded span store and full-text index ({@code lucene-v4}) on local disk: near-real-time
  * search over prompts, completions, reasoning and tool arguments with Lucene query syntax,
  * structured filters, highlights, cursor pagination, cost roll-ups and retention.
  *

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import org.apache.lucene.codecs.perfield.PerFieldPostingsFormat;
 import org.apache.lucene.document.Document;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.StoredField;
@@ -24,6 +25,7 @@ import org.apache.lucene.index.FieldInfo;
 import org.apache.lucene.index.FieldInfos;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
+import org.apache.lucene.index.LeafReaderContext;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
 import org.junit.jupiter.api.Test;
@@ -34,7 +36,10 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code lucene-v1-index.zip} (main at 08633b5 writing two spans of one trace, one of them replaced,
  * a tool span of a second trace, and text waiting for a span not yet stored) and
  * {@code lucene-v2-index.zip} (main at caa428e opening that index, so upgrading it to
- * {@code lucene-v2}, then writing a span of the second trace and replacing it).
+ * {@code lucene-v2}, then writing a span of the second trace and replacing it); and an index of the
+ * {@code lucene-v3} layout (the {@code id} terms in the block tree),
+ * {@code lucene-v3-index.zip} (main at 887d2ac opening the {@code lucene-v2} index, so upgrading it,
+ * then writing a fifth span, {@code a8ad6b7169203336}, mentioning "timbuktu").
  */
 class LuceneLayoutUpgradeTest {
   private static final String TRACE_1 = "0af7651916cd43dd8448eb211c80319c";
@@ -126,7 +131,7 @@ class LuceneLayoutUpgradeTest {
   }
 
   @Test
-  void openingAV2Index_rewritesItAsV3_andASpanSentAgainStillReplacesItsCopy() throws Exception {
+  void openingAV2Index_rewritesItInTheCurrentLayout_andASpanSentAgainStillReplacesItsCopy() throws Exception {
     Path idx = unzip("lucene-v2-index.zip");
     assertThat(layout(idx)).isEqualTo("lucene-v2");
 
@@ -216,5 +221,55 @@ class LuceneLayoutUpgradeTest {
     assertThatThrownBy(() -> LuceneSpanStore.open(idx)).hasMessageContaining("'lucene-v9'")
         .hasMessageContaining("cannot read");
     assertThat(layout(idx)).isEqualTo("lucene-v9");
+  }
+
+  @Test
+  void aV3IndexWithBlockTreeIds_opensAsItIs_andFindsAndReplacesItsSpansBesideUniformSplitSegments()
+      throws Exception {
+    Path idx = unzip("lucene-v3-index.zip");
+    assertThat(layout(idx)).isEqualTo("lucene-v3");
+    assertThat(idFormats(idx)).containsOnly("Lucene103");
+
+    try (LuceneSpanStore store = LuceneSpanStore.open(idx)) {
+      store.refreshNow();
+      assertThat(store.count()).isEqualTo(5);
+      assertThat(ids(store, "timbuktu")).containsExactly("a8ad6b7169203336");
+      assertThat(ids(store, "span_id:a8ad6b71*")).containsExactly("a8ad6b7169203336");
+
+      // Sent again: its copy in a block-tree segment is replaced, and a new span lands beside it.
+      store.write(List.of(secondTraceSpan("a8ad6b7169203336", "resent mentioning casablanca"),
+          secondTraceSpan("c9ad6b7169203337", "new span mentioning marrakesh")));
+      store.refreshNow();
+      assertThat(store.count()).isEqualTo(6);
+      assertThat(ids(store, "timbuktu")).isEmpty();
+      assertThat(ids(store, "casablanca")).containsExactly("a8ad6b7169203336");
+      assertThat(ids(store, "span_id:c9ad6b7169203337")).containsExactly("c9ad6b7169203337");
+      assertThat(ids(store, "span_id:/[ac][89]ad6b71692033[0-9]+/"))
+          .containsExactlyInAnyOrder("a8ad6b7169203336", "c9ad6b7169203337");
+      store.commit();
+    }
+    // Not rewritten: the earlier segments keep the block tree, the new one holds Uniform Split, and
+    // the commit names the layout, which an earlier Warden refuses by name.
+    assertThat(layout(idx)).isEqualTo("lucene-v4");
+    assertThat(idFormats(idx)).containsOnly("Lucene103", "UniformSplit").contains("UniformSplit", "Lucene103");
+
+    try (LuceneSpanStore store = LuceneSpanStore.open(idx)) {
+      store.write(List.of(secondTraceSpan("c9ad6b7169203337", "again mentioning fez")));
+      store.refreshNow();
+      assertThat(store.count()).isEqualTo(6);
+      assertThat(ids(store, "marrakesh")).isEmpty();
+      assertThat(ids(store, "fez")).containsExactly("c9ad6b7169203337");
+    }
+  }
+
+  /** The postings format of the {@code id} field in each segment of the last commit. */
+  private static List<String> idFormats(Path idx) throws Exception {
+    try (Directory d = FSDirectory.open(idx); DirectoryReader r = DirectoryReader.open(d)) {
+      return r.leaves().stream().map(LeafReaderContext::reader)
+          .map(leaf -> leaf.getFieldInfos().fieldInfo(SpanDocuments.ID))
+          .filter(java.util.Objects::nonNull)
+          .map(f -> f.getAttribute(PerFieldPostingsFormat.PER_FIELD_FORMAT_KEY))
+          .toList();
+    }
   }
 }
