@@ -68,10 +68,15 @@ final class StoredSpanIds implements ReferenceManager.RefreshListener {
   }
 
   private synchronized Answer answer(long keyHash) {
+    // The filter first: every key written is in it (written adds it, a rebuild reads the index after
+    // its refresh and takes what is written meanwhile), so its "never" spares a new span the sets.
+    if (!stored.mightContain(keyHash)) {
+      return Answer.NEW;
+    }
     if (sinceRefresh.contains(keyHash) || inRefresh.contains(keyHash)) {
       return Answer.RECENT;
     }
-    return stored.mightContain(keyHash) ? Answer.LOOK_UP : Answer.NEW;
+    return Answer.LOOK_UP;
   }
 
   private synchronized long refreshes() {
@@ -95,9 +100,10 @@ final class StoredSpanIds implements ReferenceManager.RefreshListener {
 
   /**
    * Builds the filter again from the index's id terms, for twice the keys the current one holds
-   * (deleted spans' keys drop out): 2.5 bytes of memory per span, a false "maybe" for about 1 in
-   * 10,000 new spans after a rebuild and 1 in 100 when it is full again. Keys written while it runs go into both filters, and the
-   * searcher it reads is opened after it started, so no stored span is missing from the new one.
+   * (deleted spans' keys drop out): 2.5 bytes of memory per span, a false "maybe" for about 4 in
+   * 10,000 new spans after a rebuild and 1 in 100 when it is full again. Keys written while it runs
+   * go into both filters, and the searcher it reads is opened after it started, so no stored span is
+   * missing from the new one.
    */
   void rebuild() throws IOException {
     long documents;
