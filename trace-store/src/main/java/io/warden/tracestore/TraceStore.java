@@ -129,7 +129,8 @@ public final class TraceStore implements AutoCloseable, HealthIndicator {
       for (String previous : LuceneSpanStore.PREVIOUS_NAMES) { // newest first
         Path previousCheckpoint = walDir.resolve(previous + ".checkpoint");
         if (Files.exists(previousCheckpoint) && !Files.exists(luceneCheckpoint)) {
-          // The upgraded index holds every span the old layout had committed: its checkpoint carries over.
+          // The index, copied or opened as it is, holds every span the old layout had committed: its
+          // checkpoint carries over.
           Files.move(previousCheckpoint, luceneCheckpoint, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
       }
