@@ -1,6 +1,5 @@
 package io.warden.tracestore.internal.ingest;
 
-import io.opentelemetry.proto.common.v1.AnyValue;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
@@ -167,16 +166,6 @@ public final class AttributeMappings {
   public static List<String> keys(Field field) {
     String[] k = KEYS.get(field);
     return k == null ? List.of() : List.of(k);
-  }
-
-  /** The first of {@code field}'s attributes that the span carries, or null. */
-  static String firstKey(Map<String, AnyValue> attributes, Field field) {
-    for (String k : KEYS.get(field)) {
-      if (attributes.containsKey(k)) {
-        return k;
-      }
-    }
-    return null;
   }
 
   /** The operation a span's attribute {@code key} with the value {@code value} says the span is. */

@@ -235,7 +235,7 @@ public final class SpanMapper {
 
   private SpanRecord map(Span s, String traceId, String spanId, String service, String scope,
       Map<String, AnyValue> resource, String agent, Caller caller, Pricing prices) {
-    Map<String, AnyValue> a = Otlp.attributes(s.getAttributesList());
+    SpanAttributes a = new SpanAttributes();
     StringBuilder text = new StringBuilder();
     Map<String, String> attrs = new HashMap<>();
     StringBuilder reasoning = new StringBuilder();
@@ -245,6 +245,7 @@ public final class SpanMapper {
     boolean outputMessages = false;
     for (KeyValue kv : s.getAttributesList()) {
       String k = kv.getKey();
+      a.offer(k, kv.getValue());
       if (TextExtractor.INPUT_VALUE.equals(k)) {
         wholeInput = kv.getValue();
       } else if (TextExtractor.OUTPUT_VALUE.equals(k)) {
@@ -291,7 +292,7 @@ public final class SpanMapper {
       }
     }
 
-    String delegationValue = str(a, Delegation.ATTRIBUTE);
+    String delegationValue = a.str(Delegation.ATTRIBUTE);
     if (delegationValue.isEmpty()) {
       delegationValue = str(resource, Delegation.ATTRIBUTE);
     }
@@ -326,12 +327,12 @@ public final class SpanMapper {
 
     String logical = logicalTrace(traceId, hops, links);
 
-    String intent = str(a, WARDEN_INTENT);
+    String intent = a.str(WARDEN_INTENT);
     if (intent.isEmpty()) {
       intent = str(resource, WARDEN_INTENT);
     }
-    String operationKey = AttributeMappings.firstKey(a, Field.OPERATION);
-    String operation = operationKey == null ? "" : AttributeMappings.operation(operationKey, str(a, operationKey));
+    String operationKey = a.firstKey(Field.OPERATION);
+    String operation = operationKey == null ? "" : AttributeMappings.operation(operationKey, a.str(operationKey));
     String requestModel = mapped(a, attrs, Field.REQUEST_MODEL);
     String responseModel = mapped(a, attrs, Field.RESPONSE_MODEL);
     String provider = mapped(a, attrs, Field.PROVIDER);
@@ -369,7 +370,7 @@ public final class SpanMapper {
     }
     if (operationKey != null && !operationKey.equals("gen_ai.operation.name")) {
       attrs.remove(operationKey);
-      attrs.put(OPERATION_SOURCE, operationKey + "=" + str(a, operationKey));
+      attrs.put(OPERATION_SOURCE, operationKey + "=" + a.str(operationKey));
     }
     String tool = mapped(a, attrs, Field.TOOL);
     long start = s.getStartTimeUnixNano();
@@ -396,7 +397,7 @@ public final class SpanMapper {
       attrs.put(COST_COMPUTE, plain(compute));
     } else {
       Pricing.Cost c = prices.price(new Pricing.SpanFacts(operation, agent, requestModel, responseModel,
-          str(a, WARDEN_REVISION), input, output, cached, cacheWrites, tool, end - start));
+          a.str(WARDEN_REVISION), input, output, cached, cacheWrites, tool, end - start));
       cost = c.totalUsd();
       attrs.put(COST_SOURCE, "priced");
       attrs.put(COST_TOKENS, c.tokensUsd().toPlainString());
@@ -419,17 +420,17 @@ public final class SpanMapper {
   }
 
   /** The value of the first of {@code field}'s attributes the span carries; it is no longer an attribute. */
-  private static String mapped(Map<String, AnyValue> a, Map<String, String> attrs, Field field) {
-    String key = AttributeMappings.firstKey(a, field);
+  private static String mapped(SpanAttributes a, Map<String, String> attrs, Field field) {
+    String key = a.firstKey(field);
     if (key == null) {
       return "";
     }
     attrs.remove(key);
-    return str(a, key);
+    return a.str(key);
   }
 
-  private static long count(Map<String, AnyValue> a, Map<String, String> attrs, Field field) {
-    String key = AttributeMappings.firstKey(a, field);
+  private static long count(SpanAttributes a, Map<String, String> attrs, Field field) {
+    String key = a.firstKey(field);
     if (key == null) {
       return 0;
     }
@@ -502,7 +503,11 @@ public final class SpanMapper {
   }
 
   static String str(Map<String, AnyValue> attrs, String key) {
-    AnyValue v = attrs.get(key);
+    return string(attrs.get(key));
+  }
+
+  /** {@code v} as a string: a string value as it is, any other in {@link Otlp#string}'s form; "" for null. */
+  static String string(AnyValue v) {
     if (v == null) {
       return "";
     }
