@@ -22,11 +22,11 @@ import java.util.Locale;
 
 /**
  * Mapping alone, by CPU time on one thread: OTLP requests of 512 GenAI chat spans shaped like
- * {@code OtlpIngestBench}'s (structured input and output messages, token counts), decoded from bytes beforehand,
- * mapped to span records and priced once per provider call ({@code SpanMapper.mapTraces}), with fresh
- * trace and span ids per request as the load generator sends them. Prints the mapping thread's CPU
- * per 1,000 spans per round. Internal classes: a before/after comparison needs the same
- * {@code SpanMapper} constructor on both sides.
+ * {@code OtlpIngestBench}'s (structured input and output messages, token counts), decoded from
+ * bytes beforehand, mapped to span records and priced once per provider call
+ * ({@code SpanMapper.mapTraces}), with fresh trace and span ids per request as the load generator
+ * sends them. Prints the mapping thread's CPU per 1,000 spans per round. Internal classes: a
+ * before/after comparison needs the same {@code SpanMapper} constructor on both sides.
  *
  * <p>Arguments (optional): {@code rounds spansPerRound} (default 8 200000).
  */
