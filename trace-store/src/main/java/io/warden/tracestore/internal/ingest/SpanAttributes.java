@@ -3,6 +3,7 @@ package io.warden.tracestore.internal.ingest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.warden.core.trace.Delegation;
 import io.warden.tracestore.internal.ingest.AttributeMappings.Field;
+import io.warden.tracestore.internal.otlp.Otlp;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
@@ -67,9 +68,9 @@ final class SpanAttributes {
     return values[slot];
   }
 
-  /** The value of {@code name} as {@link SpanMapper#string} gives it, "" when absent. */
+  /** The value of {@code name} as {@link Otlp#string} gives it, "" when absent. */
   String str(String name) {
-    return SpanMapper.string(get(name));
+    return Otlp.string(get(name));
   }
 
   /** The first of {@code field}'s attributes, in the table's order, that the span carries, or null. */

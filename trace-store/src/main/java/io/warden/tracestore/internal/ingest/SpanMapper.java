@@ -503,15 +503,7 @@ public final class SpanMapper {
   }
 
   static String str(Map<String, AnyValue> attrs, String key) {
-    return string(attrs.get(key));
-  }
-
-  /** {@code v} as a string: a string value as it is, any other in {@link Otlp#string}'s form; "" for null. */
-  static String string(AnyValue v) {
-    if (v == null) {
-      return "";
-    }
-    return v.getValueCase() == AnyValue.ValueCase.STRING_VALUE ? v.getStringValue() : Otlp.string(v);
+    return Otlp.string(attrs.get(key));
   }
 
   /** Maps GenAI log records (prompts, completions) to text attached to their spans. */
