@@ -114,6 +114,12 @@ public final class LuceneSpanStore implements SpanStore {
   static final int SEGMENTS_PER_TIER = 20;
   /** Most spans kept waiting for a span that has not arrived. */
   static final int MAX_PENDING_SPANS = 200_000;
+  /**
+   * A write of at least this many spans means spans wait to be indexed: the applier hands over
+   * what has arrived since its last write (about one request's worth when it keeps up) and at most
+   * 5,000 at once when it is behind. Big merges yield while writes are this large.
+   */
+  static final int BEHIND_BATCH_SPANS = 2_048;
   /** Attached text documents of one span read at most: there is one (each update replaces it). */
   private static final int MAX_ATTACHED_DOCUMENTS_READ = 16;
   private static final Set<String> TEXT_FIELD = Set.of(SpanDocuments.PENDING_TEXT);
@@ -121,6 +127,7 @@ public final class LuceneSpanStore implements SpanStore {
   private final Path dir;
   private final FSDirectory directory;
   private final Analyzer analyzer;
+  private final FreshnessFirstMergeScheduler merges = new FreshnessFirstMergeScheduler();
   private final IndexWriter writer;
   private final SearcherManager searchers;
   private final StoredSpanIds storedIds;
@@ -168,7 +175,8 @@ public final class LuceneSpanStore implements SpanStore {
           + NAME + " and opens " + String.join(", ", PREVIOUS_NAMES) + "); run the Warden that wrote it, or move the directory away "
           + "to rebuild the index from the write-ahead log");
     }
-    this.writer = new IndexWriter(directory, writerConfig(IndexWriterConfig.OpenMode.CREATE_OR_APPEND));
+    this.writer = new IndexWriter(directory,
+        writerConfig(IndexWriterConfig.OpenMode.CREATE_OR_APPEND).setMergeScheduler(merges));
     // Every commit names the layout, so a later version knows what it opens.
     writer.setLiveCommitData(Map.of(LAYOUT, NAME).entrySet());
     this.searchers = new SearcherManager(writer, null);
@@ -211,11 +219,11 @@ public final class LuceneSpanStore implements SpanStore {
         // Plain segment files: compound files cost a second copy of every flushed segment.
         .setUseCompoundFile(false)
         .setCommitOnClose(true);
-    TieredMergePolicy merges = new TieredMergePolicy();
-    merges.setNoCFSRatio(0.0);
-    merges.setSegmentsPerTier(SEGMENTS_PER_TIER);
-    merges.setMaxMergeAtOnce(SEGMENTS_PER_TIER);
-    config.setMergePolicy(merges);
+    TieredMergePolicy policy = new TieredMergePolicy();
+    policy.setNoCFSRatio(0.0);
+    policy.setSegmentsPerTier(SEGMENTS_PER_TIER);
+    policy.setMaxMergeAtOnce(SEGMENTS_PER_TIER);
+    config.setMergePolicy(policy);
     // Newest segments first: spans arrive roughly in the order they start, so a newest-first page
     // fills from the first segments searched, and Lucene then skips every segment whose newest span
     // is older than the page's last hit (by the start time's points) without visiting its matches.
@@ -391,6 +399,7 @@ public final class LuceneSpanStore implements SpanStore {
    */
   @Override
   public void write(List<SpanRecord> spans) throws IOException {
+    merges.indexBehind(spans.size() >= BEHIND_BATCH_SPANS);
     try (StoredSpanIds.Lookup stored = storedIds.lookup()) {
       for (SpanRecord s : spans) {
         write(s, null, stored);
@@ -409,6 +418,7 @@ public final class LuceneSpanStore implements SpanStore {
       throw new IllegalArgumentException(
           "write: " + spans.size() + " spans but " + encoded.size() + " encodings; pass one encoding per span");
     }
+    merges.indexBehind(spans.size() >= BEHIND_BATCH_SPANS);
     try (StoredSpanIds.Lookup stored = storedIds.lookup()) {
       for (int i = 0; i < spans.size(); i++) {
         write(spans.get(i), encoded.get(i), stored);
@@ -612,6 +622,11 @@ public final class LuceneSpanStore implements SpanStore {
   @Override
   public boolean healthy() {
     return !closed && writer.isOpen() && writer.getTragicException() == null;
+  }
+
+  /** Whether big merges yield to indexing now, because the last write said spans wait (for tests). */
+  boolean bigMergesYield() {
+    return merges.slowed();
   }
 
   /** Why the index cannot take writes, or "" when it can. */

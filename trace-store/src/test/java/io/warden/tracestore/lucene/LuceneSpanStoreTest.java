@@ -214,6 +214,21 @@ class LuceneSpanStoreTest {
         .containsExactly(mixed.spanId());
   }
 
+  @Test
+  void bigMergesYieldWhileWritesSayTheIndexIsBehind() throws Exception {
+    List<SpanRecord> backlog = new ArrayList<>();
+    for (int i = 0; i < LuceneSpanStore.BEHIND_BATCH_SPANS; i++) {
+      backlog.add(span(i, "planner", "gpt-4o", "", "OK", T0 + i, "0.01", "catching up " + i));
+    }
+    store.write(backlog);
+    assertThat(store.bigMergesYield()).isTrue();
+
+    store.write(List.of(span(LuceneSpanStore.BEHIND_BATCH_SPANS, "planner", "gpt-4o", "", "OK", T0, "0.01", "caught up")));
+    assertThat(store.bigMergesYield()).isFalse();
+    assertThat(search(q("caught AND up"))).hasSize(1);
+    assertThat(search(q("catching"))).hasSize(100); // the page's limit: every one was indexed
+  }
+
   private static SpanRecord withStatusAndIntent(SpanRecord s, String statusMessage, String intent) {
     return new SpanRecord(s.traceId(), s.spanId(), s.parentSpanId(), s.logicalTraceId(), s.name(), s.service(),
         s.agent(), s.operation(), s.startEpochNanos(), s.endEpochNanos(), s.status(), statusMessage,
