@@ -12,7 +12,9 @@ import org.apache.lucene.index.MergeTrigger;
  * While its owner says the index is behind, each merge of more than 50 MB (Lucene's threshold for
  * a big merge) writes at most {@value #BEHIND_MB_PER_SEC} MB/s, which paces its CPU too; small
  * merges, which keep the segment count down, are never slowed. Once the index has caught up, big
- * merges run at full speed again, and they always do while the writer closes (it waits for them).
+ * merges run at full speed again, and they always do while the writer closes (it waits for them)
+ * and when merges have fallen so far behind that Lucene is about to stall indexing until they
+ * catch up (one merge thread short of its limit): that stall would stop indexing altogether.
  *
  * <p>Lucene's own adaptive throttle (which starts at 20 MB/s and moves with the merge backlog) is
  * replaced by this two-state rate: the scheduler's hook for the rate is overridden to answer ours.
@@ -27,18 +29,13 @@ final class FreshnessFirstMergeScheduler extends ConcurrentMergeScheduler {
   private boolean closing; // guarded by this
 
   FreshnessFirstMergeScheduler() {
-    enableAutoIOThrottle();
-    synchronized (this) {
-      targetMBPerSec = rate();
-      updateMergeThreads();
-    }
+    enableAutoIOThrottle(); // lets updateMergeThreads apply targetMBPerSec, which rate() decides
   }
 
   /** Says whether spans wait to be indexed; big merges slow down or speed up at once. */
   synchronized void indexBehind(boolean behind) {
     if (this.behind != behind) {
       this.behind = behind;
-      targetMBPerSec = rate();
       updateMergeThreads();
     }
   }
@@ -52,7 +49,6 @@ final class FreshnessFirstMergeScheduler extends ConcurrentMergeScheduler {
   public synchronized void merge(MergeSource mergeSource, MergeTrigger trigger) throws IOException {
     if (trigger == MergeTrigger.CLOSING) {
       closing = true; // the writer waits for every merge: none may crawl
-      targetMBPerSec = rate();
       updateMergeThreads();
     }
     super.merge(mergeSource, trigger);
@@ -64,7 +60,16 @@ final class FreshnessFirstMergeScheduler extends ConcurrentMergeScheduler {
     targetMBPerSec = rate();
   }
 
+  @Override
+  protected synchronized void updateMergeThreads() {
+    // Lucene calls this whenever a merge starts or ends: the right rate may have changed with it.
+    targetMBPerSec = rate();
+    super.updateMergeThreads();
+  }
+
   private double rate() {
-    return behind && !closing ? BEHIND_MB_PER_SEC : FULL_SPEED_MB_PER_SEC;
+    int most = getMaxMergeCount(); // -1 until a writer has set the scheduler up
+    boolean nearStall = most > 0 && mergeThreadCount() >= most - 1;
+    return behind && !closing && !nearStall ? BEHIND_MB_PER_SEC : FULL_SPEED_MB_PER_SEC;
   }
 }
