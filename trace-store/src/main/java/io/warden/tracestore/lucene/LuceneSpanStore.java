@@ -116,7 +116,7 @@ public final class LuceneSpanStore implements SpanStore {
   static final int MAX_PENDING_SPANS = 200_000;
   /**
    * A write of at least this many spans means spans wait to be indexed: the applier hands over
-   * what has arrived since its last write (about one request's worth when it keeps up) and at most
+   * what has arrived since its last write (a request or a few when it keeps up) and at most
    * 5,000 at once when it is behind. Big merges yield while writes are this large.
    */
   static final int BEHIND_BATCH_SPANS = 2_048;

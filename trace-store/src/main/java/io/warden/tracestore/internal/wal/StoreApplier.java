@@ -34,8 +34,12 @@ public final class StoreApplier implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(StoreApplier.class);
   /** Most spans applied in one store write. */
   static final int MAX_BATCH_SPANS = 5_000;
-  /** Most spans held in memory for this store; beyond, the applier re-reads the log. */
-  static final long MAX_QUEUED_SPANS = 200_000;
+  /**
+   * Most spans held in memory for this store; beyond, the applier re-reads the log. Small: a span
+   * that waits here for seconds outlives several young collections and is copied by each, while one
+   * decoded from the log just before it is written dies young.
+   */
+  static final long MAX_QUEUED_SPANS = 25_000;
 
   /** One log entry to apply. */
   private record Item(long seq, IngestBatch.Encoded entry) {
