@@ -17,7 +17,7 @@ import org.apache.lucene.index.MergeTrigger;
  * catch up (one merge thread short of its limit): that stall would stop indexing altogether.
  *
  * <p>Lucene's own adaptive throttle (which starts at 20 MB/s and moves with the merge backlog) is
- * replaced by this two-state rate: the scheduler's hook for the rate is overridden to answer ours.
+ * replaced by this two-state rate, set each time Lucene updates its merge threads.
  */
 final class FreshnessFirstMergeScheduler extends ConcurrentMergeScheduler {
   /** Rate of each big merge's writes while the index is behind, in MB/s. */
@@ -55,14 +55,9 @@ final class FreshnessFirstMergeScheduler extends ConcurrentMergeScheduler {
   }
 
   @Override
-  protected void targetMBPerSecChanged() {
-    // Called (under this lock) after Lucene adapted the rate for a new big merge: ours stands.
-    targetMBPerSec = rate();
-  }
-
-  @Override
   protected synchronized void updateMergeThreads() {
-    // Lucene calls this whenever a merge starts or ends: the right rate may have changed with it.
+    // Lucene calls this whenever a merge starts (right after adapting targetMBPerSec for it) or
+    // ends: ours replaces Lucene's adapted rate, and may itself have changed with the merge count.
     targetMBPerSec = rate();
     super.updateMergeThreads();
   }

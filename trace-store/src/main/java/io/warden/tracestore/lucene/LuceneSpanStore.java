@@ -399,13 +399,7 @@ public final class LuceneSpanStore implements SpanStore {
    */
   @Override
   public void write(List<SpanRecord> spans) throws IOException {
-    merges.indexBehind(spans.size() >= BEHIND_BATCH_SPANS);
-    try (StoredSpanIds.Lookup stored = storedIds.lookup()) {
-      for (SpanRecord s : spans) {
-        write(s, null, stored);
-      }
-    }
-    storedIds.rebuildIfFull();
+    writeAll(spans, null);
   }
 
   /**
@@ -418,10 +412,15 @@ public final class LuceneSpanStore implements SpanStore {
       throw new IllegalArgumentException(
           "write: " + spans.size() + " spans but " + encoded.size() + " encodings; pass one encoding per span");
     }
+    writeAll(spans, encoded);
+  }
+
+  /** Both writes: {@code encoded} holds each span's encoding, or is null to encode each span here. */
+  private void writeAll(List<SpanRecord> spans, @Nullable List<ByteBuffer> encoded) throws IOException {
     merges.indexBehind(spans.size() >= BEHIND_BATCH_SPANS);
     try (StoredSpanIds.Lookup stored = storedIds.lookup()) {
       for (int i = 0; i < spans.size(); i++) {
-        write(spans.get(i), encoded.get(i), stored);
+        write(spans.get(i), encoded == null ? null : encoded.get(i), stored);
       }
     }
     storedIds.rebuildIfFull();
